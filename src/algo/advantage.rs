@@ -1,0 +1,171 @@
+//! Step 3: group-relative advantage estimators, computed on the whole batch before any filter.
+
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+use super::{Knobs, indicator};
+
+/// Which baseline and scale turn returns into advantages (`adv_estimator`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdvEstimator {
+    /// A_i = (G0_i − μ_group)/(σ + std_eps), σ per [`ScaleRewards`] (GRPO, DeepSeekMath 2402.03300).
+    Grpo,
+    /// A_i = G/(G−1)·(G0_i − μ_group): reward minus the mean of the others (RLOO 2402.14740).
+    Rloo,
+    /// A_i = α·(G0_i − μ_group), α = B/(B − M), M = completions in all-equal groups (GPG 2504.02546).
+    Gpg,
+    /// A_i = (G0_i − med)/(MAD + mad_eps) over an odd group of G+1 (MC-GRPO 2601.22582).
+    McGrpo,
+    /// A_{i,t} = G_t, whitened over the batch's tokens (REINFORCE++ 2501.03262).
+    ReinforcePp,
+    /// A_i = G0_i − μ_group broadcast to tokens, whitened over the batch's tokens (REINFORCE++-baseline).
+    ReinforcePpBaseline,
+    /// A_{i,t} = G_t − b, b = reward of the prompt's greedy completion (ReMax 2310.10505).
+    Remax,
+}
+
+/// The σ that divides GRPO's centred rewards (`scale_rewards`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleRewards {
+    /// σ_u of the group (GRPO).
+    Group,
+    /// σ_u of all G0 in the batch (Lite PPO, "Tricks or Traps" 2508.08221).
+    Batch,
+    /// No division and no eps (Dr. GRPO 2503.20783).
+    None,
+}
+
+/// What an estimator reads.
+pub struct EstimatorInput<'a> {
+    /// Returns-to-go G_t, `[P, G, T]`, 0 on padding.
+    pub returns: &'a Tensor<3>,
+    /// 1 on real tokens, `[P, G, T]`.
+    pub mask: &'a Tensor<3>,
+    /// Reward of each prompt's greedy completion, `[P]` (ReMax only).
+    pub greedy_reward: Option<&'a Tensor<1>>,
+}
+
+impl EstimatorInput<'_> {
+    /// Sequence-level return G0_i, `[P, G]`.
+    pub fn g0(&self) -> Tensor<2> {
+        let [p, g, _] = self.returns.dims();
+        self.returns.clone().narrow(2, 0, 1).reshape([p, g])
+    }
+
+    /// A `[P, G]` sequence advantage on every real token, `[P, G, T]`.
+    fn broadcast(&self, seq: Tensor<2>) -> Tensor<3> {
+        seq.unsqueeze_dim::<3>(2) * self.mask.clone()
+    }
+}
+
+impl AdvEstimator {
+    /// Token advantages `[P, G, T]` (0 on padding), before GRPO-LEAD's difficulty weight.
+    ///
+    /// # Panics
+    /// `Remax` without `greedy_reward`; [`super::objective::advantages`] checks this first.
+    pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Tensor<3> {
+        match self {
+            Self::Grpo => input.broadcast(grpo(knobs, input.g0())),
+            Self::Rloo => {
+                let g = input.returns.dims()[1] as f64;
+                input.broadcast(centred(input.g0()).mul_scalar(g / (g - 1.0)))
+            }
+            Self::Gpg => input.broadcast(gpg(input.g0())),
+            Self::McGrpo => input.broadcast(median_centred(input.g0(), knobs.mad_eps)),
+            Self::ReinforcePp => whiten(input.returns.clone(), input.mask),
+            Self::ReinforcePpBaseline => whiten(input.broadcast(centred(input.g0())), input.mask),
+            Self::Remax => {
+                let baseline = input
+                    .greedy_reward
+                    .expect("remax batches carry greedy_reward (checked by advantages())")
+                    .clone()
+                    .unsqueeze_dims::<3>(&[1, 2]);
+                (input.returns.clone() - baseline) * input.mask.clone()
+            }
+        }
+    }
+}
+
+/// G0_i − μ_group.
+fn centred(g0: Tensor<2>) -> Tensor<2> {
+    g0.clone() - g0.mean_dim(1)
+}
+
+/// Unbiased standard deviation along `dim` (kept as size 1).
+fn std_u(x: Tensor<2>, dim: usize) -> Tensor<2> {
+    let n = x.dims()[dim] as f64;
+    let dev = x.clone() - x.mean_dim(dim);
+    (dev.powi_scalar(2).sum_dim(dim) / (n - 1.0)).sqrt()
+}
+
+fn grpo(knobs: &Knobs, g0: Tensor<2>) -> Tensor<2> {
+    let c = centred(g0.clone());
+    match knobs.scale_rewards {
+        ScaleRewards::Group => c / (std_u(g0, 1) + knobs.std_eps),
+        ScaleRewards::Batch => {
+            let [p, g] = g0.dims();
+            let all = g0.reshape([1, p * g]);
+            c / (std_u(all, 1) + knobs.std_eps)
+        }
+        ScaleRewards::None => c,
+    }
+}
+
+fn gpg(g0: Tensor<2>) -> Tensor<2> {
+    let [p, g] = g0.dims();
+    let degenerate = indicator(
+        (g0.clone().max_dim(1) - g0.clone().min_dim(1)).equal_elem(0.0),
+        &g0,
+    ); // [P, 1]
+    let b = (p * g) as f64;
+    let m = degenerate.sum().mul_scalar(g as f64); // [1]
+    // When every group is degenerate (B = M) all centred values are 0, so the clamp that keeps
+    // α finite there changes nothing.
+    let alpha = (m.neg() + b).clamp_min(1.0).recip().mul_scalar(b);
+    centred(g0) * alpha.unsqueeze::<2>()
+}
+
+/// Median of each row of an odd-length `[P, n]` tensor, `[P, 1]`.
+pub fn median(x: Tensor<2>) -> Tensor<2> {
+    let n = x.dims()[1];
+    x.sort(1).narrow(1, (n - 1) / 2, 1)
+}
+
+fn median_centred(g0: Tensor<2>, mad_eps: f64) -> Tensor<2> {
+    let dev = g0.clone() - median(g0);
+    let mad = median(dev.clone().abs());
+    dev / (mad + mad_eps)
+}
+
+/// REINFORCE++ whitening over every real token of the batch: (A − mean)/sqrt(var_u + 1e-8).
+///
+/// # Shapes
+/// `a`, `mask`: `[P, G, T]` → `[P, G, T]` (0 on padding)
+pub fn whiten(a: Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {
+    let n = mask.clone().sum();
+    let mean = (a.clone() * mask.clone()).sum() / n.clone();
+    let dev = (a - mean.unsqueeze::<3>()) * mask.clone();
+    let var_u = dev.clone().powi_scalar(2).sum() / (n - 1.0).clamp_min(1.0);
+    dev / (var_u + 1e-8).sqrt().unsqueeze::<3>()
+}
+
+/// GRPO-LEAD (2504.09696) difficulty weight: with ρ the group's fraction correct,
+/// A ← A·w(ρ) where A > 0 and A·w(1 − ρ) elsewhere, w(x) = 0.4 + 1.1/(1 + e^{10(x − 0.75)}).
+///
+/// # Shapes
+/// `a`: `[P, G, T]`; `correct` (0/1): `[P, G]` → `[P, G, T]`
+pub fn lead_difficulty_weight(a: Tensor<3>, correct: &Tensor<2>) -> Tensor<3> {
+    let w = |x: Tensor<2>| {
+        ((x - 0.75).mul_scalar(10.0).exp() + 1.0)
+            .recip()
+            .mul_scalar(1.1)
+            + 0.4
+    };
+    let rho = correct.clone().mean_dim(1); // [P, 1]
+    let w_pos = w(rho.clone()).unsqueeze_dim::<3>(2);
+    let w_neg = w(rho.neg() + 1.0).unsqueeze_dim::<3>(2);
+    let positive = indicator(a.clone().greater_elem(0.0), &a);
+    a * (positive.clone() * w_pos + (positive.neg() + 1.0) * w_neg)
+}

@@ -1,0 +1,52 @@
+//! KL penalties against the frozen reference policy: per-token estimators (Schulman's k1/k2/k3)
+//! and the token-level returns when the penalty goes into the reward (RLOO, REINFORCE++).
+
+use burn::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+/// Per-token estimator of KL(π_θ ‖ π_ref) on tokens sampled from the policy, as a function of
+/// x = logp_ref − logp (J. Schulman, "Approximating KL divergence", 2020).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KlEstimator {
+    /// k1 = −x: unbiased, high variance, can be negative.
+    K1,
+    /// k2 = x²/2: biased, low variance (REINFORCE++-baseline's KL loss).
+    K2,
+    /// k3 = eˣ − x − 1: unbiased and non-negative (GRPO, DeepSeekMath 2402.03300).
+    K3,
+}
+
+impl KlEstimator {
+    /// Elementwise penalty of `x` = logp_ref − logp.
+    pub fn penalty<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        match self {
+            Self::K1 => x.neg(),
+            Self::K2 => x.powi_scalar(2).mul_scalar(0.5),
+            Self::K3 => x.clone().exp() - x - 1.0,
+        }
+    }
+}
+
+/// Returns-to-go with the KL penalty in the reward (γ = 1): token rewards
+/// r_t = −β·k(logp_ref_t − logp_old_t), plus the shaped reward at the last token, and
+/// G_t = Σ_{s ≥ t} r_s. Padding positions come out 0.
+///
+/// # Shapes
+/// `shaped`: `[P, G]`; `logp_old`, `logp_ref`, `mask`: `[P, G, T]` → `[P, G, T]`
+pub fn returns_with_kl(
+    shaped: &Tensor<2>,
+    logp_old: &Tensor<3>,
+    logp_ref: &Tensor<3>,
+    mask: &Tensor<3>,
+    beta: f64,
+    estimator: KlEstimator,
+) -> Tensor<3> {
+    let kl_reward = estimator
+        .penalty(logp_ref.clone() - logp_old.clone())
+        .mul_scalar(-beta)
+        * mask.clone();
+    // Σ_{s ≥ t}: a cumulative sum over the reversed token axis.
+    let to_go = kl_reward.flip([2]).cumsum(2).flip([2]);
+    (to_go + shaped.clone().unsqueeze_dim::<3>(2)) * mask.clone()
+}

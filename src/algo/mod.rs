@@ -1,0 +1,50 @@
+//! The group-relative optimizer family as pure tensor math, in the order ALGORITHMS.md runs it:
+//! [`shaping`] → [`kl`] (in reward) → [`advantage`] → [`filter`] → [`ratio`] → [`surrogate`] →
+//! [`kl`] (in loss) → [`aggregate`]. [`objective`] strings the steps together; [`presets`] names
+//! rows of [`knobs`] values after their papers.
+//!
+//! Nothing here knows about tasks or models: inputs are log-probabilities and rewards laid out as
+//! `[P, G, T]` tensors (P prompts/groups, G completions per group, T padded token positions) on
+//! any burn [`Device`](burn::tensor::Device), in whatever float dtype they arrive in.
+
+pub mod advantage;
+pub mod aggregate;
+pub mod filter;
+pub mod kl;
+pub mod knobs;
+pub mod objective;
+pub mod presets;
+pub mod ratio;
+pub mod shaping;
+pub mod surrogate;
+
+pub use advantage::{AdvEstimator, ScaleRewards};
+pub use aggregate::LossAggMode;
+pub use kl::KlEstimator;
+pub use knobs::{AlgoConfig, Knobs};
+pub use objective::{
+    Advantages, LossMetrics, LossOutput, PolicyInput, Rollouts, advantages, policy_loss,
+};
+pub use presets::{PRESETS, Preset};
+pub use ratio::RatioLevel;
+pub use shaping::OverlongBufferLen;
+pub use surrogate::Surrogate;
+
+use burn::tensor::{Bool, FloatDType, Tensor};
+
+/// A 0/1 float tensor from a mask, in the dtype of `like` (bool → float casts would otherwise
+/// fall back to the device's default dtype and silently mix f32 into an f64 computation).
+pub(crate) fn indicator<const D: usize, const E: usize>(
+    mask: Tensor<D, Bool>,
+    like: &Tensor<E>,
+) -> Tensor<D> {
+    mask.cast(FloatDType::from(like.dtype()))
+}
+
+/// Sum over the last dimension of `x·mask`, divided by the mask's count there (at least 1).
+///
+/// # Shapes
+/// `x`, `mask`: `[P, G, T]` → `[P, G, 1]`
+pub(crate) fn masked_token_mean(x: Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {
+    (x * mask.clone()).sum_dim(2) / mask.clone().sum_dim(2).clamp_min(1.0)
+}

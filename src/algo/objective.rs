@@ -1,0 +1,274 @@
+//! The objective, top to bottom: [`advantages`] runs steps 1–4 once per rollout batch (constants,
+//! no gradient); [`policy_loss`] runs steps 5–8 for every minibatch update (gradient through
+//! `logp`). The objective oracle, the trainer and the tests all go through these two functions.
+
+use burn::tensor::Tensor;
+
+use super::advantage::{EstimatorInput, lead_difficulty_weight};
+use super::surrogate::{TokenTerms, gvpo_loss};
+use super::{AdvEstimator, KlEstimator, Knobs, filter, kl, shaping};
+use crate::error::ConfigError;
+
+/// A rollout batch: P groups of G completions, tokens padded to T.
+pub struct Rollouts {
+    /// Raw task reward R_i, `[P, G]`.
+    pub rewards: Tensor<2>,
+    /// The verifier's verdict, 0/1, `[P, G]`.
+    pub correct: Tensor<2>,
+    /// Whether generation hit `max_completion_length`, 0/1, `[P, G]`.
+    pub truncated: Tensor<2>,
+    /// 1 on real tokens (end-of-sequence included), 0 on padding, `[P, G, T]`.
+    pub mask: Tensor<3>,
+    /// log π_old of the sampled tokens, `[P, G, T]`.
+    pub logp_old: Tensor<3>,
+    /// log π_ref of the sampled tokens, `[P, G, T]`; needed only when β > 0.
+    pub logp_ref: Option<Tensor<3>>,
+    /// Reward of each prompt's greedy completion, `[P]`; ReMax only.
+    pub greedy_reward: Option<Tensor<1>>,
+    /// L_max.
+    pub max_completion_length: usize,
+}
+
+/// Steps 1–4 of a rollout batch.
+pub struct Advantages {
+    /// R_i after shaping, `[P, G]`.
+    pub shaped_rewards: Tensor<2>,
+    /// A_{i,t}, 0 on padding, `[P, G, T]`.
+    pub advantages: Tensor<3>,
+    /// 1 where the completion survives every filter, `[P, G]`.
+    pub kept: Tensor<2>,
+}
+
+/// Rejects a batch the knobs cannot handle (checked on shapes only: no device readback).
+fn check_batch(knobs: &Knobs, r: &Rollouts) -> Result<(), ConfigError> {
+    let [_, g, _] = r.mask.dims();
+    if r.max_completion_length == 0 {
+        return Err(ConfigError::out_of_range(
+            "max_completion_length",
+            0,
+            ">= 1",
+        ));
+    }
+    if g < knobs.min_group_size() {
+        return Err(ConfigError::new(
+            "num_generations",
+            format!(
+                "groups of {g} completion(s) are too small for adv_estimator {:?}; allowed: >= {}",
+                knobs.adv_estimator,
+                knobs.min_group_size()
+            ),
+        ));
+    }
+    if knobs.adv_estimator == AdvEstimator::McGrpo && g % 2 == 0 {
+        return Err(ConfigError::new(
+            "num_generations",
+            format!("mc_grpo groups hold G+1 completions and must be odd-sized; got {g}"),
+        ));
+    }
+    if knobs.adv_estimator == AdvEstimator::Remax && r.greedy_reward.is_none() {
+        return Err(ConfigError::new(
+            "greedy_reward",
+            "missing: the remax estimator needs each prompt's greedy-completion reward",
+        ));
+    }
+    if knobs.needs_reference() && r.logp_ref.is_none() {
+        return Err(ConfigError::new(
+            "logp_ref",
+            "missing: beta > 0 needs the reference policy's log-probs",
+        ));
+    }
+    let buffer = knobs.overlong_buffer_len.tokens(r.max_completion_length);
+    if buffer > r.max_completion_length {
+        return Err(ConfigError::out_of_range(
+            "overlong_buffer_len",
+            buffer,
+            &format!("<= max_completion_length ({})", r.max_completion_length),
+        ));
+    }
+    Ok(())
+}
+
+/// Steps 1–4: shaping, KL in reward, advantages, filters.
+pub fn advantages(knobs: &Knobs, r: &Rollouts) -> Result<Advantages, ConfigError> {
+    check_batch(knobs, r)?;
+    let [p, g, _] = r.mask.dims();
+    let lengths = r.mask.clone().sum_dim(2).reshape([p, g]);
+
+    // 1. Shaping.
+    let shaped = shaping::shape_rewards(
+        knobs,
+        r.rewards.clone(),
+        &r.correct,
+        &lengths,
+        r.max_completion_length,
+    );
+
+    // 2. Returns G_t: the shaped reward on every token, plus the KL penalty to go when it is in
+    //    the reward.
+    let returns = match (&r.logp_ref, knobs.kl_in_reward && knobs.beta > 0.0) {
+        (Some(logp_ref), true) => kl::returns_with_kl(
+            &shaped,
+            &r.logp_old,
+            logp_ref,
+            &r.mask,
+            knobs.beta,
+            knobs.kl_estimator,
+        ),
+        _ => shaped.clone().unsqueeze_dim::<3>(2) * r.mask.clone(),
+    };
+
+    // 3. Advantages.
+    let input = EstimatorInput {
+        returns: &returns,
+        mask: &r.mask,
+        greedy_reward: r.greedy_reward.as_ref(),
+    };
+    let mut advantages = knobs.adv_estimator.estimate(knobs, &input);
+    if knobs.lead_difficulty_weight {
+        advantages = lead_difficulty_weight(advantages, &r.correct);
+    }
+
+    // 4. Filters.
+    let mut kept = r.rewards.ones_like();
+    if knobs.dynamic_sampling {
+        kept = kept * filter::dynamic_sampling(&r.rewards);
+    }
+    if knobs.mask_truncated_completions {
+        kept = kept * filter::mask_truncated(&r.truncated);
+    }
+    if knobs.adv_estimator == AdvEstimator::McGrpo {
+        kept = kept * filter::mc_grpo_pivot(&r.rewards);
+    }
+    if knobs.prune_ratio > 0.0 {
+        let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);
+        kept = kept * filter::prune(&seq_advantages, knobs.prune_ratio);
+    }
+
+    Ok(Advantages {
+        shaped_rewards: shaped,
+        advantages,
+        kept,
+    })
+}
+
+/// What one update's loss reads: a minibatch of whole groups.
+pub struct PolicyInput {
+    /// log π_θ of the sampled tokens, with gradient, `[P, G, T]`.
+    pub logp: Tensor<3>,
+    /// log π_old, constant, `[P, G, T]`.
+    pub logp_old: Tensor<3>,
+    /// log π_ref, constant, `[P, G, T]`; needed when β > 0.
+    pub logp_ref: Option<Tensor<3>>,
+    /// 1 on real tokens, `[P, G, T]`.
+    pub mask: Tensor<3>,
+    /// A_{i,t} from [`advantages`], `[P, G, T]`.
+    pub advantages: Tensor<3>,
+    /// Keep flags from [`advantages`], `[P, G]`.
+    pub kept: Tensor<2>,
+    /// L_max.
+    pub max_completion_length: usize,
+}
+
+/// Scalars about one loss evaluation, each `[1]`, detached (read back together by the caller).
+pub struct LossMetrics {
+    /// Mean importance ratio over kept tokens.
+    pub ratio_mean: Tensor<1>,
+    /// Largest importance ratio over kept tokens.
+    pub ratio_max: Tensor<1>,
+    /// `clip_ratio/low_mean`: fraction of kept tokens where the lower clip changed the term.
+    pub clip_ratio_low: Tensor<1>,
+    /// `clip_ratio/high_mean`: fraction of kept tokens where the upper clip changed the term.
+    pub clip_ratio_high: Tensor<1>,
+    /// `kl`: mean k3 of π_θ against π_ref over kept tokens (0 without a reference).
+    pub kl: Tensor<1>,
+    /// Fraction of completions that survived the filters.
+    pub kept_frac: Tensor<1>,
+}
+
+/// The scalar to minimise and its metrics.
+pub struct LossOutput {
+    /// `[1]`, with gradient w.r.t. `logp`.
+    pub loss: Tensor<1>,
+    pub metrics: LossMetrics,
+}
+
+/// Steps 5–8: ratio, surrogate, KL in loss, aggregation (or GVPO's group loss).
+pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, ConfigError> {
+    let reference = match (&input.logp_ref, knobs.needs_reference()) {
+        (None, true) => {
+            return Err(ConfigError::new(
+                "logp_ref",
+                "missing: beta > 0 needs the reference policy's log-probs",
+            ));
+        }
+        (reference, _) => reference.as_ref(),
+    };
+    let PolicyInput {
+        logp,
+        logp_old,
+        mask,
+        advantages,
+        kept,
+        ..
+    } = input;
+
+    // 5. Ratio.
+    let ratio = knobs.ratio_level.ratio(logp, logp_old, mask);
+
+    // 6–8. Surrogate, KL in loss, aggregation.
+    let terms = TokenTerms {
+        logp,
+        ratio: &ratio,
+        advantages,
+    };
+    let loss = match knobs.surrogate.per_token(knobs, &terms) {
+        Some(mut per_token) => {
+            if let (Some(logp_ref), false) = (reference, knobs.kl_in_reward) {
+                per_token = per_token
+                    + knobs
+                        .kl_estimator
+                        .penalty(logp_ref.clone() - logp.clone())
+                        .mul_scalar(knobs.beta);
+            }
+            knobs
+                .loss_agg_mode
+                .aggregate(per_token, mask, kept, input.max_completion_length)
+        }
+        None => {
+            let [p, g, _] = advantages.dims();
+            let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);
+            gvpo_loss(logp, logp_old, mask, &seq_advantages, kept, knobs.gvpo_beta)
+        }
+    };
+
+    let metrics = loss_metrics(knobs, input, ratio.detach(), reference);
+    Ok(LossOutput { loss, metrics })
+}
+
+fn loss_metrics(
+    knobs: &Knobs,
+    input: &PolicyInput,
+    ratio: Tensor<3>,
+    reference: Option<&Tensor<3>>,
+) -> LossMetrics {
+    let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
+    let n = weights.clone().sum().clamp_min(1.0);
+    let mean = |x: Tensor<3>| (x * weights.clone()).sum() / n.clone();
+    let (low, high) = knobs
+        .surrogate
+        .clipped_tokens(knobs, &ratio, &input.advantages);
+    let kl = match reference {
+        Some(logp_ref) => {
+            mean(KlEstimator::K3.penalty(logp_ref.clone() - input.logp.clone().detach()))
+        }
+        None => n.zeros_like(),
+    };
+    LossMetrics {
+        ratio_mean: mean(ratio.clone()),
+        ratio_max: (ratio * weights.clone()).max(),
+        clip_ratio_low: mean(low),
+        clip_ratio_high: mean(high),
+        kl,
+        kept_frac: input.kept.clone().mean(),
+    }
+}

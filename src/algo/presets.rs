@@ -1,0 +1,194 @@
+//! Named methods as rows of knob values (ALGORITHMS.md "Presets"). The CLI's `presets` command
+//! and the page's preset menu are generated from this table.
+
+use super::{
+    AdvEstimator as Adv, KlEstimator as Kl, Knobs, LossAggMode as Agg, OverlongBufferLen,
+    RatioLevel, ScaleRewards, Surrogate,
+};
+
+/// One named method: its knob values and where they come from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub knobs: Knobs,
+    pub source: &'static str,
+}
+
+const D: Knobs = Knobs::DEFAULT;
+
+/// Every preset; anything a row does not name keeps [`Knobs::DEFAULT`].
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "grpo",
+        knobs: Knobs {
+            beta: 0.04,
+            kl_estimator: Kl::K3,
+            ..D
+        },
+        source: "DeepSeekMath 2402.03300",
+    },
+    Preset {
+        name: "dr_grpo",
+        knobs: Knobs {
+            scale_rewards: ScaleRewards::None,
+            loss_agg_mode: Agg::SeqMeanTokenSumNorm,
+            ..D
+        },
+        source: "Dr. GRPO 2503.20783",
+    },
+    Preset {
+        name: "dapo",
+        knobs: Knobs {
+            epsilon_high: Some(0.28),
+            loss_agg_mode: Agg::TokenMean,
+            dynamic_sampling: true,
+            overlong_buffer_len: OverlongBufferLen::FractionOfMax {
+                fraction_of_max: 0.2,
+            },
+            ..D
+        },
+        source: "DAPO 2503.14476",
+    },
+    Preset {
+        name: "gspo",
+        knobs: Knobs {
+            ratio_level: RatioLevel::Sequence,
+            epsilon: 3e-4,
+            epsilon_high: Some(4e-4),
+            ..D
+        },
+        source: "GSPO 2507.18071",
+    },
+    Preset {
+        name: "rloo",
+        knobs: Knobs {
+            adv_estimator: Adv::Rloo,
+            surrogate: Surrogate::Reinforce,
+            loss_agg_mode: Agg::SeqMeanTokenSum,
+            beta: 0.05,
+            kl_estimator: Kl::K1,
+            kl_in_reward: true,
+            ..D
+        },
+        source: "RLOO 2402.14740",
+    },
+    Preset {
+        name: "reinforce_pp",
+        knobs: Knobs {
+            adv_estimator: Adv::ReinforcePp,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.01,
+            kl_estimator: Kl::K1,
+            kl_in_reward: true,
+            ..D
+        },
+        source: "REINFORCE++ 2501.03262",
+    },
+    Preset {
+        name: "reinforce_pp_baseline",
+        knobs: Knobs {
+            adv_estimator: Adv::ReinforcePpBaseline,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 1e-5,
+            kl_estimator: Kl::K2,
+            ..D
+        },
+        source: "REINFORCE++ 2501.03262",
+    },
+    Preset {
+        name: "remax",
+        knobs: Knobs {
+            adv_estimator: Adv::Remax,
+            surrogate: Surrogate::Reinforce,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "ReMax 2310.10505",
+    },
+    Preset {
+        name: "cppo",
+        knobs: Knobs {
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.04,
+            kl_estimator: Kl::K3,
+            prune_ratio: 0.5,
+            ..D
+        },
+        source: "CPPO 2503.22342",
+    },
+    Preset {
+        name: "gpg",
+        knobs: Knobs {
+            adv_estimator: Adv::Gpg,
+            surrogate: Surrogate::Reinforce,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "GPG 2504.02546",
+    },
+    Preset {
+        name: "mc_grpo",
+        knobs: Knobs {
+            adv_estimator: Adv::McGrpo,
+            beta: 0.04,
+            kl_estimator: Kl::K3,
+            ..D
+        },
+        source: "MC-GRPO 2601.22582",
+    },
+    Preset {
+        name: "gvpo",
+        knobs: Knobs {
+            scale_rewards: ScaleRewards::None,
+            surrogate: Surrogate::Gvpo,
+            gvpo_beta: 0.1,
+            ..D
+        },
+        source: "GVPO 2504.19599",
+    },
+    Preset {
+        name: "sapo",
+        knobs: Knobs {
+            surrogate: Surrogate::Sapo,
+            sapo_tau_pos: 1.0,
+            sapo_tau_neg: 1.05,
+            ..D
+        },
+        source: "SAPO 2511.20347",
+    },
+    Preset {
+        name: "cispo",
+        knobs: Knobs {
+            surrogate: Surrogate::Cispo,
+            epsilon: 10.0,
+            epsilon_high: Some(0.2),
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "MiniMax-M1 2506.13585",
+    },
+    Preset {
+        name: "lite_ppo",
+        knobs: Knobs {
+            scale_rewards: ScaleRewards::Batch,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "Tricks or Traps 2508.08221",
+    },
+    Preset {
+        name: "grpo_lead",
+        knobs: Knobs {
+            lead_length_alpha: 0.05,
+            lead_difficulty_weight: true,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "GRPO-LEAD 2504.09696",
+    },
+];
+
+/// The preset called `name`, if any.
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}

@@ -1,0 +1,122 @@
+//! Steps 6–7: the per-token surrogate loss ℓ̃ (before the KL term and aggregation), and GVPO's
+//! group objective, which replaces steps 6–8.
+
+use burn::tensor::{Tensor, activation::sigmoid};
+use serde::{Deserialize, Serialize};
+
+use super::{Knobs, indicator};
+
+/// The per-token surrogate (`surrogate`); A = A_{i,t}, r the [`super::RatioLevel`] ratio,
+/// εl = `epsilon`, εh = `epsilon_high`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surrogate {
+    /// ℓ̃ = −min(r·A, clip(r, 1 − εl, 1 + εh)·A) (PPO 1707.06347; clip-higher, DAPO 2503.14476);
+    /// with `clip_ratio_c` c, for A < 0: ℓ̃ = −max(min(…), c·A) (dual clip, 1912.09729).
+    Clip,
+    /// ℓ̃ = −A·logp: no ratio, no clip (REINFORCE; RLOO, GPG, ReMax as in their papers).
+    Reinforce,
+    /// ℓ̃ = −(4/τ)·sigmoid(τ(r − 1))·A, τ = `sapo_tau_pos` if A > 0 else `sapo_tau_neg` (SAPO 2511.20347).
+    Sapo,
+    /// ℓ̃ = −sg(clip(r, 1 − εl, 1 + εh))·A·logp: a clipped, gradient-free IS weight (MiniMax-M1 2506.13585).
+    Cispo,
+    /// Per group, Rθ_i = `gvpo_beta`·Σ_t (logp − logp_old) and
+    /// L = (1/(G−1))·Σ_i ½[(Rθ_i − mean_j Rθ_j) − A_i]²; loss = mean over groups with ≥ 2 kept
+    /// (GVPO 2504.19599). Replaces steps 6–8; no KL term.
+    Gvpo,
+}
+
+/// What a per-token surrogate reads, all `[P, G, T]`.
+pub struct TokenTerms<'a> {
+    /// log π_θ, with gradient.
+    pub logp: &'a Tensor<3>,
+    /// Importance ratio (token or sequence level).
+    pub ratio: &'a Tensor<3>,
+    /// A_{i,t}.
+    pub advantages: &'a Tensor<3>,
+}
+
+impl Surrogate {
+    /// Per-token loss ℓ̃, or `None` for [`Surrogate::Gvpo`], whose loss is [`gvpo_loss`].
+    pub fn per_token(self, knobs: &Knobs, t: &TokenTerms) -> Option<Tensor<3>> {
+        let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
+        let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+        let loss = match self {
+            Self::Clip => {
+                let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
+                let objective = match knobs.clip_ratio_c {
+                    Some(c) => {
+                        let negative = a.clone().lower_elem(0.0);
+                        objective
+                            .clone()
+                            .mask_where(negative, objective.max_pair(a * c))
+                    }
+                    None => objective,
+                };
+                objective.neg()
+            }
+            Self::Reinforce => (a * t.logp.clone()).neg(),
+            Self::Sapo => {
+                let positive = indicator(a.clone().greater_elem(0.0), &a);
+                let tau = positive.clone() * knobs.sapo_tau_pos
+                    + (positive.neg() + 1.0) * knobs.sapo_tau_neg;
+                let gate = sigmoid((ratio - 1.0) * tau.clone());
+                (gate * a * tau.recip()).mul_scalar(-4.0)
+            }
+            Self::Cispo => (clip(ratio).detach() * a * t.logp.clone()).neg(),
+            Self::Gvpo => return None,
+        };
+        Some(loss)
+    }
+}
+
+impl Surrogate {
+    /// 0/1 per token where the lower / upper clip changed the term (`clip_ratio/low_mean`,
+    /// `clip_ratio/high_mean`): for `clip`, r < 1 − εl with A < 0 and r > 1 + εh with A > 0; for
+    /// `cispo`, whose clip bounds a weight, r outside the range whatever A; 0 for the others.
+    pub fn clipped_tokens(
+        self,
+        knobs: &Knobs,
+        ratio: &Tensor<3>,
+        advantages: &Tensor<3>,
+    ) -> (Tensor<3>, Tensor<3>) {
+        let below = ratio.clone().lower_elem(1.0 - knobs.epsilon);
+        let above = ratio.clone().greater_elem(1.0 + knobs.epsilon_high());
+        match self {
+            Self::Clip => (
+                indicator(below.bool_and(advantages.clone().lower_elem(0.0)), ratio),
+                indicator(above.bool_and(advantages.clone().greater_elem(0.0)), ratio),
+            ),
+            Self::Cispo => (indicator(below, ratio), indicator(above, ratio)),
+            Self::Reinforce | Self::Sapo | Self::Gvpo => (ratio.zeros_like(), ratio.zeros_like()),
+        }
+    }
+}
+
+/// GVPO's group loss (see [`Surrogate::Gvpo`]), `[1]`.
+///
+/// # Shapes
+/// `logp`, `logp_old`, `mask`: `[P, G, T]`; `seq_advantages`, `kept` (0/1): `[P, G]` → `[1]`
+pub fn gvpo_loss(
+    logp: &Tensor<3>,
+    logp_old: &Tensor<3>,
+    mask: &Tensor<3>,
+    seq_advantages: &Tensor<2>,
+    kept: &Tensor<2>,
+    gvpo_beta: f64,
+) -> Tensor<1> {
+    let [p, g, _] = logp.dims();
+    let r_theta = ((logp.clone() - logp_old.clone()) * mask.clone())
+        .sum_dim(2)
+        .reshape([p, g])
+        .mul_scalar(gvpo_beta);
+    let n = kept.clone().sum_dim(1); // [P, 1]
+    let mean = (r_theta.clone() * kept.clone()).sum_dim(1) / n.clone().clamp_min(1.0);
+    let residual = (r_theta - mean) - seq_advantages.clone();
+    let per_group = (residual.powi_scalar(2) * kept.clone())
+        .sum_dim(1)
+        .mul_scalar(0.5)
+        / (n.clone() - 1.0).clamp_min(1.0);
+    let counted = indicator(n.greater_equal_elem(2.0), kept);
+    (per_group * counted.clone()).sum() / counted.sum().clamp_min(1.0)
+}

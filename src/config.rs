@@ -1,0 +1,175 @@
+//! The run configuration (JSON), with a default for every field and [`RunConfig::validate`]
+//! rejecting values outside their ranges with the field's dotted path.
+
+use serde::{Deserialize, Serialize};
+
+use crate::algo::AlgoConfig;
+use crate::error::{ConfigError, check_f64, from_json_value};
+
+/// `{ "algo": {...}, "train": {...}, "seed": 0, "backend": "auto" }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// The optimizer: a preset and its overrides.
+    pub algo: AlgoConfig,
+    /// Trainer-level knobs.
+    pub train: TrainConfig,
+    /// Seeds prompts, sampling and initial weights.
+    pub seed: u64,
+    /// Where tensors live.
+    pub backend: Backend,
+}
+
+/// Which burn device runs the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Backend {
+    /// Measure, do not assume: CPU unless a hardware GPU proves faster.
+    #[default]
+    Auto,
+    /// burn's flex CPU backend.
+    Cpu,
+    /// burn's wgpu backend (WebGPU in the browser; Vulkan/Metal/DX12 natively).
+    Wgpu,
+}
+
+/// Trainer-level knobs (ALGORITHMS.md), named as TRL names them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// G, completions sampled per prompt (MC-GRPO samples G+1; ReMax adds a greedy one).
+    pub num_generations: usize,
+    /// Prompts (groups) per rollout batch.
+    pub prompts_per_step: usize,
+    /// μ, updates per rollout batch; with 1, logp_old is logp detached.
+    pub num_iterations: usize,
+    /// Minibatches of whole groups per update pass.
+    pub minibatches: usize,
+    /// L_max, the generation limit in tokens.
+    pub max_completion_length: usize,
+    /// Sampling temperature.
+    pub temperature: f64,
+    /// Nucleus sampling mass.
+    pub top_p: f64,
+    /// Adam(W) learning rate.
+    pub learning_rate: f64,
+    /// Adam β1.
+    pub adam_beta1: f64,
+    /// Adam β2.
+    pub adam_beta2: f64,
+    /// Decoupled weight decay (AdamW); 0 = Adam.
+    pub weight_decay: f64,
+    /// Global gradient-norm clip.
+    pub max_grad_norm: f64,
+    /// Coefficient of the full-vocabulary entropy bonus.
+    pub entropy_coef: f64,
+    /// Training steps (rollout batches).
+    pub steps: usize,
+    /// Greedy held-out evaluation every this many steps.
+    pub eval_every: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            num_generations: 8,
+            prompts_per_step: 8,
+            num_iterations: 1,
+            minibatches: 1,
+            max_completion_length: 16,
+            temperature: 1.0,
+            top_p: 1.0,
+            learning_rate: 1e-3,
+            adam_beta1: 0.9,
+            adam_beta2: 0.999,
+            weight_decay: 0.0,
+            max_grad_norm: 1.0,
+            entropy_coef: 0.0,
+            steps: 200,
+            eval_every: 10,
+        }
+    }
+}
+
+fn check_usize(field: &str, value: usize, min: usize, max: usize) -> Result<(), ConfigError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else if max == usize::MAX {
+        Err(ConfigError::out_of_range(
+            field,
+            value,
+            &format!(">= {min}"),
+        ))
+    } else {
+        Err(ConfigError::out_of_range(
+            field,
+            value,
+            &format!("[{min}, {max}]"),
+        ))
+    }
+}
+
+impl TrainConfig {
+    /// Ranges of the trainer knobs; `min_group_size` comes from the estimator.
+    pub fn validate(&self, min_group_size: usize) -> Result<(), ConfigError> {
+        check_usize("num_generations", self.num_generations, min_group_size, 256)?;
+        check_usize("prompts_per_step", self.prompts_per_step, 1, 4096)?;
+        check_usize("num_iterations", self.num_iterations, 1, 64)?;
+        check_usize("minibatches", self.minibatches, 1, self.prompts_per_step)?;
+        check_usize("max_completion_length", self.max_completion_length, 1, 1024)?;
+        check_usize("steps", self.steps, 1, usize::MAX)?;
+        check_usize("eval_every", self.eval_every, 1, usize::MAX)?;
+        check_f64("temperature", self.temperature, |t| t > 0.0, "> 0")?;
+        check_f64("top_p", self.top_p, |p| p > 0.0 && p <= 1.0, "(0, 1]")?;
+        check_f64("learning_rate", self.learning_rate, |x| x > 0.0, "> 0")?;
+        check_f64(
+            "adam_beta1",
+            self.adam_beta1,
+            |b| (0.0..1.0).contains(&b),
+            "[0, 1)",
+        )?;
+        check_f64(
+            "adam_beta2",
+            self.adam_beta2,
+            |b| (0.0..1.0).contains(&b),
+            "[0, 1)",
+        )?;
+        check_f64("weight_decay", self.weight_decay, |x| x >= 0.0, ">= 0")?;
+        check_f64("max_grad_norm", self.max_grad_norm, |x| x > 0.0, "> 0")?;
+        check_f64("entropy_coef", self.entropy_coef, |x| x >= 0.0, ">= 0")?;
+        Ok(())
+    }
+}
+
+impl RunConfig {
+    /// Parses and validates a JSON config.
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| ConfigError::new("config", format!("invalid JSON: {e}")))?;
+        let config: RunConfig = from_json_value(value)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Every range, and the rules that tie fields together.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let knobs = self.algo.knobs().map_err(|e| e.within("algo"))?;
+        // MC-GRPO samples G+1 and ReMax adds a greedy completion: num_generations counts the rest.
+        let min_g = match knobs.adv_estimator {
+            crate::algo::AdvEstimator::McGrpo => 2,
+            _ => knobs.min_group_size(),
+        };
+        self.train.validate(min_g).map_err(|e| e.within("train"))?;
+        let buffer = knobs
+            .overlong_buffer_len
+            .tokens(self.train.max_completion_length);
+        if buffer > self.train.max_completion_length {
+            return Err(ConfigError::out_of_range(
+                "algo.overlong_buffer_len",
+                buffer,
+                "<= train.max_completion_length",
+            ));
+        }
+        Ok(())
+    }
+}

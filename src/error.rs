@@ -1,0 +1,67 @@
+//! The one error type for invalid configuration and invalid input: it names the field and the
+//! allowed range, so a user can fix the problem from the message alone.
+
+use std::fmt;
+
+/// A rejected value, with the dotted path of the field it came from (`algo.epsilon`,
+/// `groups[1].completions[0].logp`) and what would have been accepted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct ConfigError {
+    /// Dotted path of the offending field.
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub problem: String,
+}
+
+impl ConfigError {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// `field`'s `value` lies outside `allowed` (written as a range, e.g. `[0, 1)` or `>= 2`).
+    pub fn out_of_range(field: impl Into<String>, value: impl fmt::Display, allowed: &str) -> Self {
+        Self::new(
+            field,
+            format!("{value} is out of range; allowed: {allowed}"),
+        )
+    }
+
+    /// Prefixes the field path, e.g. `epsilon` inside `algo` becomes `algo.epsilon`.
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = if self.field.is_empty() {
+            parent.to_string()
+        } else {
+            format!("{parent}.{}", self.field)
+        };
+        self
+    }
+}
+
+/// Checks a float field against a predicate; NaN and infinities never pass.
+pub(crate) fn check_f64(
+    field: &str,
+    value: f64,
+    ok: impl Fn(f64) -> bool,
+    allowed: &str,
+) -> Result<(), ConfigError> {
+    if value.is_finite() && ok(value) {
+        Ok(())
+    } else {
+        Err(ConfigError::out_of_range(field, value, allowed))
+    }
+}
+
+/// Parses JSON into `T`, naming the path of the first field that fails (unknown, wrong type).
+pub fn from_json_value<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+) -> Result<T, ConfigError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        ConfigError::new(field, e.into_inner().to_string())
+    })
+}
