@@ -53,8 +53,8 @@ fn check_batch(knobs: &Knobs, r: &Rollouts) -> Result<(), ConfigError> {
         return Err(ConfigError::new(
             "num_generations",
             format!(
-                "groups of {g} completion(s) are too small for adv_estimator {:?}; allowed: >= {}",
-                knobs.adv_estimator,
+                "groups of {g} completion(s) are too small for adv_estimator {}; allowed: >= {}",
+                serde_json::json!(knobs.adv_estimator),
                 knobs.min_group_size()
             ),
         ));

@@ -1,0 +1,573 @@
+//! The optimizer family knob by knob: hand-checked numbers, a plain-loop f64 reference of the
+//! clipped GRPO objective under every aggregation mode, and one test per invalid-config rule.
+
+use burn::tensor::{Device, FloatDType, Tensor, TensorData};
+use grpo_playground::algo::advantage::{lead_difficulty_weight, whiten};
+use grpo_playground::algo::shaping::overlong_penalty;
+use grpo_playground::algo::{KlEstimator, Knobs, PRESETS};
+use grpo_playground::config::RunConfig;
+use grpo_playground::oracle::{ObjectiveInput, ObjectiveOutput, evaluate};
+use serde_json::{Value, json};
+
+/// Groups with the given rewards; completion j of a group has 2 + j % 3 tokens, and the policy
+/// equals the sampler and the reference unless `logp_shift` moves logp.
+fn batch(config: Value, groups: &[&[f64]], logp_shift: impl Fn(usize, usize) -> f64) -> String {
+    let groups: Vec<Value> = groups
+        .iter()
+        .enumerate()
+        .map(|(gi, rewards)| {
+            let completions: Vec<Value> = rewards
+                .iter()
+                .enumerate()
+                .map(|(ci, &reward)| {
+                    let old: Vec<f64> = (0..2 + ci % 3).map(|t| -0.5 - 0.1 * t as f64).collect();
+                    let logp: Vec<f64> = old.iter().map(|x| x + logp_shift(gi, ci)).collect();
+                    json!({"reward": reward, "correct": reward > 0.5, "truncated": false,
+                           "logp": logp, "logp_old": old, "logp_ref": old})
+                })
+                .collect();
+            json!({"completions": completions, "greedy_reward": 0.5})
+        })
+        .collect();
+    json!({"config": config, "max_completion_length": 8, "groups": groups}).to_string()
+}
+
+fn eval(input: &str) -> Result<ObjectiveOutput, String> {
+    let input = ObjectiveInput::from_json(input).map_err(|e| e.to_string())?;
+    let device = Device::flex().autodiff();
+    futures_lite::future::block_on(evaluate(&input, &device, FloatDType::F64))
+        .map_err(|e| e.to_string())
+}
+
+fn on_policy(config: Value, groups: &[&[f64]]) -> ObjectiveOutput {
+    eval(&batch(config, groups, |_, _| 0.0)).expect("valid batch")
+}
+
+/// First-token advantage of every completion of group 0.
+fn seq_advantages(out: &ObjectiveOutput) -> Vec<f64> {
+    out.advantages[0].iter().map(|c| c[0]).collect()
+}
+
+fn assert_close(got: f64, want: f64, tol: f64) {
+    assert!((got - want).abs() <= tol, "got {got}, want {want} (±{tol})");
+}
+
+const THREE_OF_EIGHT: &[f64] = &[1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+
+#[test]
+fn grpo_standardises_with_unbiased_std_and_std_eps() {
+    let a = seq_advantages(&on_policy(json!({"preset": "grpo"}), &[THREE_OF_EIGHT]));
+    assert_close(a[0], 1.2074, 1e-4);
+    assert_close(a[7], -0.7244, 1e-4);
+    // Unbiased std: [1, 0, 0, 1] gives ±0.866, not ±1.
+    let a = seq_advantages(&on_policy(
+        json!({"preset": "grpo"}),
+        &[&[1.0, 0.0, 0.0, 1.0]],
+    ));
+    assert_close(a[0], 0.8659, 1e-4);
+    assert_close(a[1], -0.8659, 1e-4);
+}
+
+#[test]
+fn dr_grpo_only_centres() {
+    let a = seq_advantages(&on_policy(json!({"preset": "dr_grpo"}), &[THREE_OF_EIGHT]));
+    assert_close(a[0], 0.625, 1e-12);
+    assert_close(a[7], -0.375, 1e-12);
+}
+
+#[test]
+fn rloo_subtracts_the_mean_of_the_others() {
+    let a = seq_advantages(&on_policy(json!({"preset": "rloo"}), &[THREE_OF_EIGHT]));
+    assert_close(a[0], 0.7143, 1e-4);
+    assert_close(a[7], -0.4286, 1e-4);
+}
+
+#[test]
+fn every_token_of_a_sequence_estimator_carries_the_same_advantage() {
+    let out = on_policy(json!({"preset": "grpo"}), &[THREE_OF_EIGHT]);
+    for c in &out.advantages[0] {
+        assert!(c.iter().all(|&a| a == c[0]));
+    }
+}
+
+#[test]
+fn gpg_scales_by_the_fraction_of_informative_completions() {
+    // B = 4 completions, M = 2 of them in the all-equal group: α = 2.
+    let out = on_policy(json!({"preset": "gpg"}), &[&[1.0, 0.0], &[1.0, 1.0]]);
+    assert_eq!(seq_advantages(&out), vec![1.0, -1.0]);
+    assert_eq!(out.advantages[1][0][0], 0.0);
+}
+
+#[test]
+fn mc_grpo_centres_on_the_median_and_drops_the_pivot() {
+    let out = on_policy(json!({"preset": "mc_grpo"}), &[&[0.0, 1.0, 0.0]]);
+    // MAD is 0 for 0/1 rewards, so |A| = 1/mad_eps for the minority outcome.
+    assert_close(seq_advantages(&out)[1], 1000.0, 1e-9);
+    assert_eq!(out.kept, vec![vec![false, true, true]]);
+}
+
+#[test]
+fn dual_clip_bounds_the_loss_of_negative_advantages() {
+    // Completion 1 (A < 0) has ratio e³ ≈ 20: unbounded its token loss is r·|A|, with the dual
+    // clip it is c·|A| and carries no gradient.
+    let shift = |_, ci| if ci == 1 { 3.0 } else { 0.0 };
+    let run = |c: Value| {
+        eval(&batch(
+            json!({"preset": "grpo", "beta": 0.0, "clip_ratio_c": c}),
+            &[&[1.0, 0.0]],
+            shift,
+        ))
+        .unwrap()
+    };
+    let a = 0.5 / (0.5f64.sqrt() + 1e-4);
+    let dual = run(json!(3.0));
+    assert_close(dual.loss, (-a + 3.0 * a) / 2.0, 1e-12);
+    assert!(dual.grad_logp[0][1].iter().all(|&g| g == 0.0));
+    let plain = run(Value::Null);
+    assert_close(plain.loss, (-a + 3f64.exp() * a) / 2.0, 1e-9);
+    assert!(plain.grad_logp[0][1].iter().all(|&g| g > 0.0));
+}
+
+#[test]
+fn dynamic_sampling_drops_groups_whose_rewards_are_all_equal() {
+    let out = on_policy(
+        json!({"preset": "dapo"}),
+        &[&[1.0, 1.0, 1.0, 1.0], &[1.0, 0.0, 0.0, 1.0]],
+    );
+    assert_eq!(out.kept, vec![vec![false; 4], vec![true; 4]]);
+}
+
+#[test]
+fn nothing_kept_gives_zero_loss_and_zero_gradient() {
+    let shift = |_, _| 0.3;
+    let out = eval(&batch(
+        json!({"preset": "dapo"}),
+        &[&[1.0, 1.0], &[0.0, 0.0]],
+        shift,
+    ))
+    .unwrap();
+    assert_eq!(out.loss, 0.0);
+    assert!(out.grad_logp.iter().flatten().flatten().all(|&g| g == 0.0));
+}
+
+#[test]
+fn a_degenerate_group_is_a_normal_case() {
+    let out = on_policy(json!({"preset": "grpo"}), &[&[1.0; 4]]);
+    assert!(seq_advantages(&out).iter().all(|&a| a == 0.0));
+    assert!(out.loss.is_finite() && out.loss == 0.0);
+}
+
+#[test]
+fn cppo_keeps_the_largest_abs_advantages_ties_to_the_lower_index() {
+    let out = on_policy(
+        json!({"preset": "cppo"}),
+        &[
+            &[1.0, 0.0, 0.0, 0.0],
+            &[1.0, 1.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.0, 1.0],
+        ],
+    );
+    assert_eq!(
+        out.kept,
+        vec![
+            vec![true, true, false, false],
+            vec![true, true, false, false],
+            vec![true, false, false, true]
+        ]
+    );
+    let out = on_policy(
+        json!({"preset": "cppo", "prune_ratio": 0.75}),
+        &[&[0.0, 0.0, 0.0, 1.0]],
+    );
+    assert_eq!(out.kept, vec![vec![false, false, false, true]]);
+}
+
+#[test]
+fn mask_truncated_completions_drops_truncated_ones() {
+    let mut input: Value = serde_json::from_str(&batch(
+        json!({"preset": "grpo", "mask_truncated_completions": true}),
+        &[&[1.0, 0.0, 1.0]],
+        |_, _| 0.0,
+    ))
+    .unwrap();
+    input["groups"][0]["completions"][1]["truncated"] = true.into();
+    assert_eq!(
+        eval(&input.to_string()).unwrap().kept,
+        vec![vec![true, false, true]]
+    );
+}
+
+#[test]
+fn gspo_gives_every_token_of_a_sequence_the_same_ratio_gradient_share() {
+    // The gradient flows through the mean log-ratio: equal on every token of a completion.
+    let out = eval(&batch(
+        json!({"preset": "gspo"}),
+        &[&[1.0, 0.0, 0.0]],
+        |_, ci| 1e-4 * ci as f64,
+    ))
+    .unwrap();
+    for c in &out.grad_logp[0] {
+        assert!(
+            c.iter().all(|&g| (g - c[0]).abs() < 1e-15 && g != 0.0),
+            "{c:?}"
+        );
+    }
+}
+
+fn tensor<const D: usize>(values: Vec<f64>, shape: [usize; D]) -> Tensor<D> {
+    Tensor::from_data(
+        TensorData::new(values, shape),
+        (&Device::flex(), burn::tensor::DType::F64),
+    )
+}
+
+fn values<const D: usize>(t: Tensor<D>) -> Vec<f64> {
+    t.into_data().iter::<f64>().collect()
+}
+
+#[test]
+fn kl_estimators_match_their_formulas() {
+    let x = || tensor(vec![0.5, -1.0], [2]);
+    assert_eq!(values(KlEstimator::K1.penalty(x())), vec![-0.5, 1.0]);
+    assert_eq!(values(KlEstimator::K2.penalty(x())), vec![0.125, 0.5]);
+    let k3 = values(KlEstimator::K3.penalty(x()));
+    assert_close(k3[0], 0.5f64.exp() - 1.5, 1e-15);
+    assert_close(k3[1], (-1f64).exp(), 1e-15);
+}
+
+#[test]
+fn overlong_penalty_is_zero_then_linear_then_minus_one() {
+    let lengths = tensor(vec![6.0, 7.0, 8.0, 10.0, 11.0], [1, 5]);
+    assert_eq!(
+        values(overlong_penalty(&lengths, 10, 4)),
+        vec![0.0, -0.25, -0.5, -1.0, -1.0]
+    );
+}
+
+#[test]
+fn lead_difficulty_weight_uses_the_fraction_correct() {
+    // ρ = 3/4 correct: w(0.75) = 0.95 on positive advantages, w(0.25) on negative ones.
+    let w = |x: f64| 0.4 + 1.1 / (1.0 + (10.0 * (x - 0.75)).exp());
+    let a = tensor(vec![1.0, -1.0, 2.0, -2.0], [1, 4, 1]);
+    let correct = tensor(vec![1.0, 1.0, 1.0, 0.0], [1, 4]);
+    let got = values(lead_difficulty_weight(a, &correct));
+    assert_close(got[0], 0.95, 1e-12);
+    assert_close(got[1], -w(0.25), 1e-12);
+    assert_close(got[2], 2.0 * 0.95, 1e-12);
+}
+
+#[test]
+fn whitening_gives_zero_mean_unit_unbiased_variance_over_real_tokens() {
+    let a = tensor(vec![1.0, 2.0, 7.0, 4.0, 0.0, 0.0], [1, 2, 3]);
+    let mask = tensor(vec![1.0, 1.0, 1.0, 1.0, 0.0, 0.0], [1, 2, 3]);
+    let w = values(whiten(a, &mask));
+    let real = &w[..4];
+    let mean = real.iter().sum::<f64>() / 4.0;
+    let var_u = real.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 3.0;
+    assert_close(mean, 0.0, 1e-12);
+    assert_close(var_u, 1.0 / (1.0 + 1e-8 / (14.0 / 3.0 * 2.0)), 1e-6);
+    assert_eq!(&w[4..], &[0.0, 0.0]);
+}
+
+/// (reward, logp, logp_old, logp_ref) of one completion.
+type Completion = (f64, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// Plain-loop f64 reference of the clipped GRPO objective with k3 in the loss.
+fn reference_loss(k: &Knobs, groups: &[Vec<Completion>], l_max: f64) -> f64 {
+    let (mut total, mut tokens, mut seqs) = (0.0, 0.0, 0.0);
+    for group in groups {
+        let g = group.len() as f64;
+        let mean = group.iter().map(|c| c.0).sum::<f64>() / g;
+        let std = (group.iter().map(|c| (c.0 - mean).powi(2)).sum::<f64>() / (g - 1.0)).sqrt();
+        for (reward, logp, old, reference) in group {
+            let a = (reward - mean) / (std + k.std_eps);
+            let mut seq = 0.0;
+            for t in 0..logp.len() {
+                let r = (logp[t] - old[t]).exp();
+                let clipped = r.clamp(1.0 - k.epsilon, 1.0 + k.epsilon_high());
+                let x = reference[t] - logp[t];
+                seq += -(r * a).min(clipped * a) + k.beta * (x.exp() - x - 1.0);
+            }
+            let n = logp.len() as f64;
+            total += match k.loss_agg_mode {
+                grpo_playground::algo::LossAggMode::SeqMeanTokenMean => seq / n,
+                _ => seq,
+            };
+            tokens += n;
+            seqs += 1.0;
+        }
+    }
+    match k.loss_agg_mode {
+        grpo_playground::algo::LossAggMode::TokenMean => total / tokens,
+        grpo_playground::algo::LossAggMode::SeqMeanTokenSumNorm => total / (seqs * l_max),
+        _ => total / seqs,
+    }
+}
+
+#[test]
+fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for mode in [
+        "token-mean",
+        "seq-mean-token-mean",
+        "seq-mean-token-sum",
+        "seq-mean-token-sum-norm",
+    ] {
+        for _ in 0..5 {
+            let config = json!({"preset": "grpo", "loss_agg_mode": mode, "epsilon_high": 0.28});
+            let knobs = serde_json::from_value::<grpo_playground::algo::AlgoConfig>(config.clone())
+                .unwrap()
+                .knobs()
+                .unwrap();
+            let groups: Vec<Vec<_>> = (0..3)
+                .map(|_| {
+                    (0..4)
+                        .map(|_| {
+                            let n = 1 + (uniform() * 8.0) as usize;
+                            let old: Vec<f64> = (0..n).map(|_| -3.0 * uniform()).collect();
+                            let reference = (0..n).map(|_| -3.0 * uniform()).collect();
+                            let logp = old.iter().map(|x| x + 0.6 * (uniform() - 0.5)).collect();
+                            ((uniform() > 0.5) as u8 as f64, logp, old, reference)
+                        })
+                        .collect()
+                })
+                .collect();
+            let json_groups: Vec<Value> = groups
+                .iter()
+                .map(|g| json!({"completions": g.iter().map(|(r, lp, old, rf)| json!({"reward": r, "correct": *r > 0.5, "logp": lp, "logp_old": old, "logp_ref": rf})).collect::<Vec<_>>()}))
+                .collect();
+            let input =
+                json!({"config": config, "max_completion_length": 8, "groups": json_groups});
+            let got = eval(&input.to_string()).unwrap().loss;
+            assert_close(got, reference_loss(&knobs, &groups, 8.0), 1e-12);
+        }
+    }
+}
+
+#[test]
+fn presets_are_unique_valid_rows() {
+    let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+    assert_eq!(names.len(), 16);
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 16);
+    for p in PRESETS {
+        p.knobs
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", p.name));
+        assert!(!p.source.is_empty());
+    }
+}
+
+#[test]
+fn overrides_apply_on_top_of_the_preset() {
+    let c: RunConfig =
+        RunConfig::from_json(r#"{"algo": {"preset": "dapo", "epsilon_high": 0.3}}"#).unwrap();
+    let k = c.algo.knobs().unwrap();
+    assert_eq!(k.epsilon_high(), 0.3);
+    assert!(k.dynamic_sampling);
+}
+
+#[test]
+fn each_invalid_config_is_rejected_with_its_field_and_range() {
+    let cases = [
+        (
+            r#"{"algo": {"preset": "ppo2"}}"#,
+            "algo.preset: unknown preset `ppo2`; valid: grpo, dr_grpo, dapo",
+        ),
+        (
+            r#"{"algo": {"epsilonn": 0.1}}"#,
+            "algo.epsilonn: unknown field `epsilonn`, expected one of `preset`",
+        ),
+        (
+            r#"{"algo": {"epsilon": "wide"}}"#,
+            "algo.epsilon: invalid type",
+        ),
+        (
+            r#"{"algo": {"epsilon": -0.1}}"#,
+            "algo.epsilon: -0.1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"epsilon_high": -1}}"#,
+            "algo.epsilon_high: -1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"clip_ratio_c": 1.0}}"#,
+            "algo.clip_ratio_c: 1 is out of range; allowed: > 1",
+        ),
+        (
+            r#"{"algo": {"beta": -0.01}}"#,
+            "algo.beta: -0.01 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"std_eps": 0}}"#,
+            "algo.std_eps: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"mad_eps": 0}}"#,
+            "algo.mad_eps: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"prune_ratio": 1.0}}"#,
+            "algo.prune_ratio: 1 is out of range; allowed: [0, 1)",
+        ),
+        (
+            r#"{"algo": {"lead_length_alpha": -1}}"#,
+            "algo.lead_length_alpha: -1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"overlong_buffer_len": {"fraction_of_max": 1.5}}}"#,
+            "algo.overlong_buffer_len.fraction_of_max: 1.5 is out of range; allowed: (0, 1]",
+        ),
+        (
+            r#"{"algo": {"overlong_penalty_factor": -2}}"#,
+            "algo.overlong_penalty_factor: -2 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"sapo_tau_pos": 0}}"#,
+            "algo.sapo_tau_pos: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"sapo_tau_neg": -1}}"#,
+            "algo.sapo_tau_neg: -1 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"gvpo_beta": 0}}"#,
+            "algo.gvpo_beta: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"kl_estimator": "k4"}}"#,
+            "algo.kl_estimator: unknown variant `k4`, expected one of `k1`, `k2`, `k3`",
+        ),
+        (
+            r#"{"algo": {"loss_agg_mode": "mean"}}"#,
+            "algo.loss_agg_mode: unknown variant `mean`",
+        ),
+        (
+            r#"{"train": {"num_generations": 1}}"#,
+            "train.num_generations: 1 is out of range; allowed: [2, 256]",
+        ),
+        (
+            r#"{"algo": {"preset": "mc_grpo"}, "train": {"num_generations": 1}}"#,
+            "train.num_generations: 1 is out of range; allowed: [2, 256]",
+        ),
+        (
+            r#"{"train": {"prompts_per_step": 0}}"#,
+            "train.prompts_per_step: 0 is out of range; allowed: [1, 4096]",
+        ),
+        (
+            r#"{"train": {"num_iterations": 0}}"#,
+            "train.num_iterations: 0 is out of range; allowed: [1, 64]",
+        ),
+        (
+            r#"{"train": {"prompts_per_step": 4, "minibatches": 5}}"#,
+            "train.minibatches: 5 is out of range; allowed: [1, 4]",
+        ),
+        (
+            r#"{"train": {"max_completion_length": 0}}"#,
+            "train.max_completion_length: 0 is out of range; allowed: [1, 1024]",
+        ),
+        (
+            r#"{"train": {"temperature": 0}}"#,
+            "train.temperature: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"train": {"top_p": 1.5}}"#,
+            "train.top_p: 1.5 is out of range; allowed: (0, 1]",
+        ),
+        (
+            r#"{"train": {"learning_rate": -1}}"#,
+            "train.learning_rate: -1 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"train": {"adam_beta2": 1.0}}"#,
+            "train.adam_beta2: 1 is out of range; allowed: [0, 1)",
+        ),
+        (
+            r#"{"train": {"max_grad_norm": 0}}"#,
+            "train.max_grad_norm: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"train": {"entropy_coef": -0.1}}"#,
+            "train.entropy_coef: -0.1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"train": {"steps": 0}}"#,
+            "train.steps: 0 is out of range; allowed: >= 1",
+        ),
+        (
+            r#"{"train": {"eval_every": 0}}"#,
+            "train.eval_every: 0 is out of range; allowed: >= 1",
+        ),
+        (
+            r#"{"algo": {"overlong_buffer_len": 20}, "train": {"max_completion_length": 16}}"#,
+            "algo.overlong_buffer_len: 20 is out of range; allowed: <= train.max_completion_length",
+        ),
+        (r#"{"seed": -1}"#, "seed: invalid value"),
+        (
+            r#"{"backend": "tpu"}"#,
+            "backend: unknown variant `tpu`, expected one of `auto`, `cpu`, `wgpu`",
+        ),
+        (r#"{"trian": {}}"#, "unknown field `trian`"),
+        ("[1, 2", "config: invalid JSON"),
+    ];
+    for (json, expected) in cases {
+        let err = RunConfig::from_json(json).expect_err(json).to_string();
+        assert!(
+            err.contains(expected),
+            "{json}: `{err}` should contain `{expected}`"
+        );
+    }
+    // ReMax is the one estimator allowed a single sampled completion.
+    assert!(
+        RunConfig::from_json(r#"{"algo": {"preset": "remax"}, "train": {"num_generations": 1}}"#)
+            .is_ok()
+    );
+}
+
+#[test]
+fn invalid_batches_are_rejected_with_their_field() {
+    let err =
+        |config: Value, groups: &[&[f64]]| eval(&batch(config, groups, |_, _| 0.0)).unwrap_err();
+    assert!(
+        err(json!({"preset": "mc_grpo"}), &[&[1.0, 0.0, 1.0, 0.0]])
+            .contains("must be odd-sized; got 4")
+    );
+    assert!(
+        err(json!({"preset": "rloo"}), &[&[1.0]])
+            .contains("num_generations: groups of 1 completion(s)")
+    );
+    let no_greedy = batch(json!({"preset": "remax"}), &[&[1.0, 0.0]], |_, _| 0.0)
+        .replace("\"greedy_reward\":0.5", "\"greedy_reward\":null");
+    assert!(
+        eval(&no_greedy)
+            .unwrap_err()
+            .contains("groups[0].greedy_reward: missing")
+    );
+    let no_ref = batch(json!({"preset": "grpo"}), &[&[1.0, 0.0]], |_, _| 0.0)
+        .replace("\"logp_ref\"", "\"unused\"");
+    assert!(
+        eval(&no_ref)
+            .unwrap_err()
+            .contains("unknown field `unused`")
+    );
+    let mut v: Value =
+        serde_json::from_str(&batch(json!({"preset": "grpo"}), &[&[1.0, 0.0]], |_, _| {
+            0.0
+        }))
+        .unwrap();
+    for c in v["groups"][0]["completions"].as_array_mut().unwrap() {
+        c.as_object_mut().unwrap().remove("logp_ref");
+    }
+    assert!(
+        eval(&v.to_string())
+            .unwrap_err()
+            .contains("logp_ref: missing: beta > 0 needs")
+    );
+}

@@ -1,0 +1,198 @@
+//! Every golden case of `shared/golden/cases` through the objective oracle: in f64 at the
+//! README's 1e-6 relative tolerance, and through the f32 training path at 1e-4. Also the CLI's
+//! contract on invalid input: non-zero exit and one readable line.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use burn::tensor::{Device, FloatDType};
+use grpo_playground::oracle::{ObjectiveInput, ObjectiveOutput, evaluate};
+use serde_json::Value;
+
+fn cases_dir() -> PathBuf {
+    std::env::var_os("GOLDEN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden/cases"))
+}
+
+fn cases() -> Vec<(String, Value)> {
+    let dir = cases_dir();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("golden cases should be at {}: {e}", dir.display()))
+        .map(|e| e.expect("readable dir entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 61,
+        "expected the 61 golden cases, found {}",
+        files.len()
+    );
+    files
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("readable case");
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, serde_json::from_str(&text).expect("case is JSON"))
+        })
+        .collect()
+}
+
+/// `|got − want| ≤ tol·max(1, |want|)` everywhere, booleans equal; the first mismatch's path.
+fn mismatch(got: &Value, want: &Value, tol: f64, path: &str) -> Option<String> {
+    match (got, want) {
+        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => g
+            .iter()
+            .zip(w)
+            .enumerate()
+            .find_map(|(i, (g, w))| mismatch(g, w, tol, &format!("{path}[{i}]"))),
+        (Value::Bool(g), Value::Bool(w)) if g == w => None,
+        (Value::Number(g), Value::Number(w)) => {
+            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
+            ((g - w).abs() > tol * w.abs().max(1.0)).then(|| format!("{path}: got {g}, want {w}"))
+        }
+        _ => Some(format!("{path}: got {got}, want {want}")),
+    }
+}
+
+fn run(input: &Value, dtype: FloatDType) -> ObjectiveOutput {
+    let input = ObjectiveInput::from_json(&input.to_string()).expect("golden input parses");
+    let device = Device::flex().autodiff();
+    futures_lite::future::block_on(evaluate(&input, &device, dtype)).expect("golden input is valid")
+}
+
+fn check_all(dtype: FloatDType, tol: f64) {
+    let mut failures = Vec::new();
+    for (name, case) in cases() {
+        let got = serde_json::to_value(run(&case["input"], dtype)).unwrap();
+        for key in ["loss", "advantages", "kept", "grad_logp", "shaped_rewards"] {
+            if let Some(m) = mismatch(&got[key], &case["expected"][key], tol, key) {
+                failures.push(format!("{name}: {m}"));
+                break;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn golden_cases_match_in_f64() {
+    check_all(FloatDType::F64, 1e-6);
+}
+
+#[test]
+fn golden_cases_match_through_the_f32_training_path() {
+    check_all(FloatDType::F32, 1e-4);
+}
+
+#[test]
+fn the_tolerance_check_can_fail() {
+    let (_, case) = cases().swap_remove(0);
+    let mut want = case["expected"]["loss"].clone();
+    let loss = want.as_f64().unwrap();
+    want = Value::from(loss + 1e-5 * loss.abs().max(1.0));
+    let got = serde_json::to_value(run(&case["input"], FloatDType::F64)).unwrap();
+    assert!(mismatch(&got["loss"], &want, 1e-6, "loss").is_some());
+}
+
+fn oracle_cli(stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_grpo-playground"))
+        .arg("objective")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        text(out.stdout),
+        text(out.stderr),
+    )
+}
+
+#[test]
+fn cli_prints_the_expected_json_for_a_golden_case() {
+    let (_, case) = cases().swap_remove(6);
+    let (code, stdout, _) = oracle_cli(&case["input"].to_string());
+    assert_eq!(code, 0);
+    let got: Value = serde_json::from_str(&stdout).expect("stdout is JSON");
+    for key in ["loss", "advantages", "kept", "grad_logp"] {
+        assert_eq!(mismatch(&got[key], &case["expected"][key], 1e-6, key), None);
+    }
+}
+
+#[test]
+fn cli_rejects_invalid_input_with_one_line_naming_the_problem() {
+    let (_, case) = cases().swap_remove(0);
+    let with = |edit: &dyn Fn(&mut Value)| {
+        let mut input = case["input"].clone();
+        edit(&mut input);
+        input.to_string()
+    };
+    let bad = [
+        ("{not json", "invalid JSON"),
+        (
+            &with(&|v| v["config"]["preset"] = "grpoo".into()),
+            "unknown preset `grpoo`",
+        ),
+        (
+            &with(&|v| v["config"]["epsilonn"] = 0.1.into()),
+            "unknown field `epsilonn`",
+        ),
+        (
+            &with(&|v| v["config"]["epsilon"] = (-0.1).into()),
+            "config.epsilon: -0.1 is out of range; allowed: >= 0",
+        ),
+        (
+            &with(&|v| v["groups"][0]["completions"][1]["logp"] = Value::Array(vec![])),
+            "groups[0].completions[1].logp: empty completion",
+        ),
+        (
+            &with(&|v| {
+                v["groups"][0]["completions"][0]["logp_old"] = Value::Array(vec![1.0.into()])
+            }),
+            "groups[0].completions[0].logp_old: has 1 values but logp has",
+        ),
+        (
+            &with(&|v| {
+                v["groups"][1]["completions"]
+                    .as_array_mut()
+                    .unwrap()
+                    .truncate(1)
+            }),
+            "groups[1].completions: has 1 completions but groups[0] has 7",
+        ),
+        (
+            &with(&|v| {
+                for g in v["groups"].as_array_mut().unwrap() {
+                    g["completions"].as_array_mut().unwrap().truncate(1);
+                }
+            }),
+            "num_generations: groups of 1 completion(s) are too small for adv_estimator \"grpo\"; allowed: >= 2",
+        ),
+    ];
+    for (input, expected) in bad {
+        let (code, stdout, stderr) = oracle_cli(input);
+        assert_ne!(code, 0, "{expected}");
+        assert!(stdout.is_empty(), "{expected}: stdout {stdout}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+        assert!(
+            stderr.contains(expected),
+            "`{stderr}` should contain `{expected}`"
+        );
+    }
+}
