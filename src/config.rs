@@ -5,11 +5,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::algo::AlgoConfig;
 use crate::error::{ConfigError, check_f64, from_json_value};
+use crate::policy::ModelConfig;
+use crate::tasks::TaskConfig;
 
-/// `{ "algo": {...}, "train": {...}, "seed": 0, "backend": "auto" }`.
+/// `{ "task": {...}, "model": {...}, "algo": {...}, "train": {...}, "seed": 0, "backend": "auto" }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct RunConfig {
+    /// The task and its difficulty: `{"name": "arithmetic", "digits": 2, ...}`.
+    pub task: TaskConfig,
+    /// The policy's sizes.
+    pub model: ModelConfig,
     /// The optimizer: a preset and its overrides.
     pub algo: AlgoConfig,
     /// Trainer-level knobs.
@@ -67,6 +73,8 @@ pub struct TrainConfig {
     pub steps: usize,
     /// Greedy held-out evaluation every this many steps.
     pub eval_every: usize,
+    /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
+    pub sft_steps: usize,
 }
 
 impl Default for TrainConfig {
@@ -87,6 +95,7 @@ impl Default for TrainConfig {
             entropy_coef: 0.0,
             steps: 200,
             eval_every: 10,
+            sft_steps: 0,
         }
     }
 }
@@ -119,6 +128,7 @@ impl TrainConfig {
         check_usize("max_completion_length", self.max_completion_length, 1, 1024)?;
         check_usize("steps", self.steps, 1, usize::MAX)?;
         check_usize("eval_every", self.eval_every, 1, usize::MAX)?;
+        check_usize("sft_steps", self.sft_steps, 0, usize::MAX)?;
         check_f64("temperature", self.temperature, |t| t > 0.0, "> 0")?;
         check_f64("top_p", self.top_p, |p| p > 0.0 && p <= 1.0, "(0, 1]")?;
         check_f64("learning_rate", self.learning_rate, |x| x > 0.0, "> 0")?;
@@ -144,8 +154,18 @@ impl TrainConfig {
 impl RunConfig {
     /// Parses and validates a JSON config.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
-        let value: serde_json::Value = serde_json::from_str(text)
+        Self::from_json_with(text, &[])
+    }
+
+    /// Parses a JSON config, applies `key=value` overrides (dotted paths such as
+    /// `train.steps=50` or `algo.preset=dapo`; values are JSON, or strings when not JSON), and
+    /// validates the result.
+    pub fn from_json_with(text: &str, sets: &[String]) -> Result<Self, ConfigError> {
+        let mut value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("config", format!("invalid JSON: {e}")))?;
+        for set in sets {
+            apply_set(&mut value, set)?;
+        }
         let config: RunConfig = from_json_value(value)?;
         config.validate()?;
         Ok(config)
@@ -153,6 +173,8 @@ impl RunConfig {
 
     /// Every range, and the rules that tie fields together.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.task.validate().map_err(|e| e.within("task"))?;
+        self.model.validate().map_err(|e| e.within("model"))?;
         let knobs = self.algo.knobs().map_err(|e| e.within("algo"))?;
         // MC-GRPO samples G+1 and ReMax adds a greedy completion: num_generations counts the rest.
         let min_g = match knobs.adv_estimator {
@@ -172,4 +194,28 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// Applies one `dotted.path=value` override to a JSON object, creating objects on the way.
+fn apply_set(root: &mut serde_json::Value, set: &str) -> Result<(), ConfigError> {
+    let (path, raw) = set
+        .split_once('=')
+        .ok_or_else(|| ConfigError::new("--set", format!("`{set}` is not key=value")))?;
+    let value = serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::from(raw));
+    let mut node = root;
+    for key in path.split('.') {
+        if !node.is_object() {
+            return Err(ConfigError::new(
+                path,
+                "cannot set a field inside a non-object",
+            ));
+        }
+        node = node
+            .as_object_mut()
+            .expect("checked to be an object")
+            .entry(key)
+            .or_insert_with(|| serde_json::json!({}));
+    }
+    *node = value;
+    Ok(())
 }

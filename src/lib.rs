@@ -2,12 +2,16 @@
 //! REINFORCE++, ReMax, CPPO, GPG, ...) on tiny policies and verifiable toy tasks, natively and in
 //! the browser.
 //!
-//! Layers, each depending only on those after it: [`oracle`] (and the CLI) → [`algo`] →
-//! [`config`]/[`error`]. `algo` is pure tensor math over burn's runtime [`burn::tensor::Device`].
+//! Layers, each depending only on those after it: the CLI and [`oracle`] → [`train`] →
+//! [`algo`], [`policy`], [`tasks`] → [`config`]/[`error`]. `algo` is pure tensor math over
+//! burn's runtime [`burn::tensor::Device`]; `tasks` never touches burn.
 
 pub mod algo;
 pub mod config;
 pub mod error;
 pub mod oracle;
+pub mod policy;
+pub mod tasks;
+pub mod train;
 
 pub use error::ConfigError;

@@ -1,22 +1,74 @@
-//! The native command line: `presets`, `objective` (see README.md).
+//! The native command line: `train`, `compare`, `presets`, `objective` (see README.md).
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::tensor::{Device, FloatDType};
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use grpo_playground::algo::{Knobs, PRESETS};
+use grpo_playground::config::RunConfig;
 use grpo_playground::oracle::{self, ObjectiveInput};
+use grpo_playground::train::{StepMetrics, Trainer};
 
 #[derive(Parser)]
-#[command(version, about = "Group-relative policy optimizers on tiny models")]
+#[command(
+    version,
+    about = "Group-relative policy optimizers on tiny models and verifiable toy tasks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum DeviceChoice {
+    /// burn's flex CPU backend.
+    Cpu,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Train one run; metrics as JSONL, a progress line on stderr.
+    Train {
+        /// Run config (JSON); fields left out keep their defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override a field: `--set train.steps=50 --set algo.preset=dapo`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Write one JSON object per step here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Save a checkpoint here at the end.
+        #[arg(long)]
+        save: Option<PathBuf>,
+        /// Continue from a checkpoint (its config is used; --config/--set are ignored).
+        #[arg(long)]
+        resume: Option<PathBuf>,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceChoice,
+    },
+    /// Train several configs with paired seeds and print final accuracy and steps to a target.
+    Compare {
+        /// A run config; give two or more.
+        #[arg(long = "config", required = true, num_args = 1)]
+        configs: Vec<PathBuf>,
+        /// Overrides applied to every config.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Seeds 0..N per config; seed s gives every config the same prompts and initial weights.
+        #[arg(long, default_value_t = 3)]
+        seeds: u64,
+        /// Eval accuracy that counts as reached.
+        #[arg(long, default_value_t = 0.9)]
+        target: f64,
+        /// Write the per-run table here as CSV.
+        #[arg(long, default_value = "compare.csv")]
+        csv: PathBuf,
+        #[arg(long, value_enum, default_value = "cpu")]
+        device: DeviceChoice,
+    },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
     Presets,
     /// Evaluate the objective on the JSON batch on stdin (format: shared/golden/README.md):
@@ -28,6 +80,179 @@ enum Command {
     },
 }
 
+fn device(choice: DeviceChoice) -> Device {
+    match choice {
+        DeviceChoice::Cpu => Device::flex(),
+    }
+}
+
+fn read_config(path: Option<&PathBuf>, sets: &[String]) -> Result<RunConfig, String> {
+    let text = match path {
+        Some(p) => std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => "{}".to_string(),
+    };
+    RunConfig::from_json_with(&text, sets).map_err(|e| e.to_string())
+}
+
+fn progress(m: &StepMetrics, total: usize, last_eval: Option<f64>) {
+    let eval = last_eval.map_or("   -".to_string(), |a| format!("{a:.2}"));
+    eprint!(
+        "\rstep {:>5}/{total}  reward {:>6.3}  acc {:.2}  eval {eval}  {:>6.1} steps/s   ",
+        m.step,
+        m.reward_mean,
+        m.accuracy,
+        1e3 / m.wall_ms.max(1e-9)
+    );
+}
+
+/// Runs `trainer` to the end; returns every step's metrics.
+fn run(
+    trainer: &mut Trainer,
+    mut out: Option<&mut dyn Write>,
+    quiet: bool,
+) -> Result<Vec<StepMetrics>, String> {
+    let mut all = Vec::new();
+    let mut last_eval = None;
+    while trainer.steps_done() < trainer.total_steps() {
+        let m = futures_lite::future::block_on(trainer.step()).map_err(|e| e.to_string())?;
+        last_eval = m.eval_accuracy.or(last_eval);
+        if let Some(out) = out.as_deref_mut() {
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string(&m).map_err(|e| e.to_string())?
+            )
+            .map_err(|e| e.to_string())?;
+        }
+        if !quiet {
+            progress(&m, trainer.total_steps(), last_eval);
+        }
+        all.push(m);
+    }
+    if !quiet {
+        eprintln!();
+    }
+    Ok(all)
+}
+
+fn train(
+    config: Option<PathBuf>,
+    sets: Vec<String>,
+    out: Option<PathBuf>,
+    save: Option<PathBuf>,
+    resume: Option<PathBuf>,
+    choice: DeviceChoice,
+) -> Result<String, String> {
+    let mut trainer = match &resume {
+        Some(path) => {
+            let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            Trainer::load(&bytes, device(choice)).map_err(|e| e.to_string())?
+        }
+        None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice))
+            .map_err(|e| e.to_string())?,
+    };
+    eprintln!(
+        "task {}, preset {}, {} parameters",
+        trainer.task().name(),
+        trainer.config().algo.preset,
+        trainer.policy().parameter_count()
+    );
+    let mut file = match &out {
+        Some(p) => Some(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None => None,
+    };
+    let metrics = run(
+        &mut trainer,
+        file.as_mut().map(|f| f as &mut dyn Write),
+        false,
+    )?;
+    if let Some(path) = save {
+        let bytes = trainer.save().map_err(|e| e.to_string())?;
+        std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let last_eval = metrics.iter().rev().find_map(|m| m.eval_accuracy);
+    let wall: f64 = metrics.iter().map(|m| m.wall_ms).sum();
+    Ok(format!(
+        "{} steps in {:.1} s ({:.1} ms/step); final eval accuracy {}",
+        metrics.len(),
+        wall / 1e3,
+        wall / metrics.len().max(1) as f64,
+        last_eval.map_or("-".into(), |a| format!("{a:.3}"))
+    ))
+}
+
+fn mean_std(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}
+
+fn compare(
+    configs: Vec<PathBuf>,
+    sets: Vec<String>,
+    seeds: u64,
+    target: f64,
+    csv: PathBuf,
+    choice: DeviceChoice,
+) -> Result<String, String> {
+    let mut rows =
+        vec!["config,preset,seed,final_eval_accuracy,steps_to_target,wall_s".to_string()];
+    let mut table = format!(
+        "{:<28} {:<22} {:>18} {:>16}\n",
+        "config", "preset", "final eval acc", "steps to target"
+    );
+    for path in &configs {
+        let (mut finals, mut reached) = (Vec::new(), Vec::new());
+        let mut preset = String::new();
+        for seed in 0..seeds {
+            let mut with_seed = sets.clone();
+            with_seed.push(format!("seed={seed}"));
+            let config = read_config(Some(path), &with_seed)?;
+            preset = config.algo.preset.clone();
+            let mut trainer = Trainer::new(config, device(choice)).map_err(|e| e.to_string())?;
+            eprintln!("{} seed {seed}", path.display());
+            let metrics = run(&mut trainer, None, false)?;
+            let final_eval = metrics
+                .iter()
+                .rev()
+                .find_map(|m| m.eval_accuracy)
+                .unwrap_or(0.0);
+            let to_target = metrics
+                .iter()
+                .find(|m| m.eval_accuracy.is_some_and(|a| a >= target))
+                .map(|m| m.step);
+            let wall: f64 = metrics.iter().map(|m| m.wall_ms).sum::<f64>() / 1e3;
+            rows.push(format!(
+                "{},{preset},{seed},{final_eval},{},{wall:.2}",
+                path.display(),
+                to_target.map_or(String::new(), |s| s.to_string())
+            ));
+            finals.push(final_eval);
+            if let Some(s) = to_target {
+                reached.push(s as f64);
+            }
+        }
+        let (m, s) = mean_std(&finals);
+        let steps = if reached.is_empty() {
+            "never".to_string()
+        } else {
+            let (rm, _) = mean_std(&reached);
+            format!("{rm:.0} ({}/{seeds} seeds)", reached.len())
+        };
+        table.push_str(&format!(
+            "{:<28} {:<22} {:>11.3} ± {:.3} {:>16}\n",
+            path.display().to_string(),
+            preset,
+            m,
+            s,
+            steps
+        ));
+    }
+    std::fs::write(&csv, rows.join("\n") + "\n").map_err(|e| format!("{}: {e}", csv.display()))?;
+    Ok(format!("{table}(per run: {})", csv.display()))
+}
+
 fn presets_table() -> String {
     let rows: Vec<[String; 3]> = PRESETS
         .iter()
@@ -36,7 +261,10 @@ fn presets_table() -> String {
                 .knobs
                 .differences(&Knobs::DEFAULT)
                 .into_iter()
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| match v.as_str() {
+                    Some(s) => format!("{k}={s}"),
+                    None => format!("{k}={v}"),
+                })
                 .collect::<Vec<_>>()
                 .join(" ");
             [p.name.to_string(), knobs, p.source.to_string()]
@@ -81,6 +309,22 @@ fn objective(f32: bool) -> Result<String, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Train {
+            config,
+            sets,
+            out,
+            save,
+            resume,
+            device,
+        } => train(config, sets, out, save, resume, device),
+        Command::Compare {
+            configs,
+            sets,
+            seeds,
+            target,
+            csv,
+            device,
+        } => compare(configs, sets, seeds, target, csv, device),
         Command::Presets => Ok(presets_table()),
         Command::Objective { f32 } => objective(f32),
     };

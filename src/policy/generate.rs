@@ -1,0 +1,294 @@
+//! Batched sampling and scoring. Each prompt is encoded once and its KV cache shared by its G
+//! completions (the Prefix Grouper idea); sampling (temperature, top-p, Gumbel-max) happens on
+//! the device; tokens come back to the host once per call, never once per token.
+
+use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData};
+use rand::Rng;
+
+use super::transformer::Transformer;
+use crate::tasks::vocab::{EOS, PAD};
+use crate::tasks::{TaskRng, TokenId};
+
+/// Prompts left-padded to a common length, so every prompt's last token sits in the same
+/// column and decoding proceeds in lockstep.
+pub struct Batch {
+    /// `[B, L_p]`, PAD on the left.
+    pub tokens: Tensor<2, Int>,
+    /// `[B, L_p]`, counting from each prompt's first real token (0 on padding).
+    pub positions: Tensor<2, Int>,
+    /// `[B, L_p]`, true on padding.
+    pub pad: Tensor<2, Bool>,
+    /// Real length of each prompt.
+    pub lengths: Vec<usize>,
+}
+
+impl Batch {
+    /// Lays out `prompts`, each repeated `repeat` times in a row (row p·repeat + j is prompt p).
+    pub fn new(prompts: &[Vec<TokenId>], repeat: usize, device: &Device) -> Self {
+        let width = prompts.iter().map(Vec::len).max().unwrap_or(0);
+        let rows = prompts.len() * repeat;
+        let (mut tokens, mut positions, mut pad) = (
+            Vec::with_capacity(rows * width),
+            Vec::with_capacity(rows * width),
+            Vec::with_capacity(rows * width),
+        );
+        let mut lengths = Vec::with_capacity(rows);
+        for prompt in prompts {
+            for _ in 0..repeat {
+                let offset = width - prompt.len();
+                for col in 0..width {
+                    let real = col >= offset;
+                    tokens.push(if real {
+                        prompt[col - offset] as i64
+                    } else {
+                        PAD as i64
+                    });
+                    positions.push(col.saturating_sub(offset) as i64);
+                    pad.push(!real);
+                }
+                lengths.push(prompt.len());
+            }
+        }
+        Self {
+            tokens: Tensor::from_data(TensorData::new(tokens, [rows, width]), device),
+            positions: Tensor::from_data(TensorData::new(positions, [rows, width]), device),
+            pad: Tensor::from_data(TensorData::new(pad, [rows, width]), device),
+            lengths,
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.lengths.len()
+    }
+
+    fn width(&self) -> usize {
+        self.tokens.dims()[1]
+    }
+
+    /// Position of completion token `t` in each row, `[B, 1]`.
+    fn completion_positions(&self, t: usize, device: &Device) -> Tensor<2, Int> {
+        let p: Vec<i64> = self.lengths.iter().map(|&l| (l + t) as i64).collect();
+        Tensor::from_data(TensorData::new(p, [self.rows(), 1]), device)
+    }
+}
+
+/// How tokens are chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    /// Logits are divided by this (also when scoring, so ratios compare like with like).
+    pub temperature: f64,
+    /// Nucleus mass; 1 = off.
+    pub top_p: f64,
+    /// Take the argmax instead of sampling.
+    pub greedy: bool,
+}
+
+/// Sampled completions, `B = prompts × group` rows.
+pub struct Completions {
+    /// Tokens of each row up to and including EOS (all `max_len` when truncated).
+    pub tokens: Vec<Vec<TokenId>>,
+    /// Whether the row hit `max_len` without EOS.
+    pub truncated: Vec<bool>,
+    /// `[B, L]` tokens, PAD after the end.
+    pub token_tensor: Tensor<2, Int>,
+    /// `[B, L]` log π(token) at sampling time (temperature-scaled), 0 after the end.
+    pub logp: Tensor<2>,
+    /// Prompt tokens the model encoded (each prompt once, however large the group).
+    pub prompt_tokens_encoded: usize,
+}
+
+/// Gumbel(0, 1) noise from the task RNG, so sampling is reproducible on every device.
+fn gumbel(rng: &mut TaskRng, shape: [usize; 2], device: &Device) -> Tensor<2> {
+    let noise: Vec<f32> = (0..shape[0] * shape[1])
+        .map(|_| {
+            let u: f32 = rng.random_range(f32::EPSILON..1.0);
+            -(-u.ln()).ln()
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(noise, shape), (device, DType::F32))
+}
+
+/// Masks logits outside the top-p nucleus (the smallest set whose mass reaches `top_p`).
+fn nucleus(scaled: Tensor<2>, top_p: f64) -> Tensor<2> {
+    let probs = softmax(scaled.clone(), 1);
+    let sorted = probs.clone().sort_descending(1);
+    let before = sorted.clone().cumsum(1) - sorted.clone();
+    let threshold = sorted
+        .mask_fill(before.greater_equal_elem(top_p), 2.0)
+        .min_dim(1); // smallest kept probability, [B, 1]
+    let shape = probs.dims();
+    scaled.mask_fill(probs.lower(threshold.expand(shape)), -1e9)
+}
+
+/// Samples `group` completions for each prompt, at most `max_len` tokens each.
+pub async fn generate(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group: usize,
+    max_len: usize,
+    sampling: Sampling,
+    rng: &mut TaskRng,
+) -> Result<Completions, String> {
+    let device = model_device(model);
+    let encoded = Batch::new(prompts, 1, &device);
+    let rows = prompts.len() * group;
+    let width = encoded.width();
+
+    // Encode each prompt once; its cache and last logits serve all G completions.
+    let mut cache = model.empty_cache(prompts.len(), &device);
+    let logits = model.forward(
+        encoded.tokens.clone(),
+        encoded.positions.clone(),
+        encoded.pad.clone(),
+        &mut cache,
+    );
+    let vocab = logits.dims()[2];
+    let repeat = |x: Tensor<4>| {
+        let [p, h, s, d] = x.dims();
+        x.unsqueeze_dim::<5>(1)
+            .expand([p, group, h, s, d])
+            .reshape([p * group, h, s, d])
+    };
+    for layer in &mut cache {
+        layer.keys = repeat(layer.keys.clone());
+        layer.values = repeat(layer.values.clone());
+    }
+    let mut logits = logits
+        .narrow(1, width - 1, 1)
+        .reshape([prompts.len(), 1, vocab])
+        .expand([prompts.len(), group, vocab])
+        .reshape([rows, vocab]);
+    let layout = Batch::new(prompts, group, &device);
+
+    let mut finished =
+        Tensor::<2, Bool>::from_data(TensorData::new(vec![false; rows], [rows, 1]), &device);
+    let (mut tokens, mut logps) = (Vec::with_capacity(max_len), Vec::with_capacity(max_len));
+    for t in 0..max_len {
+        let scaled = logits.clone().div_scalar(sampling.temperature);
+        let log_probs = log_softmax(scaled.clone(), 1);
+        let choice = if sampling.greedy {
+            scaled.argmax(1)
+        } else {
+            let candidates = if sampling.top_p < 1.0 {
+                nucleus(scaled, sampling.top_p)
+            } else {
+                scaled
+            };
+            (candidates + gumbel(rng, [rows, vocab], &device)).argmax(1)
+        }; // [B, 1]
+        let logp = log_probs
+            .gather(1, choice.clone())
+            .mask_fill(finished.clone(), 0.0);
+        let token = choice.mask_fill(finished.clone(), PAD as i64);
+        finished = finished.bool_or(token.clone().equal_elem(EOS as i64));
+        tokens.push(token.clone());
+        logps.push(logp);
+        if t + 1 < max_len {
+            let pad = Tensor::cat(
+                vec![
+                    layout.pad.clone(),
+                    Tensor::<2, Bool>::from_data(
+                        TensorData::new(vec![false; rows * (t + 1)], [rows, t + 1]),
+                        &device,
+                    ),
+                ],
+                1,
+            );
+            logits = model.step(
+                token,
+                layout.completion_positions(t, &device),
+                pad,
+                &mut cache,
+            );
+        }
+    }
+    let token_tensor = Tensor::cat(tokens, 1);
+    let logp = Tensor::cat(logps, 1);
+
+    let data = token_tensor
+        .clone()
+        .into_data_async()
+        .await
+        .map_err(|e| format!("reading sampled tokens back failed: {e:?}"))?;
+    let flat: Vec<i64> = data.iter::<i64>().collect();
+    let mut out = Vec::with_capacity(rows);
+    let mut truncated = Vec::with_capacity(rows);
+    for row in flat.chunks(max_len) {
+        let end = row.iter().position(|&t| t == EOS as i64);
+        let len = end.map_or(max_len, |e| e + 1);
+        out.push(row[..len].iter().map(|&t| t as TokenId).collect());
+        truncated.push(end.is_none());
+    }
+    Ok(Completions {
+        tokens: out,
+        truncated,
+        token_tensor,
+        logp,
+        prompt_tokens_encoded: prompts.iter().map(Vec::len).sum(),
+    })
+}
+
+/// log π and entropy (full vocabulary, temperature-scaled) of each completion token, with
+/// gradient. Row r of `completions` continues prompt `r / group`.
+///
+/// # Shapes
+/// `completions`: `[B, L]` (PAD after the end) → (`[B, L]`, `[B, L]`)
+pub fn completion_logprobs(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group: usize,
+    completions: Tensor<2, Int>,
+    temperature: f64,
+) -> (Tensor<2>, Tensor<2>) {
+    let device = model_device(model);
+    let layout = Batch::new(prompts, group, &device);
+    let [rows, len] = completions.dims();
+    let width = layout.width();
+    let completion_positions: Vec<Tensor<2, Int>> = (0..len)
+        .map(|t| layout.completion_positions(t, &device))
+        .collect();
+    let tokens = Tensor::cat(vec![layout.tokens.clone(), completions.clone()], 1).narrow(
+        1,
+        0,
+        width + len - 1,
+    );
+    let positions = Tensor::cat(
+        std::iter::once(layout.positions.clone())
+            .chain(completion_positions)
+            .collect(),
+        1,
+    )
+    .narrow(1, 0, width + len - 1);
+    let pad = Tensor::cat(
+        vec![
+            layout.pad.clone(),
+            Tensor::<2, Bool>::from_data(
+                TensorData::new(vec![false; rows * len], [rows, len]),
+                &device,
+            ),
+        ],
+        1,
+    )
+    .narrow(1, 0, width + len - 1);
+    let mut cache = model.empty_cache(rows, &device);
+    let logits = model
+        .forward(tokens, positions, pad, &mut cache)
+        .narrow(1, width - 1, len)
+        .div_scalar(temperature);
+    let log_probs = log_softmax(logits, 2); // [B, L, V]
+    let logp = log_probs
+        .clone()
+        .gather(2, completions.unsqueeze_dim::<3>(2))
+        .reshape([rows, len]);
+    let entropy = (log_probs.clone().exp() * log_probs)
+        .sum_dim(2)
+        .reshape([rows, len])
+        .neg();
+    (logp, entropy)
+}
+
+fn model_device(model: &Transformer) -> Device {
+    use burn::module::Module;
+    model.devices().into_iter().next().unwrap_or_default()
+}

@@ -1,0 +1,9 @@
+//! Tiny policies as burn modules on a runtime [`burn::tensor::Device`] (CPU flex or wgpu):
+//! a decoder-only transformer, batched sampling with a shared-prefix KV cache, and the
+//! log-probabilities and entropies of given completions.
+
+pub mod generate;
+pub mod transformer;
+
+pub use generate::{Batch, Completions, Sampling, completion_logprobs, generate};
+pub use transformer::{ModelConfig, Transformer};

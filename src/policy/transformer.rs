@@ -1,0 +1,253 @@
+//! A small pre-LayerNorm decoder-only transformer (GPT-2 shape) with learned positions.
+
+use burn::module::Module;
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::{Bool, Device, Int, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+use crate::tasks::VOCAB_SIZE;
+
+/// Sizes of the policy (`model` in the run config).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModelConfig {
+    /// Width of the residual stream.
+    pub d_model: usize,
+    /// Number of transformer blocks.
+    pub n_layers: usize,
+    /// Attention heads per block (must divide d_model).
+    pub n_heads: usize,
+    /// Longest sequence (prompt + completion) the position table covers.
+    pub context: usize,
+}
+
+impl Default for ModelConfig {
+    /// About 100k parameters.
+    fn default() -> Self {
+        Self {
+            d_model: 64,
+            n_layers: 2,
+            n_heads: 4,
+            context: 160,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Ranges of the sizes (fields relative to `model`).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let range = |field: &str, v: usize, lo: usize, hi: usize| {
+            if (lo..=hi).contains(&v) {
+                Ok(())
+            } else {
+                Err(ConfigError::out_of_range(
+                    field,
+                    v,
+                    &format!("[{lo}, {hi}]"),
+                ))
+            }
+        };
+        range("d_model", self.d_model, 4, 1024)?;
+        range("n_layers", self.n_layers, 1, 16)?;
+        range("n_heads", self.n_heads, 1, 32)?;
+        range("context", self.context, 4, 4096)?;
+        if !self.d_model.is_multiple_of(self.n_heads) {
+            return Err(ConfigError::new(
+                "n_heads",
+                format!(
+                    "{} does not divide d_model ({})",
+                    self.n_heads, self.d_model
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A freshly initialised transformer on `device` (seed the device first for reproducible
+    /// weights).
+    pub fn init(&self, device: &Device) -> Transformer {
+        let d = self.d_model;
+        let linear = |i, o| LinearConfig::new(i, o).init(device);
+        let norm = || LayerNormConfig::new(d).init(device);
+        let embedding = |n| {
+            EmbeddingConfig::new(n, d)
+                .with_initializer(burn::nn::Initializer::Normal {
+                    mean: 0.0,
+                    std: 0.02,
+                })
+                .init(device)
+        };
+        Transformer {
+            token_embedding: embedding(VOCAB_SIZE),
+            position_embedding: embedding(self.context),
+            blocks: (0..self.n_layers)
+                .map(|_| Block {
+                    norm_attn: norm(),
+                    qkv: linear(d, 3 * d),
+                    attn_out: linear(d, d),
+                    norm_mlp: norm(),
+                    mlp_in: linear(d, 4 * d),
+                    mlp_out: linear(4 * d, d),
+                })
+                .collect(),
+            norm_final: norm(),
+            head: linear(d, VOCAB_SIZE),
+            n_heads: self.n_heads,
+        }
+    }
+}
+
+/// One pre-LN block: x + attn(ln(x)), then x + mlp(ln(x)).
+#[derive(Module, Debug)]
+pub struct Block {
+    norm_attn: LayerNorm,
+    qkv: Linear,
+    attn_out: Linear,
+    norm_mlp: LayerNorm,
+    mlp_in: Linear,
+    mlp_out: Linear,
+}
+
+/// Keys and values of one block for the positions seen so far, `[B, H, S, d_head]` each.
+#[derive(Clone, Debug)]
+pub struct LayerCache {
+    pub keys: Tensor<4>,
+    pub values: Tensor<4>,
+}
+
+/// The decoder-only transformer.
+#[derive(Module, Debug)]
+pub struct Transformer {
+    token_embedding: Embedding,
+    position_embedding: Embedding,
+    blocks: Vec<Block>,
+    norm_final: LayerNorm,
+    head: Linear,
+    n_heads: usize,
+}
+
+/// Masked-out attention scores get this instead of −∞, so a row with every key masked (a left
+/// padding query) stays finite; such rows are never read.
+const MASKED: f64 = -1e9;
+
+impl Transformer {
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.num_params()
+    }
+
+    /// Longest sequence the position table covers.
+    pub fn context(&self) -> usize {
+        self.position_embedding.weight.dims()[0]
+    }
+
+    /// Splits `[B, S, d]` into heads, `[B, H, S, d_head]`.
+    fn heads(&self, x: Tensor<3>) -> Tensor<4> {
+        let [b, s, d] = x.dims();
+        x.reshape([b, s, self.n_heads, d / self.n_heads])
+            .swap_dims(1, 2)
+    }
+
+    fn embed(&self, tokens: Tensor<2, Int>, positions: Tensor<2, Int>) -> Tensor<3> {
+        self.token_embedding.forward(tokens) + self.position_embedding.forward(positions)
+    }
+
+    /// Runs the blocks on `x` attending to `cache` (extended in place with this chunk's keys
+    /// and values), and returns logits.
+    ///
+    /// # Shapes
+    /// `x`: `[B, S, d]`; `blocked`: `[B, 1, S, S_cache + S]`, true where a query may not attend
+    /// → `[B, S, V]`
+    fn run(
+        &self,
+        mut x: Tensor<3>,
+        blocked: Tensor<4, Bool>,
+        cache: &mut [LayerCache],
+    ) -> Tensor<3> {
+        let [b, s, d] = x.dims();
+        let scale = ((d / self.n_heads) as f64).sqrt().recip();
+        for (block, layer) in self.blocks.iter().zip(cache.iter_mut()) {
+            let qkv = block.qkv.forward(block.norm_attn.forward(x.clone()));
+            let q = self.heads(qkv.clone().narrow(2, 0, d));
+            let k = self.heads(qkv.clone().narrow(2, d, d));
+            let v = self.heads(qkv.narrow(2, 2 * d, d));
+            layer.keys = Tensor::cat(vec![layer.keys.clone(), k], 2);
+            layer.values = Tensor::cat(vec![layer.values.clone(), v], 2);
+            let scores = q
+                .matmul(layer.keys.clone().swap_dims(2, 3))
+                .mul_scalar(scale)
+                .mask_fill(
+                    blocked
+                        .clone()
+                        .expand(layer_shape(b, self.n_heads, s, &layer.keys)),
+                    MASKED,
+                );
+            let attended = softmax(scores, 3)
+                .matmul(layer.values.clone())
+                .swap_dims(1, 2)
+                .reshape([b, s, d]);
+            x = x + block.attn_out.forward(attended);
+            let h = block.mlp_in.forward(block.norm_mlp.forward(x.clone()));
+            x = x + block.mlp_out.forward(gelu(h));
+        }
+        self.head.forward(self.norm_final.forward(x))
+    }
+
+    /// An empty cache for `batch` sequences.
+    pub fn empty_cache(&self, batch: usize, device: &Device) -> Vec<LayerCache> {
+        let d_head = self.token_embedding.weight.dims()[1] / self.n_heads;
+        let empty = || Tensor::<4>::zeros([batch, self.n_heads, 0, d_head], device);
+        self.blocks
+            .iter()
+            .map(|_| LayerCache {
+                keys: empty(),
+                values: empty(),
+            })
+            .collect()
+    }
+
+    /// Forward over whole sequences, causal, with `pad` keys hidden. Extends `cache`.
+    ///
+    /// # Shapes
+    /// `tokens`, `positions`: `[B, S]`; `pad`: `[B, S]` (true on padding) → logits `[B, S, V]`
+    pub fn forward(
+        &self,
+        tokens: Tensor<2, Int>,
+        positions: Tensor<2, Int>,
+        pad: Tensor<2, Bool>,
+        cache: &mut [LayerCache],
+    ) -> Tensor<3> {
+        let [b, s] = tokens.dims();
+        let device = tokens.device();
+        let future = Tensor::<2, Bool>::tril_mask([s, s], 0, &device).unsqueeze::<4>(); // [1,1,S,S]
+        let padded = pad.unsqueeze_dims::<4>(&[1, 2]); // [B,1,1,S]
+        let blocked = future
+            .expand([b, 1, s, s])
+            .bool_or(padded.expand([b, 1, s, s]));
+        self.run(self.embed(tokens, positions), blocked, cache)
+    }
+
+    /// One decoding step for every sequence: the new token attends to the whole cache.
+    ///
+    /// # Shapes
+    /// `token`, `position`: `[B, 1]`; `pad`: `[B, S_cache + 1]` (true on padding) → `[B, V]`
+    pub fn step(
+        &self,
+        token: Tensor<2, Int>,
+        position: Tensor<2, Int>,
+        pad: Tensor<2, Bool>,
+        cache: &mut [LayerCache],
+    ) -> Tensor<2> {
+        let [b, _] = token.dims();
+        let blocked = pad.unsqueeze_dims::<4>(&[1, 2]); // [B,1,1,S]
+        let logits = self.run(self.embed(token, position), blocked, cache);
+        let v = logits.dims()[2];
+        logits.reshape([b, v])
+    }
+}
+
+fn layer_shape(b: usize, h: usize, s: usize, keys: &Tensor<4>) -> [usize; 4] {
+    [b, h, s, keys.dims()[2]]
+}

@@ -1,0 +1,925 @@
+//! Integer arithmetic: the prompt `^12+7=` asks for the completion `19$`.
+//!
+//! Difficulty comes from the operand width (`digits`), the operations, negative results and the
+//! answer's digit order: writing the answer least-significant digit first (`reversed`) lets a
+//! left-to-right model compute carries in the order it emits digits.
+//!
+//! The held-out set is a fixed sample of distinct expressions (at most `eval_size`, at most about a
+//! fifth of the problem space) drawn from a stream derived from the task seed; training rejects
+//! every expression in it.
+
+use std::collections::HashSet;
+
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::vocab::{self, TokenId};
+use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
+use crate::error::{ConfigError, check_f64};
+
+/// [`Arithmetic::all_problems`] enumerates spaces up to this size; larger ones are only sampled.
+pub const MAX_ENUMERATED: u64 = 10_000;
+
+/// Salt that separates the held-out stream from any stream the caller derives from the same seed.
+const EVAL_STREAM: u64 = 0xA217_5EED_0000_0001;
+
+/// An arithmetic operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Add,
+    Sub,
+    Mul,
+}
+
+impl Op {
+    /// The operator's prompt token.
+    pub fn token(self) -> TokenId {
+        match self {
+            Op::Add => vocab::PLUS,
+            Op::Sub => vocab::MINUS,
+            Op::Mul => vocab::TIMES,
+        }
+    }
+
+    /// The config spelling (`add`, `sub`, `mul`), for error messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Sub => "sub",
+            Op::Mul => "mul",
+        }
+    }
+
+    /// `a op b`; `i64` holds every result (at most 4-digit operands).
+    pub fn apply(self, a: u32, b: u32) -> i64 {
+        let (a, b) = (i64::from(a), i64::from(b));
+        match self {
+            Op::Add => a + b,
+            Op::Sub => a - b,
+            Op::Mul => a * b,
+        }
+    }
+}
+
+/// How the answer is scored before the format term is mixed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArithmeticReward {
+    /// 1 if the completion is exactly right, else 0.
+    #[default]
+    Exact,
+    /// The fraction of answer positions (sign included) holding the right token, compared in the
+    /// order written, over max(written length, true length): a denser signal for long answers.
+    Partial,
+}
+
+/// Knobs of the arithmetic task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArithmeticConfig {
+    /// Maximum operand width: operands are uniform over `0..10^digits`. 1..=4.
+    pub digits: u32,
+    /// Operations to sample from, uniformly; non-empty, no repeats.
+    pub ops: Vec<Op>,
+    /// Whether subtraction may go below zero (answers then start with a minus token); when false
+    /// subtraction puts the larger operand first.
+    pub allow_negative: bool,
+    /// Write the answer least-significant digit first; the prompt then carries a `REVERSED` token
+    /// right after BOS so the model can tell.
+    pub reversed: bool,
+    /// Accuracy reward: `exact` or `partial` credit per answer position.
+    pub reward: ArithmeticReward,
+    /// Weight w in [0, 1] of the format term: reward = (1 − w)·accuracy + w·[well-formed].
+    pub format_weight: f64,
+    /// Maximum number of held-out problems, 1..=10000 (fewer when the space is small).
+    pub eval_size: usize,
+}
+
+impl Default for ArithmeticConfig {
+    fn default() -> Self {
+        Self {
+            digits: 1,
+            ops: vec![Op::Add],
+            allow_negative: false,
+            reversed: false,
+            reward: ArithmeticReward::Exact,
+            format_weight: 0.0,
+            eval_size: 200,
+        }
+    }
+}
+
+impl ArithmeticConfig {
+    /// Checks every field's range; errors name the bare field (`digits`).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(1..=4).contains(&self.digits) {
+            return Err(ConfigError::out_of_range("digits", self.digits, "[1, 4]"));
+        }
+        if self.ops.is_empty() {
+            return Err(ConfigError::new(
+                "ops",
+                "is empty; allowed: a non-empty list of \"add\", \"sub\", \"mul\"",
+            ));
+        }
+        for (i, op) in self.ops.iter().enumerate() {
+            if self.ops[..i].contains(op) {
+                return Err(ConfigError::new(
+                    "ops",
+                    format!(
+                        "lists \"{}\" twice; allowed: each operation at most once",
+                        op.name()
+                    ),
+                ));
+            }
+        }
+        check_f64(
+            "format_weight",
+            self.format_weight,
+            |w| (0.0..=1.0).contains(&w),
+            "[0, 1]",
+        )?;
+        if !(1..=10_000).contains(&self.eval_size) {
+            return Err(ConfigError::out_of_range(
+                "eval_size",
+                self.eval_size,
+                "[1, 10000]",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One problem instance: `a op b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Expression {
+    pub a: u32,
+    pub b: u32,
+    pub op: Op,
+}
+
+impl Expression {
+    /// The true result.
+    pub fn value(&self) -> i64 {
+        self.op.apply(self.a, self.b)
+    }
+}
+
+/// The arithmetic task: samples expressions, writes prompts and scores answers.
+#[derive(Debug, Clone)]
+pub struct Arithmetic {
+    config: ArithmeticConfig,
+    /// Operands are drawn from `0..operand_limit` (= 10^digits).
+    operand_limit: u32,
+    /// The held-out problems, in draw order.
+    eval: Vec<Problem>,
+    /// The same expressions, for the training sampler's rejection test.
+    held_out: HashSet<Expression>,
+}
+
+impl Arithmetic {
+    /// Builds the task and its held-out set. Expects a validated config (see
+    /// [`super::TaskConfig::build`]).
+    pub fn new(config: ArithmeticConfig, seed: u64) -> Self {
+        debug_assert!(
+            config.validate().is_ok(),
+            "arithmetic config should be validated"
+        );
+        let mut task = Self {
+            operand_limit: 10u32.pow(config.digits),
+            config,
+            eval: Vec::new(),
+            held_out: HashSet::new(),
+        };
+
+        // Distinct draws from a seed-derived stream; capping at a fifth of the space keeps most of
+        // a tiny space for training (and keeps the rejection loop short).
+        let eval_count = (task.config.eval_size as u64).min(task.space_size().div_ceil(5)) as usize;
+        let mut rng = TaskRng::seed_from_u64(splitmix64(seed ^ EVAL_STREAM));
+        while task.eval.len() < eval_count {
+            let e = task.draw(&mut rng);
+            if task.held_out.insert(e) {
+                task.eval.push(task.problem(e.a, e.b, e.op));
+            }
+        }
+        task
+    }
+
+    /// The config this task was built from.
+    pub fn config(&self) -> &ArithmeticConfig {
+        &self.config
+    }
+
+    /// Number of distinct expressions the sampler can produce.
+    pub fn space_size(&self) -> u64 {
+        let n = u64::from(self.operand_limit);
+        self.config
+            .ops
+            .iter()
+            .map(|&op| {
+                if op == Op::Sub && !self.config.allow_negative {
+                    n * (n + 1) / 2 // a ≥ b only
+                } else {
+                    n * n
+                }
+            })
+            .sum()
+    }
+
+    /// Every problem of the space (train and held-out alike), in a fixed order, when the space has
+    /// at most [`MAX_ENUMERATED`] problems; empty otherwise (check [`Arithmetic::space_size`]).
+    pub fn all_problems(&self) -> Vec<Problem> {
+        if self.space_size() > MAX_ENUMERATED {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        for &op in &self.config.ops {
+            for a in 0..self.operand_limit {
+                for b in 0..self.operand_limit {
+                    if op == Op::Sub && !self.config.allow_negative && a < b {
+                        continue;
+                    }
+                    problems.push(self.problem(a, b, op));
+                }
+            }
+        }
+        problems
+    }
+
+    /// The problem `a op b`, exactly as given: operands are not reordered or range-checked, so a
+    /// hand-built `3 - 8` has the answer `-5` even when `allow_negative` is off.
+    pub fn problem(&self, a: u32, b: u32, op: Op) -> Problem {
+        let mut prompt = vec![vocab::BOS];
+        if self.config.reversed {
+            prompt.push(vocab::REVERSED);
+        }
+        push_digits(&mut prompt, u64::from(a));
+        prompt.push(op.token());
+        push_digits(&mut prompt, u64::from(b));
+        prompt.push(vocab::EQUALS);
+        Problem {
+            prompt,
+            instance: Instance::Arithmetic(Expression { a, b, op }),
+        }
+    }
+
+    /// The answer tokens (EOS excluded): a minus if negative, then the digits in the written order.
+    pub fn answer(&self, e: &Expression) -> Vec<TokenId> {
+        let value = e.value();
+        let mut digits = Vec::new();
+        push_digits(&mut digits, value.unsigned_abs());
+        if self.config.reversed {
+            digits.reverse();
+        }
+        let mut answer = Vec::with_capacity(digits.len() + 1);
+        if value < 0 {
+            answer.push(vocab::MINUS);
+        }
+        answer.extend(digits);
+        answer
+    }
+
+    /// One uniform draw: an op, then two operands; ordered so subtraction stays ≥ 0 if required.
+    fn draw(&self, rng: &mut TaskRng) -> Expression {
+        let op = self.config.ops[rng.random_range(0..self.config.ops.len())];
+        let mut a = rng.random_range(0..self.operand_limit);
+        let mut b = rng.random_range(0..self.operand_limit);
+        if op == Op::Sub && !self.config.allow_negative && a < b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        Expression { a, b, op }
+    }
+}
+
+impl Task for Arithmetic {
+    fn name(&self) -> &'static str {
+        "arithmetic"
+    }
+
+    fn sample(&self, rng: &mut TaskRng) -> Problem {
+        // The held-out set is at most ~1/5 of the space, so this loop ends quickly.
+        loop {
+            let e = self.draw(rng);
+            if !self.held_out.contains(&e) {
+                return self.problem(e.a, e.b, e.op);
+            }
+        }
+    }
+
+    /// # Panics
+    /// If `problem` is not an arithmetic problem.
+    fn verify(&self, problem: &Problem, completion: &[TokenId], _rng: &mut TaskRng) -> Verdict {
+        let e = expression(problem);
+        let expected = self.answer(e);
+
+        // The answer is what comes before the first EOS (everything, if generation was cut off).
+        let eos_at = completion.iter().position(|&t| t == vocab::EOS);
+        let written = &completion[..eos_at.unwrap_or(completion.len())];
+        let well_formed = matches!(eos_at, Some(i) if i + 1 == completion.len())
+            && written.iter().all(|&t| is_answer_token(t));
+        let correct = well_formed && written == expected.as_slice();
+
+        let accuracy = match self.config.reward {
+            ArithmeticReward::Exact => f64::from(u8::from(correct)),
+            ArithmeticReward::Partial => partial_credit(written, &expected, correct),
+        };
+        let w = self.config.format_weight;
+        let reward = (1.0 - w) * accuracy + w * f64::from(u8::from(well_formed));
+
+        let verdict = if correct {
+            "correct"
+        } else if well_formed {
+            "wrong"
+        } else {
+            "malformed"
+        };
+        Verdict {
+            reward,
+            correct,
+            well_formed,
+            regret: 0.0,
+            details: format!(
+                "{}{}{}={} (written {}); got {}: {verdict}",
+                e.a,
+                vocab::spell(e.op.token()),
+                e.b,
+                e.value(),
+                vocab::spell_all(&expected),
+                vocab::spell_all(completion),
+            ),
+        }
+    }
+
+    fn eval_set(&self) -> &[Problem] {
+        &self.eval
+    }
+
+    /// # Panics
+    /// If `problem` is not an arithmetic problem.
+    fn solution(&self, problem: &Problem) -> Vec<TokenId> {
+        let mut tokens = self.answer(expression(problem));
+        tokens.push(vocab::EOS);
+        tokens
+    }
+
+    fn max_prompt_len(&self) -> usize {
+        // BOS [REVERSED] a op b EQUALS
+        let digits = self.config.digits as usize;
+        3 + usize::from(self.config.reversed) + 2 * digits
+    }
+
+    fn max_solution_len(&self) -> usize {
+        // Answer length grows with |value| (and the sign), so each op's extreme value attains it.
+        let m = i64::from(self.operand_limit - 1);
+        let longest = self
+            .config
+            .ops
+            .iter()
+            .map(|&op| match op {
+                Op::Add => answer_len(2 * m),
+                Op::Mul => answer_len(m * m),
+                Op::Sub if self.config.allow_negative => answer_len(-m),
+                Op::Sub => answer_len(m),
+            })
+            .max()
+            .unwrap_or(0);
+        longest + 1 // EOS
+    }
+}
+
+/// The expression of an arithmetic problem; anything else is a caller bug.
+fn expression(problem: &Problem) -> &Expression {
+    match &problem.instance {
+        Instance::Arithmetic(e) => e,
+        other => panic!("the arithmetic task was given a non-arithmetic problem: {other:?}"),
+    }
+}
+
+/// Tokens allowed in an answer before EOS.
+fn is_answer_token(t: TokenId) -> bool {
+    t == vocab::MINUS || (vocab::DIGIT_0..vocab::DIGIT_0 + 10).contains(&t)
+}
+
+/// Position-by-position credit. 1.0 only when exactly correct: a malformed completion that spells
+/// the right answer (say, without EOS) scores as if one position were wrong.
+fn partial_credit(written: &[TokenId], expected: &[TokenId], correct: bool) -> f64 {
+    if correct {
+        return 1.0;
+    }
+    let len = written.len().max(expected.len());
+    let mut matches = written.iter().zip(expected).filter(|(w, e)| w == e).count();
+    if matches == len {
+        matches -= 1;
+    }
+    matches as f64 / len as f64
+}
+
+/// Appends the decimal digits of `x`, most significant first.
+fn push_digits(out: &mut Vec<TokenId>, x: u64) {
+    let start = out.len();
+    let mut x = x;
+    loop {
+        out.push(vocab::digit((x % 10) as u32));
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    out[start..].reverse();
+}
+
+/// Number of answer tokens (sign included) for `value`.
+fn answer_len(value: i64) -> usize {
+    let mut digits = Vec::new();
+    push_digits(&mut digits, value.unsigned_abs());
+    digits.len() + usize::from(value < 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::TaskConfig;
+    use crate::tasks::vocab::{EOS, MINUS, REVERSED};
+
+    fn d(x: u32) -> TokenId {
+        vocab::digit(x)
+    }
+
+    fn rng(seed: u64) -> TaskRng {
+        TaskRng::seed_from_u64(seed)
+    }
+
+    fn task(config: ArithmeticConfig) -> Arithmetic {
+        config.validate().expect("test config should be valid");
+        Arithmetic::new(config, 7)
+    }
+
+    /// Reads an answer back into a number (the inverse of `Arithmetic::answer`).
+    fn parse_answer(tokens: &[TokenId], reversed: bool) -> i64 {
+        let (negative, digits) = match tokens.split_first() {
+            Some((&MINUS, rest)) => (true, rest),
+            _ => (false, tokens),
+        };
+        let mut digits: Vec<i64> = digits
+            .iter()
+            .map(|&t| i64::from(t - vocab::DIGIT_0))
+            .collect();
+        if reversed {
+            digits.reverse();
+        }
+        let magnitude = digits.iter().fold(0, |acc, &x| acc * 10 + x);
+        if negative { -magnitude } else { magnitude }
+    }
+
+    #[test]
+    fn defaults_are_valid_and_match_the_docs() {
+        let c = ArithmeticConfig::default();
+        assert_eq!(c.validate(), Ok(()));
+        assert_eq!(
+            (c.digits, c.ops.clone(), c.eval_size),
+            (1, vec![Op::Add], 200)
+        );
+        assert_eq!(c.reward, ArithmeticReward::Exact);
+        assert_eq!(c.format_weight, 0.0);
+        assert!(!c.allow_negative && !c.reversed);
+    }
+
+    #[test]
+    fn digits_out_of_range_are_rejected_naming_the_field() {
+        for digits in [0, 5] {
+            let err = ArithmeticConfig {
+                digits,
+                ..Default::default()
+            }
+            .validate()
+            .expect_err("digits outside 1..=4 should be rejected");
+            assert_eq!(err.field, "digits");
+            assert_eq!(
+                err.to_string(),
+                format!("digits: {digits} is out of range; allowed: [1, 4]")
+            );
+        }
+        for digits in 1..=4 {
+            assert_eq!(
+                ArithmeticConfig {
+                    digits,
+                    ..Default::default()
+                }
+                .validate(),
+                Ok(())
+            );
+        }
+    }
+
+    #[test]
+    fn other_invalid_fields_are_rejected() {
+        let empty = ArithmeticConfig {
+            ops: vec![],
+            ..Default::default()
+        };
+        assert_eq!(
+            empty.validate().map_err(|e| e.field),
+            Err("ops".to_string())
+        );
+        let twice = ArithmeticConfig {
+            ops: vec![Op::Add, Op::Mul, Op::Add],
+            ..Default::default()
+        };
+        let err = twice
+            .validate()
+            .expect_err("repeated ops should be rejected");
+        assert_eq!(err.field, "ops");
+        assert!(err.problem.contains("\"add\" twice"), "{err}");
+        for w in [-0.1, 1.5, f64::NAN] {
+            let c = ArithmeticConfig {
+                format_weight: w,
+                ..Default::default()
+            };
+            assert_eq!(
+                c.validate().map_err(|e| e.field),
+                Err("format_weight".to_string())
+            );
+        }
+        for eval_size in [0, 10_001] {
+            let c = ArithmeticConfig {
+                eval_size,
+                ..Default::default()
+            };
+            assert_eq!(
+                c.validate().map_err(|e| e.field),
+                Err("eval_size".to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn config_parses_from_task_json_and_rejects_unknown_fields() {
+        let json =
+            r#"{"name": "arithmetic", "digits": 2, "ops": ["add", "mul"], "reward": "partial"}"#;
+        let parsed: TaskConfig = serde_json::from_str(json).expect("valid JSON should parse");
+        let expected = ArithmeticConfig {
+            digits: 2,
+            ops: vec![Op::Add, Op::Mul],
+            reward: ArithmeticReward::Partial,
+            ..Default::default()
+        };
+        assert_eq!(parsed, TaskConfig::Arithmetic(expected));
+        let bad = r#"{"name": "arithmetic", "digit": 2}"#;
+        assert!(serde_json::from_str::<TaskConfig>(bad).is_err());
+        let bad_op = r#"{"name": "arithmetic", "ops": ["div"]}"#;
+        assert!(serde_json::from_str::<TaskConfig>(bad_op).is_err());
+    }
+
+    #[test]
+    fn prompt_and_solution_layout() {
+        let t = task(ArithmeticConfig {
+            digits: 2,
+            ..Default::default()
+        });
+        let p = t.problem(12, 7, Op::Add);
+        assert_eq!(
+            p.prompt,
+            vec![vocab::BOS, d(1), d(2), vocab::PLUS, d(7), vocab::EQUALS]
+        );
+        assert_eq!(vocab::spell_all(&p.prompt), "^12+7=");
+        assert_eq!(t.solution(&p), vec![d(1), d(9), EOS]);
+        assert_eq!(t.max_prompt_len(), 7);
+        assert_eq!(t.max_solution_len(), 4); // 99+99 = 198
+    }
+
+    #[test]
+    fn exact_reward() {
+        let t = task(ArithmeticConfig::default());
+        let p = t.problem(4, 8, Op::Add);
+        let v = t.verify(&p, &[d(1), d(2), EOS], &mut rng(0));
+        assert_eq!((v.reward, v.correct, v.well_formed), (1.0, true, true));
+        let v = t.verify(&p, &[d(1), d(3), EOS], &mut rng(0));
+        assert_eq!((v.reward, v.correct, v.well_formed), (0.0, false, true));
+        // Right digits but no EOS, or junk after the answer: malformed, so not correct.
+        let v = t.verify(&p, &[d(1), d(2)], &mut rng(0));
+        assert_eq!((v.reward, v.correct, v.well_formed), (0.0, false, false));
+        let v = t.verify(&p, &[d(1), d(2), EOS, d(3)], &mut rng(0));
+        assert_eq!((v.reward, v.correct, v.well_formed), (0.0, false, false));
+        let v = t.verify(&p, &[d(1), vocab::PLUS, EOS], &mut rng(0));
+        assert_eq!((v.correct, v.well_formed), (false, false));
+        assert!(
+            t.verify(&p, &[], &mut rng(0))
+                .details
+                .ends_with("malformed")
+        );
+    }
+
+    #[test]
+    fn partial_reward_counts_positions_in_written_order() {
+        let t = task(ArithmeticConfig {
+            digits: 2,
+            reward: ArithmeticReward::Partial,
+            ..Default::default()
+        });
+        let p = t.problem(47, 38, Op::Add); // 85
+        let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
+        assert_eq!(score(&[d(8), d(5), EOS]), 1.0);
+        assert_eq!(score(&[d(8), d(4), EOS]), 0.5);
+        assert_eq!(score(&[d(8), EOS]), 0.5); // 1 of max(1, 2)
+        assert_eq!(score(&[d(1), d(8), d(5), EOS]), 0.0); // no shift: 1≠8, 8≠5, 5 vs nothing
+        assert_eq!(score(&[d(8), d(5), d(0), EOS]), 2.0 / 3.0);
+        assert_eq!(score(&[EOS]), 0.0);
+        // Right digits without EOS: never full credit.
+        assert_eq!(score(&[d(8), d(5)]), 0.5);
+
+        let t = task(ArithmeticConfig {
+            allow_negative: true,
+            ops: vec![Op::Sub],
+            reward: ArithmeticReward::Partial,
+            ..Default::default()
+        });
+        let p = t.problem(3, 8, Op::Sub); // -5: the sign is a position
+        let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
+        assert_eq!(score(&[MINUS, d(5), EOS]), 1.0);
+        assert_eq!(score(&[MINUS, d(4), EOS]), 0.5);
+        assert_eq!(score(&[d(5), EOS]), 0.0);
+    }
+
+    #[test]
+    fn format_weight_mixes_in_well_formedness() {
+        let t = task(ArithmeticConfig {
+            format_weight: 0.25,
+            ..Default::default()
+        });
+        let p = t.problem(2, 3, Op::Add);
+        let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
+        assert_eq!(score(&[d(5), EOS]), 1.0);
+        assert_eq!(score(&[d(6), EOS]), 0.25);
+        assert_eq!(score(&[d(5)]), 0.0);
+        assert_eq!(score(&[d(5), vocab::TIMES, EOS]), 0.0);
+
+        let t = task(ArithmeticConfig {
+            format_weight: 0.5,
+            reward: ArithmeticReward::Partial,
+            digits: 2,
+            ..Default::default()
+        });
+        let p = t.problem(10, 2, Op::Add); // 12
+        assert_eq!(
+            t.verify(&p, &[d(1), d(3), EOS], &mut rng(0)).reward,
+            0.5 * 0.5 + 0.5
+        );
+    }
+
+    #[test]
+    fn reversed_answers_round_trip() {
+        let config = ArithmeticConfig {
+            digits: 3,
+            reversed: true,
+            ops: vec![Op::Add, Op::Sub, Op::Mul],
+            allow_negative: true,
+            ..Default::default()
+        };
+        let t = task(config);
+        let p = t.problem(47, 38, Op::Add);
+        assert_eq!(p.prompt[..2], [vocab::BOS, REVERSED]);
+        assert_eq!(vocab::spell_all(&p.prompt), "^rev:47+38=");
+        assert_eq!(t.solution(&p), vec![d(5), d(8), EOS]);
+        assert!(t.verify(&p, &[d(5), d(8), EOS], &mut rng(0)).correct);
+        assert!(!t.verify(&p, &[d(8), d(5), EOS], &mut rng(0)).correct);
+        assert_eq!(
+            t.solution(&t.problem(3, 120, Op::Sub)),
+            vec![MINUS, d(7), d(1), d(1), EOS]
+        );
+
+        let mut r = rng(1);
+        for _ in 0..500 {
+            let p = t.sample(&mut r);
+            let Instance::Arithmetic(e) = &p.instance else {
+                panic!("not arithmetic")
+            };
+            let sol = t.solution(&p);
+            assert_eq!(parse_answer(&sol[..sol.len() - 1], true), e.value());
+        }
+    }
+
+    #[test]
+    fn negative_results_only_when_allowed() {
+        let ops = vec![Op::Sub];
+        let no_neg = task(ArithmeticConfig {
+            ops: ops.clone(),
+            digits: 2,
+            ..Default::default()
+        });
+        let neg = task(ArithmeticConfig {
+            ops,
+            digits: 2,
+            allow_negative: true,
+            ..Default::default()
+        });
+        assert_eq!(no_neg.space_size(), 100 * 101 / 2);
+        assert_eq!(neg.space_size(), 100 * 100);
+        assert_eq!((no_neg.max_solution_len(), neg.max_solution_len()), (3, 4));
+
+        let mut r = rng(2);
+        let mut negatives = 0;
+        for _ in 0..1000 {
+            let p = no_neg.sample(&mut r);
+            assert!(!no_neg.solution(&p).contains(&MINUS));
+            let p = neg.sample(&mut r);
+            let Instance::Arithmetic(e) = &p.instance else {
+                panic!("not arithmetic")
+            };
+            let sol = neg.solution(&p);
+            assert_eq!(sol[0] == MINUS, e.value() < 0);
+            assert_eq!(parse_answer(&sol[..sol.len() - 1], false), e.value());
+            negatives += usize::from(e.value() < 0);
+        }
+        // a < b has probability 0.495 for two-digit operands.
+        assert!(
+            (400..600).contains(&negatives),
+            "{negatives} negative results"
+        );
+        let p = neg.problem(3, 80, Op::Sub);
+        assert_eq!(neg.solution(&p), vec![MINUS, d(7), d(7), EOS]);
+        assert!(
+            neg.verify(&p, &[MINUS, d(7), d(7), EOS], &mut rng(0))
+                .correct
+        );
+        assert!(!neg.verify(&p, &[d(7), d(7), EOS], &mut rng(0)).correct);
+    }
+
+    #[test]
+    fn eval_and_train_are_disjoint() {
+        let configs = [
+            ArithmeticConfig::default(),
+            ArithmeticConfig {
+                ops: vec![Op::Sub],
+                ..Default::default()
+            },
+            ArithmeticConfig {
+                digits: 2,
+                ops: vec![Op::Add, Op::Mul],
+                ..Default::default()
+            },
+            ArithmeticConfig {
+                digits: 4,
+                ops: vec![Op::Add, Op::Sub, Op::Mul],
+                allow_negative: true,
+                ..Default::default()
+            },
+        ];
+        for config in configs {
+            let t = task(config.clone());
+            let eval: HashSet<Expression> = t.eval_set().iter().map(|p| *expression(p)).collect();
+            assert_eq!(
+                eval.len(),
+                t.eval_set().len(),
+                "eval problems should be distinct"
+            );
+            let mut r = rng(3);
+            for _ in 0..2000 {
+                let p = t.sample(&mut r);
+                assert!(
+                    !eval.contains(expression(&p)),
+                    "{config:?} sampled a held-out problem"
+                );
+                assert!(!t.eval_set().contains(&p));
+            }
+        }
+    }
+
+    #[test]
+    fn eval_set_size_and_determinism() {
+        let tiny = task(ArithmeticConfig::default()); // 100 problems → 20 held out
+        assert_eq!(tiny.eval_set().len(), 20);
+        let tiny_sub = task(ArithmeticConfig {
+            ops: vec![Op::Sub],
+            ..Default::default()
+        }); // 55
+        assert_eq!(tiny_sub.eval_set().len(), 11);
+        let big = task(ArithmeticConfig {
+            digits: 3,
+            ..Default::default()
+        });
+        assert_eq!(big.eval_set().len(), 200);
+
+        let config = ArithmeticConfig {
+            digits: 2,
+            eval_size: 50,
+            ..Default::default()
+        };
+        let a = Arithmetic::new(config.clone(), 11);
+        let b = Arithmetic::new(config.clone(), 11);
+        let c = Arithmetic::new(config, 12);
+        assert_eq!(a.eval_set().len(), 50);
+        assert_eq!(a.eval_set(), b.eval_set());
+        assert_ne!(a.eval_set(), c.eval_set());
+    }
+
+    #[test]
+    fn solutions_verify_correct_on_random_problems() {
+        for seed in 0..40 {
+            let mut r = rng(seed);
+            let config = ArithmeticConfig {
+                digits: r.random_range(1..=4),
+                ops: vec![Op::Add, Op::Sub, Op::Mul],
+                allow_negative: r.random_bool(0.5),
+                reversed: r.random_bool(0.5),
+                ..Default::default()
+            };
+            let t = Arithmetic::new(config, seed);
+            for _ in 0..50 {
+                let p = t.sample(&mut r);
+                let sol = t.solution(&p);
+                let v = t.verify(&p, &sol, &mut r);
+                assert!(
+                    v.correct && v.well_formed && v.reward == 1.0,
+                    "{}",
+                    v.details
+                );
+                assert!(sol.len() <= t.max_solution_len());
+                assert!(p.prompt.len() <= t.max_prompt_len());
+                assert_eq!(p.prompt[0], vocab::BOS);
+            }
+        }
+    }
+
+    #[test]
+    fn max_lengths_match_the_enumerated_space() {
+        for config in [
+            ArithmeticConfig {
+                ops: vec![Op::Add, Op::Sub, Op::Mul],
+                allow_negative: true,
+                reversed: true,
+                ..Default::default()
+            },
+            ArithmeticConfig {
+                ops: vec![Op::Sub],
+                ..Default::default()
+            },
+            ArithmeticConfig {
+                digits: 2,
+                ops: vec![Op::Mul],
+                ..Default::default()
+            },
+            ArithmeticConfig {
+                digits: 2,
+                ops: vec![Op::Sub],
+                allow_negative: true,
+                ..Default::default()
+            },
+        ] {
+            let t = task(config);
+            let all = t.all_problems();
+            assert_eq!(all.len() as u64, t.space_size());
+            let longest_solution = all.iter().map(|p| t.solution(p).len()).max();
+            let longest_prompt = all.iter().map(|p| p.prompt.len()).max();
+            assert_eq!(longest_solution, Some(t.max_solution_len()));
+            assert_eq!(longest_prompt, Some(t.max_prompt_len()));
+        }
+        let huge = task(ArithmeticConfig {
+            digits: 3,
+            ..Default::default()
+        });
+        assert!(huge.all_problems().is_empty());
+        assert_eq!(huge.max_solution_len(), 5); // 999+999 = 1998
+        let mul4 = task(ArithmeticConfig {
+            digits: 4,
+            ops: vec![Op::Mul],
+            ..Default::default()
+        });
+        assert_eq!(mul4.max_solution_len(), 9); // 9999² = 99980001
+    }
+
+    #[test]
+    fn scores_all_one_digit_additions() {
+        let t = task(ArithmeticConfig::default());
+        let all = t.all_problems();
+        assert_eq!(all.len(), 100);
+        let mut r = rng(4);
+        let solved = all
+            .iter()
+            .filter(|p| t.verify(p, &t.solution(p), &mut r).correct)
+            .count();
+        assert_eq!(solved, 100);
+        // Always answering 10 solves exactly the 9 pairs 1+9 .. 9+1.
+        let tens: f64 = all
+            .iter()
+            .map(|p| t.verify(p, &[d(1), d(0), EOS], &mut r).reward)
+            .sum();
+        assert_eq!(tens, 9.0);
+        // The train/eval split covers the space: 80 training problems, 20 held out.
+        let eval: HashSet<Expression> = t.eval_set().iter().map(|p| *expression(p)).collect();
+        assert_eq!(
+            all.iter().filter(|p| !eval.contains(expression(p))).count(),
+            80
+        );
+    }
+
+    #[test]
+    fn sampling_covers_every_training_problem_and_every_op() {
+        let t = task(ArithmeticConfig {
+            ops: vec![Op::Add, Op::Mul],
+            ..Default::default()
+        });
+        let mut r = rng(5);
+        let seen: HashSet<Expression> = (0..5000).map(|_| *expression(&t.sample(&mut r))).collect();
+        assert_eq!(seen.len() + t.eval_set().len(), 200);
+    }
+}

@@ -1,0 +1,115 @@
+//! Verifiable toy tasks. A task samples prompts with a seeded RNG and its verifier — the single
+//! source of truth for reward and correctness — scores completions. Each task keeps a held-out
+//! evaluation set that training never samples. No burn here: tasks are plain Rust.
+
+pub mod arithmetic;
+pub mod bandit;
+pub mod maze;
+pub mod vocab;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+pub use vocab::{TokenId, VOCAB_SIZE};
+
+use crate::error::ConfigError;
+
+/// The RNG every task draws from (seedable, serialisable for checkpoints, the same on every
+/// platform).
+pub type TaskRng = ChaCha8Rng;
+
+/// SplitMix64: a fixed, platform-independent mix to derive independent sub-seeds (held-out
+/// sets, arm means) from the run's seed.
+pub(crate) fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One prompt and what the verifier needs to judge completions of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Prompt tokens, starting with [`vocab::BOS`].
+    pub prompt: Vec<TokenId>,
+    /// Task-specific instance data.
+    pub instance: Instance,
+}
+
+/// The task-specific part of a [`Problem`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Instance {
+    Arithmetic(arithmetic::Expression),
+    Maze(maze::Maze),
+    Bandit(bandit::Pull),
+}
+
+/// The verifier's judgement of one completion.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Scalar reward R_i given to the optimizer.
+    pub reward: f64,
+    /// Whether the completion solves the problem (accuracy counts these).
+    pub correct: bool,
+    /// Whether the completion is well-formed (ends with EOS, only allowed tokens).
+    pub well_formed: bool,
+    /// Expected regret of the choice (bandits; 0 elsewhere).
+    pub regret: f64,
+    /// A short human-readable explanation, for logs and the sample viewer.
+    pub details: String,
+}
+
+/// A verifiable task.
+pub trait Task: Send + Sync {
+    /// Short name, e.g. `arithmetic`.
+    fn name(&self) -> &'static str;
+    /// A training problem; never one of [`Task::eval_set`].
+    fn sample(&self, rng: &mut TaskRng) -> Problem;
+    /// Scores `completion` (generated tokens, EOS included when generation stopped on it).
+    /// `rng` is used only by tasks with stochastic rewards (bandits).
+    fn verify(&self, problem: &Problem, completion: &[TokenId], rng: &mut TaskRng) -> Verdict;
+    /// The held-out evaluation problems (fixed for a given config).
+    fn eval_set(&self) -> &[Problem];
+    /// A correct completion (EOS included), for supervised warm-up.
+    fn solution(&self, problem: &Problem) -> Vec<TokenId>;
+    /// The longest prompt this task produces.
+    fn max_prompt_len(&self) -> usize;
+    /// The longest correct completion (EOS included): `max_completion_length` must reach it.
+    fn max_solution_len(&self) -> usize;
+}
+
+/// `{"name": "arithmetic", ...knobs}`: which task and its difficulty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TaskConfig {
+    Arithmetic(arithmetic::ArithmeticConfig),
+    Maze(maze::MazeConfig),
+    Bandit(bandit::BanditConfig),
+}
+
+impl Default for TaskConfig {
+    fn default() -> Self {
+        Self::Arithmetic(arithmetic::ArithmeticConfig::default())
+    }
+}
+
+impl TaskConfig {
+    /// Checks ranges (field names relative to the task object, e.g. `digits`).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match self {
+            Self::Arithmetic(c) => c.validate(),
+            Self::Maze(c) => c.validate(),
+            Self::Bandit(c) => c.validate(),
+        }
+    }
+
+    /// Builds the task; `seed` fixes its held-out set and any per-instance parameters.
+    pub fn build(&self, seed: u64) -> Result<Box<dyn Task>, ConfigError> {
+        self.validate()?;
+        Ok(match self {
+            Self::Arithmetic(c) => Box::new(arithmetic::Arithmetic::new(c.clone(), seed)),
+            Self::Maze(c) => Box::new(maze::MazeTask::new(c.clone(), seed)),
+            Self::Bandit(c) => Box::new(bandit::Bandit::new(c.clone(), seed)),
+        })
+    }
+}

@@ -1,0 +1,11 @@
+//! The training loop: rollout → verify → advantages → inner epochs of updates → metrics, with
+//! supervised warm-up, evaluation and checkpoints. The step is `async` and reads the device back
+//! only through `into_data_async`, so the same code runs in the browser; natively a blocking
+//! executor drives it.
+
+pub mod checkpoint;
+pub mod metrics;
+pub mod trainer;
+
+pub use metrics::StepMetrics;
+pub use trainer::{TrainError, Trainer};

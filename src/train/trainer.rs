@@ -1,0 +1,918 @@
+//! [`Trainer`]: one run of one preset on one task. [`Trainer::step`] reads top to bottom in the
+//! order DESIGN.md's data flow runs.
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{DType, Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+
+use super::checkpoint::{Checkpoint, Header};
+use super::metrics::StepMetrics;
+use crate::algo::{self, AdvEstimator, Knobs, PolicyInput, Rollouts};
+use crate::config::RunConfig;
+use crate::error::ConfigError;
+use crate::policy::{Completions, Sampling, Transformer, completion_logprobs, generate};
+use crate::tasks::vocab::PAD;
+use crate::tasks::{Problem, Task, TaskRng, TokenId, Verdict};
+
+/// Why a training call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("device: {0}")]
+    Device(String),
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
+}
+
+/// One sampled completion, kept for the sample viewer.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Sample {
+    pub prompt: Vec<TokenId>,
+    pub completion: Vec<TokenId>,
+    pub reward: f64,
+    pub correct: bool,
+    pub advantage: f64,
+    pub kept: bool,
+    pub details: String,
+}
+
+/// Result of a greedy pass over the held-out set.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    pub accuracy: f64,
+    pub reward_mean: f64,
+    pub regret: f64,
+}
+
+/// A policy, its optimizer, its task and the RNG that drives them.
+pub struct Trainer {
+    config: RunConfig,
+    knobs: Knobs,
+    task: Box<dyn Task>,
+    device: Device,
+    policy: Transformer,
+    /// The frozen initial policy, kept only when the objective needs it (β > 0).
+    reference: Option<Transformer>,
+    optimizer: ModuleOptimizer,
+    rng: TaskRng,
+    step: usize,
+    samples: Vec<Sample>,
+}
+
+/// Completions of a batch of prompts and their verdicts.
+struct Rollout {
+    problems: Vec<Problem>,
+    /// Completions per prompt in this rollout (G, or G+1 for MC-GRPO).
+    group: usize,
+    completions: Completions,
+    verdicts: Vec<Verdict>,
+    greedy_rewards: Option<Vec<f64>>,
+    resample_rounds: usize,
+}
+
+/// Forces every lazily initialised parameter, so clones share weights instead of initialising
+/// their own.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
+
+/// Σ‖g‖² over a module's gradients, then (second pass) scales them by
+/// min(1, max_norm/(‖g‖ + 1e-6)) — TRL's `max_grad_norm`, one norm over all parameters.
+struct GlobalNorm<'a> {
+    grads: &'a mut GradientsParams,
+    squares: Option<Tensor<1>>,
+    scale: Option<Tensor<1>>,
+}
+
+impl ModuleVisitor for GlobalNorm<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let Some(grad) = self.grads.remove::<D>(param.id) else {
+            return;
+        };
+        let grad = match &self.scale {
+            None => {
+                let sq = grad.clone().powi_scalar(2).sum();
+                self.squares = Some(match self.squares.take() {
+                    Some(acc) => acc + sq,
+                    None => sq,
+                });
+                grad
+            }
+            Some(scale) => grad * scale.clone().reshape([1; D]),
+        };
+        self.grads.register(param.id, grad);
+    }
+}
+
+/// Clips `grads` to a global norm of `max_norm` in place; returns the norm before clipping, `[1]`.
+fn clip_global_norm(
+    model: &Transformer,
+    grads: &mut GradientsParams,
+    max_norm: f64,
+) -> Option<Tensor<1>> {
+    let mut pass = GlobalNorm {
+        grads,
+        squares: None,
+        scale: None,
+    };
+    model.visit(&mut pass);
+    let norm = pass.squares.take()?.sqrt();
+    pass.scale = Some(
+        (norm.clone() + 1e-6)
+            .recip()
+            .mul_scalar(max_norm)
+            .clamp_max(1.0),
+    );
+    model.visit(&mut pass);
+    Some(norm)
+}
+
+/// Host values → a device tensor in the policy's float dtype.
+fn upload<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values, shape), (device, DType::F32))
+}
+
+async fn read(tensor: Tensor<1>) -> Result<Vec<f64>, TrainError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("readback failed: {e:?}")))?;
+    Ok(data.iter::<f64>().collect())
+}
+
+/// Wall-clock milliseconds (monotonic natively; `performance.now()` in the browser).
+fn now_ms() -> f64 {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        static START: OnceLock<std::time::Instant> = OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64()
+            * 1e3
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+}
+
+impl Trainer {
+    /// Builds the task and a freshly initialised policy on `device` (autodiff is added here).
+    pub fn new(config: RunConfig, device: Device) -> Result<Self, TrainError> {
+        config.validate()?;
+        let knobs = config.algo.knobs().map_err(|e| e.within("algo"))?;
+        let task = config
+            .task
+            .build(config.seed)
+            .map_err(|e| e.within("task"))?;
+        let l_max = config.train.max_completion_length;
+        if l_max < task.max_solution_len() {
+            return Err(ConfigError::out_of_range(
+                "train.max_completion_length",
+                l_max,
+                &format!(
+                    ">= {} (the task's longest solution)",
+                    task.max_solution_len()
+                ),
+            )
+            .into());
+        }
+        if task.max_prompt_len() + l_max > config.model.context {
+            return Err(ConfigError::out_of_range(
+                "model.context",
+                config.model.context,
+                &format!(
+                    ">= {} (longest prompt + max_completion_length)",
+                    task.max_prompt_len() + l_max
+                ),
+            )
+            .into());
+        }
+        let device = device.autodiff();
+        device.seed(config.seed);
+        let policy = config.model.init(&device);
+        policy.visit(&mut Materialize);
+        let reference = knobs.needs_reference().then(|| policy.valid());
+        let t = &config.train;
+        let optimizer = AdamWConfig::new()
+            .with_beta_1(t.adam_beta1 as f32)
+            .with_beta_2(t.adam_beta2 as f32)
+            .with_epsilon(1e-8)
+            .with_weight_decay(t.weight_decay as f32)
+            .init();
+        let rng = TaskRng::seed_from_u64(config.seed);
+        Ok(Self {
+            config,
+            knobs,
+            task,
+            device,
+            policy,
+            reference,
+            optimizer,
+            rng,
+            step: 0,
+            samples: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    pub fn task(&self) -> &dyn Task {
+        self.task.as_ref()
+    }
+
+    pub fn policy(&self) -> &Transformer {
+        &self.policy
+    }
+
+    /// Steps finished so far (warm-up included).
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    /// Warm-up plus RL steps of the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.config.train.sft_steps + self.config.train.steps
+    }
+
+    /// Completions of the last rollout's first groups, for the sample viewer.
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples
+    }
+
+    /// Completions sampled per prompt: G, plus MC-GRPO's pivot.
+    fn group(&self) -> usize {
+        let g = self.config.train.num_generations;
+        if self.knobs.adv_estimator == AdvEstimator::McGrpo {
+            g + 1
+        } else {
+            g
+        }
+    }
+
+    fn sampling(&self, greedy: bool) -> Sampling {
+        Sampling {
+            temperature: self.config.train.temperature,
+            top_p: self.config.train.top_p,
+            greedy,
+        }
+    }
+
+    /// One step: a supervised warm-up step for the first `sft_steps`, then RL steps.
+    pub async fn step(&mut self) -> Result<StepMetrics, TrainError> {
+        let start = now_ms();
+        let mut metrics = if self.step < self.config.train.sft_steps {
+            self.sft_step().await?
+        } else {
+            self.rl_step().await?
+        };
+        self.step += 1;
+        metrics.step = self.step;
+        if self.step.is_multiple_of(self.config.train.eval_every) || self.step == self.total_steps()
+        {
+            metrics.eval_accuracy = Some(self.evaluate().await?.accuracy);
+        }
+        metrics.wall_ms = now_ms() - start;
+        metrics.tokens_per_s = metrics.completion_len_mean
+            * (self.config.train.prompts_per_step * self.group()) as f64
+            / (metrics.wall_ms / 1e3).max(1e-9);
+        Ok(metrics)
+    }
+
+    /// Samples `count` prompts' groups and verifies them.
+    async fn sample_groups(&mut self, count: usize) -> Result<Rollout, TrainError> {
+        let problems: Vec<Problem> = (0..count)
+            .map(|_| self.task.sample(&mut self.rng))
+            .collect();
+        let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
+        let group = self.group();
+        let l_max = self.config.train.max_completion_length;
+        let inference = self.policy.valid();
+        let completions = generate(
+            &inference,
+            &prompts,
+            group,
+            l_max,
+            self.sampling(false),
+            &mut self.rng,
+        )
+        .await
+        .map_err(TrainError::Device)?;
+        let verdicts = completions
+            .tokens
+            .iter()
+            .enumerate()
+            .map(|(row, tokens)| {
+                self.task
+                    .verify(&problems[row / group], tokens, &mut self.rng)
+            })
+            .collect();
+        // ReMax's baseline: the reward of one greedy completion per prompt.
+        let greedy_rewards = if self.knobs.adv_estimator == AdvEstimator::Remax {
+            let greedy = generate(
+                &inference,
+                &prompts,
+                1,
+                l_max,
+                self.sampling(true),
+                &mut self.rng,
+            )
+            .await
+            .map_err(TrainError::Device)?;
+            Some(
+                greedy
+                    .tokens
+                    .iter()
+                    .zip(&problems)
+                    .map(|(tokens, problem)| {
+                        self.task.verify(problem, tokens, &mut self.rng).reward
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(Rollout {
+            problems,
+            group,
+            completions,
+            verdicts,
+            greedy_rewards,
+            resample_rounds: 0,
+        })
+    }
+
+    /// Steps 1–3: sample prompts, generate, verify. With dynamic sampling, groups whose rewards
+    /// are all equal are replaced by fresh ones for up to `MAX_RESAMPLE_ROUNDS` extra rounds.
+    async fn rollout(&mut self) -> Result<Rollout, TrainError> {
+        const MAX_RESAMPLE_ROUNDS: usize = 3;
+        let want = self.config.train.prompts_per_step;
+        let mut rollout = self.sample_groups(want).await?;
+        if !self.knobs.dynamic_sampling {
+            return Ok(rollout);
+        }
+        let informative = |r: &Rollout, p: usize| {
+            let rewards = r.verdicts[p * r.group..(p + 1) * r.group]
+                .iter()
+                .map(|v| v.reward);
+            rewards.clone().fold(f64::INFINITY, f64::min)
+                < rewards.fold(f64::NEG_INFINITY, f64::max)
+        };
+        for round in 1..=MAX_RESAMPLE_ROUNDS {
+            let degenerate: Vec<usize> = (0..want).filter(|&p| !informative(&rollout, p)).collect();
+            if degenerate.is_empty() {
+                break;
+            }
+            let fresh = self.sample_groups(degenerate.len()).await?;
+            let good: Vec<usize> = (0..degenerate.len())
+                .filter(|&p| informative(&fresh, p))
+                .collect();
+            rollout = replace_groups(rollout, &degenerate, fresh, &good);
+            rollout.resample_rounds = round;
+        }
+        Ok(rollout)
+    }
+
+    /// One supervised step: −mean log π(solution token) on solved training problems.
+    async fn sft_step(&mut self) -> Result<StepMetrics, TrainError> {
+        let n = self.config.train.prompts_per_step;
+        let l_max = self.config.train.max_completion_length;
+        let problems: Vec<Problem> = (0..n).map(|_| self.task.sample(&mut self.rng)).collect();
+        let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
+        let solutions: Vec<Vec<TokenId>> = problems.iter().map(|p| self.task.solution(p)).collect();
+        let tokens = pad_rows(&solutions, l_max, &self.device);
+        let mask = upload(mask_rows(&solutions, l_max), [n, l_max], &self.device);
+        let (logp, _) = completion_logprobs(&self.policy, &prompts, 1, tokens, 1.0);
+        let loss = (logp * mask.clone()).sum().neg() / mask.sum();
+        let grad_norm = self.update(loss.clone())?;
+        let values = read(Tensor::cat(vec![loss, grad_norm], 0)).await?;
+        let len_mean = solutions.iter().map(Vec::len).sum::<usize>() as f64 / n as f64;
+        Ok(StepMetrics {
+            loss: values[0],
+            grad_norm: values[1],
+            lr: self.config.train.learning_rate,
+            accuracy: 1.0,
+            reward_mean: 1.0,
+            completion_len_mean: len_mean,
+            kept_frac: 1.0,
+            ..StepMetrics::default()
+        })
+    }
+
+    /// Backward, global-norm clip, optimizer step; returns the pre-clip gradient norm, `[1]`.
+    fn update(&mut self, loss: Tensor<1>) -> Result<Tensor<1>, TrainError> {
+        let mut grads = GradientsParams::from_grads(loss.backward(), &self.policy);
+        let norm = clip_global_norm(&self.policy, &mut grads, self.config.train.max_grad_norm)
+            .unwrap_or_else(|| loss.zeros_like());
+        self.policy =
+            self.optimizer
+                .step(self.config.train.learning_rate, self.policy.clone(), grads);
+        Ok(norm.inner())
+    }
+
+    /// One RL step: rollout → advantages → `num_iterations` epochs of minibatch updates.
+    async fn rl_step(&mut self) -> Result<StepMetrics, TrainError> {
+        let rollout = self.rollout().await?;
+        let (p, g, l) = (
+            rollout.problems.len(),
+            rollout.group,
+            self.config.train.max_completion_length,
+        );
+        let device = self.device.clone();
+        let flags = |f: &dyn Fn(&Verdict, usize) -> bool| -> Vec<f32> {
+            rollout
+                .verdicts
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if f(v, i) { 1.0 } else { 0.0 })
+                .collect()
+        };
+        let tokens = &rollout.completions.tokens;
+        let logp_old = rollout.completions.logp.clone().reshape([p, g, l]);
+        let prompts: Vec<Vec<TokenId>> =
+            rollout.problems.iter().map(|p| p.prompt.clone()).collect();
+        let token_tensor = rollout.completions.token_tensor.clone().reshape([p, g, l]);
+        let logp_ref = match &self.reference {
+            Some(reference) => {
+                let (logp_ref, _) = completion_logprobs(
+                    reference,
+                    &prompts,
+                    g,
+                    rollout.completions.token_tensor.clone(),
+                    self.config.train.temperature,
+                );
+                Some(logp_ref.reshape([p, g, l]))
+            }
+            None => None,
+        };
+        let rollouts = Rollouts {
+            rewards: upload(
+                rollout.verdicts.iter().map(|v| v.reward as f32).collect(),
+                [p, g],
+                &device,
+            ),
+            correct: upload(flags(&|v, _| v.correct), [p, g], &device),
+            truncated: upload(
+                flags(&|_, i| rollout.completions.truncated[i]),
+                [p, g],
+                &device,
+            ),
+            mask: upload(mask_rows(tokens, l), [p, g, l], &device),
+            logp_old,
+            logp_ref,
+            greedy_reward: rollout
+                .greedy_rewards
+                .as_ref()
+                .map(|r| upload(r.iter().map(|&x| x as f32).collect(), [p], &device)),
+            max_completion_length: l,
+        };
+
+        // Step 4: advantages and filters, then one readback of the keep flags (and advantages,
+        // for the sample viewer) to drop what the loss will not see before any forward pass.
+        let adv = algo::advantages(&self.knobs, &rollouts)?;
+        let seq_adv = adv.advantages.clone().narrow(2, 0, 1).reshape([p * g]);
+        let host = read(Tensor::cat(
+            vec![adv.kept.clone().reshape([p * g]), seq_adv],
+            0,
+        ))
+        .await?;
+        let (kept_host, adv_host) = host.split_at(p * g);
+        self.record_samples(&rollout, kept_host, adv_host);
+        let layout = Compaction::plan(kept_host, p, g);
+
+        // Steps 5–8 for each minibatch of whole groups, num_iterations times.
+        let n_groups = layout.groups.len();
+        let mut sums: Option<Tensor<1>> = None;
+        let mut updates = 0;
+        if n_groups > 0 {
+            let select = |t: Tensor<3>| layout.apply(t, &device);
+            let batch_tokens = layout.apply_int(token_tensor, &device);
+            let batch = PolicyInput {
+                logp: select(rollouts.logp_old.clone()), // replaced per minibatch
+                logp_old: select(rollouts.logp_old),
+                logp_ref: rollouts.logp_ref.map(select),
+                mask: select(rollouts.mask),
+                advantages: select(adv.advantages),
+                kept: select(adv.kept.unsqueeze_dim::<3>(2)).squeeze_dim::<2>(2),
+                max_completion_length: l,
+            };
+            let batch_prompts: Vec<Vec<TokenId>> =
+                layout.groups.iter().map(|&i| prompts[i].clone()).collect();
+            let per_minibatch = n_groups.div_ceil(self.config.train.minibatches);
+            let mut order: Vec<usize> = (0..n_groups).collect();
+            for epoch in 0..self.config.train.num_iterations {
+                if epoch > 0 {
+                    order.shuffle(&mut self.rng);
+                }
+                let last = epoch + 1 == self.config.train.num_iterations;
+                for chunk in order.chunks(per_minibatch) {
+                    let stats = self.minibatch_update(
+                        chunk,
+                        &batch,
+                        &batch_tokens,
+                        &batch_prompts,
+                        layout.width,
+                    )?;
+                    if last {
+                        sums = Some(match sums.take() {
+                            Some(s) => s + stats,
+                            None => stats,
+                        });
+                        updates += 1;
+                    }
+                }
+            }
+        }
+        let stats = match sums {
+            Some(s) => read(s.div_scalar(updates as f64)).await?,
+            None => vec![0.0; 9],
+        };
+        Ok(self.rollout_metrics(&rollout, &stats, kept_host))
+    }
+
+    /// One update on the groups `chunk` of the compacted batch; returns its statistics
+    /// `[loss, kl, entropy, clip_low, clip_high, ratio_mean, ratio_max, kept_frac, grad_norm]`.
+    fn minibatch_update(
+        &mut self,
+        chunk: &[usize],
+        batch: &PolicyInput,
+        tokens: &Tensor<3, Int>,
+        prompts: &[Vec<TokenId>],
+        width: usize,
+    ) -> Result<Tensor<1>, TrainError> {
+        let idx = Tensor::<1, Int>::from_data(
+            TensorData::new(
+                chunk.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                [chunk.len()],
+            ),
+            &self.device,
+        );
+        let sel = |t: &Tensor<3>| t.clone().select(0, idx.clone());
+        let [_, _, l] = batch.mask.dims();
+        let mb_prompts: Vec<Vec<TokenId>> = chunk.iter().map(|&i| prompts[i].clone()).collect();
+        let mb_tokens = tokens
+            .clone()
+            .select(0, idx.clone())
+            .reshape([chunk.len() * width, l]);
+        let (logp, entropy) = completion_logprobs(
+            &self.policy,
+            &mb_prompts,
+            width,
+            mb_tokens,
+            self.config.train.temperature,
+        );
+        let input = PolicyInput {
+            logp: logp.reshape([chunk.len(), width, l]),
+            logp_old: sel(&batch.logp_old),
+            logp_ref: batch.logp_ref.as_ref().map(sel),
+            mask: sel(&batch.mask),
+            advantages: sel(&batch.advantages),
+            kept: batch.kept.clone().select(0, idx),
+            max_completion_length: batch.max_completion_length,
+        };
+        let out = algo::policy_loss(&self.knobs, &input)?;
+        let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
+        let entropy = (entropy.reshape([chunk.len(), width, l]) * weights.clone()).sum()
+            / weights.sum().clamp_min(1.0);
+        let objective = if self.config.train.entropy_coef > 0.0 {
+            out.loss.clone() - entropy.clone().mul_scalar(self.config.train.entropy_coef)
+        } else {
+            out.loss.clone()
+        };
+        let grad_norm = self.update(objective)?;
+        let m = out.metrics;
+        Ok(Tensor::cat(
+            vec![
+                out.loss.detach().inner(),
+                m.kl.inner(),
+                entropy.detach().inner(),
+                m.clip_ratio_low.inner(),
+                m.clip_ratio_high.inner(),
+                m.ratio_mean.inner(),
+                m.ratio_max.inner(),
+                m.kept_frac.inner(),
+                grad_norm,
+            ],
+            0,
+        ))
+    }
+
+    fn record_samples(&mut self, rollout: &Rollout, kept: &[f64], advantages: &[f64]) {
+        const SHOWN_GROUPS: usize = 4;
+        let rows = (rollout.problems.len().min(SHOWN_GROUPS)) * rollout.group;
+        self.samples = (0..rows)
+            .map(|r| {
+                let v = &rollout.verdicts[r];
+                Sample {
+                    prompt: rollout.problems[r / rollout.group].prompt.clone(),
+                    completion: rollout.completions.tokens[r].clone(),
+                    reward: v.reward,
+                    correct: v.correct,
+                    advantage: advantages[r],
+                    kept: kept[r] > 0.5,
+                    details: v.details.clone(),
+                }
+            })
+            .collect();
+    }
+
+    fn rollout_metrics(&self, rollout: &Rollout, stats: &[f64], kept: &[f64]) -> StepMetrics {
+        let n = rollout.verdicts.len() as f64;
+        let rewards: Vec<f64> = rollout.verdicts.iter().map(|v| v.reward).collect();
+        let mean = rewards.iter().sum::<f64>() / n;
+        let std =
+            (rewards.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+        let lengths: Vec<usize> = rollout.completions.tokens.iter().map(Vec::len).collect();
+        let zero_std = rewards
+            .chunks(rollout.group)
+            .filter(|g| g.iter().all(|&r| r == g[0]))
+            .count() as f64
+            / rollout.problems.len() as f64;
+        StepMetrics {
+            reward_mean: mean,
+            reward_std: std,
+            accuracy: rollout.verdicts.iter().filter(|v| v.correct).count() as f64 / n,
+            regret: rollout.verdicts.iter().map(|v| v.regret).sum::<f64>() / n,
+            loss: stats[0],
+            kl: stats[1],
+            entropy: stats[2],
+            clip_frac_low: stats[3],
+            clip_frac_high: stats[4],
+            ratio_mean: stats[5],
+            ratio_max: stats[6],
+            completion_len_mean: lengths.iter().sum::<usize>() as f64 / n,
+            completion_len_min: lengths.iter().copied().min().unwrap_or(0),
+            completion_len_max: lengths.iter().copied().max().unwrap_or(0),
+            truncated_frac: rollout.completions.truncated.iter().filter(|&&t| t).count() as f64 / n,
+            zero_std_group_frac: zero_std,
+            kept_frac: kept.iter().sum::<f64>() / n,
+            resample_rounds: rollout.resample_rounds,
+            grad_norm: stats[8],
+            lr: self.config.train.learning_rate,
+            prompt_tokens_encoded: rollout.completions.prompt_tokens_encoded,
+            ..StepMetrics::default()
+        }
+    }
+
+    /// Greedy completions of the held-out set: accuracy, mean reward, mean regret. Uses its own
+    /// RNG stream, so evaluating never changes the training run.
+    pub async fn evaluate(&self) -> Result<Evaluation, TrainError> {
+        let mut rng = TaskRng::seed_from_u64(self.config.seed ^ 0x5EED_E7A1);
+        self.evaluate_on(self.task.eval_set(), &mut rng).await
+    }
+
+    /// The greedy completion of each problem.
+    pub async fn greedy_completions(
+        &self,
+        problems: &[Problem],
+    ) -> Result<Vec<Vec<TokenId>>, TrainError> {
+        const CHUNK: usize = 128;
+        let inference = self.policy.valid();
+        let mut unused = TaskRng::seed_from_u64(0); // greedy decoding draws no noise
+        let mut out = Vec::with_capacity(problems.len());
+        for chunk in problems.chunks(CHUNK) {
+            let prompts: Vec<Vec<TokenId>> = chunk.iter().map(|p| p.prompt.clone()).collect();
+            let l_max = self.config.train.max_completion_length;
+            let generated = generate(
+                &inference,
+                &prompts,
+                1,
+                l_max,
+                self.sampling(true),
+                &mut unused,
+            )
+            .await
+            .map_err(TrainError::Device)?;
+            out.extend(generated.tokens);
+        }
+        Ok(out)
+    }
+
+    /// Greedy accuracy, mean reward and regret on any list of problems.
+    pub async fn evaluate_on(
+        &self,
+        problems: &[Problem],
+        rng: &mut TaskRng,
+    ) -> Result<Evaluation, TrainError> {
+        let completions = self.greedy_completions(problems).await?;
+        let (mut correct, mut reward, mut regret) = (0.0, 0.0, 0.0);
+        for (problem, tokens) in problems.iter().zip(&completions) {
+            let v = self.task.verify(problem, tokens, rng);
+            correct += v.correct as u8 as f64;
+            reward += v.reward;
+            regret += v.regret;
+        }
+        let n = problems.len().max(1) as f64;
+        Ok(Evaluation {
+            accuracy: correct / n,
+            reward_mean: reward / n,
+            regret: regret / n,
+        })
+    }
+
+    /// The policy's next-token distribution after `prompt` (temperature 1), e.g. a bandit's arm
+    /// probabilities.
+    pub async fn next_token_probs(&self, prompt: &[TokenId]) -> Result<Vec<f64>, TrainError> {
+        let inference = self.policy.valid();
+        let device = inference_device(&inference);
+        let batch = crate::policy::Batch::new(&[prompt.to_vec()], 1, &device);
+        let mut cache = inference.empty_cache(1, &device);
+        let logits = inference.forward(batch.tokens, batch.positions, batch.pad, &mut cache);
+        let [_, s, v] = logits.dims();
+        let probs = burn::tensor::activation::softmax(logits.narrow(1, s - 1, 1).reshape([v]), 0);
+        read(probs).await
+    }
+
+    /// Serialises the whole training state.
+    pub fn save(&self) -> Result<Vec<u8>, TrainError> {
+        let record = |m: &Transformer| {
+            m.clone()
+                .into_record()
+                .into_bytes()
+                .map(|b| b.to_vec())
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
+        };
+        Checkpoint {
+            header: Header {
+                config: self.config.clone(),
+                step: self.step,
+                rng: self.rng.clone(),
+            },
+            policy: record(&self.policy)?,
+            optimizer: self
+                .optimizer
+                .into_bytes()
+                .map(|b| b.to_vec())
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+            reference: match &self.reference {
+                Some(r) => record(r)?,
+                None => Vec::new(),
+            },
+        }
+        .to_bytes()
+        .map_err(TrainError::Checkpoint)
+    }
+
+    /// Restores a state written by [`Trainer::save`] on `device`.
+    pub fn load(bytes: &[u8], device: Device) -> Result<Self, TrainError> {
+        let ckpt = Checkpoint::from_bytes(bytes).map_err(TrainError::Checkpoint)?;
+        let mut trainer = Self::new(ckpt.header.config, device)?;
+        let record = |b: Vec<u8>| {
+            burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(b))
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
+        };
+        trainer.policy = trainer
+            .policy
+            .try_load_record(record(ckpt.policy)?)
+            .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        if let Some(reference) = trainer.reference.take() {
+            trainer.reference = Some(
+                reference
+                    .try_load_record(record(ckpt.reference)?)
+                    .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+            );
+        }
+        trainer.optimizer = trainer
+            .optimizer
+            .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
+            .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        trainer.rng = ckpt.header.rng;
+        trainer.step = ckpt.header.step;
+        Ok(trainer)
+    }
+}
+
+fn inference_device(model: &Transformer) -> Device {
+    model.devices().into_iter().next().unwrap_or_default()
+}
+
+/// `[rows, width]` token ids, PAD after each row's end.
+fn pad_rows(rows: &[Vec<TokenId>], width: usize, device: &Device) -> Tensor<2, Int> {
+    let mut flat = vec![PAD as i64; rows.len() * width];
+    for (r, row) in rows.iter().enumerate() {
+        for (c, &t) in row.iter().take(width).enumerate() {
+            flat[r * width + c] = t as i64;
+        }
+    }
+    Tensor::from_data(TensorData::new(flat, [rows.len(), width]), device)
+}
+
+/// 1 on each row's real tokens, flattened `[rows · width]`.
+fn mask_rows(rows: &[Vec<TokenId>], width: usize) -> Vec<f32> {
+    rows.iter()
+        .flat_map(|row| (0..width).map(move |c| if c < row.len() { 1.0 } else { 0.0 }))
+        .collect()
+}
+
+/// Replaces the groups `slots` of `base` by the groups `picks` of `fresh` (as many as there are).
+fn replace_groups(mut base: Rollout, slots: &[usize], fresh: Rollout, picks: &[usize]) -> Rollout {
+    let g = base.group;
+    let mut rows: Vec<i64> = (0..base.problems.len() * g).map(|r| r as i64).collect();
+    let offset = base.problems.len() * g;
+    for (&slot, &pick) in slots.iter().zip(picks) {
+        base.problems[slot] = fresh.problems[pick].clone();
+        if let (Some(greedy), Some(fresh_greedy)) =
+            (&mut base.greedy_rewards, &fresh.greedy_rewards)
+        {
+            greedy[slot] = fresh_greedy[pick];
+        }
+        for j in 0..g {
+            base.verdicts[slot * g + j] = fresh.verdicts[pick * g + j].clone();
+            base.completions.tokens[slot * g + j] = fresh.completions.tokens[pick * g + j].clone();
+            base.completions.truncated[slot * g + j] = fresh.completions.truncated[pick * g + j];
+            rows[slot * g + j] = (offset + pick * g + j) as i64;
+        }
+    }
+    let device = base.completions.logp.device();
+    let idx = Tensor::<1, Int>::from_data(TensorData::new(rows.clone(), [rows.len()]), &device);
+    base.completions.token_tensor = Tensor::cat(
+        vec![
+            base.completions.token_tensor,
+            fresh.completions.token_tensor,
+        ],
+        0,
+    )
+    .select(0, idx.clone());
+    base.completions.logp =
+        Tensor::cat(vec![base.completions.logp, fresh.completions.logp], 0).select(0, idx);
+    base.completions.prompt_tokens_encoded += fresh.completions.prompt_tokens_encoded;
+    base
+}
+
+/// Which rows of a `[P, G, ·]` rollout the update reads: groups with nothing kept are dropped,
+/// and when every remaining group keeps the same number k of completions (CPPO) only those k
+/// are kept — pruning before the forward pass is what saves CPPO its compute.
+struct Compaction {
+    /// Surviving groups.
+    groups: Vec<usize>,
+    /// Rows of `[P·G]` to read, `groups.len() × width`.
+    rows: Vec<i64>,
+    /// Completions per surviving group.
+    width: usize,
+}
+
+impl Compaction {
+    fn plan(kept: &[f64], p: usize, g: usize) -> Self {
+        let kept_in = |group: usize| {
+            (0..g)
+                .filter(|&j| kept[group * g + j] > 0.5)
+                .collect::<Vec<_>>()
+        };
+        let groups: Vec<usize> = (0..p).filter(|&i| !kept_in(i).is_empty()).collect();
+        let counts: Vec<usize> = groups.iter().map(|&i| kept_in(i).len()).collect();
+        let uniform =
+            counts.windows(2).all(|w| w[0] == w[1]) && counts.first().is_some_and(|&k| k < g);
+        let (rows, width) = if uniform {
+            let rows = groups
+                .iter()
+                .flat_map(|&i| kept_in(i).into_iter().map(move |j| (i * g + j) as i64))
+                .collect();
+            (rows, counts[0])
+        } else {
+            (
+                groups
+                    .iter()
+                    .flat_map(|&i| (0..g).map(move |j| (i * g + j) as i64))
+                    .collect(),
+                g,
+            )
+        };
+        Self {
+            groups,
+            rows,
+            width,
+        }
+    }
+
+    fn index(&self, device: &Device) -> Tensor<1, Int> {
+        Tensor::from_data(
+            TensorData::new(self.rows.clone(), [self.rows.len()]),
+            device,
+        )
+    }
+
+    fn apply(&self, t: Tensor<3>, device: &Device) -> Tensor<3> {
+        let [p, g, l] = t.dims();
+        t.reshape([p * g, l])
+            .select(0, self.index(device))
+            .reshape([self.groups.len(), self.width, l])
+    }
+
+    fn apply_int(&self, t: Tensor<3, Int>, device: &Device) -> Tensor<3, Int> {
+        let [p, g, l] = t.dims();
+        t.reshape([p * g, l])
+            .select(0, self.index(device))
+            .reshape([self.groups.len(), self.width, l])
+    }
+}
