@@ -75,6 +75,8 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
     pub sft_steps: usize,
+    /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL).
+    pub sft_learning_rate: f64,
 }
 
 impl Default for TrainConfig {
@@ -96,6 +98,7 @@ impl Default for TrainConfig {
             steps: 200,
             eval_every: 10,
             sft_steps: 0,
+            sft_learning_rate: 3e-3,
         }
     }
 }
@@ -132,6 +135,12 @@ impl TrainConfig {
         check_f64("temperature", self.temperature, |t| t > 0.0, "> 0")?;
         check_f64("top_p", self.top_p, |p| p > 0.0 && p <= 1.0, "(0, 1]")?;
         check_f64("learning_rate", self.learning_rate, |x| x > 0.0, "> 0")?;
+        check_f64(
+            "sft_learning_rate",
+            self.sft_learning_rate,
+            |x| x > 0.0,
+            "> 0",
+        )?;
         check_f64(
             "adam_beta1",
             self.adam_beta1,

@@ -54,7 +54,8 @@ pub struct Trainer {
     task: Box<dyn Task>,
     device: Device,
     policy: Transformer,
-    /// The frozen initial policy, kept only when the objective needs it (β > 0).
+    /// The frozen policy RL started from (after any warm-up), kept only when the objective
+    /// needs it (β > 0).
     reference: Option<Transformer>,
     optimizer: ModuleOptimizer,
     rng: TaskRng,
@@ -201,7 +202,6 @@ impl Trainer {
         device.seed(config.seed);
         let policy = config.model.init(&device);
         policy.visit(&mut Materialize);
-        let reference = knobs.needs_reference().then(|| policy.valid());
         let t = &config.train;
         let optimizer = AdamWConfig::new()
             .with_beta_1(t.adam_beta1 as f32)
@@ -216,7 +216,7 @@ impl Trainer {
             task,
             device,
             policy,
-            reference,
+            reference: None,
             optimizer,
             rng,
             step: 0,
@@ -395,13 +395,13 @@ impl Trainer {
         let mask = upload(mask_rows(&solutions, l_max), [n, l_max], &self.device);
         let (logp, _) = completion_logprobs(&self.policy, &prompts, 1, tokens, 1.0);
         let loss = (logp * mask.clone()).sum().neg() / mask.sum();
-        let grad_norm = self.update(loss.clone())?;
+        let grad_norm = self.update(loss.clone(), self.config.train.sft_learning_rate)?;
         let values = read(Tensor::cat(vec![loss, grad_norm], 0)).await?;
         let len_mean = solutions.iter().map(Vec::len).sum::<usize>() as f64 / n as f64;
         Ok(StepMetrics {
             loss: values[0],
             grad_norm: values[1],
-            lr: self.config.train.learning_rate,
+            lr: self.config.train.sft_learning_rate,
             accuracy: 1.0,
             reward_mean: 1.0,
             completion_len_mean: len_mean,
@@ -411,18 +411,20 @@ impl Trainer {
     }
 
     /// Backward, global-norm clip, optimizer step; returns the pre-clip gradient norm, `[1]`.
-    fn update(&mut self, loss: Tensor<1>) -> Result<Tensor<1>, TrainError> {
+    fn update(&mut self, loss: Tensor<1>, lr: f64) -> Result<Tensor<1>, TrainError> {
         let mut grads = GradientsParams::from_grads(loss.backward(), &self.policy);
         let norm = clip_global_norm(&self.policy, &mut grads, self.config.train.max_grad_norm)
             .unwrap_or_else(|| loss.zeros_like());
-        self.policy =
-            self.optimizer
-                .step(self.config.train.learning_rate, self.policy.clone(), grads);
+        self.policy = self.optimizer.step(lr, self.policy.clone(), grads);
         Ok(norm.inner())
     }
 
     /// One RL step: rollout → advantages → `num_iterations` epochs of minibatch updates.
     async fn rl_step(&mut self) -> Result<StepMetrics, TrainError> {
+        if self.reference.is_none() && self.knobs.needs_reference() {
+            // The KL anchor is the policy RL starts from, as RLVR anchors to its base model.
+            self.reference = Some(self.policy.valid());
+        }
         let rollout = self.rollout().await?;
         let (p, g, l) = (
             rollout.problems.len(),
@@ -590,7 +592,7 @@ impl Trainer {
         } else {
             out.loss.clone()
         };
-        let grad_norm = self.update(objective)?;
+        let grad_norm = self.update(objective, self.config.train.learning_rate)?;
         let m = out.metrics;
         Ok(Tensor::cat(
             vec![
