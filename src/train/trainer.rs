@@ -778,9 +778,10 @@ impl Trainer {
             .policy
             .try_load_record(record(ckpt.policy)?)
             .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
-        if let Some(reference) = trainer.reference.take() {
+        if !ckpt.reference.is_empty() {
+            let template = trainer.policy.valid();
             trainer.reference = Some(
-                reference
+                template
                     .try_load_record(record(ckpt.reference)?)
                     .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
             );

@@ -1,0 +1,237 @@
+//! Learning on the CPU with fixed seeds: each test asserts a reached reward or accuracy within a
+//! stated step budget, plus determinism, checkpoint resume and config errors of the trainer.
+//! Budgets are kept small for CI; longer runs live in examples/ and the README's figures.
+
+use burn::tensor::Device;
+use grpo_playground::algo::PRESETS;
+use grpo_playground::config::RunConfig;
+use grpo_playground::tasks::arithmetic::{Arithmetic, ArithmeticConfig};
+use grpo_playground::tasks::vocab::ARM_0;
+use grpo_playground::tasks::{Instance, TaskRng};
+use grpo_playground::train::{StepMetrics, Trainer};
+use rand::SeedableRng;
+
+fn trainer(json: &str) -> Trainer {
+    let config = RunConfig::from_json(json).unwrap_or_else(|e| panic!("{e}"));
+    Trainer::new(config, Device::flex()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn steps(t: &mut Trainer, n: usize) -> Vec<StepMetrics> {
+    (0..n)
+        .map(|_| futures_lite::future::block_on(t.step()).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+fn bandit(preset: &str, lr: f64) -> String {
+    format!(
+        r#"{{ "task": {{"name": "bandit", "arms": 8}}, "algo": {{"preset": "{preset}"}},
+             "train": {{"num_generations": 8, "prompts_per_step": 4, "max_completion_length": 1,
+                        "learning_rate": {lr}, "steps": 200, "eval_every": 50}} }}"#
+    )
+}
+
+#[test]
+fn grpo_puts_90_percent_on_the_best_of_8_arms_within_200_steps() {
+    let mut t = trainer(&bandit("grpo", 0.01));
+    let problem = t.task().eval_set()[0].clone();
+    let Instance::Bandit(pull) = &problem.instance else {
+        panic!("a bandit problem")
+    };
+    let best =
+        grpo_playground::tasks::bandit::Bandit::new(Default::default(), 0).best_arm(pull.instance);
+    let mut reached = None;
+    for step in 1..=200 {
+        steps(&mut t, 1);
+        let probs = futures_lite::future::block_on(t.next_token_probs(&problem.prompt)).unwrap();
+        if probs[(ARM_0 as usize) + best] >= 0.9 {
+            reached = Some(step);
+            break;
+        }
+    }
+    assert!(
+        reached.is_some(),
+        "best arm never reached 0.9 probability in 200 steps"
+    );
+}
+
+#[test]
+fn every_preset_trains_the_bandit_without_nan_and_lowers_regret() {
+    for preset in PRESETS {
+        let mut t = trainer(&bandit(preset.name, 0.003));
+        let m = steps(&mut t, 60);
+        for s in &m {
+            let json = serde_json::to_value(s).unwrap();
+            for (k, v) in json.as_object().unwrap() {
+                assert!(
+                    v.as_f64().is_none_or(f64::is_finite),
+                    "{}: {k} = {v} at step {}",
+                    preset.name,
+                    s.step
+                );
+            }
+        }
+        let mean = |ms: &[StepMetrics]| ms.iter().map(|s| s.regret).sum::<f64>() / ms.len() as f64;
+        let (first, last) = (mean(&m[..5]), mean(&m[50..]));
+        assert!(
+            last + 0.05 < first,
+            "{}: regret {first:.3} → {last:.3}",
+            preset.name
+        );
+    }
+}
+
+/// 150 supervised warm-up steps, then 150 GRPO steps; the test checks RL did the last stretch.
+#[test]
+fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
+    let mut t = trainer(
+        r#"{ "task": {"name": "arithmetic", "digits": 1, "eval_size": 1}, "algo": {"preset": "grpo"},
+             "train": {"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
+                       "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 150, "eval_every": 1000} }"#,
+    );
+    let all = Arithmetic::new(ArithmeticConfig::default(), 0).all_problems();
+    assert_eq!(all.len(), 100);
+    let accuracy = |t: &Trainer| {
+        futures_lite::future::block_on(t.evaluate_on(&all, &mut TaskRng::seed_from_u64(0)))
+            .unwrap()
+            .accuracy
+    };
+    steps(&mut t, 150);
+    let warm = accuracy(&t);
+    steps(&mut t, 150);
+    let rl = accuracy(&t);
+    assert!(
+        warm < 0.85,
+        "the warm-up alone should leave room for RL: {warm}"
+    );
+    assert!(
+        rl >= 0.9,
+        "greedy accuracy on all 100 problems after RL: {rl} (from {warm})"
+    );
+}
+
+/// 600 warm-up steps, then 100 GRPO steps; held-out problems never appear in training.
+#[test]
+fn two_digit_addition_after_warm_up_reaches_80_percent_held_out() {
+    let mut t = trainer(
+        r#"{ "task": {"name": "arithmetic", "digits": 2}, "algo": {"preset": "grpo"},
+             "train": {"max_completion_length": 4, "prompts_per_step": 32, "sft_steps": 600,
+                       "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 100, "eval_every": 100} }"#,
+    );
+    let m = steps(&mut t, 700);
+    let warm = m[599]
+        .eval_accuracy
+        .expect("evaluated at the end of warm-up");
+    let last = m[699].eval_accuracy.expect("evaluated at the end");
+    assert!(
+        last >= 0.8,
+        "held-out greedy accuracy {last} (after warm-up {warm})"
+    );
+    assert!(
+        last > warm,
+        "RL should improve on the warm-up: {warm} → {last}"
+    );
+}
+
+fn comparable(mut m: Vec<StepMetrics>) -> Vec<StepMetrics> {
+    for s in &mut m {
+        s.wall_ms = 0.0;
+        s.tokens_per_s = 0.0;
+    }
+    m
+}
+
+const SMALL_RUN: &str = r#"{ "task": {"name": "arithmetic", "digits": 1},
+    "algo": {"preset": "dapo", "beta": 0.02}, "seed": 7,
+    "train": {"max_completion_length": 3, "prompts_per_step": 4, "num_generations": 4, "num_iterations": 2,
+              "minibatches": 2, "sft_steps": 5, "steps": 20, "eval_every": 5} }"#;
+
+#[test]
+fn the_same_seed_gives_identical_metrics() {
+    let a = comparable(steps(&mut trainer(SMALL_RUN), 14));
+    let b = comparable(steps(&mut trainer(SMALL_RUN), 14));
+    assert_eq!(a, b);
+    let other = comparable(steps(
+        &mut trainer(&SMALL_RUN.replace("\"seed\": 7", "\"seed\": 8")),
+        14,
+    ));
+    assert_ne!(a, other, "a different seed should give a different run");
+}
+
+#[test]
+fn a_resumed_checkpoint_continues_identically() {
+    let mut t = trainer(SMALL_RUN);
+    steps(&mut t, 8);
+    let saved = t.save().unwrap();
+    let straight = comparable(steps(&mut t, 8));
+    let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
+    assert_eq!(resumed.steps_done(), 8);
+    assert_eq!(comparable(steps(&mut resumed, 8)), straight);
+}
+
+#[test]
+fn each_prompt_is_encoded_once_per_group() {
+    let mut t = trainer(&bandit("grpo", 0.01));
+    let m = steps(&mut t, 1);
+    // 4 prompts of 2 tokens, each shared by its 8 completions.
+    assert_eq!(m[0].prompt_tokens_encoded, 4 * 2);
+}
+
+#[test]
+fn invalid_trainer_configs_name_their_field() {
+    let err = |json: &str| match RunConfig::from_json(json) {
+        Err(e) => e.to_string(),
+        Ok(c) => Trainer::new(c, Device::flex())
+            .err()
+            .expect("should be rejected")
+            .to_string(),
+    };
+    let cases = [
+        (
+            r#"{"task": {"name": "sudoku"}}"#,
+            "task.name: unknown variant `sudoku`, expected one of `arithmetic`, `maze`, `bandit`",
+        ),
+        (
+            r#"{"task": {"name": "maze", "size": 12}}"#,
+            "task.size: 12 is out of range; allowed: [4, 9]",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "digits": 0}}"#,
+            "task.digits: 0 is out of range; allowed: [1, 4]",
+        ),
+        (
+            r#"{"task": {"name": "bandit", "arms": 1}}"#,
+            "task.arms: 1 is out of range; allowed: [2, 16]",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "digitz": 2}}"#,
+            "unknown field `digitz`",
+        ),
+        (
+            r#"{"train": {"num_generations": 1}}"#,
+            "train.num_generations: 1 is out of range; allowed: [2, 256]",
+        ),
+        (
+            r#"{"model": {"d_model": 64, "n_heads": 5}}"#,
+            "model.n_heads: 5 does not divide d_model (64)",
+        ),
+        (
+            r#"{"model": {"n_layers": 0}}"#,
+            "model.n_layers: 0 is out of range; allowed: [1, 16]",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "digits": 3}, "train": {"max_completion_length": 2}}"#,
+            "train.max_completion_length: 2 is out of range; allowed: >= 5 (the task's longest solution)",
+        ),
+        (
+            r#"{"task": {"name": "maze", "size": 9}, "train": {"max_completion_length": 80}, "model": {"context": 100}}"#,
+            "model.context: 100 is out of range; allowed: >= 171",
+        ),
+    ];
+    for (json, expected) in cases {
+        let e = err(json);
+        assert!(
+            e.contains(expected),
+            "{json}: `{e}` should contain `{expected}`"
+        );
+    }
+}
