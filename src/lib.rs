@@ -13,5 +13,7 @@ pub mod oracle;
 pub mod policy;
 pub mod tasks;
 pub mod train;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use error::ConfigError;

@@ -169,6 +169,19 @@ fn a_resumed_checkpoint_continues_identically() {
 }
 
 #[test]
+fn the_probe_loss_depends_only_on_the_weights() {
+    let mut t = trainer(SMALL_RUN);
+    steps(&mut t, 6);
+    let probe = |t: &Trainer| futures_lite::future::block_on(t.probe_loss()).unwrap();
+    let before = probe(&t);
+    assert!(before.is_finite() && before != 0.0, "{before}");
+    let copy = Trainer::load(&t.save().unwrap(), Device::flex()).unwrap();
+    assert_eq!(probe(&copy), before);
+    steps(&mut t, 4); // steps 7 and 8 keep nothing (dynamic sampling); step 9 updates
+    assert_ne!(probe(&t), before, "an update should change the probe loss");
+}
+
+#[test]
 fn each_prompt_is_encoded_once_per_group() {
     let mut t = trainer(&bandit("grpo", 0.01));
     let m = steps(&mut t, 1);

@@ -40,6 +40,9 @@ pub struct MazeConfig {
     pub length_penalty: f64,
     /// Maximum number of held-out mazes, 1..=1000 (4×4 stops short: its space is small).
     pub eval_size: usize,
+    /// Longest shortest path from start to goal, in moves: 0 puts the goal on a cell farthest
+    /// from the start (the hardest mazes); k ≥ 2 draws the goal among cells 2..=k moves away.
+    pub max_distance: usize,
 }
 
 impl Default for MazeConfig {
@@ -49,6 +52,7 @@ impl Default for MazeConfig {
             progress_shaping: 0.0,
             length_penalty: 0.0,
             eval_size: 100,
+            max_distance: 0,
         }
     }
 }
@@ -66,6 +70,13 @@ impl MazeConfig {
             ">= 0",
         )?;
         check_f64("length_penalty", self.length_penalty, |x| x >= 0.0, ">= 0")?;
+        if self.max_distance == 1 || self.max_distance > 64 {
+            return Err(ConfigError::out_of_range(
+                "max_distance",
+                self.max_distance,
+                "0 (farthest cell) or [2, 64]",
+            ));
+        }
         if !(1..=1000).contains(&self.eval_size) {
             return Err(ConfigError::out_of_range(
                 "eval_size",
@@ -96,8 +107,9 @@ pub struct Maze {
 }
 
 impl Maze {
-    /// Carves a random maze and places start and goal far apart (goal = a farthest cell).
-    pub fn generate(size: usize, rng: &mut TaskRng) -> Maze {
+    /// Carves a random maze and places the goal on a farthest cell from a random start, or, with
+    /// `max_distance` k ≥ 2, on a random cell 2..=k moves away.
+    pub fn generate(size: usize, max_distance: usize, rng: &mut TaskRng) -> Maze {
         loop {
             let cells = carve(size, rng);
             let open: Vec<usize> = (0..size * size).filter(|&i| !cells[i]).collect();
@@ -108,14 +120,23 @@ impl Maze {
             if far < 2 {
                 continue;
             }
-            let farthest: Vec<usize> = (0..size * size).filter(|&i| dist[i] == Some(far)).collect();
-            let goal = farthest[rng.random_range(0..farthest.len())];
+            let wanted = |d: usize| match max_distance {
+                0 => d == far,
+                k => (2..=k).contains(&d),
+            };
+            let goals: Vec<usize> = (0..size * size)
+                .filter(|&i| dist[i].is_some_and(wanted))
+                .collect();
+            if goals.is_empty() {
+                continue;
+            }
+            let goal = goals[rng.random_range(0..goals.len())];
             return Maze {
                 size,
                 cells,
                 start: (start / size, start % size),
                 goal: (goal / size, goal % size),
-                shortest_path: far,
+                shortest_path: dist[goal].unwrap_or(far),
             };
         }
     }
@@ -272,7 +293,7 @@ impl MazeTask {
                 break;
             }
             draws += 1;
-            let maze = Maze::generate(config.size, &mut rng);
+            let maze = Maze::generate(config.size, config.max_distance, &mut rng);
             if held_out.insert(maze.clone()) {
                 eval.push(Self::problem(maze));
             } else {
@@ -334,7 +355,7 @@ impl Task for MazeTask {
 
     fn sample(&self, rng: &mut TaskRng) -> Problem {
         loop {
-            let maze = Maze::generate(self.config.size, rng);
+            let maze = Maze::generate(self.config.size, self.config.max_distance, rng);
             if !self.held_out.contains(&maze) {
                 return Self::problem(maze);
             }
@@ -416,7 +437,11 @@ impl Task for MazeTask {
         let n = self.config.size;
         let half = n / 2;
         let strip = if n % 2 == 1 { 2 * n - 1 } else { 0 };
-        3 * half * half + strip
+        let bound = 3 * half * half + strip;
+        match self.config.max_distance {
+            0 => bound,
+            k => bound.min(k + 1),
+        }
     }
 }
 
@@ -634,6 +659,37 @@ mod tests {
     }
 
     #[test]
+    fn max_distance_bounds_the_shortest_path_and_the_solution_length() {
+        let t = MazeTask::new(
+            MazeConfig {
+                size: 6,
+                max_distance: 4,
+                ..Default::default()
+            },
+            3,
+        );
+        assert_eq!(t.max_solution_len(), 5);
+        let mut r = rng(4);
+        for _ in 0..200 {
+            let p = t.sample(&mut r);
+            let d = maze_of(&p).shortest_path;
+            assert!((2..=4).contains(&d), "shortest path {d}");
+            assert!(t.solution(&p).len() <= t.max_solution_len());
+            assert!(t.verify(&p, &t.solution(&p), &mut r).correct);
+        }
+        let bad = MazeConfig {
+            max_distance: 1,
+            ..Default::default()
+        };
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_distance: 1 is out of range")
+        );
+    }
+
+    #[test]
     fn generated_mazes_are_tree_like_solvable_and_solved() {
         for seed in 0..200 {
             let size = 4 + (seed as usize % 6);
@@ -697,9 +753,9 @@ mod tests {
 
     #[test]
     fn mazes_are_deterministic_and_varied() {
-        let a = Maze::generate(6, &mut rng(9));
-        assert_eq!(a, Maze::generate(6, &mut rng(9)));
-        let distinct: HashSet<Maze> = (0..50).map(|s| Maze::generate(6, &mut rng(s))).collect();
+        let a = Maze::generate(6, 0, &mut rng(9));
+        assert_eq!(a, Maze::generate(6, 0, &mut rng(9)));
+        let distinct: HashSet<Maze> = (0..50).map(|s| Maze::generate(6, 0, &mut rng(s))).collect();
         assert!(
             distinct.len() >= 49,
             "{} distinct mazes out of 50",
@@ -826,7 +882,7 @@ mod tests {
             // The small 4×4 space stops the held-out set early so that it blocks only a small
             // share (about a fifth) of the generator's mass; 5×5 has room for all 1000.
             let blocked = (0..2000)
-                .filter(|_| eval.contains(&Maze::generate(size, &mut r)))
+                .filter(|_| eval.contains(&Maze::generate(size, 0, &mut r)))
                 .count();
             if size == 4 {
                 assert!((100..300).contains(&eval.len()), "{} held out", eval.len());

@@ -736,6 +736,79 @@ impl Trainer {
         read(probs).await
     }
 
+    /// The objective on a fixed batch under the current weights, without updating: up to four
+    /// held-out prompts, each with its solution and three corrupted copies as the group. The same
+    /// weights give the same loss on every backend, which is what this is for.
+    pub async fn probe_loss(&self) -> Result<f64, TrainError> {
+        let problems: Vec<Problem> = self.task.eval_set().iter().take(4).cloned().collect();
+        let l_max = self.config.train.max_completion_length;
+        let group = 4;
+        let mut rng = TaskRng::seed_from_u64(self.config.seed);
+        let mut completions = Vec::new();
+        let mut rewards = Vec::new();
+        for problem in &problems {
+            let solution = self.task.solution(problem);
+            for variant in 0..group {
+                let mut tokens = solution.clone();
+                if variant > 0 {
+                    // Corrupt one position with a neighbouring token id.
+                    let at = (variant - 1) % tokens.len();
+                    tokens[at] =
+                        (tokens[at] + variant as TokenId) % crate::tasks::VOCAB_SIZE as TokenId;
+                }
+                tokens.truncate(l_max);
+                rewards.push(self.task.verify(problem, &tokens, &mut rng).reward as f32);
+                completions.push(tokens);
+            }
+        }
+        let p = problems.len();
+        let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
+        let tokens = pad_rows(&completions, l_max, &self.device);
+        let inference = self.policy.valid();
+        let (logp, _) = completion_logprobs(
+            &inference,
+            &prompts,
+            group,
+            tokens,
+            self.config.train.temperature,
+        );
+        let logp = logp.reshape([p, group, l_max]);
+        let mask = upload(
+            mask_rows(&completions, l_max),
+            [p, group, l_max],
+            &self.device,
+        )
+        .inner();
+        let zeros = || upload(vec![0.0; p * group], [p, group], &self.device).inner();
+        // A fixed behaviour and reference policy (log π = −2 per token), so the ratio and the
+        // KL term depend on the weights.
+        let fixed = mask.clone().mul_scalar(-2.0);
+        let rollouts = Rollouts {
+            rewards: upload(rewards, [p, group], &self.device).inner(),
+            correct: zeros(),
+            truncated: zeros(),
+            mask: mask.clone(),
+            logp_old: fixed.clone(),
+            logp_ref: Some(fixed.clone()),
+            greedy_reward: Some(upload(vec![0.0; p], [p], &self.device).inner()),
+            max_completion_length: l_max,
+        };
+        let adv = algo::advantages(&self.knobs, &rollouts)?;
+        let out = algo::policy_loss(
+            &self.knobs,
+            &PolicyInput {
+                logp,
+                logp_old: fixed.clone(),
+                logp_ref: Some(fixed),
+                mask,
+                advantages: adv.advantages,
+                kept: adv.kept,
+                max_completion_length: l_max,
+            },
+        )?;
+        Ok(read(out.loss).await?[0])
+    }
+
     /// Serialises the whole training state.
     pub fn save(&self) -> Result<Vec<u8>, TrainError> {
         let record = |m: &Transformer| {
