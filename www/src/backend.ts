@@ -1,0 +1,105 @@
+// Where the runs train: WebGPU or CPU, chosen by evidence rather than assumed. A software
+// adapter (SwiftShader) took 2–3 s per step where CPU-in-wasm took ~15 ms (DESIGN.md, Facts), so
+// "auto" rules those out, then times one warm step on each device and keeps the faster.
+
+import { ask, errorMessage, spawnWorker, type Device } from './protocol';
+import { defaultState, toRunConfig, type BackendChoice, type RunConfig } from './state';
+
+/** The device chosen and why; `adapterName` is empty when no adapter was found. */
+export interface Resolved {
+  device: Device;
+  reason: string;
+  adapterName: string;
+}
+
+/** Calibration gives up after this long (a stuck GPU step would otherwise block the page). */
+const CALIBRATION_TIMEOUT_MS = 60_000;
+
+interface Adapter {
+  name: string;
+  /** What to call a software adapter in the badge; empty for hardware. */
+  software: string;
+}
+
+/** The adapter WebGPU would use, or the reason there is none. */
+async function findAdapter(): Promise<Adapter | string> {
+  // `navigator.gpu` is typed as always present; browsers without WebGPU leave it undefined.
+  const gpu = (navigator as { gpu?: GPU }).gpu;
+  if (!gpu) return 'WebGPU unavailable';
+  let adapter: GPUAdapter | null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (e) {
+    return `WebGPU adapter request failed: ${errorMessage(e)}`;
+  }
+  if (!adapter) return 'no WebGPU adapter';
+  const info = adapter.info;
+  const name = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  const swiftShader = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  return { name, software: swiftShader ? 'SwiftShader' : info.isFallbackAdapter === true ? name : '' };
+}
+
+function cpu(reason: string, adapterName = ''): Resolved {
+  return { device: 'cpu', reason, adapterName };
+}
+
+/** The tiny run "auto" times: the default task on the tiny model, small groups, a few steps. */
+export function calibrationConfig(presets: readonly string[]): RunConfig {
+  const s = defaultState(presets);
+  s.model = 'tiny';
+  s.train = { ...s.train, num_generations: 4, prompts_per_step: 4, steps: 2 };
+  return toRunConfig(s, 0, 0);
+}
+
+/** Times one warm step of `config` on each device in a throwaway worker. */
+async function calibrate(config: RunConfig): Promise<{ cpuMs: number; webgpuMs: number | null; error: string }> {
+  const worker = spawnWorker();
+  let timer = 0;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = window.setTimeout(() => reject(new Error('WebGPU calibration timed out')), CALIBRATION_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([ask(worker, { type: 'calibrate', config }, 'calibrated'), timeout]);
+  } finally {
+    window.clearTimeout(timer);
+    worker.terminate();
+  }
+}
+
+/** Resolves the user's choice; `calibration` is a tiny run config used only to time "auto". */
+export async function chooseBackend(choice: BackendChoice, calibration: RunConfig): Promise<Resolved> {
+  if (choice === 'cpu') return cpu('chosen in settings');
+  const adapter = await findAdapter();
+  if (typeof adapter === 'string') return cpu(adapter);
+  if (choice === 'webgpu') return { device: 'webgpu', reason: 'chosen in settings', adapterName: adapter.name };
+  if (adapter.software) return cpu(`software adapter (${adapter.software})`, adapter.name);
+  try {
+    const t = await calibrate(calibration);
+    if (t.webgpuMs === null) return cpu(`WebGPU failed: ${t.error}`, adapter.name);
+    const timing = `WebGPU ${t.webgpuMs.toFixed(1)} ms/step, CPU ${t.cpuMs.toFixed(1)} ms/step`;
+    return t.webgpuMs < t.cpuMs
+      ? { device: 'webgpu', reason: `faster: ${timing}`, adapterName: adapter.name }
+      : cpu(`faster than WebGPU (${timing})`, adapter.name);
+  } catch (e) {
+    return cpu(errorMessage(e), adapter.name);
+  }
+}
+
+/** The badge: "WebGPU (adapter name)" or "CPU — reason". */
+export function badgeText(r: Resolved): string {
+  return r.device === 'webgpu' ? `WebGPU (${r.adapterName})` : `CPU — ${r.reason}`;
+}
+
+/**
+ * Whether an error of a WebGPU run is the GPU's doing (device lost, shader or out-of-memory
+ * failures, or a wasm panic, which on WebGPU is most likely a failed readback) rather than, say,
+ * a config error that the CPU would hit as well.
+ */
+export function isGpuFailure(message: string): boolean {
+  return /gpu|device|adapter|shader|lost|out of memory|unreachable|panicked/i.test(message);
+}
+
+/** What the page runs on after a WebGPU run failed mid-run and was resumed on the CPU. */
+export function afterGpuFailure(previous: Resolved, message: string): Resolved {
+  return cpu(`WebGPU failed mid-run (${message}); resumed on CPU`, previous.adapterName);
+}

@@ -1,0 +1,50 @@
+// Metrics out of the page: CSV (one row per step per variant per seed) and JSON (state + metrics).
+
+import { METRIC_NAMES, type StepMetrics } from './protocol';
+import type { State } from './state';
+
+/** `metrics[variant][seedIndex]` = that run's steps, as the page holds them. */
+export type MetricsGrid = readonly (readonly (readonly StepMetrics[])[])[];
+
+/** Quotes a CSV field when it holds a comma, quote or line break (labels are free text). */
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** Header `variant,label,preset,seed,` + every metric; `eval_accuracy` is empty off evaluation steps. */
+export function toCsv(state: State, metrics: MetricsGrid): string {
+  const lines = [['variant', 'label', 'preset', 'seed', ...METRIC_NAMES].join(',')];
+  metrics.forEach((seeds, v) => {
+    const variant = state.variants[v];
+    if (!variant) return;
+    seeds.forEach((steps, k) => {
+      for (const m of steps) {
+        const head = [String(v), csvField(variant.label), variant.preset, String(state.seed + k)];
+        lines.push([...head, ...METRIC_NAMES.map((name) => String(m[name] ?? ''))].join(','));
+      }
+    });
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+/** The state (as in the URL) and every run's steps, keyed by variant and seed value. */
+export function toJson(state: State, metrics: MetricsGrid): string {
+  const runs = metrics.map((seeds, v) => ({
+    variant: v,
+    label: state.variants[v]?.label ?? '',
+    preset: state.variants[v]?.preset ?? '',
+    seeds: seeds.map((steps, k) => ({ seed: state.seed + k, steps })),
+  }));
+  return JSON.stringify({ state, runs }, null, 2);
+}
+
+/** Offers `text` as a file download. */
+export function download(filename: string, text: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.click();
+  // Revoke after the click has been handled, or some browsers cancel the download.
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

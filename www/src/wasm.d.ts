@@ -1,0 +1,32 @@
+// Types of the parts of the wasm-bindgen package the page uses (src/web/mod.rs) for when `www/pkg` has not been built yet.
+// Once `wasm-bindgen --target web --out-dir www/pkg --out-name grpo_playground` has run, its own
+// `grpo_playground.d.ts` takes precedence (a real file beats this wildcard), and the worker's
+// calls must fit both, which is why the promise results are `unknown` and read with `String()`.
+
+declare module '*/pkg/grpo_playground.js' {
+  /** Loads and instantiates `grpo_playground_bg.wasm` next to the JS glue. */
+  export default function init(): Promise<unknown>;
+
+  export class Session {
+    private constructor();
+    static create(config_json: string, backend: string): Promise<Session>;
+    static load(bytes: Uint8Array, backend: string): Promise<Session>;
+    /** Resolves to one step's metrics as JSON. */
+    step(): Promise<unknown>;
+    /** Resolves to a bandit's arm probabilities as a JSON array (`[]` for other tasks). */
+    arm_probabilities(): Promise<unknown>;
+    samples(n: number): string;
+    /** Resolves to the objective of a fixed batch under the current weights (a number). */
+    probe_loss(): Promise<unknown>;
+    save(): Uint8Array;
+    backend(): string;
+    steps_done(): number;
+    parameter_count(): number;
+    free(): void;
+  }
+
+  /** JSON `[{name, source, knobs}]`. */
+  export function presets(): string;
+  /** `""` when valid, else a message naming the field. */
+  export function validate_config(config_json: string): string;
+}

@@ -1,0 +1,174 @@
+// One training run (one variant × one seed) per worker. Each worker is an independent wasm
+// instance with its own WebGPU device, so runs never wait on each other's steps, spread over the
+// cores of the machine (the browser schedules the workers), and a crash ends only its own run.
+// JS drives the loop: a play loop calls `session.step()` until its cancel token goes stale.
+
+import init, { Session, presets, validate_config } from '../pkg/grpo_playground.js';
+import { errorMessage, type Device, type FromWorker, type PresetInfo, type Sample, type StepMetrics, type ToWorker } from './protocol';
+import type { RunConfig } from './state';
+
+/** Steps between sample snapshots for the viewer (each costs a JSON round trip). */
+const SAMPLE_EVERY = 5;
+/** Steps between saved states of WebGPU sessions: what a CPU fallback resumes from. */
+const CHECKPOINT_EVERY = 20;
+
+/** The part of a dedicated worker's global scope used here (the DOM lib types `self` as a Window). */
+interface WorkerScope {
+  postMessage(message: FromWorker, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<ToWorker>) => void): void;
+  addEventListener(type: 'error', listener: (e: ErrorEvent) => void): void;
+  addEventListener(type: 'unhandledrejection', listener: (e: PromiseRejectionEvent) => void): void;
+}
+const scope = self as unknown as WorkerScope;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  scope.postMessage(message, transfer);
+}
+
+interface Run {
+  session: Session;
+  config: RunConfig;
+  backend: Device;
+  step: number;
+}
+
+let run: Run | null = null;
+/** What `reset` recreates. */
+let spec: { config: RunConfig; backend: Device } | null = null;
+/** Bumped by pause, step, create and reset: a play loop stops once its token is stale. */
+let token = 0;
+/** Session calls run one at a time: a `step()` during another one is rejected as busy. */
+let queue: Promise<unknown> = Promise.resolve();
+let wasm: Promise<unknown> | null = null;
+
+function serial<T>(job: () => Promise<T>): Promise<T> {
+  const next = queue.then(job);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+/** Instantiates the wasm module once per worker. */
+function loadWasm(): Promise<unknown> {
+  wasm ??= init();
+  return wasm;
+}
+
+async function open(config: RunConfig, backend: Device, from?: ArrayBuffer): Promise<Session> {
+  await loadWasm();
+  const json = JSON.stringify(config);
+  // Validate before touching the device: a bad config fails at once even when WebGPU init is slow.
+  const problem = validate_config(json);
+  if (problem !== '') throw new Error(problem);
+  return from ? Session.load(new Uint8Array(from), backend) : Session.create(json, backend);
+}
+
+async function create(config: RunConfig, backend: Device, from?: ArrayBuffer): Promise<void> {
+  token++;
+  spec = { config, backend };
+  await serial(async () => {
+    run?.session.free();
+    run = null;
+    const session = await open(config, backend, from);
+    run = { session, config, backend, step: session.steps_done() };
+    post({ type: 'ready', backend: session.backend(), parameters: session.parameter_count(), step: run.step });
+  });
+}
+
+async function postSamples(r: Run): Promise<void> {
+  const samples = JSON.parse(r.session.samples(r.config.train.num_generations)) as Sample[];
+  const arms = r.config.task.name === 'bandit' ? (JSON.parse(String(await r.session.arm_probabilities())) as number[]) : [];
+  post({ type: 'samples', samples, arms });
+}
+
+async function stepOnce(r: Run, withSamples: boolean): Promise<void> {
+  const metrics = JSON.parse(String(await r.session.step())) as StepMetrics;
+  r.step = metrics.step;
+  post({ type: 'metrics', metrics });
+  if (withSamples || r.step === 1 || r.step % SAMPLE_EVERY === 0) await postSamples(r);
+  if (r.backend === 'webgpu' && r.step % CHECKPOINT_EVERY === 0) {
+    // A copy that owns exactly its bytes, so its buffer can be transferred without a second copy.
+    const bytes = r.session.save().slice().buffer;
+    post({ type: 'checkpoint', step: r.step, bytes }, [bytes]);
+  }
+}
+
+function unfinished(): Run | null {
+  return run && run.step < run.config.train.steps ? run : null;
+}
+
+/** Steps until the token goes stale (pause, step, reset) or the step budget is spent. */
+async function play(): Promise<void> {
+  const mine = ++token;
+  const advance = async (): Promise<boolean> => {
+    const r = unfinished();
+    if (mine !== token || !r) return false;
+    await stepOnce(r, false);
+    return true;
+  };
+  while (await serial(advance));
+  if (mine === token && run) post({ type: 'done' });
+}
+
+async function calibrate(config: RunConfig): Promise<FromWorker> {
+  const cpuMs = await timeStep(config, 'cpu');
+  try {
+    return { type: 'calibrated', cpuMs, webgpuMs: await timeStep(config, 'webgpu'), error: '' };
+  } catch (e) {
+    return { type: 'calibrated', cpuMs, webgpuMs: null, error: errorMessage(e) };
+  }
+}
+
+/** Milliseconds of a second step: the first includes WebGPU shader compilation, paid once per run. */
+async function timeStep(config: RunConfig, backend: Device): Promise<number> {
+  const session = await open(config, backend);
+  try {
+    await session.step();
+    const t0 = performance.now();
+    await session.step();
+    return performance.now() - t0;
+  } finally {
+    session.free();
+  }
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'presets':
+      await loadWasm();
+      post({ type: 'presets', presets: JSON.parse(presets()) as PresetInfo[] });
+      return;
+    case 'calibrate':
+      post(await calibrate(m.config));
+      return;
+    case 'create':
+      return create(m.config, m.backend, m.from);
+    case 'run':
+      return play();
+    case 'pause':
+      token++;
+      return serial(async () => post({ type: 'paused' }));
+    case 'step':
+      token++;
+      return serial(async () => {
+        const r = unfinished();
+        if (r) await stepOnce(r, true);
+        else post({ type: 'done' });
+      });
+    case 'reset':
+      if (spec) return create(spec.config, spec.backend);
+      return;
+  }
+}
+
+scope.addEventListener('message', (e) => {
+  handle(e.data).catch((err: unknown) => post({ type: 'error', message: errorMessage(err) }));
+});
+// A wasm panic surfaces as an uncaught exception outside any awaited promise: report it too.
+scope.addEventListener('unhandledrejection', (e) => {
+  e.preventDefault();
+  post({ type: 'error', message: errorMessage(e.reason) });
+});
+scope.addEventListener('error', (e) => {
+  e.preventDefault();
+  post({ type: 'error', message: e.message || 'worker error' });
+});
