@@ -132,6 +132,27 @@ fn two_digit_addition_after_warm_up_reaches_80_percent_held_out() {
     );
 }
 
+/// 5×5 mazes (goal at most 3 moves away), `examples/configs/maze-5x5.json`: 300 warm-up steps,
+/// then 300 GRPO steps with a progress-shaped reward; success on 200 held-out mazes.
+#[test]
+fn maze_success_rises_15_points_over_the_warm_up_and_ends_above_half() {
+    let config = include_str!("../examples/configs/maze-5x5.json");
+    let mut t = trainer(config);
+    let m = steps(&mut t, 600);
+    let warm = m[299]
+        .eval_accuracy
+        .expect("evaluated at the end of warm-up");
+    let last = m[599].eval_accuracy.expect("evaluated at the end");
+    assert!(
+        last >= 0.5,
+        "held-out success {last} (after warm-up {warm})"
+    );
+    assert!(
+        last - warm >= 0.15,
+        "RL should add 15 points: {warm} → {last}"
+    );
+}
+
 fn comparable(mut m: Vec<StepMetrics>) -> Vec<StepMetrics> {
     for s in &mut m {
         s.wall_ms = 0.0;
