@@ -25,6 +25,8 @@ struct Cli {
 enum DeviceChoice {
     /// burn's flex CPU backend.
     Cpu,
+    /// A GPU through wgpu (build with `--features gpu`).
+    Wgpu,
 }
 
 #[derive(Subcommand)]
@@ -80,9 +82,17 @@ enum Command {
     },
 }
 
-fn device(choice: DeviceChoice) -> Device {
+fn device(choice: DeviceChoice) -> Result<Device, String> {
     match choice {
-        DeviceChoice::Cpu => Device::flex(),
+        DeviceChoice::Cpu => Ok(Device::flex()),
+        #[cfg(feature = "gpu")]
+        DeviceChoice::Wgpu => Device::wgpu_options()
+            .init()
+            .map_err(|e| format!("--device wgpu: no usable GPU adapter ({e:?}); use --device cpu")),
+        #[cfg(not(feature = "gpu"))]
+        DeviceChoice::Wgpu => Err("--device wgpu: this binary was built without GPU support; \
+             rebuild with `cargo build --release --features gpu`"
+            .to_string()),
     }
 }
 
@@ -146,9 +156,9 @@ fn train(
     let mut trainer = match &resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Trainer::load(&bytes, device(choice)).map_err(|e| e.to_string())?
+            Trainer::load(&bytes, device(choice)?).map_err(|e| e.to_string())?
         }
-        None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice))
+        None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice)?)
             .map_err(|e| e.to_string())?,
     };
     eprintln!(
@@ -210,7 +220,7 @@ fn compare(
             with_seed.push(format!("seed={seed}"));
             let config = read_config(Some(path), &with_seed)?;
             preset = config.algo.preset.clone();
-            let mut trainer = Trainer::new(config, device(choice)).map_err(|e| e.to_string())?;
+            let mut trainer = Trainer::new(config, device(choice)?).map_err(|e| e.to_string())?;
             eprintln!("{} seed {seed}", path.display());
             let metrics = run(&mut trainer, None, false)?;
             let final_eval = metrics

@@ -56,11 +56,11 @@ export interface Train {
 /** Trainer knobs the page exposes (TRL names); the rest keep the Rust defaults. */
 export const TRAIN_KNOBS: readonly (KnobSpec & { key: keyof Train; kind: 'int' | 'float' })[] = [
   { key: 'num_generations', kind: 'int', def: 8, min: 1, max: 64, help: 'G, completions per prompt' },
-  { key: 'prompts_per_step', kind: 'int', def: 8, min: 1, max: 64, help: 'prompts (groups) per step' },
-  { key: 'learning_rate', kind: 'float', def: 1e-3, min: 1e-5, max: 0.1, step: 1e-4, help: 'Adam learning rate' },
-  { key: 'sft_steps', kind: 'int', def: 0, min: 0, max: 1000, help: 'supervised warm-up steps before RL' },
-  { key: 'max_completion_length', kind: 'int', def: 16, min: 1, max: 128, help: 'generation limit in tokens' },
-  { key: 'steps', kind: 'int', def: 200, min: 1, max: 100000, help: 'training steps per run' },
+  { key: 'prompts_per_step', kind: 'int', def: 16, min: 1, max: 64, help: 'prompts (groups) per step' },
+  { key: 'learning_rate', kind: 'float', def: 3e-4, min: 1e-5, max: 0.1, step: 1e-4, help: 'Adam learning rate' },
+  { key: 'sft_steps', kind: 'int', def: 100, min: 0, max: 1000, help: 'supervised warm-up steps before RL' },
+  { key: 'max_completion_length', kind: 'int', def: 3, min: 1, max: 128, help: 'generation limit in tokens' },
+  { key: 'steps', kind: 'int', def: 300, min: 1, max: 100000, help: 'training steps per run' },
 ];
 
 /** Model size presets → ModelConfig fields (src/policy/transformer.rs); context keeps its default. */
@@ -124,7 +124,7 @@ export function defaultState(presets: readonly string[]): State {
   return {
     task: 'arithmetic',
     taskKnobs: defaultKnobs(TASK_KNOBS.arithmetic),
-    model: 'tiny',
+    model: 'default',
     train: defaultKnobs(TRAIN_KNOBS) as unknown as Train,
     variants: pair.map(newVariant),
     seeds: SEEDS_KNOB.def,

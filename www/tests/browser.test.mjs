@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
@@ -53,7 +54,7 @@ async function waitForSteps(page, variants, atLeast, timeout) {
 /** Bandit, tiny model: a step is a few ms on the CPU and ~1 s through SwiftShader. */
 function bandit(backend, steps, extra = '') {
   return `${BASE}#task=bandit&arms=8&model=tiny&num_generations=8&prompts_per_step=4&learning_rate=0.01`
-    + `&max_completion_length=1&steps=${steps}&seeds=1&seed=0&backend=${backend}`
+    + `&max_completion_length=1&sft_steps=0&steps=${steps}&seeds=1&seed=0&backend=${backend}`
     + `&v0.preset=grpo&v0.label=grpo&v0.colour=%231f77b4&v1.preset=rloo&v1.label=rloo&v1.colour=%23d62728${extra}`;
 }
 
@@ -64,6 +65,12 @@ before(async () => {
 after(async () => {
   for (const b of browsers) await b.close();
   await server?.close();
+});
+
+test('the wasm is at most 3 MB gzipped', async () => {
+  const wasm = await readFile(new URL('../pkg/grpo_playground_bg.wasm', import.meta.url));
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  assert.ok(gz <= 3_000_000, `${gz} bytes gzipped (${wasm.length} raw)`);
 });
 
 test('two variants train on WebGPU and their data-step advances', { timeout: 300_000 }, async () => {
