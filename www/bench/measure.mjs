@@ -13,7 +13,7 @@ const STEPS = Number(process.env.STEPS ?? 8);
 // 1-digit addition, tiny model, G = 8, 8 prompts, 3-token completions: the config compared below.
 const HASH = `#task=arithmetic&digits=1&model=tiny&num_generations=8&prompts_per_step=8&learning_rate=0.001`
   + `&max_completion_length=3&sft_steps=0&steps=${STEPS}&seeds=1&seed=0&v0.preset=grpo&v0.label=grpo&v0.colour=%231f77b4`
-  + `&v1.preset=dr_grpo&v1.label=dr_grpo&v1.colour=%23d62728`;
+  + `&v1.preset=dr_grpo&v1.label=dr_grpo&v1.colour=%23d62728${process.env.EXTRA ?? ""}`;
 
 async function measure(backend, webgpu) {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'grpo-bench-')), {
@@ -39,7 +39,7 @@ async function measure(backend, webgpu) {
 
 const server = await preview({ root: new URL('..', import.meta.url).pathname, preview: { host: '127.0.0.1', port: PORT, strictPort: true }, logLevel: 'warn' });
 try {
-  const rows = [await measure('cpu', false), await measure('webgpu', true)];
+  const rows = process.env.CPU_ONLY ? [await measure("cpu", false)] : [await measure("cpu", false), await measure("webgpu", true)];
   console.log('| backend | page interactive | Run → first step | first step | ms/step (steps 3+) |');
   console.log('|---|---|---|---|---|');
   for (const r of rows) {
