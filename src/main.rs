@@ -177,7 +177,7 @@ fn train(
         false,
     )?;
     if let Some(path) = save {
-        let bytes = trainer.save().map_err(|e| e.to_string())?;
+        let bytes = futures_lite::future::block_on(trainer.save()).map_err(|e| e.to_string())?;
         std::fs::write(&path, bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     let last_eval = metrics.iter().rev().find_map(|m| m.eval_accuracy);

@@ -182,7 +182,7 @@ fn the_same_seed_gives_identical_metrics() {
 fn a_resumed_checkpoint_continues_identically() {
     let mut t = trainer(SMALL_RUN);
     steps(&mut t, 8);
-    let saved = t.save().unwrap();
+    let saved = futures_lite::future::block_on(t.save()).unwrap();
     let straight = comparable(steps(&mut t, 8));
     let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
     assert_eq!(resumed.steps_done(), 8);
@@ -196,7 +196,11 @@ fn the_probe_loss_depends_only_on_the_weights() {
     let probe = |t: &Trainer| futures_lite::future::block_on(t.probe_loss()).unwrap();
     let before = probe(&t);
     assert!(before.is_finite() && before != 0.0, "{before}");
-    let copy = Trainer::load(&t.save().unwrap(), Device::flex()).unwrap();
+    let copy = Trainer::load(
+        &futures_lite::future::block_on(t.save()).unwrap(),
+        Device::flex(),
+    )
+    .unwrap();
     assert_eq!(probe(&copy), before);
     steps(&mut t, 4); // steps 7 and 8 keep nothing (dynamic sampling); step 9 updates
     assert_ne!(probe(&t), before, "an update should change the probe loss");

@@ -809,29 +809,35 @@ impl Trainer {
         Ok(read(out.loss).await?[0])
     }
 
-    /// Serialises the whole training state.
-    pub fn save(&self) -> Result<Vec<u8>, TrainError> {
-        let record = |m: &Transformer| {
-            m.clone()
+    /// Serialises the whole training state. Weights are read back asynchronously (a synchronous
+    /// readback of a WebGPU tensor kills a browser instance); the optimizer's moments, which burn
+    /// only reads synchronously, are saved from the CPU device alone, so a run saved on a GPU
+    /// resumes with fresh Adam moments.
+    pub async fn save(&self) -> Result<Vec<u8>, TrainError> {
+        let failed = |e: burn::store::RecordError| TrainError::Checkpoint(format!("{e:?}"));
+        let record = async |m: &Transformer| -> Result<Vec<u8>, TrainError> {
+            let bytes = to_cpu(m)
+                .await?
                 .into_record()
                 .into_bytes()
-                .map(|b| b.to_vec())
-                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
+                .map_err(failed)?;
+            Ok(bytes.to_vec())
         };
+        let on_cpu = self.device == Device::flex();
         Checkpoint {
             header: Header {
                 config: self.config.clone(),
                 step: self.step,
                 rng: self.rng.clone(),
             },
-            policy: record(&self.policy)?,
-            optimizer: self
-                .optimizer
-                .into_bytes()
-                .map(|b| b.to_vec())
-                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+            policy: record(&self.policy).await?,
+            optimizer: if on_cpu {
+                self.optimizer.into_bytes().map_err(failed)?.to_vec()
+            } else {
+                Vec::new()
+            },
             reference: match &self.reference {
-                Some(r) => record(r)?,
+                Some(r) => record(r).await?,
                 None => Vec::new(),
             },
         }
@@ -859,14 +865,55 @@ impl Trainer {
                     .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
             );
         }
-        trainer.optimizer = trainer
-            .optimizer
-            .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
-            .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        if !ckpt.optimizer.is_empty() {
+            trainer.optimizer = trainer
+                .optimizer
+                .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        }
         trainer.rng = ckpt.header.rng;
         trainer.step = ckpt.header.step;
         Ok(trainer)
     }
+}
+
+/// A copy of `model` on the CPU device, its weights read back in one asynchronous transfer.
+async fn to_cpu(model: &Transformer) -> Result<Transformer, TrainError> {
+    struct Flatten(Vec<Tensor<1>>);
+    impl ModuleVisitor for Flatten {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val().inner();
+            let n = value.shape().num_elements();
+            self.0.push(value.reshape([n]));
+        }
+    }
+    /// Puts the values back, in the same traversal order, as CPU tensors with the same ids.
+    struct Refill {
+        values: std::vec::IntoIter<f32>,
+        device: Device,
+    }
+    impl burn::module::ModuleMapper for Refill {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let shape = param.val().dims();
+            let n = shape.iter().product();
+            let values: Vec<f32> = self.values.by_ref().take(n).collect();
+            Param::initialized(
+                param.id,
+                Tensor::from_data(TensorData::new(values, shape), (&self.device, DType::F32)),
+            )
+        }
+    }
+    let mut flat = Flatten(Vec::new());
+    model.visit(&mut flat);
+    let data = Tensor::cat(flat.0, 0)
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("readback failed: {e:?}")))?;
+    let values: Vec<f32> = data.iter::<f32>().collect();
+    Ok(model.clone().map(&mut Refill {
+        values: values.into_iter(),
+        device: Device::flex(),
+    }))
 }
 
 fn inference_device(model: &Transformer) -> Device {

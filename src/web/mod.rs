@@ -200,10 +200,14 @@ impl Session {
         serde_json::to_string(&views).map_err(|e| JsError::new(&e.to_string()))
     }
 
-    /// The whole training state as bytes.
-    pub fn save(&self) -> Result<Vec<u8>, JsError> {
-        let t = self.trainer.try_borrow().map_err(|_| busy())?;
-        t.save().map_err(|e| JsError::new(&e.to_string()))
+    /// The whole training state; resolves to a `Uint8Array`.
+    pub fn save(&self) -> js_sys::Promise {
+        let trainer = self.trainer.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let t = trainer.try_borrow().map_err(|_| busy())?;
+            let bytes = t.save().await.map_err(|e| JsError::new(&e.to_string()))?;
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+        })
     }
 
     /// Which device runs this session, e.g. `WebGPU (SwiftShader Device)` or `CPU (wasm)`.

@@ -223,7 +223,7 @@ function updateStatus(): void {
   const all = runs.grid.flat();
   const failed = all.find((r) => r.status === 'error');
   const step = Math.min(...runs.grid.map(lastStep));
-  const total = applied?.train.steps ?? 0;
+  const total = applied ? applied.train.sft_steps + applied.train.steps : 0;
   if (failed) setStatus(`error in ${runName(failed)}: ${failed.error}`);
   else if (all.length === 0) setStatus('no runs');
   else if (all.every((r) => r.status === 'done')) setStatus(`done: ${step} steps`);

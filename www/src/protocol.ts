@@ -47,7 +47,7 @@ export type ToWorker =
   | { type: 'calibrate'; config: RunConfig }
   /** Replace any session by a new one; `from` resumes from `session.save()` bytes. */
   | { type: 'create'; config: RunConfig; backend: Device; from?: ArrayBuffer }
-  /** Step until paused or `config.train.steps` is reached. */
+  /** Step until paused or the warm-up plus `config.train.steps` RL steps are done. */
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'step' }

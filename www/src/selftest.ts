@@ -1,6 +1,6 @@
 // The in-browser half of the cross-backend check (tests/browser.test.mjs): the same weights
 // (initialised on the CPU, moved by a checkpoint) must give the same loss on a fixed batch on
-// WebGPU and on the CPU in wasm.
+// WebGPU and on the CPU in wasm, and a WebGPU checkpoint must carry them back.
 import init, { Session } from '../pkg/grpo_playground.js';
 
 const CONFIG = {
@@ -13,17 +13,22 @@ const CONFIG = {
 
 declare global {
   interface Window {
-    selftest: () => Promise<{ cpu: number; webgpu: number }>;
+    selftest: () => Promise<{ cpu: number; webgpu: number; roundtrip: number }>;
   }
 }
 
 window.selftest = async () => {
   await init();
   const cpu = await Session.create(JSON.stringify(CONFIG), 'cpu');
-  const bytes = cpu.save();
+  const bytes = (await cpu.save()) as Uint8Array;
   const gpu = await Session.load(bytes, 'webgpu');
-  const result = { cpu: Number(await cpu.probe_loss()), webgpu: Number(await gpu.probe_loss()) };
-  cpu.free();
-  gpu.free();
+  // And back: a WebGPU session's checkpoint (read back asynchronously) resumes on the CPU.
+  const back = await Session.load((await gpu.save()) as Uint8Array, 'cpu');
+  const result = {
+    cpu: Number(await cpu.probe_loss()),
+    webgpu: Number(await gpu.probe_loss()),
+    roundtrip: Number(await back.probe_loss()),
+  };
+  for (const s of [cpu, gpu, back]) s.free();
   return result;
 };

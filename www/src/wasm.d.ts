@@ -18,7 +18,8 @@ declare module '*/pkg/grpo_playground.js' {
     samples(n: number): string;
     /** Resolves to the objective of a fixed batch under the current weights (a number). */
     probe_loss(): Promise<unknown>;
-    save(): Uint8Array;
+    /** Resolves to the whole training state as a `Uint8Array`. */
+    save(): Promise<unknown>;
     backend(): string;
     steps_done(): number;
     parameter_count(): number;

@@ -87,13 +87,15 @@ async function stepOnce(r: Run, withSamples: boolean): Promise<void> {
   if (withSamples || r.step === 1 || r.step % SAMPLE_EVERY === 0) await postSamples(r);
   if (r.backend === 'webgpu' && r.step % CHECKPOINT_EVERY === 0) {
     // A copy that owns exactly its bytes, so its buffer can be transferred without a second copy.
-    const bytes = r.session.save().slice().buffer;
+    const saved = (await r.session.save()) as Uint8Array;
+    const bytes = saved.slice().buffer;
     post({ type: 'checkpoint', step: r.step, bytes }, [bytes]);
   }
 }
 
 function unfinished(): Run | null {
-  return run && run.step < run.config.train.steps ? run : null;
+  // The trainer runs the supervised warm-up steps first, then `steps` RL steps.
+  return run && run.step < run.config.train.sft_steps + run.config.train.steps ? run : null;
 }
 
 /** Steps until the token goes stale (pause, step, reset) or the step budget is spent. */

@@ -91,6 +91,7 @@ test('the same batch gives the same loss on WebGPU and on the CPU in wasm', { ti
   const result = await page.evaluate(() => window.selftest(), null);
   assert.ok(Number.isFinite(result.cpu) && Number.isFinite(result.webgpu), JSON.stringify(result));
   assert.ok(Math.abs(result.cpu - result.webgpu) <= 1e-4 * Math.max(1, Math.abs(result.cpu)), JSON.stringify(result));
+  assert.equal(result.roundtrip, result.cpu, 'WebGPU → checkpoint → CPU keeps the weights exactly');
 });
 
 test('auto falls back to the CPU without WebGPU, trains, exports CSV and restores from its URL', { timeout: 120_000 }, async () => {
