@@ -3,11 +3,26 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Which kind of step produced the metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// Supervised warm-up: nothing is sampled, so the rollout metrics (reward, accuracy, KL,
+    /// entropy, clip and ratio statistics, lengths, kept fraction) stay 0; `loss` is the
+    /// cross-entropy of the solutions.
+    Sft,
+    /// A reinforcement-learning step.
+    #[default]
+    Rl,
+}
+
 /// Everything measured in one training step. Means are over completions unless noted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StepMetrics {
     /// 1-based index of the finished step.
     pub step: usize,
+    /// Warm-up or RL step.
+    pub phase: Phase,
     /// Wall time of the step in milliseconds.
     pub wall_ms: f64,
     /// Mean raw task reward of the sampled completions.

@@ -7,5 +7,5 @@ pub mod checkpoint;
 pub mod metrics;
 pub mod trainer;
 
-pub use metrics::StepMetrics;
+pub use metrics::{Phase, StepMetrics};
 pub use trainer::{TrainError, Trainer};

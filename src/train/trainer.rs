@@ -397,15 +397,11 @@ impl Trainer {
         let loss = (logp * mask.clone()).sum().neg() / mask.sum();
         let grad_norm = self.update(loss.clone(), self.config.train.sft_learning_rate)?;
         let values = read(Tensor::cat(vec![loss, grad_norm], 0)).await?;
-        let len_mean = solutions.iter().map(Vec::len).sum::<usize>() as f64 / n as f64;
         Ok(StepMetrics {
+            phase: super::Phase::Sft,
             loss: values[0],
             grad_norm: values[1],
             lr: self.config.train.sft_learning_rate,
-            accuracy: 1.0,
-            reward_mean: 1.0,
-            completion_len_mean: len_mean,
-            kept_frac: 1.0,
             ..StepMetrics::default()
         })
     }

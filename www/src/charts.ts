@@ -4,7 +4,7 @@
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import type { MetricName, StepMetrics } from './protocol';
+import { WARMUP_METRICS, type MetricName, type StepMetrics } from './protocol';
 
 const CHARTS: readonly (readonly MetricName[])[] = [
   ['reward_mean'],
@@ -35,8 +35,9 @@ function aggregate(seeds: readonly StepMetrics[][], metric: MetricName, steps: n
   const buckets: number[][] = Array.from({ length: steps }, () => []);
   for (const run of seeds) {
     for (const m of run) {
+      if (m.phase === 'sft' && !WARMUP_METRICS.includes(metric)) continue;
       const value = m[metric];
-      if (value !== undefined) buckets[m.step - 1]?.push(value);
+      if (typeof value === 'number') buckets[m.step - 1]?.push(value);
     }
   }
   const pick = (f: (values: number[]) => number): Column => buckets.map((b) => (b.length > 0 ? f(b) : null));

@@ -4,7 +4,7 @@ import type { RunConfig } from './state';
 
 /** Every field of the Rust `StepMetrics` (src/train/metrics.rs), in the order CSV columns use. */
 export const METRIC_NAMES = [
-  'step', 'wall_ms', 'reward_mean', 'reward_std', 'accuracy', 'eval_accuracy', 'regret', 'loss',
+  'step', 'phase', 'wall_ms', 'reward_mean', 'reward_std', 'accuracy', 'eval_accuracy', 'regret', 'loss',
   'kl', 'entropy', 'clip_frac_low', 'clip_frac_high', 'ratio_mean', 'ratio_max',
   'completion_len_mean', 'completion_len_min', 'completion_len_max', 'truncated_frac',
   'zero_std_group_frac', 'kept_frac', 'resample_rounds', 'grad_norm', 'lr', 'tokens_per_s',
@@ -13,10 +13,15 @@ export const METRIC_NAMES = [
 
 export type MetricName = (typeof METRIC_NAMES)[number];
 
-/** One step's metrics; `eval_accuracy` is present only on evaluation steps. */
-export type StepMetrics = Record<Exclude<MetricName, 'eval_accuracy'>, number> & {
+/** One step's metrics; `eval_accuracy` is present only on evaluation steps, and warm-up
+ * (`phase: 'sft'`) steps sample nothing, so their rollout metrics are placeholders. */
+export type StepMetrics = Record<Exclude<MetricName, 'eval_accuracy' | 'phase'>, number> & {
   eval_accuracy?: number;
+  phase: 'sft' | 'rl';
 };
+
+/** What a warm-up step measures; its other metrics describe no rollout and are not drawn. */
+export const WARMUP_METRICS: readonly MetricName[] = ['step', 'phase', 'wall_ms', 'eval_accuracy', 'loss', 'grad_norm', 'lr'];
 
 /** One completion of the last rollout, as `Session.samples(n)` returns it. */
 export interface Sample {

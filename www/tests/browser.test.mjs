@@ -109,7 +109,7 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
   const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n');
   const header = csv[0].split(',');
-  for (const column of ['variant', 'preset', 'seed', 'step', 'reward_mean', 'kl', 'entropy', 'clip_frac_low', 'kept_frac', 'tokens_per_s']) {
+  for (const column of ['variant', 'preset', 'seed', 'step', 'phase', 'reward_mean', 'kl', 'entropy', 'clip_frac_low', 'kept_frac', 'tokens_per_s']) {
     assert.ok(header.includes(column), `CSV header lacks ${column}: ${csv[0]}`);
   }
   assert.equal(csv.length - 1, 12 * 2, 'one row per step per variant');
