@@ -439,6 +439,7 @@ fn answer_len(value: i64) -> usize {
 mod tests {
     use super::*;
     use crate::tasks::TaskConfig;
+    use crate::tasks::assert_rejects;
     use crate::tasks::vocab::{EOS, MINUS, REVERSED};
 
     fn d(x: u32) -> TokenId {
@@ -517,10 +518,7 @@ mod tests {
             ops: vec![],
             ..Default::default()
         };
-        assert_eq!(
-            empty.validate().map_err(|e| e.field),
-            Err("ops".to_string())
-        );
+        assert_rejects(empty.validate(), "ops");
         let twice = ArithmeticConfig {
             ops: vec![Op::Add, Op::Mul, Op::Add],
             ..Default::default()
@@ -535,20 +533,14 @@ mod tests {
                 format_weight: w,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("format_weight".to_string())
-            );
+            assert_rejects(c.validate(), "format_weight");
         }
         for eval_size in [0, 10_001] {
             let c = ArithmeticConfig {
                 eval_size,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("eval_size".to_string())
-            );
+            assert_rejects(c.validate(), "eval_size");
         }
     }
 

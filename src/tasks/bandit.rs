@@ -323,6 +323,7 @@ fn standard_normal(rng: &mut TaskRng) -> f64 {
 mod tests {
     use super::*;
     use crate::tasks::TaskConfig;
+    use crate::tasks::assert_rejects;
     use crate::tasks::vocab::{ARM_0, BANDIT, BOS, CONTEXT_0, EOS};
 
     fn rng(seed: u64) -> TaskRng {
@@ -379,30 +380,21 @@ mod tests {
                 noise_std,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("noise_std".to_string())
-            );
+            assert_rejects(c.validate(), "noise_std");
         }
         for instances in [0, 17] {
             let c = BanditConfig {
                 instances,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("instances".to_string())
-            );
+            assert_rejects(c.validate(), "instances");
         }
         for eval_size in [0, 1001] {
             let c = BanditConfig {
                 eval_size,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("eval_size".to_string())
-            );
+            assert_rejects(c.validate(), "eval_size");
         }
     }
 

@@ -520,6 +520,7 @@ fn bfs(size: usize, walls: &[bool], from: Cell) -> Vec<Option<usize>> {
 mod tests {
     use super::*;
     use crate::tasks::TaskConfig;
+    use crate::tasks::assert_rejects;
     use crate::tasks::vocab::{DOWN, EOS, LEFT, RIGHT, UP};
 
     fn rng(seed: u64) -> TaskRng {
@@ -600,28 +601,19 @@ mod tests {
                 progress_shaping: x,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("progress_shaping".to_string())
-            );
+            assert_rejects(c.validate(), "progress_shaping");
             let c = MazeConfig {
                 length_penalty: x,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("length_penalty".to_string())
-            );
+            assert_rejects(c.validate(), "length_penalty");
         }
         for eval_size in [0, 1001] {
             let c = MazeConfig {
                 eval_size,
                 ..Default::default()
             };
-            assert_eq!(
-                c.validate().map_err(|e| e.field),
-                Err("eval_size".to_string())
-            );
+            assert_rejects(c.validate(), "eval_size");
         }
     }
 

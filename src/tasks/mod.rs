@@ -27,6 +27,12 @@ pub(crate) fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Asserts that validation failed on `field` (the config tests of every task).
+#[cfg(test)]
+pub(crate) fn assert_rejects(result: Result<(), ConfigError>, field: &str) {
+    assert_eq!(result.map_err(|e| e.field), Err(field.to_string()));
+}
+
 /// One prompt and what the verifier needs to judge completions of it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Problem {
