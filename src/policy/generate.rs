@@ -130,7 +130,7 @@ pub async fn generate(
     sampling: Sampling,
     rng: &mut TaskRng,
 ) -> Result<Completions, String> {
-    let device = model_device(model);
+    let device = model.device();
     let encoded = Batch::new(prompts, 1, &device);
     let rows = prompts.len() * group;
     let width = encoded.width();
@@ -241,7 +241,7 @@ pub fn completion_logprobs(
     completions: Tensor<2, Int>,
     temperature: f64,
 ) -> (Tensor<2>, Tensor<2>) {
-    let device = model_device(model);
+    let device = model.device();
     let layout = Batch::new(prompts, group, &device);
     let [rows, len] = completions.dims();
     let width = layout.width();
@@ -286,9 +286,4 @@ pub fn completion_logprobs(
         .reshape([rows, len])
         .neg();
     (logp, entropy)
-}
-
-fn model_device(model: &Transformer) -> Device {
-    use burn::module::Module;
-    model.devices().into_iter().next().unwrap_or_default()
 }

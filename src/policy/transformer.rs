@@ -138,6 +138,11 @@ impl Transformer {
         self.num_params()
     }
 
+    /// The device holding the weights.
+    pub fn device(&self) -> Device {
+        self.devices().into_iter().next().unwrap_or_default()
+    }
+
     /// Longest sequence the position table covers.
     pub fn context(&self) -> usize {
         self.position_embedding.weight.dims()[0]

@@ -723,7 +723,7 @@ impl Trainer {
     /// probabilities.
     pub async fn next_token_probs(&self, prompt: &[TokenId]) -> Result<Vec<f64>, TrainError> {
         let inference = self.policy.valid();
-        let device = inference_device(&inference);
+        let device = inference.device();
         let batch = crate::policy::Batch::new(&[prompt.to_vec()], 1, &device);
         let mut cache = inference.empty_cache(1, &device);
         let logits = inference.forward(batch.tokens, batch.positions, batch.pad, &mut cache);
@@ -910,10 +910,6 @@ async fn to_cpu(model: &Transformer) -> Result<Transformer, TrainError> {
         values: values.into_iter(),
         device: Device::flex(),
     }))
-}
-
-fn inference_device(model: &Transformer) -> Device {
-    model.devices().into_iter().next().unwrap_or_default()
 }
 
 /// `[rows, width]` token ids, PAD after each row's end.
