@@ -71,6 +71,33 @@ enum Command {
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
     },
+    /// Time the training step of the reference configuration (README "Performance"): medians of
+    /// rollout, update and whole step, completions/s, a scaling table and the decode cost per
+    /// token.
+    Bench {
+        /// Override a field of the reference config, e.g. `--set train.num_generations=16`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// Backends to measure (repeat the flag); default: cpu, and wgpu in a `gpu` build.
+        #[arg(long = "device", value_enum)]
+        devices: Vec<DeviceChoice>,
+        /// Unmeasured steps first.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+        /// Measured steps (medians are reported).
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+        /// Only the reference row: no scaling table, no decode cost.
+        #[arg(long)]
+        quick: bool,
+        /// Print one JSON object per measurement instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Also write the last CPU step's batch, weights, loss and gradient norm here, for
+        /// `benches/reference/grpo_reference.py check`.
+        #[arg(long)]
+        dump_batch: Option<PathBuf>,
+    },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
     Presets,
     /// Evaluate the objective on the JSON batch on stdin (format: shared/golden/README.md):
@@ -263,6 +290,144 @@ fn compare(
     Ok(format!("{table}(per run: {})", csv.display()))
 }
 
+fn device_name(choice: DeviceChoice) -> &'static str {
+    match choice {
+        DeviceChoice::Cpu => "cpu",
+        DeviceChoice::Wgpu => "wgpu",
+    }
+}
+
+/// Threads flex's kernels run on (rayon's pool: `RAYON_NUM_THREADS`, else one per core).
+fn cpu_threads() -> usize {
+    std::env::var("RAYON_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+struct BenchOptions {
+    warmup: usize,
+    steps: usize,
+    quick: bool,
+    json: bool,
+    dump_batch: Option<PathBuf>,
+}
+
+fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Result<String, String> {
+    use grpo_playground::train::bench::{self, Timing};
+    let base =
+        RunConfig::from_json_with(bench::REFERENCE_CONFIG, &sets).map_err(|e| e.to_string())?;
+    let devices = if devices.is_empty() {
+        if cfg!(feature = "gpu") {
+            vec![DeviceChoice::Cpu, DeviceChoice::Wgpu]
+        } else {
+            vec![DeviceChoice::Cpu]
+        }
+    } else {
+        devices
+    };
+    use futures_lite::future::block_on as block;
+    let err = |e: grpo_playground::train::TrainError| e.to_string();
+    let rows = if o.quick {
+        vec![("reference", base.clone())]
+    } else {
+        bench::scaling_configs(&base)
+    };
+    let mut out = String::new();
+    let t = &base.train;
+    if !o.json {
+        out.push_str(&format!(
+            "reference: {} | d_model {} · {} layers · {} heads | {} prompts × G {} | ≤ {} tokens | preset {}\n",
+            serde_json::to_string(&base.task).map_err(|e| e.to_string())?,
+            base.model.d_model,
+            base.model.n_layers,
+            base.model.n_heads,
+            t.prompts_per_step,
+            t.num_generations,
+            t.max_completion_length,
+            base.algo.preset,
+        ));
+    }
+    for choice in devices {
+        let name = device_name(choice);
+        let dev = match device(choice) {
+            Ok(d) => d,
+            Err(e) => {
+                out.push_str(&format!("{name}: unavailable ({e})\n"));
+                continue;
+            }
+        };
+        let threads = cpu_threads();
+        if !o.json {
+            out.push_str(&format!(
+                "\nbackend {name} ({threads} CPU threads), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
+                o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s"
+            ));
+        }
+        for (label, config) in &rows {
+            let mut trainer = Trainer::new(config.clone(), dev.clone()).map_err(err)?;
+            let timing: Timing =
+                block(bench::measure(&mut trainer, o.warmup, o.steps)).map_err(err)?;
+            if o.json {
+                let mut v = serde_json::to_value(&timing).map_err(|e| e.to_string())?;
+                v["impl"] = "grpo-playground".into();
+                v["backend"] = name.into();
+                v["threads"] = threads.into();
+                v["row"] = (*label).into();
+                out.push_str(&format!("{v}\n"));
+            } else {
+                out.push_str(&format!(
+                    "{label:<12} {:>11.2} {:>10.2} {:>9.2} {:>14.0}\n",
+                    timing.rollout_ms, timing.update_ms, timing.step_ms, timing.completions_per_s
+                ));
+            }
+            if *label != "reference" {
+                continue;
+            }
+            if !o.json {
+                out.push_str(&format!(
+                    "{:<12} prompt tokens encoded per step {} ({} if each completion re-encoded its prompt)\n",
+                    "", timing.prompt_tokens_encoded, timing.prompt_tokens_unshared
+                ));
+            }
+            if !o.quick {
+                let lengths = [8, 16, 32, 64];
+                let cost = block(bench::decode_cost(&trainer, &lengths, 5)).map_err(err)?;
+                if o.json {
+                    let v = serde_json::json!({"impl": "grpo-playground", "backend": name, "decode_ms_per_token": cost});
+                    out.push_str(&format!("{v}\n"));
+                } else {
+                    let cells: Vec<String> = cost
+                        .iter()
+                        .map(|(l, ms)| format!("{ms:.3} @ {l}"))
+                        .collect();
+                    out.push_str(&format!(
+                        "{:<12} decode ms per token @ completion length: {}\n",
+                        "",
+                        cells.join(", ")
+                    ));
+                }
+            }
+            if let (Some(path), DeviceChoice::Cpu) = (&o.dump_batch, choice) {
+                let before = trainer.policy().clone();
+                let metrics = block(trainer.step()).map_err(err)?;
+                let dump = bench::shared_batch(&trainer, &before, &metrics)?;
+                std::fs::write(path, dump.to_string())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                if !o.json {
+                    out.push_str(&format!(
+                        "{:<12} shared batch written to {}\n",
+                        "",
+                        path.display()
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn presets_table() -> String {
     let rows: Vec<[String; 3]> = PRESETS
         .iter()
@@ -335,6 +500,25 @@ fn main() -> ExitCode {
             csv,
             device,
         } => compare(configs, sets, seeds, target, csv, device),
+        Command::Bench {
+            sets,
+            devices,
+            warmup,
+            steps,
+            quick,
+            json,
+            dump_batch,
+        } => bench(
+            sets,
+            devices,
+            BenchOptions {
+                warmup,
+                steps,
+                quick,
+                json,
+                dump_batch,
+            },
+        ),
         Command::Presets => Ok(presets_table()),
         Command::Objective { f32 } => objective(f32),
     };

@@ -6,7 +6,7 @@ use burn::tensor::activation::{log_softmax, softmax};
 use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData};
 use rand::Rng;
 
-use super::transformer::Transformer;
+use super::transformer::{LayerCache, Transformer};
 use crate::tasks::vocab::{EOS, PAD};
 use crate::tasks::{TaskRng, TokenId};
 
@@ -121,28 +121,19 @@ fn nucleus(scaled: Tensor<2>, top_p: f64) -> Tensor<2> {
     scaled.mask_fill(probs.lower(threshold.expand(shape)), -1e9)
 }
 
-/// Samples `group` completions for each prompt, at most `max_len` tokens each.
-pub async fn generate(
+/// Encodes each prompt once and shares the result with its `group` rows (the Prefix Grouper
+/// idea): returns the KV cache of the `P·group` rows and the logits after each prompt's last
+/// token, `[P·group, 1, V]`, which predict the first completion token.
+fn encode_prompts(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
     group: usize,
-    max_len: usize,
-    sampling: Sampling,
-    rng: &mut TaskRng,
-) -> Result<Completions, String> {
-    let device = model.device();
-    let encoded = Batch::new(prompts, 1, &device);
-    let rows = prompts.len() * group;
-    let width = encoded.width();
-
-    // Encode each prompt once; its cache and last logits serve all G completions.
-    let mut cache = model.empty_cache(prompts.len(), &device);
-    let logits = model.forward(
-        encoded.tokens.clone(),
-        encoded.positions.clone(),
-        encoded.pad.clone(),
-        &mut cache,
-    );
+    device: &Device,
+) -> (Vec<LayerCache>, Tensor<3>) {
+    let encoded = Batch::new(prompts, 1, device);
+    let (p, width) = (prompts.len(), encoded.width());
+    let mut cache = model.empty_cache(p, device);
+    let logits = model.forward(encoded.tokens, encoded.positions, encoded.pad, &mut cache);
     let vocab = logits.dims()[2];
     let repeat = |x: Tensor<4>| {
         let [p, h, s, d] = x.dims();
@@ -154,11 +145,27 @@ pub async fn generate(
         layer.keys = repeat(layer.keys.clone());
         layer.values = repeat(layer.values.clone());
     }
-    let mut logits = logits
+    let last = logits
         .narrow(1, width - 1, 1)
-        .reshape([prompts.len(), 1, vocab])
-        .expand([prompts.len(), group, vocab])
-        .reshape([rows, vocab]);
+        .expand([p, group, vocab])
+        .reshape([p * group, 1, vocab]);
+    (cache, last)
+}
+
+/// Samples `group` completions for each prompt, at most `max_len` tokens each.
+pub async fn generate(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group: usize,
+    max_len: usize,
+    sampling: Sampling,
+    rng: &mut TaskRng,
+) -> Result<Completions, String> {
+    let device = model.device();
+    let rows = prompts.len() * group;
+    let vocab = model.vocab_size();
+    let (mut cache, first) = encode_prompts(model, prompts, group, &device);
+    let mut logits = first.reshape([rows, vocab]);
     let layout = Batch::new(prompts, group, &device);
 
     let mut finished =
@@ -230,7 +237,8 @@ pub async fn generate(
 }
 
 /// log π and entropy (full vocabulary, temperature-scaled) of each completion token, with
-/// gradient. Row r of `completions` continues prompt `r / group`.
+/// gradient. Row r of `completions` continues prompt `r / group`; each prompt is encoded once
+/// for its whole group, as in [`generate`], so the group's gradients meet in its shared prefix.
 ///
 /// # Shapes
 /// `completions`: `[B, L]` (PAD after the end) → (`[B, L]`, `[B, L]`)
@@ -242,40 +250,38 @@ pub fn completion_logprobs(
     temperature: f64,
 ) -> (Tensor<2>, Tensor<2>) {
     let device = model.device();
-    let layout = Batch::new(prompts, group, &device);
     let [rows, len] = completions.dims();
-    let width = layout.width();
-    let completion_positions: Vec<Tensor<2, Int>> = (0..len)
-        .map(|t| layout.completion_positions(t, &device))
-        .collect();
-    let tokens = Tensor::cat(vec![layout.tokens.clone(), completions.clone()], 1).narrow(
-        1,
-        0,
-        width + len - 1,
-    );
-    let positions = Tensor::cat(
-        std::iter::once(layout.positions.clone())
-            .chain(completion_positions)
-            .collect(),
-        1,
-    )
-    .narrow(1, 0, width + len - 1);
-    let pad = Tensor::cat(
-        vec![
-            layout.pad.clone(),
-            Tensor::<2, Bool>::from_data(
-                TensorData::new(vec![false; rows * len], [rows, len]),
-                &device,
-            ),
-        ],
-        1,
-    )
-    .narrow(1, 0, width + len - 1);
-    let mut cache = model.empty_cache(rows, &device);
-    let logits = model
-        .forward(tokens, positions, pad, &mut cache)
-        .narrow(1, width - 1, len)
-        .div_scalar(temperature);
+    let (mut cache, first) = encode_prompts(model, prompts, group, &device);
+    // Completion token t is predicted after token t − 1; the last token predicts nothing.
+    let logits = if len > 1 {
+        let layout = Batch::new(prompts, group, &device);
+        let positions = Tensor::cat(
+            (0..len - 1)
+                .map(|t| layout.completion_positions(t, &device))
+                .collect(),
+            1,
+        );
+        let pad = Tensor::cat(
+            vec![
+                layout.pad,
+                Tensor::<2, Bool>::from_data(
+                    TensorData::new(vec![false; rows * (len - 1)], [rows, len - 1]),
+                    &device,
+                ),
+            ],
+            1,
+        );
+        let rest = model.forward(
+            completions.clone().narrow(1, 0, len - 1),
+            positions,
+            pad,
+            &mut cache,
+        );
+        Tensor::cat(vec![first, rest], 1)
+    } else {
+        first
+    }
+    .div_scalar(temperature);
     let log_probs = log_softmax(logits, 2); // [B, L, V]
     let logp = log_probs
         .clone()

@@ -3,7 +3,7 @@
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::{gelu, softmax};
-use burn::tensor::{Bool, Device, Int, Tensor};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
@@ -143,6 +143,11 @@ impl Transformer {
         self.devices().into_iter().next().unwrap_or_default()
     }
 
+    /// Number of token ids the head scores.
+    pub fn vocab_size(&self) -> usize {
+        self.token_embedding.weight.dims()[0]
+    }
+
     /// Longest sequence the position table covers.
     pub fn context(&self) -> usize {
         self.position_embedding.weight.dims()[0]
@@ -174,7 +179,7 @@ impl Transformer {
         let [b, s, d] = x.dims();
         let scale = ((d / self.n_heads) as f64).sqrt().recip();
         for (block, layer) in self.blocks.iter().zip(cache.iter_mut()) {
-            let qkv = block.qkv.forward(block.norm_attn.forward(x.clone()));
+            let qkv = tokenwise(&block.qkv, block.norm_attn.forward(x.clone()));
             let q = self.heads(qkv.clone().narrow(2, 0, d));
             let k = self.heads(qkv.clone().narrow(2, d, d));
             let v = self.heads(qkv.narrow(2, 2 * d, d));
@@ -193,11 +198,11 @@ impl Transformer {
                 .matmul(layer.values.clone())
                 .swap_dims(1, 2)
                 .reshape([b, s, d]);
-            x = x + block.attn_out.forward(attended);
-            let h = block.mlp_in.forward(block.norm_mlp.forward(x.clone()));
-            x = x + block.mlp_out.forward(gelu(h));
+            x = x + tokenwise(&block.attn_out, attended);
+            let h = tokenwise(&block.mlp_in, block.norm_mlp.forward(x.clone()));
+            x = x + tokenwise(&block.mlp_out, gelu(h));
         }
-        self.head.forward(self.norm_final.forward(x))
+        tokenwise(&self.head, self.norm_final.forward(x))
     }
 
     /// An empty cache for `batch` sequences.
@@ -213,10 +218,12 @@ impl Transformer {
             .collect()
     }
 
-    /// Forward over whole sequences, causal, with `pad` keys hidden. Extends `cache`.
+    /// Forward over a chunk of `S` new tokens per sequence: each attends causally within the
+    /// chunk and to every position already in `cache` (`C` of them, possibly 0), with padding
+    /// keys hidden. Extends `cache`.
     ///
     /// # Shapes
-    /// `tokens`, `positions`: `[B, S]`; `pad`: `[B, S]` (true on padding) → logits `[B, S, V]`
+    /// `tokens`, `positions`: `[B, S]`; `pad`: `[B, C + S]` (true on padding) → logits `[B, S, V]`
     pub fn forward(
         &self,
         tokens: Tensor<2, Int>,
@@ -225,19 +232,28 @@ impl Transformer {
         cache: &mut [LayerCache],
     ) -> Tensor<3> {
         let [b, s] = tokens.dims();
+        let c = cache.first().map_or(0, |layer| layer.keys.dims()[2]);
         let device = tokens.device();
-        let future = Tensor::<2, Bool>::tril_mask([s, s], 0, &device).unsqueeze::<4>(); // [1,1,S,S]
-        let padded = pad.unsqueeze_dims::<4>(&[1, 2]); // [B,1,1,S]
-        let blocked = future
-            .expand([b, 1, s, s])
-            .bool_or(padded.expand([b, 1, s, s]));
+        let future = Tensor::<2, Bool>::tril_mask([s, s], 0, &device); // true above the diagonal
+        let blocked = if c == 0 {
+            future
+        } else {
+            let seen =
+                Tensor::<2, Bool>::from_data(TensorData::new(vec![false; s * c], [s, c]), &device);
+            Tensor::cat(vec![seen, future], 1)
+        };
+        let padded = pad.unsqueeze_dims::<4>(&[1, 2]); // [B,1,1,C+S]
+        let blocked = blocked
+            .unsqueeze::<4>()
+            .expand([b, 1, s, c + s])
+            .bool_or(padded.expand([b, 1, s, c + s]));
         self.run(self.embed(tokens, positions), blocked, cache)
     }
 
     /// One decoding step for every sequence: the new token attends to the whole cache.
     ///
     /// # Shapes
-    /// `token`, `position`: `[B, 1]`; `pad`: `[B, S_cache + 1]` (true on padding) → `[B, V]`
+    /// `token`, `position`: `[B, 1]`; `pad`: `[B, C + 1]` (true on padding) → `[B, V]`
     pub fn step(
         &self,
         token: Tensor<2, Int>,
@@ -246,11 +262,21 @@ impl Transformer {
         cache: &mut [LayerCache],
     ) -> Tensor<2> {
         let [b, _] = token.dims();
-        let blocked = pad.unsqueeze_dims::<4>(&[1, 2]); // [B,1,1,S]
-        let logits = self.run(self.embed(token, position), blocked, cache);
+        let logits = self.forward(token, position, pad, cache);
         let v = logits.dims()[2];
         logits.reshape([b, v])
     }
+}
+
+/// `layer` applied to every token of `[B, S, d_in]` as one `[B·S, d_in]` matrix product. A 3-D
+/// input would broadcast the weight over B, and its gradient would then be B separate products
+/// summed afterwards: the same arithmetic through a `[B, d_in, d_out]` temporary, which made
+/// the backward pass 3× the forward on the CPU.
+fn tokenwise(layer: &Linear, x: Tensor<3>) -> Tensor<3> {
+    let [b, s, d] = x.dims();
+    let y = layer.forward(x.reshape([b * s, d]));
+    let out = y.dims()[1];
+    y.reshape([b, s, out])
 }
 
 fn layer_shape(b: usize, h: usize, s: usize, keys: &Tensor<4>) -> [usize; 4] {

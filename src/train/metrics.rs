@@ -23,8 +23,12 @@ pub struct StepMetrics {
     pub step: usize,
     /// Warm-up or RL step.
     pub phase: Phase,
-    /// Wall time of the step in milliseconds.
+    /// Wall time of the step in milliseconds (evaluation included).
     pub wall_ms: f64,
+    /// Of which sampling and verifying the completions (RL steps).
+    pub rollout_ms: f64,
+    /// Of which reference log-probs, advantages, forward, backward and optimizer steps (RL steps).
+    pub update_ms: f64,
     /// Mean raw task reward of the sampled completions.
     pub reward_mean: f64,
     /// Standard deviation (unbiased) of the raw rewards.

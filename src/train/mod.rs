@@ -8,4 +8,6 @@ pub mod metrics;
 pub mod trainer;
 
 pub use metrics::{Phase, StepMetrics};
-pub use trainer::{TrainError, Trainer};
+pub mod bench;
+
+pub use trainer::{TrainError, TrainedBatch, Trainer};

@@ -61,6 +61,21 @@ pub struct Trainer {
     rng: TaskRng,
     step: usize,
     samples: Vec<Sample>,
+    last_batch: Option<TrainedBatch>,
+}
+
+/// The rollout the last RL step trained on (before any filter), so another implementation can
+/// compute the loss on exactly the same batch.
+#[derive(Clone)]
+pub struct TrainedBatch {
+    pub prompts: Vec<Vec<TokenId>>,
+    /// Completions per prompt; row r continues prompt r / group.
+    pub group: usize,
+    /// Each completion up to and including EOS.
+    pub completions: Vec<Vec<TokenId>>,
+    pub rewards: Vec<f64>,
+    /// `[B, max_completion_length]` sampling-time log-probs, 0 after the end.
+    pub logp_old: Tensor<2>,
 }
 
 /// Completions of a batch of prompts and their verdicts.
@@ -149,7 +164,7 @@ async fn read(tensor: Tensor<1>) -> Result<Vec<f64>, TrainError> {
 }
 
 /// Wall-clock milliseconds (monotonic natively; `performance.now()` in the browser).
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     #[cfg(not(target_arch = "wasm32"))]
     {
         use std::sync::OnceLock;
@@ -221,6 +236,7 @@ impl Trainer {
             rng,
             step: 0,
             samples: Vec::new(),
+            last_batch: None,
         })
     }
 
@@ -234,6 +250,16 @@ impl Trainer {
 
     pub fn policy(&self) -> &Transformer {
         &self.policy
+    }
+
+    /// The frozen KL anchor, once RL has started and when β > 0.
+    pub fn reference(&self) -> Option<&Transformer> {
+        self.reference.as_ref()
+    }
+
+    /// The batch the last RL step trained on.
+    pub fn last_batch(&self) -> Option<&TrainedBatch> {
+        self.last_batch.as_ref()
     }
 
     /// Steps finished so far (warm-up included).
@@ -421,7 +447,9 @@ impl Trainer {
             // The KL anchor is the policy RL starts from, as RLVR anchors to its base model.
             self.reference = Some(self.policy.valid());
         }
+        let start = now_ms();
         let rollout = self.rollout().await?;
+        let rollout_ms = now_ms() - start;
         let (p, g, l) = (
             rollout.problems.len(),
             rollout.group,
@@ -440,6 +468,13 @@ impl Trainer {
         let logp_old = rollout.completions.logp.clone().reshape([p, g, l]);
         let prompts: Vec<Vec<TokenId>> =
             rollout.problems.iter().map(|p| p.prompt.clone()).collect();
+        self.last_batch = Some(TrainedBatch {
+            prompts: prompts.clone(),
+            group: g,
+            completions: tokens.clone(),
+            rewards: rollout.verdicts.iter().map(|v| v.reward).collect(),
+            logp_old: rollout.completions.logp.clone(),
+        });
         let token_tensor = rollout.completions.token_tensor.clone().reshape([p, g, l]);
         let logp_ref = match &self.reference {
             Some(reference) => {
@@ -536,7 +571,10 @@ impl Trainer {
             Some(s) => read(s.div_scalar(updates as f64)).await?,
             None => vec![0.0; 9],
         };
-        Ok(self.rollout_metrics(&rollout, &stats, kept_host))
+        let mut metrics = self.rollout_metrics(&rollout, &stats, kept_host);
+        metrics.rollout_ms = rollout_ms;
+        metrics.update_ms = now_ms() - start - rollout_ms;
+        Ok(metrics)
     }
 
     /// One update on the groups `chunk` of the compacted batch; returns its statistics
@@ -913,7 +951,7 @@ async fn to_cpu(model: &Transformer) -> Result<Transformer, TrainError> {
 }
 
 /// `[rows, width]` token ids, PAD after each row's end.
-fn pad_rows(rows: &[Vec<TokenId>], width: usize, device: &Device) -> Tensor<2, Int> {
+pub(crate) fn pad_rows(rows: &[Vec<TokenId>], width: usize, device: &Device) -> Tensor<2, Int> {
     let mut flat = vec![PAD as i64; rows.len() * width];
     for (r, row) in rows.iter().enumerate() {
         for (c, &t) in row.iter().take(width).enumerate() {

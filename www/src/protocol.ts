@@ -4,7 +4,7 @@ import type { RunConfig } from './state';
 
 /** Every field of the Rust `StepMetrics` (src/train/metrics.rs), in the order CSV columns use. */
 export const METRIC_NAMES = [
-  'step', 'phase', 'wall_ms', 'reward_mean', 'reward_std', 'accuracy', 'eval_accuracy', 'regret', 'loss',
+  'step', 'phase', 'wall_ms', 'rollout_ms', 'update_ms', 'reward_mean', 'reward_std', 'accuracy', 'eval_accuracy', 'regret', 'loss',
   'kl', 'entropy', 'clip_frac_low', 'clip_frac_high', 'ratio_mean', 'ratio_max',
   'completion_len_mean', 'completion_len_min', 'completion_len_max', 'truncated_frac',
   'zero_std_group_frac', 'kept_frac', 'resample_rounds', 'grad_norm', 'lr', 'tokens_per_s',

@@ -1,0 +1,230 @@
+//! Throughput of the training step on a fixed reference configuration: the CLI's `bench`, the
+//! page's `?bench` mode and `benches/reference/compare.sh` (PyTorch side by side) all measure
+//! this one run.
+
+use rand::SeedableRng;
+use serde::Serialize;
+
+use super::{StepMetrics, TrainError, Trainer};
+use crate::config::RunConfig;
+use burn::module::Module;
+use burn::tensor::Tensor;
+
+use crate::policy::{Sampling, Transformer, generate};
+use crate::tasks::TaskRng;
+
+/// The reference run: 2-digit addition, 64-wide 2-layer 4-head policy, 16 prompts × G = 8, at
+/// most 8 completion tokens, one inner epoch, preset `grpo` (so a reference forward too), no
+/// warm-up and no evaluation inside the measured steps.
+pub const REFERENCE_CONFIG: &str = r#"{
+  "task": {"name": "arithmetic", "digits": 2},
+  "model": {"d_model": 64, "n_layers": 2, "n_heads": 4},
+  "algo": {"preset": "grpo"},
+  "train": {"prompts_per_step": 16, "num_generations": 8, "max_completion_length": 8,
+            "num_iterations": 1, "minibatches": 1, "sft_steps": 0,
+            "steps": 1000000, "eval_every": 1000000}
+}"#;
+
+/// The reference run as a config.
+pub fn reference_config() -> RunConfig {
+    RunConfig::from_json_with(REFERENCE_CONFIG, &[]).expect("the reference config is valid")
+}
+
+/// Median timings of `steps` RL steps after `warmup` unmeasured ones.
+#[derive(Debug, Clone, Serialize)]
+pub struct Timing {
+    pub prompts: usize,
+    pub group: usize,
+    pub max_len: usize,
+    pub steps: usize,
+    pub rollout_ms: f64,
+    pub update_ms: f64,
+    pub step_ms: f64,
+    /// Sampled completions per second of whole-step time.
+    pub completions_per_s: f64,
+    /// Prompt tokens encoded per step, and what encoding every completion's copy would cost.
+    pub prompt_tokens_encoded: usize,
+    pub prompt_tokens_unshared: usize,
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    match xs.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => xs[n / 2],
+        n => (xs[n / 2 - 1] + xs[n / 2]) / 2.0,
+    }
+}
+
+/// Runs `warmup` then `steps` steps of `trainer` (which must be past any warm-up phase and not
+/// evaluate) and returns the medians.
+pub async fn measure(
+    trainer: &mut Trainer,
+    warmup: usize,
+    steps: usize,
+) -> Result<Timing, TrainError> {
+    for _ in 0..warmup {
+        trainer.step().await?;
+    }
+    let mut measured: Vec<StepMetrics> = Vec::with_capacity(steps);
+    for _ in 0..steps {
+        measured.push(trainer.step().await?);
+    }
+    let t = &trainer.config().train;
+    let (prompts, group) = (t.prompts_per_step, t.num_generations);
+    let of = |f: fn(&StepMetrics) -> f64| median(measured.iter().map(f).collect());
+    let step_ms = of(|m| m.wall_ms);
+    let prompt_tokens_encoded = measured.last().map_or(0, |m| m.prompt_tokens_encoded);
+    Ok(Timing {
+        prompts,
+        group,
+        max_len: t.max_completion_length,
+        steps,
+        rollout_ms: of(|m| m.rollout_ms),
+        update_ms: of(|m| m.update_ms),
+        step_ms,
+        completions_per_s: (prompts * group) as f64 / (step_ms / 1e3),
+        prompt_tokens_encoded,
+        prompt_tokens_unshared: prompt_tokens_encoded * group,
+    })
+}
+
+/// The reference config with one dimension doubled at a time: the scaling table's rows.
+pub fn scaling_configs(base: &RunConfig) -> Vec<(&'static str, RunConfig)> {
+    let with = |f: fn(&mut RunConfig)| {
+        let mut c = base.clone();
+        f(&mut c);
+        c
+    };
+    vec![
+        ("reference", base.clone()),
+        ("G x2", with(|c| c.train.num_generations *= 2)),
+        ("prompts x2", with(|c| c.train.prompts_per_step *= 2)),
+        ("length x2", with(|c| c.train.max_completion_length *= 2)),
+    ]
+}
+
+/// Generation time per sampled token for each completion length: flat when the KV cache makes
+/// each decoding step cost the same whatever its position.
+pub async fn decode_cost(
+    trainer: &Trainer,
+    lengths: &[usize],
+    repeats: usize,
+) -> Result<Vec<(usize, f64)>, TrainError> {
+    let t = &trainer.config().train;
+    let mut rng = TaskRng::seed_from_u64(trainer.config().seed);
+    let prompts: Vec<_> = (0..t.prompts_per_step)
+        .map(|_| trainer.task().sample(&mut rng).prompt)
+        .collect();
+    let sampling = Sampling {
+        temperature: t.temperature,
+        top_p: t.top_p,
+        greedy: false,
+    };
+    let mut out = Vec::with_capacity(lengths.len());
+    for &len in lengths {
+        let mut times = Vec::with_capacity(repeats);
+        for _ in 0..=repeats {
+            let start = super::trainer::now_ms();
+            generate(
+                trainer.policy(),
+                &prompts,
+                t.num_generations,
+                len,
+                sampling,
+                &mut rng,
+            )
+            .await
+            .map_err(TrainError::Device)?;
+            times.push(super::trainer::now_ms() - start);
+        }
+        times.remove(0); // the first call allocates
+        out.push((len, median(times) / len as f64));
+    }
+    Ok(out)
+}
+
+/// Named parameters of `model` (`blocks.0.qkv.weight`, ...) with shapes and row-major values.
+/// Linear weights are `[d_in, d_out]`, applied as `x · W + b`. Reads back synchronously, so
+/// native only.
+#[cfg(not(target_arch = "wasm32"))]
+fn named_parameters(model: &Transformer) -> serde_json::Map<String, serde_json::Value> {
+    use burn::module::{ModuleVisitor, ParamId};
+    struct Collect(serde_json::Map<String, serde_json::Value>);
+    impl ModuleVisitor for Collect {
+        fn visit_float_with_path<const D: usize>(
+            &mut self,
+            path: &[String],
+            _id: ParamId,
+            tensor: &Tensor<D>,
+        ) {
+            let data = tensor.to_data();
+            let values: Vec<f32> = data.iter::<f32>().collect();
+            self.0.insert(
+                path.join("."),
+                serde_json::json!({ "shape": tensor.dims().to_vec(), "data": values }),
+            );
+        }
+    }
+    let mut collect = Collect(serde_json::Map::new());
+    model.visit(&mut collect);
+    collect.0
+}
+
+/// The last step's batch, the weights it started from, and the loss and gradient norm it
+/// computed, in the format `benches/reference/grpo_reference.py check` reads. `policy_before`
+/// is the policy as it was before that step.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn shared_batch(
+    trainer: &Trainer,
+    policy_before: &Transformer,
+    metrics: &StepMetrics,
+) -> Result<serde_json::Value, String> {
+    use crate::tasks::vocab::PAD;
+    let batch = trainer.last_batch().ok_or("no RL step has run yet")?;
+    let reference = trainer
+        .reference()
+        .ok_or("the run has no reference policy (beta = 0)")?;
+    let c = trainer.config();
+    let knobs = c.algo.knobs().map_err(|e| e.to_string())?;
+    let l = c.train.max_completion_length;
+    let rows =
+        |values: Vec<f64>| -> Vec<Vec<f64>> { values.chunks(l).map(<[f64]>::to_vec).collect() };
+    let logp_old = rows(batch.logp_old.to_data().iter::<f64>().collect());
+    let padded: Vec<Vec<u32>> = batch
+        .completions
+        .iter()
+        .map(|c| {
+            let mut row = c.clone();
+            row.resize(l, PAD);
+            row
+        })
+        .collect();
+    let tokens = crate::train::trainer::pad_rows(&batch.completions, l, &policy_before.device());
+    let (logp, _) = crate::policy::completion_logprobs(
+        &policy_before.valid(),
+        &batch.prompts,
+        batch.group,
+        tokens,
+        c.train.temperature,
+    );
+    Ok(serde_json::json!({
+        "config": {
+            "d_model": c.model.d_model, "n_layers": c.model.n_layers, "n_heads": c.model.n_heads,
+            "context": c.model.context, "vocab_size": crate::tasks::VOCAB_SIZE,
+            "temperature": c.train.temperature, "beta": knobs.beta, "epsilon": knobs.epsilon,
+            "epsilon_high": knobs.epsilon_high(), "std_eps": knobs.std_eps,
+            "max_grad_norm": c.train.max_grad_norm,
+        },
+        "policy": named_parameters(policy_before),
+        "reference": named_parameters(reference),
+        "prompts": batch.prompts,
+        "group": batch.group,
+        "completions": padded,
+        "rewards": batch.rewards,
+        "logp_old": logp_old,
+        "logp": rows(logp.to_data().iter::<f64>().collect()),
+        "loss": metrics.loss,
+        "grad_norm": metrics.grad_norm,
+    }))
+}
