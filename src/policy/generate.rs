@@ -293,3 +293,71 @@ pub fn completion_logprobs(
         .neg();
     (logp, entropy)
 }
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::policy::ModelConfig;
+
+    fn model() -> Transformer {
+        let device = Device::flex();
+        device.seed(3);
+        ModelConfig::default().init(&device)
+    }
+
+    /// Prompts of different lengths, so left padding is exercised.
+    fn prompts() -> Vec<Vec<TokenId>> {
+        vec![
+            vec![1, 4, 13, 5, 16],
+            vec![1, 9, 9, 13, 12, 3, 16],
+            vec![1, 7, 16],
+        ]
+    }
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().iter::<f32>().collect()
+    }
+
+    #[test]
+    fn scoring_reproduces_the_sampling_time_log_probs() {
+        let model = model();
+        let mut rng = TaskRng::seed_from_u64(5);
+        let sampling = Sampling {
+            temperature: 0.7,
+            top_p: 1.0,
+            greedy: false,
+        };
+        let out =
+            futures_lite::future::block_on(generate(&model, &prompts(), 4, 6, sampling, &mut rng))
+                .unwrap();
+        let (scored, _) = completion_logprobs(&model, &prompts(), 4, out.token_tensor.clone(), 0.7);
+        let (sampled, scored) = (values(out.logp), values(scored));
+        for (row, tokens) in out.tokens.iter().enumerate() {
+            for t in 0..tokens.len() {
+                let (a, b) = (sampled[row * 6 + t], scored[row * 6 + t]);
+                assert!((a - b).abs() < 1e-4, "row {row} token {t}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_shared_prompt_encoding_scores_like_one_encoding_per_row() {
+        let model = model();
+        let group = 3;
+        let rows = prompts().len() * group;
+        let completions: Vec<i64> = (0..rows * 5).map(|i| 3 + (i * 7 % 11) as i64).collect();
+        let completions =
+            Tensor::<2, Int>::from_data(TensorData::new(completions, [rows, 5]), &model.device());
+        let repeated: Vec<Vec<TokenId>> = prompts()
+            .into_iter()
+            .flat_map(|p| std::iter::repeat_n(p, group))
+            .collect();
+        let (shared, _) = completion_logprobs(&model, &prompts(), group, completions.clone(), 1.0);
+        let (separate, _) = completion_logprobs(&model, &repeated, 1, completions, 1.0);
+        for (a, b) in values(shared).iter().zip(values(separate)) {
+            assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+        }
+    }
+}

@@ -1,8 +1,13 @@
 //! A small pre-LayerNorm decoder-only transformer (GPT-2 shape) with learned positions.
+//!
+//! The MLP uses ReLU, not GPT-2's GELU: burn's CPU backend evaluates GELU's erf one scalar libm
+//! call at a time, which was 11 % of a training step; ReLU made the step 17 % faster.
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{gelu, softmax};
+use burn::tensor::activation::relu;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +104,7 @@ impl ModelConfig {
     }
 }
 
-/// One pre-LN block: x + attn(ln(x)), then x + mlp(ln(x)).
+/// One pre-LN block: x + attn(ln(x)), then x + mlp(ln(x)) with mlp = W₂·relu(W₁·h).
 #[derive(Module, Debug)]
 pub struct Block {
     norm_attn: LayerNorm,
@@ -127,10 +132,6 @@ pub struct Transformer {
     head: Linear,
     n_heads: usize,
 }
-
-/// Masked-out attention scores get this instead of −∞, so a row with every key masked (a left
-/// padding query) stays finite; such rows are never read.
-const MASKED: f64 = -1e9;
 
 impl Transformer {
     /// Number of scalar parameters.
@@ -165,7 +166,9 @@ impl Transformer {
     }
 
     /// Runs the blocks on `x` attending to `cache` (extended in place with this chunk's keys
-    /// and values), and returns logits.
+    /// and values), and returns logits. Attention is burn's `attention` op: fused on the CPU
+    /// backend when no gradient is tracked; a query with every key blocked (left padding) gets
+    /// zeros, and such rows are never read.
     ///
     /// # Shapes
     /// `x`: `[B, S, d]`; `blocked`: `[B, 1, S, S_cache + S]`, true where a query may not attend
@@ -185,22 +188,26 @@ impl Transformer {
             let v = self.heads(qkv.narrow(2, 2 * d, d));
             layer.keys = Tensor::cat(vec![layer.keys.clone(), k], 2);
             layer.values = Tensor::cat(vec![layer.values.clone(), v], 2);
-            let scores = q
-                .matmul(layer.keys.clone().swap_dims(2, 3))
-                .mul_scalar(scale)
-                .mask_fill(
-                    blocked
-                        .clone()
-                        .expand(layer_shape(b, self.n_heads, s, &layer.keys)),
-                    MASKED,
-                );
-            let attended = softmax(scores, 3)
-                .matmul(layer.values.clone())
-                .swap_dims(1, 2)
-                .reshape([b, s, d]);
+            let mask = blocked
+                .clone()
+                .expand(layer_shape(b, self.n_heads, s, &layer.keys));
+            let attended = attention(
+                q,
+                layer.keys.clone(),
+                layer.values.clone(),
+                Some(mask),
+                None,
+                AttentionModuleOptions {
+                    scale: Some(scale),
+                    softcap: None,
+                    is_causal: false,
+                },
+            )
+            .swap_dims(1, 2)
+            .reshape([b, s, d]);
             x = x + tokenwise(&block.attn_out, attended);
             let h = tokenwise(&block.mlp_in, block.norm_mlp.forward(x.clone()));
-            x = x + tokenwise(&block.mlp_out, gelu(h));
+            x = x + tokenwise(&block.mlp_out, relu(h));
         }
         tokenwise(&self.head, self.norm_final.forward(x))
     }
