@@ -409,6 +409,17 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
                     ));
                 }
             }
+            if !o.quick {
+                let costs = block(bench::kernel_costs(&dev, 50)).map_err(err)?;
+                if o.json {
+                    let v = serde_json::json!({"impl": "grpo-playground", "backend": name, "kernels": costs});
+                    out.push_str(&format!("{v}\n"));
+                } else {
+                    for c in &costs {
+                        out.push_str(&format!("{:<12} {:>8.3} ms  {}\n", "", c.ms, c.op));
+                    }
+                }
+            }
             if let (Some(path), DeviceChoice::Cpu) = (&o.dump_batch, choice) {
                 let before = trainer.policy().clone();
                 let metrics = block(trainer.step()).map_err(err)?;

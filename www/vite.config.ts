@@ -6,8 +6,9 @@ export default defineConfig({
   worker: { format: 'es' },
   build: {
     target: 'es2022',
-    // selftest.html: the in-browser check that WebGPU and the CPU agree on a loss (tests/).
-    rollupOptions: { input: { main: 'index.html', selftest: 'selftest.html' } },
+    // selftest.html: the in-browser check that WebGPU and the CPU agree on a loss (tests/);
+    // bench.html: the training-step benchmark (bench/reference.mjs).
+    rollupOptions: { input: { main: 'index.html', selftest: 'selftest.html', bench: 'bench.html' } },
   },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },

@@ -8,9 +8,9 @@ use serde::Serialize;
 use super::{StepMetrics, TrainError, Trainer};
 use crate::config::RunConfig;
 use burn::module::Module;
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 
-use crate::policy::{Sampling, Transformer, generate};
+use crate::policy::{Sampling, generate};
 use crate::tasks::TaskRng;
 
 /// The reference run: 2-digit addition, 64-wide 2-layer 4-head policy, 16 prompts × G = 8, at
@@ -121,13 +121,14 @@ pub async fn decode_cost(
         top_p: t.top_p,
         greedy: false,
     };
+    let policy = trainer.policy().valid();
     let mut out = Vec::with_capacity(lengths.len());
     for &len in lengths {
         let mut times = Vec::with_capacity(repeats);
         for _ in 0..=repeats {
             let start = super::trainer::now_ms();
             generate(
-                trainer.policy(),
+                &policy,
                 &prompts,
                 t.num_generations,
                 len,
@@ -148,27 +149,32 @@ pub async fn decode_cost(
 /// Linear weights are `[d_in, d_out]`, applied as `x · W + b`. Reads back synchronously, so
 /// native only.
 #[cfg(not(target_arch = "wasm32"))]
-fn named_parameters(model: &Transformer) -> serde_json::Map<String, serde_json::Value> {
-    use burn::module::{ModuleVisitor, ParamId};
-    struct Collect(serde_json::Map<String, serde_json::Value>);
+fn named_parameters(model: &crate::policy::Transformer) -> serde_json::Map<String, serde_json::Value> {
+    use burn::module::{ModuleVisitor, Param};
+    #[derive(Default)]
+    struct Collect {
+        path: Vec<String>,
+        out: serde_json::Map<String, serde_json::Value>,
+    }
     impl ModuleVisitor for Collect {
-        fn visit_float_with_path<const D: usize>(
-            &mut self,
-            path: &[String],
-            _id: ParamId,
-            tensor: &Tensor<D>,
-        ) {
-            let data = tensor.to_data();
-            let values: Vec<f32> = data.iter::<f32>().collect();
-            self.0.insert(
-                path.join("."),
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let tensor = param.val();
+            let values: Vec<f32> = tensor.to_data().iter::<f32>().collect();
+            self.out.insert(
+                self.path.join("."),
                 serde_json::json!({ "shape": tensor.dims().to_vec(), "data": values }),
             );
         }
     }
-    let mut collect = Collect(serde_json::Map::new());
+    let mut collect = Collect::default();
     model.visit(&mut collect);
-    collect.0
+    collect.out
 }
 
 /// The last step's batch, the weights it started from, and the loss and gradient norm it
@@ -177,7 +183,7 @@ fn named_parameters(model: &Transformer) -> serde_json::Map<String, serde_json::
 #[cfg(not(target_arch = "wasm32"))]
 pub fn shared_batch(
     trainer: &Trainer,
-    policy_before: &Transformer,
+    policy_before: &crate::policy::Transformer,
     metrics: &StepMetrics,
 ) -> Result<serde_json::Value, String> {
     use crate::tasks::vocab::PAD;
@@ -227,4 +233,95 @@ pub fn shared_batch(
         "loss": metrics.loss,
         "grad_norm": metrics.grad_norm,
     }))
+}
+
+/// What one operation of the reference step costs on a device, timed over `repeats` launches.
+#[derive(Debug, Clone, Serialize)]
+pub struct KernelCost {
+    pub op: String,
+    pub ms: f64,
+}
+
+/// Times single operations at the reference step's shapes (T = 1008 token positions: 16
+/// prompts × 7 plus 128 completions × 7; d = 64): a one-element add (the fixed cost of a
+/// dispatch), the MLP's two matrix products, an element-wise add, a row softmax over the
+/// vocabulary and the decoder's attention. Launches queue on one stream, so reading the last
+/// result back waits for all of them.
+pub async fn kernel_costs(device: &Device, repeats: usize) -> Result<Vec<KernelCost>, TrainError> {
+    use burn::tensor::activation::softmax;
+    use burn::tensor::module::attention;
+    use burn::tensor::ops::AttentionModuleOptions;
+    use burn::tensor::{Bool, Distribution};
+
+    let (t, d, v) = (1008, 64, crate::tasks::VOCAB_SIZE);
+    let random = |shape: [usize; 2]| Tensor::<2>::random(shape, Distribution::Default, device);
+    let (x, w_in, h, w_out) = (
+        random([t, d]),
+        random([d, 4 * d]),
+        random([t, 4 * d]),
+        random([4 * d, d]),
+    );
+    let logits = random([t, v]);
+    let qkv = || Tensor::<4>::random([128, 4, 8, d / 4], Distribution::Default, device);
+    let (q, k, val) = (qkv(), qkv(), qkv());
+    let mask = Tensor::<4, Bool>::from_data(
+        burn::tensor::TensorData::new(vec![false; 128 * 4 * 8 * 8], [128, 4, 8, 8]),
+        device,
+    );
+    let one = Tensor::<2>::zeros([1, 1], device);
+    type Op<'a> = Box<dyn Fn() -> Tensor<2> + 'a>;
+    let ops: Vec<(&str, Op)> = vec![
+        (
+            "dispatch (add, 1 element)",
+            Box::new(|| one.clone().add_scalar(1.0)),
+        ),
+        (
+            "matmul [1008×64]·[64×256]",
+            Box::new(|| x.clone().matmul(w_in.clone())),
+        ),
+        (
+            "matmul [1008×256]·[256×64]",
+            Box::new(|| h.clone().matmul(w_out.clone())),
+        ),
+        ("add [1008×256]", Box::new(|| h.clone() + h.clone())),
+        ("softmax [1008×60]", Box::new(|| softmax(logits.clone(), 1))),
+        (
+            "attention [128×4 heads, 8 queries, 8 keys]",
+            Box::new(|| {
+                attention(
+                    q.clone(),
+                    k.clone(),
+                    val.clone(),
+                    Some(mask.clone()),
+                    None,
+                    AttentionModuleOptions {
+                        scale: Some(0.25),
+                        softcap: None,
+                        is_causal: false,
+                    },
+                )
+                .reshape([128 * 4 * 8, d / 4])
+            }),
+        ),
+    ];
+    let mut out = Vec::with_capacity(ops.len());
+    for (name, op) in ops {
+        // The first launch compiles the kernel (WebGPU); it is not timed.
+        op().into_data_async()
+            .await
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        let start = super::trainer::now_ms();
+        let mut last = op();
+        for _ in 1..repeats {
+            last = op();
+        }
+        last.into_data_async()
+            .await
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        out.push(KernelCost {
+            op: name.to_string(),
+            ms: (super::trainer::now_ms() - start) / repeats as f64,
+        });
+    }
+    Ok(out)
 }

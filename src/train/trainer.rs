@@ -177,8 +177,16 @@ pub(crate) fn now_ms() -> f64 {
     }
     #[cfg(target_arch = "wasm32")]
     {
-        js_sys::Date::now()
+        performance_now()
     }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// Sub-millisecond, in pages and workers alike (`Date.now()` ticks in whole ms).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
 }
 
 impl Trainer {

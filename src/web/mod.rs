@@ -260,3 +260,17 @@ pub fn validate_config(config_json: &str) -> String {
         .map(|e| e.to_string())
         .unwrap_or_default()
 }
+
+/// Times the step of the benchmark's reference run (`grpo-playground bench`) on `backend`:
+/// medians of `steps` steps after `warmup`, then single operations at the step's shapes.
+/// Resolves to JSON `{backend, timing, kernels}`.
+#[wasm_bindgen]
+pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<String, JsError> {
+    use crate::train::bench;
+    let js = |e: crate::train::TrainError| JsError::new(&e.to_string());
+    let (device, name) = device(&backend).await.map_err(|e| JsError::new(&e))?;
+    let mut trainer = Trainer::new(bench::reference_config(), device.clone()).map_err(js)?;
+    let timing = bench::measure(&mut trainer, warmup, steps).await.map_err(js)?;
+    let kernels = bench::kernel_costs(&device, 20).await.map_err(js)?;
+    Ok(serde_json::json!({ "backend": name, "timing": timing, "kernels": kernels }).to_string())
+}

@@ -30,4 +30,6 @@ declare module '*/pkg/grpo_playground.js' {
   export function presets(): string;
   /** `""` when valid, else a message naming the field. */
   export function validate_config(config_json: string): string;
+  /** Resolves to JSON `{backend, timing, kernels}`: the reference step timed on `backend`. */
+  export function bench(backend: string, warmup: number, steps: number): Promise<unknown>;
 }
