@@ -163,6 +163,13 @@ def encode_prompts(
     return layout(prompts, group), cache, logits.repeat_interleave(group, 0)
 
 
+def completion_logits(logits: Tensor, temperature: float) -> Tensor:
+    """Temperature-scaled logits with PAD and BOS at -1e9: never sampled, as in ours."""
+    bias = torch.zeros(logits.shape[-1], dtype=logits.dtype)
+    bias[[PAD, BOS]] = -1e9
+    return logits / temperature + bias
+
+
 @torch.no_grad()
 def generate(
     model: Transformer,
@@ -181,7 +188,7 @@ def generate(
     finished = torch.zeros(len(rows.lengths), dtype=torch.bool)
     tokens, logps = [], []
     for t in range(max_len):
-        scaled = logits / temperature
+        scaled = completion_logits(logits, temperature)
         uniform = torch.empty_like(scaled).uniform_(F32_EPS, 1.0)
         choice = (scaled - (-uniform.log()).log()).argmax(dim=-1)  # Gumbel-max sampling
         logp = scaled.log_softmax(dim=-1).gather(1, choice[:, None]).squeeze(1)
@@ -212,8 +219,10 @@ def completion_logprobs(
     positions = rows.lengths[:, None] + torch.arange(length - 1)[None, :]
     pad = F.pad(rows.pad, (0, length - 1), value=False)
     rest = model(completions[:, :-1], positions, pad, cache)
-    logits = torch.cat([first[:, None], rest], dim=1) / temperature
-    return logits.log_softmax(dim=-1).gather(2, completions[:, :, None]).squeeze(2)
+    logits = completion_logits(torch.cat([first[:, None], rest], dim=1), temperature)
+    logp = logits.log_softmax(dim=-1).gather(2, completions[:, :, None]).squeeze(2)
+    # PAD only follows a finished completion: log-prob 0 there, as at sampling time.
+    return logp.masked_fill(completions == PAD, 0.0)
 
 
 def completion_mask(completions: Tensor, dtype: torch.dtype) -> Tensor:

@@ -7,7 +7,7 @@ use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData};
 use rand::Rng;
 
 use super::transformer::{LayerCache, Transformer};
-use crate::tasks::vocab::{EOS, PAD};
+use crate::tasks::vocab::{BOS, EOS, PAD};
 use crate::tasks::{TaskRng, TokenId};
 
 /// Prompts left-padded to a common length, so every prompt's last token sits in the same
@@ -121,6 +121,21 @@ fn nucleus(scaled: Tensor<2>, top_p: f64) -> Tensor<2> {
     scaled.mask_fill(probs.lower(threshold.expand(shape)), -1e9)
 }
 
+/// The logits a completion token is drawn from: divided by the temperature, with PAD and BOS
+/// pushed to −10⁹ so they are never sampled (finite, so the entropy's p·log p stays 0, not NaN).
+/// Sampling and scoring both read these, so their log-probs agree.
+fn completion_logits<const D: usize>(logits: Tensor<D>, temperature: f64) -> Tensor<D> {
+    let vocab = logits.dims()[D - 1];
+    let mut bias = vec![0.0f32; vocab];
+    bias[PAD as usize] = -1e9;
+    bias[BOS as usize] = -1e9;
+    let bias = Tensor::<1>::from_data(
+        TensorData::new(bias, [vocab]),
+        (&logits.device(), DType::F32),
+    );
+    logits.div_scalar(temperature) + bias.unsqueeze::<D>()
+}
+
 /// Encodes each prompt once and shares the result with its `group` rows (the Prefix Grouper
 /// idea): returns the KV cache of the `P·group` rows and the logits after each prompt's last
 /// token, `[P·group, 1, V]`, which predict the first completion token.
@@ -172,7 +187,7 @@ pub async fn generate(
         Tensor::<2, Bool>::from_data(TensorData::new(vec![false; rows], [rows, 1]), &device);
     let (mut tokens, mut logps) = (Vec::with_capacity(max_len), Vec::with_capacity(max_len));
     for t in 0..max_len {
-        let scaled = logits.clone().div_scalar(sampling.temperature);
+        let scaled = completion_logits(logits.clone(), sampling.temperature);
         let log_probs = log_softmax(scaled.clone(), 1);
         let choice = if sampling.greedy {
             scaled.argmax(1)
@@ -280,13 +295,17 @@ pub fn completion_logprobs(
         Tensor::cat(vec![first, rest], 1)
     } else {
         first
-    }
-    .div_scalar(temperature);
+    };
+    let logits = completion_logits(logits, temperature);
     let log_probs = log_softmax(logits, 2); // [B, L, V]
+    // PAD only follows a finished completion: log-prob 0 there, as at sampling time (and not
+    // −10⁹, which would overflow exp in the objective even where the mask is 0).
+    let after_end = completions.clone().equal_elem(PAD as i64);
     let logp = log_probs
         .clone()
         .gather(2, completions.unsqueeze_dim::<3>(2))
-        .reshape([rows, len]);
+        .reshape([rows, len])
+        .mask_fill(after_end, 0.0);
     let entropy = (log_probs.clone().exp() * log_probs)
         .sum_dim(2)
         .reshape([rows, len])
@@ -359,5 +378,21 @@ mod tests {
         for (a, b) in values(shared).iter().zip(values(separate)) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn bos_has_no_probability_pad_scores_zero_and_the_entropy_stays_finite() {
+        let model = model();
+        let rows = prompts().len();
+        let tokens: Vec<i64> = (0..rows)
+            .flat_map(|_| [BOS as i64, EOS as i64, PAD as i64])
+            .collect();
+        let tokens =
+            Tensor::<2, Int>::from_data(TensorData::new(tokens, [rows, 3]), &model.device());
+        let (logp, entropy) = completion_logprobs(&model, &prompts(), 1, tokens, 1.0);
+        for row in values(logp).chunks(3) {
+            assert!(row[0] < -1e6 && row[1] < 0.0 && row[2] == 0.0, "{row:?}");
+        }
+        assert!(values(entropy).iter().all(|e| e.is_finite() && *e > 0.0));
     }
 }

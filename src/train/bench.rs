@@ -149,7 +149,9 @@ pub async fn decode_cost(
 /// Linear weights are `[d_in, d_out]`, applied as `x · W + b`. Reads back synchronously, so
 /// native only.
 #[cfg(not(target_arch = "wasm32"))]
-fn named_parameters(model: &crate::policy::Transformer) -> serde_json::Map<String, serde_json::Value> {
+fn named_parameters(
+    model: &crate::policy::Transformer,
+) -> serde_json::Map<String, serde_json::Value> {
     use burn::module::{ModuleVisitor, Param};
     #[derive(Default)]
     struct Collect {

@@ -13,7 +13,7 @@ use crate::algo::{self, AdvEstimator, Knobs, PolicyInput, Rollouts};
 use crate::config::RunConfig;
 use crate::error::ConfigError;
 use crate::policy::{Completions, Sampling, Transformer, completion_logprobs, generate};
-use crate::tasks::vocab::PAD;
+use crate::tasks::vocab::{EOS, PAD};
 use crate::tasks::{Problem, Task, TaskRng, TokenId, Verdict};
 
 /// Why a training call failed.
@@ -793,10 +793,11 @@ impl Trainer {
             for variant in 0..group {
                 let mut tokens = solution.clone();
                 if variant > 0 {
-                    // Corrupt one position with a neighbouring token id.
+                    // Corrupt one position with a neighbouring token id, never PAD or BOS
+                    // (which a completion cannot contain).
                     let at = (variant - 1) % tokens.len();
-                    tokens[at] =
-                        (tokens[at] + variant as TokenId) % crate::tasks::VOCAB_SIZE as TokenId;
+                    let ordinary = crate::tasks::VOCAB_SIZE as TokenId - EOS;
+                    tokens[at] = EOS + (tokens[at] - EOS + variant as TokenId) % ordinary;
                 }
                 tokens.truncate(l_max);
                 rewards.push(self.task.verify(problem, &tokens, &mut rng).reward as f32);

@@ -270,7 +270,9 @@ pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<Strin
     let js = |e: crate::train::TrainError| JsError::new(&e.to_string());
     let (device, name) = device(&backend).await.map_err(|e| JsError::new(&e))?;
     let mut trainer = Trainer::new(bench::reference_config(), device.clone()).map_err(js)?;
-    let timing = bench::measure(&mut trainer, warmup, steps).await.map_err(js)?;
+    let timing = bench::measure(&mut trainer, warmup, steps)
+        .await
+        .map_err(js)?;
     let kernels = bench::kernel_costs(&device, 20).await.map_err(js)?;
     Ok(serde_json::json!({ "backend": name, "timing": timing, "kernels": kernels }).to_string())
 }
