@@ -297,15 +297,6 @@ fn device_name(choice: DeviceChoice) -> &'static str {
     }
 }
 
-/// Threads flex's kernels run on (rayon's pool: `RAYON_NUM_THREADS`, else one per core).
-fn cpu_threads() -> usize {
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 struct BenchOptions {
     warmup: usize,
     steps: usize,
@@ -358,10 +349,9 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
                 continue;
             }
         };
-        let threads = cpu_threads();
         if !o.json {
             out.push_str(&format!(
-                "\nbackend {name} ({threads} CPU threads), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
+                "\nbackend {name} (the CPU backend runs on one thread), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
                 o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s"
             ));
         }
@@ -373,7 +363,7 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
                 let mut v = serde_json::to_value(&timing).map_err(|e| e.to_string())?;
                 v["impl"] = "grpo-playground".into();
                 v["backend"] = name.into();
-                v["threads"] = threads.into();
+                v["threads"] = 1.into();
                 v["row"] = (*label).into();
                 out.push_str(&format!("{v}\n"));
             } else {
