@@ -125,3 +125,20 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
   assert.deepEqual(errors, []);
   assert.deepEqual(second.errors, []);
 });
+
+test('the bench page times the reference step in wasm, each prompt encoded once per group', { timeout: 180_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const page = await browser.newPage();
+  await page.goto(`${BASE}bench.html?backend=cpu&warmup=1&steps=3`);
+  await page.waitForFunction(() => window.benchResult !== undefined, null, { timeout: 170_000, polling: 250 });
+  const result = await page.evaluate(() => window.benchResult);
+  assert.equal(result.error, undefined, result.error);
+  const t = result.timing;
+  assert.deepEqual([t.prompts, t.group, t.max_len], [16, 8, 8]);
+  assert.ok(t.rollout_ms > 0 && t.update_ms > 0 && t.step_ms >= Math.min(t.rollout_ms, t.update_ms), JSON.stringify(t));
+  assert.ok(Math.abs(t.completions_per_s * t.step_ms / 1000 - 128) < 1e-6, 'completions/s is 128 per step');
+  // 16 prompts of 5–7 tokens, encoded once each; a per-completion encoding would be 8× that.
+  assert.ok(t.prompt_tokens_encoded >= 16 * 5 && t.prompt_tokens_encoded <= 16 * 7, `${t.prompt_tokens_encoded}`);
+  assert.equal(t.prompt_tokens_unshared, 8 * t.prompt_tokens_encoded);
+  assert.deepEqual(result.kernels.map((k) => k.ms >= 0 && Number.isFinite(k.ms)), Array(6).fill(true));
+});
