@@ -385,17 +385,21 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
                 let lengths = [8, 16, 32, 64];
                 let cost = block(bench::decode_cost(&trainer, &lengths, 5)).map_err(err)?;
                 if o.json {
-                    let v = serde_json::json!({"impl": "grpo-playground", "backend": name, "decode_ms_per_token": cost});
+                    let v = serde_json::json!({"impl": "grpo-playground", "backend": name, "decode": cost});
                     out.push_str(&format!("{v}\n"));
                 } else {
-                    let cells: Vec<String> = cost
-                        .iter()
-                        .map(|(l, ms)| format!("{ms:.3} @ {l}"))
-                        .collect();
+                    let cells = |f: fn(&bench::DecodeCost) -> f64| {
+                        cost.iter()
+                            .map(|c| format!("{:.2} @ {}", f(c), c.length))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
                     out.push_str(&format!(
-                        "{:<12} decode ms per token @ completion length: {}\n",
+                        "{:<12} decode, ms per token with the KV cache: {}\n{:<12} without a cache the last token would cost: {}\n",
                         "",
-                        cells.join(", ")
+                        cells(|c| c.cached_ms_per_token),
+                        "",
+                        cells(|c| c.uncached_last_token_ms),
                     ));
                 }
             }

@@ -10,7 +10,7 @@ use crate::config::RunConfig;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
-use crate::policy::{Sampling, generate};
+use crate::policy::{Sampling, completion_logprobs, generate};
 use crate::tasks::TaskRng;
 
 /// The reference run: 2-digit addition, 64-wide 2-layer 4-head policy, 16 prompts × G = 8, at
@@ -104,13 +104,24 @@ pub fn scaling_configs(base: &RunConfig) -> Vec<(&'static str, RunConfig)> {
     ]
 }
 
-/// Generation time per sampled token for each completion length: flat when the KV cache makes
-/// each decoding step cost the same whatever its position.
+/// Decoding cost at one completion length.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecodeCost {
+    pub length: usize,
+    /// Generation time per sampled token with the KV cache (whole generation / length).
+    pub cached_ms_per_token: f64,
+    /// What the last token costs a decoder without a cache: one forward over the whole prefix
+    /// (prompt encoded once per group, as ours does).
+    pub uncached_last_token_ms: f64,
+}
+
+/// Generation cost per token for each completion length, against what a decoder that re-runs
+/// the whole prefix for every token would pay for its last one.
 pub async fn decode_cost(
     trainer: &Trainer,
     lengths: &[usize],
     repeats: usize,
-) -> Result<Vec<(usize, f64)>, TrainError> {
+) -> Result<Vec<DecodeCost>, TrainError> {
     let t = &trainer.config().train;
     let mut rng = TaskRng::seed_from_u64(trainer.config().seed);
     let prompts: Vec<_> = (0..t.prompts_per_step)
@@ -124,10 +135,10 @@ pub async fn decode_cost(
     let policy = trainer.policy().valid();
     let mut out = Vec::with_capacity(lengths.len());
     for &len in lengths {
-        let mut times = Vec::with_capacity(repeats);
+        let (mut cached, mut uncached) = (Vec::new(), Vec::new());
         for _ in 0..=repeats {
             let start = super::trainer::now_ms();
-            generate(
+            let completions = generate(
                 &policy,
                 &prompts,
                 t.num_generations,
@@ -137,10 +148,28 @@ pub async fn decode_cost(
             )
             .await
             .map_err(TrainError::Device)?;
-            times.push(super::trainer::now_ms() - start);
+            cached.push(super::trainer::now_ms() - start);
+            let start = super::trainer::now_ms();
+            let (logp, _) = completion_logprobs(
+                &policy,
+                &prompts,
+                t.num_generations,
+                completions.token_tensor,
+                t.temperature,
+            );
+            logp.into_data_async()
+                .await
+                .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+            uncached.push(super::trainer::now_ms() - start);
         }
-        times.remove(0); // the first call allocates
-        out.push((len, median(times) / len as f64));
+        // The first round allocates.
+        cached.remove(0);
+        uncached.remove(0);
+        out.push(DecodeCost {
+            length: len,
+            cached_ms_per_token: median(cached) / len as f64,
+            uncached_last_token_ms: median(uncached),
+        });
     }
     Ok(out)
 }
@@ -209,7 +238,7 @@ pub fn shared_batch(
         })
         .collect();
     let tokens = crate::train::trainer::pad_rows(&batch.completions, l, &policy_before.device());
-    let (logp, _) = crate::policy::completion_logprobs(
+    let (logp, _) = completion_logprobs(
         &policy_before.valid(),
         &batch.prompts,
         batch.group,
