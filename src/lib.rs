@@ -10,6 +10,7 @@ pub mod algo;
 pub mod config;
 pub mod error;
 pub mod oracle;
+pub mod parallel;
 pub mod policy;
 pub mod tasks;
 pub mod train;

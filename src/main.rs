@@ -50,6 +50,10 @@ enum Command {
         resume: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
+        /// CPU threads for scoring and gradients (each takes whole groups; results differ
+        /// from a 1-thread run by float rounding only).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: u16,
     },
     /// Train several configs with paired seeds and print final accuracy and steps to a target.
     Compare {
@@ -70,6 +74,10 @@ enum Command {
         csv: PathBuf,
         #[arg(long, value_enum, default_value = "cpu")]
         device: DeviceChoice,
+        /// CPU threads for scoring and gradients (each takes whole groups; results differ
+        /// from a 1-thread run by float rounding only).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: u16,
     },
     /// Time the training step of the reference configuration (README "Performance"): medians of
     /// rollout, update and whole step, completions/s, a scaling table and the decode cost per
@@ -81,6 +89,10 @@ enum Command {
         /// Backends to measure (repeat the flag); default: cpu, and wgpu in a `gpu` build.
         #[arg(long = "device", value_enum)]
         devices: Vec<DeviceChoice>,
+        /// CPU threads for scoring and gradients (each takes whole groups; results differ
+        /// from a 1-thread run by float rounding only).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: u16,
         /// Unmeasured steps first.
         #[arg(long, default_value_t = 5)]
         warmup: usize,
@@ -121,6 +133,21 @@ fn device(choice: DeviceChoice) -> Result<Device, String> {
              rebuild with `cargo build --release --features gpu`"
             .to_string()),
     }
+}
+
+/// `trainer` set to use `threads` CPU threads (the CPU backend only).
+fn with_threads(
+    mut trainer: Trainer,
+    choice: DeviceChoice,
+    threads: u16,
+) -> Result<Trainer, String> {
+    if threads > 1 && !matches!(choice, DeviceChoice::Cpu) {
+        return Err(format!(
+            "--threads {threads}: only the cpu device uses threads; allowed with --device wgpu: 1"
+        ));
+    }
+    trainer.set_threads(threads.into());
+    Ok(trainer)
 }
 
 fn read_config(path: Option<&PathBuf>, sets: &[String]) -> Result<RunConfig, String> {
@@ -179,8 +206,9 @@ fn train(
     save: Option<PathBuf>,
     resume: Option<PathBuf>,
     choice: DeviceChoice,
+    threads: u16,
 ) -> Result<String, String> {
-    let mut trainer = match &resume {
+    let trainer = match &resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
             Trainer::load(&bytes, device(choice)?).map_err(|e| e.to_string())?
@@ -188,6 +216,7 @@ fn train(
         None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice)?)
             .map_err(|e| e.to_string())?,
     };
+    let mut trainer = with_threads(trainer, choice, threads)?;
     eprintln!(
         "task {}, preset {}, {} parameters",
         trainer.task().name(),
@@ -232,6 +261,7 @@ fn compare(
     target: f64,
     csv: PathBuf,
     choice: DeviceChoice,
+    threads: u16,
 ) -> Result<String, String> {
     let mut rows =
         vec!["config,preset,seed,final_eval_accuracy,steps_to_target,wall_s".to_string()];
@@ -247,7 +277,8 @@ fn compare(
             with_seed.push(format!("seed={seed}"));
             let config = read_config(Some(path), &with_seed)?;
             preset = config.algo.preset.clone();
-            let mut trainer = Trainer::new(config, device(choice)?).map_err(|e| e.to_string())?;
+            let trainer = Trainer::new(config, device(choice)?).map_err(|e| e.to_string())?;
+            let mut trainer = with_threads(trainer, choice, threads)?;
             eprintln!("{} seed {seed}", path.display());
             let metrics = run(&mut trainer, None, false)?;
             let final_eval = metrics
@@ -298,6 +329,7 @@ fn device_name(choice: DeviceChoice) -> &'static str {
 }
 
 struct BenchOptions {
+    threads: u16,
     warmup: usize,
     steps: usize,
     quick: bool,
@@ -351,19 +383,20 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
         };
         if !o.json {
             out.push_str(&format!(
-                "\nbackend {name} (the CPU backend runs on one thread), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
-                o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s"
+                "\nbackend {name} ({} CPU thread(s)), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
+                o.threads, o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s"
             ));
         }
         for (label, config) in &rows {
-            let mut trainer = Trainer::new(config.clone(), dev.clone()).map_err(err)?;
+            let trainer = Trainer::new(config.clone(), dev.clone()).map_err(err)?;
+            let mut trainer = with_threads(trainer, choice, o.threads)?;
             let timing: Timing =
                 block(bench::measure(&mut trainer, o.warmup, o.steps)).map_err(err)?;
             if o.json {
                 let mut v = serde_json::to_value(&timing).map_err(|e| e.to_string())?;
                 v["impl"] = "grpo-playground".into();
                 v["backend"] = name.into();
-                v["threads"] = 1.into();
+                v["threads"] = o.threads.into();
                 v["row"] = (*label).into();
                 out.push_str(&format!("{v}\n"));
             } else {
@@ -496,7 +529,8 @@ fn main() -> ExitCode {
             save,
             resume,
             device,
-        } => train(config, sets, out, save, resume, device),
+            threads,
+        } => train(config, sets, out, save, resume, device, threads),
         Command::Compare {
             configs,
             sets,
@@ -504,10 +538,12 @@ fn main() -> ExitCode {
             target,
             csv,
             device,
-        } => compare(configs, sets, seeds, target, csv, device),
+            threads,
+        } => compare(configs, sets, seeds, target, csv, device, threads),
         Command::Bench {
             sets,
             devices,
+            threads,
             warmup,
             steps,
             quick,
@@ -517,6 +553,7 @@ fn main() -> ExitCode {
             sets,
             devices,
             BenchOptions {
+                threads,
                 warmup,
                 steps,
                 quick,

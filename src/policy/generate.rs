@@ -7,6 +7,7 @@ use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData};
 use rand::Rng;
 
 use super::transformer::{LayerCache, Transformer};
+use crate::parallel::{Job, run_all, runs};
 use crate::tasks::vocab::{BOS, EOS, PAD};
 use crate::tasks::{TaskRng, TokenId};
 
@@ -98,15 +99,14 @@ pub struct Completions {
     pub prompt_tokens_encoded: usize,
 }
 
-/// Gumbel(0, 1) noise from the task RNG, so sampling is reproducible on every device.
-fn gumbel(rng: &mut TaskRng, shape: [usize; 2], device: &Device) -> Tensor<2> {
-    let noise: Vec<f32> = (0..shape[0] * shape[1])
+/// `n` Gumbel(0, 1) draws from the task RNG, so sampling is reproducible on every device.
+fn gumbel(rng: &mut TaskRng, n: usize) -> Vec<f32> {
+    (0..n)
         .map(|_| {
             let u: f32 = rng.random_range(f32::EPSILON..1.0);
             -(-u.ln()).ln()
         })
-        .collect();
-    Tensor::from_data(TensorData::new(noise, shape), (device, DType::F32))
+        .collect()
 }
 
 /// Masks logits outside the top-p nucleus (the smallest set whose mass reaches `top_p`).
@@ -167,15 +167,17 @@ fn encode_prompts(
     (cache, last)
 }
 
-/// Samples `group` completions for each prompt, at most `max_len` tokens each.
-pub async fn generate(
+/// Decodes `max_len` tokens in lockstep for each prompt's `group` rows; `noise[t]` is step t's
+/// Gumbel noise for exactly these rows, and no noise at all means greedy. Returns the tokens (PAD after EOS)
+/// and their sampling-time log-probs (0 after EOS), `[rows, max_len]` each.
+fn decode(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
     group: usize,
     max_len: usize,
     sampling: Sampling,
-    rng: &mut TaskRng,
-) -> Result<Completions, String> {
+    noise: &[&[f32]],
+) -> (Tensor<2, Int>, Tensor<2>) {
     let device = model.device();
     let rows = prompts.len() * group;
     let vocab = model.vocab_size();
@@ -189,15 +191,20 @@ pub async fn generate(
     for t in 0..max_len {
         let scaled = completion_logits(logits.clone(), sampling.temperature);
         let log_probs = log_softmax(scaled.clone(), 1);
-        let choice = if sampling.greedy {
-            scaled.argmax(1)
-        } else {
-            let candidates = if sampling.top_p < 1.0 {
-                nucleus(scaled, sampling.top_p)
-            } else {
-                scaled
-            };
-            (candidates + gumbel(rng, [rows, vocab], &device)).argmax(1)
+        let choice = match noise.get(t) {
+            None => scaled.argmax(1), // greedy: no noise was drawn
+            Some(step) => {
+                let candidates = if sampling.top_p < 1.0 {
+                    nucleus(scaled, sampling.top_p)
+                } else {
+                    scaled
+                };
+                let gumbel = Tensor::<2>::from_data(
+                    TensorData::new(step.to_vec(), [rows, vocab]),
+                    (&device, DType::F32),
+                );
+                (candidates + gumbel).argmax(1)
+            }
         }; // [B, 1]
         let logp = log_probs
             .gather(1, choice.clone())
@@ -225,8 +232,41 @@ pub async fn generate(
             );
         }
     }
-    let token_tensor = Tensor::cat(tokens, 1);
-    let logp = Tensor::cat(logps, 1);
+    (Tensor::cat(tokens, 1), Tensor::cat(logps, 1))
+}
+
+/// Samples `group` completions for each prompt, at most `max_len` tokens each, the prompts cut
+/// into up to `threads` runs decoded at once (CPU threads natively; the samples do not depend
+/// on the cut).
+pub async fn generate(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group: usize,
+    max_len: usize,
+    sampling: Sampling,
+    rng: &mut TaskRng,
+    threads: usize,
+) -> Result<Completions, String> {
+    let rows = prompts.len() * group;
+    let vocab = model.vocab_size();
+    // Every step's noise is drawn up front, in the order one undivided batch draws it.
+    let noise: Vec<Vec<f32>> = if sampling.greedy {
+        Vec::new()
+    } else {
+        (0..max_len).map(|_| gumbel(rng, rows * vocab)).collect()
+    };
+    let jobs = runs(prompts.len(), threads)
+        .into_iter()
+        .map(|r| {
+            let cells = r.start * group * vocab..r.end * group * vocab;
+            let noise: Vec<&[f32]> = noise.iter().map(|step| &step[cells.clone()]).collect();
+            let prompts = &prompts[r];
+            Box::new(move || decode(model, prompts, group, max_len, sampling, &noise)) as Job<'_, _>
+        })
+        .collect();
+    let (tokens, logps): (Vec<_>, Vec<_>) = run_all(jobs).into_iter().unzip();
+    let token_tensor = Tensor::cat(tokens, 0);
+    let logp = Tensor::cat(logps, 0);
 
     let data = token_tensor
         .clone()
@@ -348,9 +388,16 @@ mod tests {
             top_p: 1.0,
             greedy: false,
         };
-        let out =
-            futures_lite::future::block_on(generate(&model, &prompts(), 4, 6, sampling, &mut rng))
-                .unwrap();
+        let out = futures_lite::future::block_on(generate(
+            &model,
+            &prompts(),
+            4,
+            6,
+            sampling,
+            &mut rng,
+            1,
+        ))
+        .unwrap();
         let (scored, _) = completion_logprobs(&model, &prompts(), 4, out.token_tensor.clone(), 0.7);
         let (sampled, scored) = (values(out.logp), values(scored));
         for (row, tokens) in out.tokens.iter().enumerate() {

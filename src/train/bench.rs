@@ -145,6 +145,7 @@ pub async fn decode_cost(
                 len,
                 sampling,
                 &mut rng,
+                1,
             )
             .await
             .map_err(TrainError::Device)?;

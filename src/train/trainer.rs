@@ -1,7 +1,7 @@
 //! [`Trainer`]: one run of one preset on one task. [`Trainer::step`] reads top to bottom in the
 //! order DESIGN.md's data flow runs.
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{DType, Device, Int, Tensor, TensorData};
 use rand::SeedableRng;
@@ -12,6 +12,7 @@ use super::metrics::StepMetrics;
 use crate::algo::{self, AdvEstimator, Knobs, PolicyInput, Rollouts};
 use crate::config::RunConfig;
 use crate::error::ConfigError;
+use crate::parallel::{Job, run_all, runs};
 use crate::policy::{Completions, Sampling, Transformer, completion_logprobs, generate};
 use crate::tasks::vocab::{EOS, PAD};
 use crate::tasks::{Problem, Task, TaskRng, TokenId, Verdict};
@@ -62,6 +63,7 @@ pub struct Trainer {
     step: usize,
     samples: Vec<Sample>,
     last_batch: Option<TrainedBatch>,
+    threads: usize,
 }
 
 /// The rollout the last RL step trained on (before any filter), so another implementation can
@@ -151,6 +153,39 @@ fn clip_global_norm(
 }
 
 /// Host values → a device tensor in the policy's float dtype.
+/// Gives every parameter a fresh autodiff leaf (same `ParamId`, same values), so a copy of the
+/// policy records its own graph, independent of other copies on other threads.
+struct FreshLeaves;
+
+impl ModuleMapper for FreshLeaves {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        param.map(|t| t.detach().require_grad())
+    }
+}
+
+/// Adds the gradients of `parts` into `into`, parameter by parameter.
+struct SumGradients<'a> {
+    into: &'a mut GradientsParams,
+    parts: &'a mut [GradientsParams],
+}
+
+impl ModuleVisitor for SumGradients<'_> {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let mut sum = self.into.remove::<D>(param.id);
+        for part in self.parts.iter_mut() {
+            if let Some(g) = part.remove::<D>(param.id) {
+                sum = Some(match sum {
+                    Some(s) => s + g,
+                    None => g,
+                });
+            }
+        }
+        if let Some(sum) = sum {
+            self.into.register(param.id, sum);
+        }
+    }
+}
+
 fn upload<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(values, shape), (device, DType::F32))
 }
@@ -245,6 +280,7 @@ impl Trainer {
             step: 0,
             samples: Vec::new(),
             last_batch: None,
+            threads: 1,
         })
     }
 
@@ -260,7 +296,114 @@ impl Trainer {
         &self.policy
     }
 
-    /// The frozen KL anchor, once RL has started and when β > 0.
+    /// Runs scoring and gradients on up to `threads` threads (CPU backend, natively; 1 by
+    /// default). Each thread takes a run of whole groups; the results are the same maths
+    /// summed in another order, so they differ from a 1-thread run by float rounding only.
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+    }
+
+    /// log π of `tokens` (row r continues prompt r / group) under the frozen reference, `[B, L]`.
+    fn reference_logprobs(
+        &self,
+        reference: &Transformer,
+        prompts: &[Vec<TokenId>],
+        group: usize,
+        tokens: &Tensor<2, Int>,
+    ) -> Tensor<2> {
+        let temperature = self.config.train.temperature;
+        let jobs = runs(prompts.len(), self.threads)
+            .into_iter()
+            .map(|r| {
+                let rows = tokens.clone().narrow(0, r.start * group, r.len() * group);
+                let prompts = &prompts[r];
+                Box::new(move || {
+                    completion_logprobs(reference, prompts, group, rows, temperature).0
+                }) as Job<'_, _>
+            })
+            .collect();
+        Tensor::cat(run_all(jobs), 0)
+    }
+
+    /// The parameter gradients of an objective of this batch's log π and entropy (`[B, L]` each,
+    /// row r continues prompt r / group), and what else `objective` returns.
+    ///
+    /// On several threads each takes a run of whole groups and scores it through its own copy of
+    /// the parameters; `objective` sees the joined log π and entropy as leaves, and each thread
+    /// backpropagates its rows' share of their gradient (the chain rule, cut at log π).
+    fn gradients<T>(
+        &self,
+        prompts: &[Vec<TokenId>],
+        group: usize,
+        tokens: Tensor<2, Int>,
+        temperature: f64,
+        objective: impl FnOnce(Tensor<2>, Tensor<2>) -> Result<(Tensor<1>, T), TrainError>,
+    ) -> Result<(GradientsParams, T), TrainError> {
+        let parts = runs(prompts.len(), self.threads);
+        if parts.len() == 1 {
+            let (logp, entropy) =
+                completion_logprobs(&self.policy, prompts, group, tokens, temperature);
+            let (loss, extra) = objective(logp, entropy)?;
+            return Ok((
+                GradientsParams::from_grads(loss.backward(), &self.policy),
+                extra,
+            ));
+        }
+        let copies: Vec<Transformer> = parts
+            .iter()
+            .map(|_| self.policy.clone().map(&mut FreshLeaves))
+            .collect();
+        let scored = run_all(
+            parts
+                .iter()
+                .zip(&copies)
+                .map(|(r, copy)| {
+                    let rows = tokens.clone().narrow(0, r.start * group, r.len() * group);
+                    let prompts = &prompts[r.clone()];
+                    Box::new(move || completion_logprobs(copy, prompts, group, rows, temperature))
+                        as Job<'_, _>
+                })
+                .collect(),
+        );
+        let leaf = |pick: fn(&(Tensor<2>, Tensor<2>)) -> &Tensor<2>| {
+            Tensor::cat(scored.iter().map(|s| pick(s).clone().detach()).collect(), 0).require_grad()
+        };
+        let (logp, entropy) = (leaf(|s| &s.0), leaf(|s| &s.1));
+        let (loss, extra) = objective(logp.clone(), entropy.clone())?;
+        let outer = loss.backward();
+        let upstream = |t: &Tensor<2>| t.grad(&outer).map(Tensor::from_inner);
+        let (d_logp, d_entropy) = (upstream(&logp), upstream(&entropy));
+        let mut grads = run_all(
+            parts
+                .iter()
+                .zip(scored)
+                .zip(&copies)
+                .map(|((r, (logp, entropy)), copy)| {
+                    let rows = |d: &Option<Tensor<2>>| {
+                        d.as_ref()
+                            .map(|d| d.clone().narrow(0, r.start * group, r.len() * group))
+                    };
+                    let (d_logp, d_entropy) = (rows(&d_logp), rows(&d_entropy));
+                    Box::new(move || {
+                        let share = [(logp, d_logp), (entropy, d_entropy)]
+                            .into_iter()
+                            .filter_map(|(x, d)| d.map(|d| (x * d).sum()))
+                            .reduce(|a, b| a + b);
+                        share.map_or_else(GradientsParams::new, |s| {
+                            GradientsParams::from_grads(s.backward(), copy)
+                        })
+                    }) as Job<'_, _>
+                })
+                .collect(),
+        );
+        let mut total = GradientsParams::new();
+        self.policy.visit(&mut SumGradients {
+            into: &mut total,
+            parts: &mut grads,
+        });
+        Ok((total, extra))
+    }
+
     pub fn reference(&self) -> Option<&Transformer> {
         self.reference.as_ref()
     }
@@ -340,6 +483,7 @@ impl Trainer {
             l_max,
             self.sampling(false),
             &mut self.rng,
+            self.threads,
         )
         .await
         .map_err(TrainError::Device)?;
@@ -361,6 +505,7 @@ impl Trainer {
                 l_max,
                 self.sampling(true),
                 &mut self.rng,
+                self.threads,
             )
             .await
             .map_err(TrainError::Device)?;
@@ -427,10 +572,12 @@ impl Trainer {
         let solutions: Vec<Vec<TokenId>> = problems.iter().map(|p| self.task.solution(p)).collect();
         let tokens = pad_rows(&solutions, l_max, &self.device);
         let mask = upload(mask_rows(&solutions, l_max), [n, l_max], &self.device);
-        let (logp, _) = completion_logprobs(&self.policy, &prompts, 1, tokens, 1.0);
-        let loss = (logp * mask.clone()).sum().neg() / mask.sum();
-        let grad_norm = self.update(loss.clone(), self.config.train.sft_learning_rate)?;
-        let values = read(Tensor::cat(vec![loss, grad_norm], 0)).await?;
+        let (grads, loss) = self.gradients(&prompts, 1, tokens, 1.0, |logp, _| {
+            let loss = (logp * mask.clone()).sum().neg() / mask.sum();
+            Ok((loss.clone(), loss.detach()))
+        })?;
+        let grad_norm = self.update(grads, self.config.train.sft_learning_rate);
+        let values = read(Tensor::cat(vec![loss.inner(), grad_norm], 0)).await?;
         Ok(StepMetrics {
             phase: super::Phase::Sft,
             loss: values[0],
@@ -440,13 +587,12 @@ impl Trainer {
         })
     }
 
-    /// Backward, global-norm clip, optimizer step; returns the pre-clip gradient norm, `[1]`.
-    fn update(&mut self, loss: Tensor<1>, lr: f64) -> Result<Tensor<1>, TrainError> {
-        let mut grads = GradientsParams::from_grads(loss.backward(), &self.policy);
+    /// Global-norm clip and optimizer step; returns the pre-clip gradient norm, `[1]`.
+    fn update(&mut self, mut grads: GradientsParams, lr: f64) -> Tensor<1> {
         let norm = clip_global_norm(&self.policy, &mut grads, self.config.train.max_grad_norm)
-            .unwrap_or_else(|| loss.zeros_like());
+            .unwrap_or_else(|| Tensor::zeros([1], &self.device));
         self.policy = self.optimizer.step(lr, self.policy.clone(), grads);
-        Ok(norm.inner())
+        norm.inner()
     }
 
     /// One RL step: rollout → advantages → `num_iterations` epochs of minibatch updates.
@@ -484,19 +630,10 @@ impl Trainer {
             logp_old: rollout.completions.logp.clone(),
         });
         let token_tensor = rollout.completions.token_tensor.clone().reshape([p, g, l]);
-        let logp_ref = match &self.reference {
-            Some(reference) => {
-                let (logp_ref, _) = completion_logprobs(
-                    reference,
-                    &prompts,
-                    g,
-                    rollout.completions.token_tensor.clone(),
-                    self.config.train.temperature,
-                );
-                Some(logp_ref.reshape([p, g, l]))
-            }
-            None => None,
-        };
+        let logp_ref = self.reference.as_ref().map(|reference| {
+            self.reference_logprobs(reference, &prompts, g, &rollout.completions.token_tensor)
+                .reshape([p, g, l])
+        });
         let rollouts = Rollouts {
             rewards: upload(
                 rollout.verdicts.iter().map(|v| v.reward as f32).collect(),
@@ -609,32 +746,35 @@ impl Trainer {
             .clone()
             .select(0, idx.clone())
             .reshape([chunk.len() * width, l]);
-        let (logp, entropy) = completion_logprobs(
-            &self.policy,
+        let (knobs, entropy_coef) = (self.knobs, self.config.train.entropy_coef);
+        let (grads, (out, entropy)) = self.gradients(
             &mb_prompts,
             width,
             mb_tokens,
             self.config.train.temperature,
-        );
-        let input = PolicyInput {
-            logp: logp.reshape([chunk.len(), width, l]),
-            logp_old: sel(&batch.logp_old),
-            logp_ref: batch.logp_ref.as_ref().map(sel),
-            mask: sel(&batch.mask),
-            advantages: sel(&batch.advantages),
-            kept: batch.kept.clone().select(0, idx),
-            max_completion_length: batch.max_completion_length,
-        };
-        let out = algo::policy_loss(&self.knobs, &input)?;
-        let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
-        let entropy = (entropy.reshape([chunk.len(), width, l]) * weights.clone()).sum()
-            / weights.sum().clamp_min(1.0);
-        let objective = if self.config.train.entropy_coef > 0.0 {
-            out.loss.clone() - entropy.clone().mul_scalar(self.config.train.entropy_coef)
-        } else {
-            out.loss.clone()
-        };
-        let grad_norm = self.update(objective, self.config.train.learning_rate)?;
+            |logp, entropy| {
+                let input = PolicyInput {
+                    logp: logp.reshape([chunk.len(), width, l]),
+                    logp_old: sel(&batch.logp_old),
+                    logp_ref: batch.logp_ref.as_ref().map(sel),
+                    mask: sel(&batch.mask),
+                    advantages: sel(&batch.advantages),
+                    kept: batch.kept.clone().select(0, idx.clone()),
+                    max_completion_length: batch.max_completion_length,
+                };
+                let out = algo::policy_loss(&knobs, &input)?;
+                let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
+                let entropy = (entropy.reshape([chunk.len(), width, l]) * weights.clone()).sum()
+                    / weights.sum().clamp_min(1.0);
+                let objective = if entropy_coef > 0.0 {
+                    out.loss.clone() - entropy.clone().mul_scalar(entropy_coef)
+                } else {
+                    out.loss.clone()
+                };
+                Ok((objective, (out, entropy)))
+            },
+        )?;
+        let grad_norm = self.update(grads, self.config.train.learning_rate);
         let m = out.metrics;
         Ok(Tensor::cat(
             vec![
@@ -735,6 +875,7 @@ impl Trainer {
                 l_max,
                 self.sampling(true),
                 &mut unused,
+                self.threads,
             )
             .await
             .map_err(TrainError::Device)?;
