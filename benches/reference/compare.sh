@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Our training step and the PyTorch reference side by side on the reference configuration
-# (PyTorch with 1 and with 2 threads; ours runs on one thread), then the loss check on one
-# shared batch. Needs ./setup.sh first. Not part of CI.
+# Our training step and the PyTorch reference side by side on the reference configuration, with
+# 1 and with 2 threads each, then the loss check on one shared batch. Needs ./setup.sh first.
+# Not part of CI.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -13,19 +13,21 @@ ours_bin="${CARGO_TARGET_DIR:-$root/target}/release/grpo-playground"
 dump="$(mktemp -t shared-batch.XXXXXX.json)"
 trap 'rm -f "$dump"' EXIT
 
-ours="$("$ours_bin" bench --quick --json --steps "$steps" --dump-batch "$dump")"
-rows=("$ours")
+rows=()
 for t in 1 2; do
+  rows+=("$("$ours_bin" bench --quick --json --threads "$t" --steps "$steps" --dump-batch "$dump")")
   rows+=("$("$python" "$here/grpo_reference.py" bench --threads "$t" --steps "$steps")")
 done
 python3 - "${rows[@]}" <<'PY'
 import json, sys
-ours, *torch = (json.loads(a) for a in sys.argv[1:])
-print(f"{'impl':<22} {'threads':>7} {'rollout ms':>11} {'update ms':>10} {'step ms':>9} {'completions/s':>14} {'ours / it':>10}")
-for name, r in [("grpo-playground (burn)", ours)] + [("pytorch " + r["torch"], r) for r in torch]:
-    ratio = ours["completions_per_s"] / r["completions_per_s"]
-    print(f"{name:<22} {r['threads']:>7} {r['rollout_ms']:>11.2f} {r['update_ms']:>10.2f} "
-          f"{r['step_ms']:>9.2f} {r['completions_per_s']:>14.0f} {ratio:>9.2f}x")
+rows = [json.loads(a) for a in sys.argv[1:]]
+print(f"{'impl':<24} {'threads':>7} {'rollout ms':>11} {'update ms':>10} {'step ms':>9} {'completions/s':>14}")
+for ours, torch in zip(rows[::2], rows[1::2]):
+    for name, r in (("grpo-playground (burn)", ours), ("pytorch " + torch["torch"], torch)):
+        print(f"{name:<24} {r['threads']:>7} {r['rollout_ms']:>11.2f} {r['update_ms']:>10.2f} "
+              f"{r['step_ms']:>9.2f} {r['completions_per_s']:>14.0f}")
+    print(f"{'ours / pytorch':<24} {ours['threads']:>7} {'':>11} {'':>10} {'':>9} "
+          f"{ours['completions_per_s'] / torch['completions_per_s']:>13.2f}x")
 PY
 echo
 "$python" "$here/grpo_reference.py" check "$dump"
