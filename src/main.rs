@@ -89,26 +89,8 @@ enum Command {
         /// Backends to measure (repeat the flag); default: cpu, and wgpu in a `gpu` build.
         #[arg(long = "device", value_enum)]
         devices: Vec<DeviceChoice>,
-        /// CPU threads for scoring and gradients (each takes whole groups; results differ
-        /// from a 1-thread run by float rounding only).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-        threads: u16,
-        /// Unmeasured steps first.
-        #[arg(long, default_value_t = 5)]
-        warmup: usize,
-        /// Measured steps (medians are reported).
-        #[arg(long, default_value_t = 30)]
-        steps: usize,
-        /// Only the reference row: no scaling table, no decode cost.
-        #[arg(long)]
-        quick: bool,
-        /// Print one JSON object per measurement instead of tables.
-        #[arg(long)]
-        json: bool,
-        /// Also write the last CPU step's batch, weights, loss and gradient norm here, for
-        /// `benches/reference/grpo_reference.py check`.
-        #[arg(long)]
-        dump_batch: Option<PathBuf>,
+        #[command(flatten)]
+        options: BenchOptions,
     },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
     Presets,
@@ -328,12 +310,28 @@ fn device_name(choice: DeviceChoice) -> &'static str {
     }
 }
 
+/// How `bench` measures.
+#[derive(clap::Args)]
 struct BenchOptions {
+    /// CPU threads for scoring and gradients (each takes whole groups; results differ
+    /// from a 1-thread run by float rounding only).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
+    /// Unmeasured steps first.
+    #[arg(long, default_value_t = 5)]
     warmup: usize,
+    /// Measured steps (medians are reported).
+    #[arg(long, default_value_t = 30)]
     steps: usize,
+    /// Only the reference row: no scaling table, no decode cost.
+    #[arg(long)]
     quick: bool,
+    /// Print one JSON object per measurement instead of tables.
+    #[arg(long)]
     json: bool,
+    /// Also write the last CPU step's batch, weights, loss and gradient norm here, for
+    /// `benches/reference/grpo_reference.py check`.
+    #[arg(long)]
     dump_batch: Option<PathBuf>,
 }
 
@@ -558,24 +556,8 @@ fn main() -> ExitCode {
         Command::Bench {
             sets,
             devices,
-            threads,
-            warmup,
-            steps,
-            quick,
-            json,
-            dump_batch,
-        } => bench(
-            sets,
-            devices,
-            BenchOptions {
-                threads,
-                warmup,
-                steps,
-                quick,
-                json,
-                dump_batch,
-            },
-        ),
+            options,
+        } => bench(sets, devices, options),
         Command::Presets => Ok(presets_table()),
         Command::Objective { f32 } => objective(f32),
     };

@@ -152,7 +152,6 @@ fn clip_global_norm(
     Some(norm)
 }
 
-/// Host values → a device tensor in the policy's float dtype.
 /// Gives every parameter a fresh autodiff leaf (same `ParamId`, same values), so a copy of the
 /// policy records its own graph, independent of other copies on other threads.
 struct FreshLeaves;
@@ -186,6 +185,7 @@ impl ModuleVisitor for SumGradients<'_> {
     }
 }
 
+/// Host values → a device tensor in the policy's float dtype.
 fn upload<const D: usize>(values: Vec<f32>, shape: [usize; D], device: &Device) -> Tensor<D> {
     Tensor::from_data(TensorData::new(values, shape), (device, DType::F32))
 }
@@ -303,6 +303,29 @@ impl Trainer {
         self.threads = threads.max(1);
     }
 
+    /// log π and entropy of `tokens` (row r continues prompt r / group), `[B, L]` each, per run
+    /// of whole groups, run i scored by `models[i]` on its own thread.
+    fn score_runs(
+        &self,
+        models: &[&Transformer],
+        prompts: &[Vec<TokenId>],
+        group: usize,
+        tokens: &Tensor<2, Int>,
+        temperature: f64,
+    ) -> Vec<(Tensor<2>, Tensor<2>)> {
+        let jobs = runs(prompts.len(), models.len())
+            .into_iter()
+            .zip(models)
+            .map(|(r, &model)| {
+                let rows = tokens.clone().narrow(0, r.start * group, r.len() * group);
+                let prompts = &prompts[r];
+                Box::new(move || completion_logprobs(model, prompts, group, rows, temperature))
+                    as Job<'_, _>
+            })
+            .collect();
+        run_all(jobs)
+    }
+
     /// log π of `tokens` (row r continues prompt r / group) under the frozen reference, `[B, L]`.
     fn reference_logprobs(
         &self,
@@ -311,18 +334,15 @@ impl Trainer {
         group: usize,
         tokens: &Tensor<2, Int>,
     ) -> Tensor<2> {
-        let temperature = self.config.train.temperature;
-        let jobs = runs(prompts.len(), self.threads)
-            .into_iter()
-            .map(|r| {
-                let rows = tokens.clone().narrow(0, r.start * group, r.len() * group);
-                let prompts = &prompts[r];
-                Box::new(move || {
-                    completion_logprobs(reference, prompts, group, rows, temperature).0
-                }) as Job<'_, _>
-            })
-            .collect();
-        Tensor::cat(run_all(jobs), 0)
+        let models = vec![reference; self.threads.min(prompts.len()).max(1)];
+        let scored = self.score_runs(
+            &models,
+            prompts,
+            group,
+            tokens,
+            self.config.train.temperature,
+        );
+        Tensor::cat(scored.into_iter().map(|(logp, _)| logp).collect(), 0)
     }
 
     /// The parameter gradients of an objective of this batch's log π and entropy (`[B, L]` each,
@@ -353,18 +373,8 @@ impl Trainer {
             .iter()
             .map(|_| self.policy.clone().map(&mut FreshLeaves))
             .collect();
-        let scored = run_all(
-            parts
-                .iter()
-                .zip(&copies)
-                .map(|(r, copy)| {
-                    let rows = tokens.clone().narrow(0, r.start * group, r.len() * group);
-                    let prompts = &prompts[r.clone()];
-                    Box::new(move || completion_logprobs(copy, prompts, group, rows, temperature))
-                        as Job<'_, _>
-                })
-                .collect(),
-        );
+        let models: Vec<&Transformer> = copies.iter().collect();
+        let scored = self.score_runs(&models, prompts, group, &tokens, temperature);
         let leaf = |pick: fn(&(Tensor<2>, Tensor<2>)) -> &Tensor<2>| {
             Tensor::cat(scored.iter().map(|s| pick(s).clone().detach()).collect(), 0).require_grad()
         };
@@ -404,6 +414,7 @@ impl Trainer {
         Ok((total, extra))
     }
 
+    /// The frozen KL anchor, once RL has started and when β > 0.
     pub fn reference(&self) -> Option<&Transformer> {
         self.reference.as_ref()
     }
