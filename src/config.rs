@@ -77,6 +77,9 @@ pub struct TrainConfig {
     pub sft_steps: usize,
     /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL).
     pub sft_learning_rate: f64,
+    /// Report `kl` to the policy RL started from even when the objective has no KL term (β = 0):
+    /// keeps that policy and scores each rollout under it, one extra forward pass per step.
+    pub log_kl: bool,
 }
 
 impl Default for TrainConfig {
@@ -99,6 +102,7 @@ impl Default for TrainConfig {
             eval_every: 10,
             sft_steps: 0,
             sft_learning_rate: 3e-3,
+            log_kl: false,
         }
     }
 }
@@ -161,23 +165,97 @@ impl TrainConfig {
 }
 
 impl RunConfig {
+    /// The config a JSON object naming only `task` resolves to: the task's knobs as given, and
+    /// the task's own trainer and model defaults ([`crate::tasks::TaskDefaults`]).
+    pub fn for_task(task: TaskConfig) -> Self {
+        let d = task.defaults();
+        Self {
+            model: ModelConfig {
+                d_model: d.d_model,
+                n_layers: d.n_layers,
+                n_heads: d.n_heads,
+                ..ModelConfig::default()
+            },
+            train: TrainConfig {
+                num_generations: d.num_generations,
+                prompts_per_step: d.prompts_per_step,
+                max_completion_length: d.max_completion_length,
+                learning_rate: d.learning_rate,
+                sft_steps: d.sft_steps,
+                sft_learning_rate: d.sft_learning_rate,
+                steps: d.steps,
+                eval_every: d.eval_every,
+                ..TrainConfig::default()
+            },
+            task,
+            ..Self::default()
+        }
+    }
+
     /// Parses and validates a JSON config.
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         Self::from_json_with(text, &[])
     }
 
     /// Parses a JSON config, applies `key=value` overrides (dotted paths such as
-    /// `train.steps=50` or `algo.preset=dapo`; values are JSON, or strings when not JSON), and
-    /// validates the result.
+    /// `train.steps=50` or `algo.preset=dapo`; values are JSON, or strings when not JSON), fills
+    /// every field left out from the named task's defaults ([`RunConfig::for_task`]; arithmetic
+    /// when no task is named), and validates the result.
     pub fn from_json_with(text: &str, sets: &[String]) -> Result<Self, ConfigError> {
         let mut value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("config", format!("invalid JSON: {e}")))?;
         for set in sets {
             apply_set(&mut value, set)?;
         }
-        let config: RunConfig = from_json_value(value)?;
+        let config: RunConfig = from_json_value(with_task_defaults(value))?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// Checks that this config may continue a run saved at `step` under `saved`: a branch may
+    /// change the optimizer (`algo`) and the RL phase's trainer knobs, not what made the saved
+    /// state (task, model, seed, the warm-up).
+    pub fn check_branch(&self, saved: &RunConfig, step: usize) -> Result<(), ConfigError> {
+        let (new, old) = (to_value(self), to_value(saved));
+        let warm_up_left = step < saved.train.sft_steps;
+        let fixed: &[&str] = if warm_up_left {
+            &[
+                "task",
+                "model",
+                "seed",
+                "train.sft_steps",
+                "train.sft_learning_rate",
+                "train.prompts_per_step",
+                "train.max_completion_length",
+                "train.adam_beta1",
+                "train.adam_beta2",
+                "train.weight_decay",
+                "train.max_grad_norm",
+            ]
+        } else {
+            &["task", "model", "seed", "train.sft_steps"]
+        };
+        for path in fixed {
+            let at =
+                |v: &serde_json::Value| v.pointer(&format!("/{}", path.replace('.', "/"))).cloned();
+            if at(&new) != at(&old) {
+                return Err(ConfigError::new(
+                    *path,
+                    format!(
+                        "cannot change when continuing a saved run (saved: {}, given: {}); allowed \
+                         to change: algo.*, and train.* except {}",
+                        at(&old).unwrap_or_default(),
+                        at(&new).unwrap_or_default(),
+                        fixed
+                            .iter()
+                            .filter_map(|f| f.strip_prefix("train."))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every range, and the rules that tie fields together.
@@ -202,6 +280,43 @@ impl RunConfig {
             ));
         }
         Ok(())
+    }
+}
+
+fn to_value(config: &RunConfig) -> serde_json::Value {
+    serde_json::to_value(config).expect("a RunConfig serialises")
+}
+
+/// `value` laid over the complete config of the task it names (arithmetic when it names none);
+/// an unknown task name is left for deserialisation to report.
+fn with_task_defaults(value: serde_json::Value) -> serde_json::Value {
+    let name = match value.get("task") {
+        None => Some("arithmetic"),
+        Some(task) => task.get("name").and_then(|n| n.as_str()),
+    };
+    match TaskConfig::all()
+        .into_iter()
+        .find(|t| Some(t.name()) == name)
+    {
+        Some(task) => merge(to_value(&RunConfig::for_task(task)), value),
+        None => value,
+    }
+}
+
+/// `over` laid on `base`: objects merge key by key, anything else replaces.
+fn merge(base: serde_json::Value, over: serde_json::Value) -> serde_json::Value {
+    match (base, over) {
+        (serde_json::Value::Object(mut base), serde_json::Value::Object(over)) => {
+            for (key, value) in over {
+                let merged = match base.remove(&key) {
+                    Some(b) => merge(b, value),
+                    None => value,
+                };
+                base.insert(key, merged);
+            }
+            serde_json::Value::Object(base)
+        }
+        (_, over) => over,
     }
 }
 

@@ -4,18 +4,39 @@
 //! answer's digit order: writing the answer least-significant digit first (`reversed`) lets a
 //! left-to-right model compute carries in the order it emits digits.
 //!
-//! The held-out set is a fixed sample of distinct expressions (at most `eval_size`, at most about a
-//! fifth of the problem space) drawn from a stream derived from the task seed; training rejects
-//! every expression in it.
+//! `min_digits` mixes difficulties: each prompt's operand width is drawn from
+//! `[min_digits, digits]`, so the groups of one batch differ in how often they are solved. A
+//! problem's difficulty label is the width of its wider operand; held-out accuracy is also
+//! reported per label.
+//!
+//! The held-out set is a fixed sample of distinct expressions (at most `eval_size`, at most a
+//! fifth of each difficulty label's problems) drawn from a stream derived from the task seed;
+//! training rejects every expression in it.
 
 use std::collections::HashSet;
 
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::TaskDefaults;
 use super::vocab::{self, TokenId};
 use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
 use crate::error::{ConfigError, check_f64};
+
+/// Trainer and model defaults (see [`TaskDefaults`]).
+pub const DEFAULTS: TaskDefaults = TaskDefaults {
+    num_generations: 8,
+    prompts_per_step: 16,
+    max_completion_length: 4,
+    learning_rate: 5e-4,
+    sft_steps: 150,
+    sft_learning_rate: 2e-3,
+    steps: 400,
+    eval_every: 20,
+    d_model: 64,
+    n_layers: 2,
+    n_heads: 4,
+};
 
 /// [`Arithmetic::all_problems`] enumerates spaces up to this size; larger ones are only sampled.
 pub const MAX_ENUMERATED: u64 = 10_000;
@@ -80,6 +101,9 @@ pub enum ArithmeticReward {
 pub struct ArithmeticConfig {
     /// Maximum operand width: operands are uniform over `0..10^digits`. 1..=4.
     pub digits: u32,
+    /// With a value w_min < `digits`, each prompt's width w is uniform over `[w_min, digits]`
+    /// and its operands uniform over `0..10^w` (a difficulty mix); absent: always `digits`.
+    pub min_digits: Option<u32>,
     /// Operations to sample from, uniformly; non-empty, no repeats.
     pub ops: Vec<Op>,
     /// Whether subtraction may go below zero (answers then start with a minus token); when false
@@ -100,6 +124,7 @@ impl Default for ArithmeticConfig {
     fn default() -> Self {
         Self {
             digits: 1,
+            min_digits: None,
             ops: vec![Op::Add],
             allow_negative: false,
             reversed: false,
@@ -115,6 +140,15 @@ impl ArithmeticConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if !(1..=4).contains(&self.digits) {
             return Err(ConfigError::out_of_range("digits", self.digits, "[1, 4]"));
+        }
+        if let Some(m) = self.min_digits
+            && !(1..=self.digits).contains(&m)
+        {
+            return Err(ConfigError::out_of_range(
+                "min_digits",
+                m,
+                &format!("[1, digits = {}]", self.digits),
+            ));
         }
         if self.ops.is_empty() {
             return Err(ConfigError::new(
@@ -192,13 +226,23 @@ impl Arithmetic {
             held_out: HashSet::new(),
         };
 
-        // Distinct draws from a seed-derived stream; capping at a fifth of the space keeps most of
-        // a tiny space for training (and keeps the rejection loop short).
-        let eval_count = (task.config.eval_size as u64).min(task.space_size().div_ceil(5)) as usize;
+        // Distinct draws from a seed-derived stream; capping each difficulty at a fifth of its
+        // problems keeps most of a small space for training (and the rejection loop short).
+        let caps: Vec<u64> = (0..=task.config.digits)
+            .map(|label| match label {
+                0 => 0,
+                l if l < task.config.min_digits.unwrap_or(1) => 0,
+                l => task.label_size(l).div_ceil(5),
+            })
+            .collect();
+        let eval_count = (task.config.eval_size as u64).min(caps.iter().sum()) as usize;
+        let mut taken = vec![0u64; caps.len()];
         let mut rng = TaskRng::seed_from_u64(splitmix64(seed ^ EVAL_STREAM));
         while task.eval.len() < eval_count {
             let e = task.draw(&mut rng);
-            if task.held_out.insert(e) {
+            let label = operand_width(&e);
+            if taken[label as usize] < caps[label as usize] && task.held_out.insert(e) {
+                taken[label as usize] += 1;
                 task.eval.push(task.problem(e.a, e.b, e.op));
             }
         }
@@ -221,6 +265,23 @@ impl Arithmetic {
                     n * (n + 1) / 2 // a ≥ b only
                 } else {
                     n * n
+                }
+            })
+            .sum()
+    }
+
+    /// Number of distinct expressions whose wider operand has `label` digits.
+    fn label_size(&self, label: u32) -> u64 {
+        let hi = 10u64.pow(label);
+        let lo = if label == 1 { 0 } else { hi / 10 };
+        self.config
+            .ops
+            .iter()
+            .map(|&op| {
+                if op == Op::Sub && !self.config.allow_negative {
+                    hi * (hi + 1) / 2 - lo * (lo + 1) / 2 // a ≥ b, so a is the wider one
+                } else {
+                    hi * hi - lo * lo
                 }
             })
             .sum()
@@ -279,11 +340,18 @@ impl Arithmetic {
         answer
     }
 
-    /// One uniform draw: an op, then two operands; ordered so subtraction stays ≥ 0 if required.
+    /// One draw: an op, a width (with `min_digits`), then two operands uniform below 10^width;
+    /// ordered so subtraction stays ≥ 0 if required.
     fn draw(&self, rng: &mut TaskRng) -> Expression {
         let op = self.config.ops[rng.random_range(0..self.config.ops.len())];
-        let mut a = rng.random_range(0..self.operand_limit);
-        let mut b = rng.random_range(0..self.operand_limit);
+        let limit = match self.config.min_digits {
+            Some(m) if m < self.config.digits => {
+                10u32.pow(rng.random_range(m..=self.config.digits))
+            }
+            _ => self.operand_limit,
+        };
+        let mut a = rng.random_range(0..limit);
+        let mut b = rng.random_range(0..limit);
         if op == Op::Sub && !self.config.allow_negative && a < b {
             std::mem::swap(&mut a, &mut b);
         }
@@ -385,6 +453,15 @@ impl Task for Arithmetic {
             .unwrap_or(0);
         longest + 1 // EOS
     }
+
+    fn difficulty(&self, problem: &Problem) -> u32 {
+        operand_width(expression(problem))
+    }
+}
+
+/// Digits of the wider operand: the difficulty label.
+fn operand_width(e: &Expression) -> u32 {
+    e.a.max(e.b).max(1).ilog10() + 1
 }
 
 /// The expression of an arithmetic problem; anything else is a caller bug.

@@ -11,9 +11,25 @@
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::TaskDefaults;
 use super::vocab::{self, TokenId};
 use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
 use crate::error::{ConfigError, check_f64};
+
+/// Trainer and model defaults (see [`TaskDefaults`]): one token per completion, no warm-up.
+pub const DEFAULTS: TaskDefaults = TaskDefaults {
+    num_generations: 8,
+    prompts_per_step: 4,
+    max_completion_length: 1,
+    learning_rate: 1e-2,
+    sft_steps: 0,
+    sft_learning_rate: 2e-3,
+    steps: 200,
+    eval_every: 10,
+    d_model: 32,
+    n_layers: 1,
+    n_heads: 2,
+};
 
 /// Bernoulli means lie in this range.
 const BERNOULLI_MEANS: (f64, f64) = (0.05, 0.95);
@@ -269,6 +285,11 @@ impl Task for Bandit {
     /// A pull is one arm token; EOS after it is allowed but not needed, so
     /// `max_completion_length = 1` is the natural setting.
     fn max_solution_len(&self) -> usize {
+        1
+    }
+
+    /// Every pull is one choice among the same arms.
+    fn difficulty(&self, _problem: &Problem) -> u32 {
         1
     }
 }

@@ -12,9 +12,25 @@ use std::collections::{HashSet, VecDeque};
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use super::TaskDefaults;
 use super::vocab::{self, TokenId};
 use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
 use crate::error::{ConfigError, check_f64};
+
+/// Trainer and model defaults (see [`TaskDefaults`]).
+pub const DEFAULTS: TaskDefaults = TaskDefaults {
+    num_generations: 8,
+    prompts_per_step: 16,
+    max_completion_length: 4,
+    learning_rate: 5e-4,
+    sft_steps: 300,
+    sft_learning_rate: 2e-3,
+    steps: 300,
+    eval_every: 20,
+    d_model: 64,
+    n_layers: 2,
+    n_heads: 4,
+};
 
 /// Salt that separates the held-out stream from any stream the caller derives from the same seed.
 const EVAL_STREAM: u64 = 0x3A2E_5EED_0000_0002;
@@ -442,6 +458,10 @@ impl Task for MazeTask {
             0 => bound,
             k => bound.min(k + 1),
         }
+    }
+
+    fn difficulty(&self, problem: &Problem) -> u32 {
+        maze_of(problem).shortest_path as u32
     }
 }
 

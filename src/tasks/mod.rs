@@ -4,6 +4,7 @@
 
 pub mod arithmetic;
 pub mod bandit;
+pub mod chain;
 pub mod maze;
 pub mod vocab;
 
@@ -46,6 +47,7 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Instance {
     Arithmetic(arithmetic::Expression),
+    Chain(chain::Terms),
     Maze(maze::Maze),
     Bandit(bandit::Pull),
 }
@@ -82,6 +84,27 @@ pub trait Task: Send + Sync {
     fn max_prompt_len(&self) -> usize;
     /// The longest correct completion (EOS included): `max_completion_length` must reach it.
     fn max_solution_len(&self) -> usize;
+    /// A problem's difficulty label, by which held-out accuracy is also reported: operand digits
+    /// (arithmetic), number of terms (chain), shortest-path length (maze); bandits have one.
+    fn difficulty(&self, problem: &Problem) -> u32;
+}
+
+/// What a task asks of the trainer and the model so that its default comparison learns within
+/// a minute (in the page, on a laptop's CPU, two variants at once): applied to every knob a
+/// config leaves out (see `RunConfig::from_json`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TaskDefaults {
+    pub num_generations: usize,
+    pub prompts_per_step: usize,
+    pub max_completion_length: usize,
+    pub learning_rate: f64,
+    pub sft_steps: usize,
+    pub sft_learning_rate: f64,
+    pub steps: usize,
+    pub eval_every: usize,
+    pub d_model: usize,
+    pub n_layers: usize,
+    pub n_heads: usize,
 }
 
 /// `{"name": "arithmetic", ...knobs}`: which task and its difficulty.
@@ -89,6 +112,7 @@ pub trait Task: Send + Sync {
 #[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TaskConfig {
     Arithmetic(arithmetic::ArithmeticConfig),
+    Chain(chain::ChainConfig),
     Maze(maze::MazeConfig),
     Bandit(bandit::BanditConfig),
 }
@@ -104,8 +128,39 @@ impl TaskConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         match self {
             Self::Arithmetic(c) => c.validate(),
+            Self::Chain(c) => c.validate(),
             Self::Maze(c) => c.validate(),
             Self::Bandit(c) => c.validate(),
+        }
+    }
+
+    /// The trainer and model defaults of this task.
+    pub fn defaults(&self) -> TaskDefaults {
+        match self {
+            Self::Arithmetic(_) => arithmetic::DEFAULTS,
+            Self::Chain(_) => chain::DEFAULTS,
+            Self::Maze(_) => maze::DEFAULTS,
+            Self::Bandit(_) => bandit::DEFAULTS,
+        }
+    }
+
+    /// Every task with its default knobs, in menu order.
+    pub fn all() -> [TaskConfig; 4] {
+        [
+            Self::Arithmetic(Default::default()),
+            Self::Chain(Default::default()),
+            Self::Maze(Default::default()),
+            Self::Bandit(Default::default()),
+        ]
+    }
+
+    /// The config name (`arithmetic`, `chain`, `maze`, `bandit`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Arithmetic(_) => "arithmetic",
+            Self::Chain(_) => "chain",
+            Self::Maze(_) => "maze",
+            Self::Bandit(_) => "bandit",
         }
     }
 
@@ -114,6 +169,7 @@ impl TaskConfig {
         self.validate()?;
         Ok(match self {
             Self::Arithmetic(c) => Box::new(arithmetic::Arithmetic::new(c.clone(), seed)),
+            Self::Chain(c) => Box::new(chain::Chain::new(c.clone(), seed)),
             Self::Maze(c) => Box::new(maze::MazeTask::new(c.clone(), seed)),
             Self::Bandit(c) => Box::new(bandit::Bandit::new(c.clone(), seed)),
         })

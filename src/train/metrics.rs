@@ -1,6 +1,8 @@
 //! One flat JSON object per step (DESIGN.md "Metrics of a step"); the page's charts and the CLI's
 //! JSONL read these names.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Which kind of step produced the metrics.
@@ -38,11 +40,17 @@ pub struct StepMetrics {
     /// Greedy accuracy on the held-out set (present on evaluation steps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eval_accuracy: Option<f64>,
+    /// The same per difficulty label (`Task::difficulty`: operand digits, terms, path length),
+    /// on evaluation steps when the held-out set has more than one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eval_by_difficulty: Option<BTreeMap<u32, f64>>,
     /// Mean expected regret of the sampled choices (bandits; 0 elsewhere).
     pub regret: f64,
     /// Loss of the last update (mean over minibatches of the last inner epoch).
     pub loss: f64,
-    /// Mean k3 KL of the policy against the reference over kept tokens (0 without reference).
+    /// Mean k3 KL, (π_ref/π) − log(π_ref/π) − 1, of the policy against the policy RL started
+    /// from, over kept tokens: the objective's own term when β > 0, else a diagnostic on the
+    /// rollout's log-probs when `train.log_kl` is set; 0 otherwise.
     pub kl: f64,
     /// Mean full-vocabulary entropy of the policy over kept tokens.
     pub entropy: f64,
@@ -60,9 +68,17 @@ pub struct StepMetrics {
     pub completion_len_min: usize,
     /// Longest completion.
     pub completion_len_max: usize,
+    /// Mean length of the completions the verifier judged correct (absent when none were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_len_correct: Option<f64>,
+    /// Mean length of the incorrect completions (absent when none were): Dr. GRPO's length bias
+    /// shows here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completion_len_incorrect: Option<f64>,
     /// Fraction of completions that hit max_completion_length.
     pub truncated_frac: f64,
-    /// Fraction of groups whose raw rewards are all equal (`frac_reward_zero_std`).
+    /// Fraction of groups whose raw rewards are all equal (`frac_reward_zero_std`), in the first
+    /// sampling round: before dynamic sampling replaces any.
     pub zero_std_group_frac: f64,
     /// Fraction of completions that survived the filters.
     pub kept_frac: f64,
@@ -76,4 +92,50 @@ pub struct StepMetrics {
     pub tokens_per_s: f64,
     /// Prompt tokens encoded by generation (each prompt once per group).
     pub prompt_tokens_encoded: usize,
+}
+
+/// Mean completion length of the correct and of the incorrect completions; `None` for a side
+/// with no completion.
+pub fn length_by_correctness(lengths: &[usize], correct: &[bool]) -> (Option<f64>, Option<f64>) {
+    let mean_where = |want: bool| {
+        let picked: Vec<f64> = lengths
+            .iter()
+            .zip(correct)
+            .filter(|&(_, &c)| c == want)
+            .map(|(&l, _)| l as f64)
+            .collect();
+        (!picked.is_empty()).then(|| picked.iter().sum::<f64>() / picked.len() as f64)
+    };
+    (mean_where(true), mean_where(false))
+}
+
+/// Fraction of the groups (consecutive runs of `group` rewards) whose rewards are all equal.
+pub fn zero_std_fraction(rewards: &[f64], group: usize) -> f64 {
+    let groups = rewards.len().div_ceil(group.max(1)).max(1);
+    rewards
+        .chunks(group.max(1))
+        .filter(|g| g.iter().all(|&r| r == g[0]))
+        .count() as f64
+        / groups as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_split_by_correctness() {
+        let (right, wrong) = length_by_correctness(&[2, 4, 6, 9], &[true, false, true, false]);
+        assert_eq!((right, wrong), (Some(4.0), Some(6.5)));
+        assert_eq!(length_by_correctness(&[3], &[true]), (Some(3.0), None));
+    }
+
+    #[test]
+    fn zero_std_counts_flat_groups() {
+        assert_eq!(
+            zero_std_fraction(&[1.0, 1.0, 0.0, 1.0, 0.0, 0.0], 2),
+            2.0 / 3.0
+        );
+        assert_eq!(zero_std_fraction(&[0.5; 4], 4), 1.0);
+    }
 }

@@ -8,7 +8,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 
 use super::checkpoint::{Checkpoint, Header};
-use super::metrics::StepMetrics;
+use super::metrics::{StepMetrics, length_by_correctness, zero_std_fraction};
 use crate::algo::{self, AdvEstimator, Knobs, PolicyInput, Rollouts};
 use crate::config::RunConfig;
 use crate::error::ConfigError;
@@ -41,11 +41,13 @@ pub struct Sample {
 }
 
 /// Result of a greedy pass over the held-out set.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Evaluation {
     pub accuracy: f64,
     pub reward_mean: f64,
     pub regret: f64,
+    /// Accuracy per difficulty label ([`Task::difficulty`]).
+    pub by_difficulty: std::collections::BTreeMap<u32, f64>,
 }
 
 /// A policy, its optimizer, its task and the RNG that drives them.
@@ -89,6 +91,8 @@ struct Rollout {
     verdicts: Vec<Verdict>,
     greedy_rewards: Option<Vec<f64>>,
     resample_rounds: usize,
+    /// Groups with all-equal rewards in the first sampling round, before any resampling.
+    zero_std_group_frac: f64,
 }
 
 /// Forces every lazily initialised parameter, so clones share weights instead of initialising
@@ -469,7 +473,11 @@ impl Trainer {
         metrics.step = self.step;
         if self.step.is_multiple_of(self.config.train.eval_every) || self.step == self.total_steps()
         {
-            metrics.eval_accuracy = Some(self.evaluate().await?.accuracy);
+            let eval = self.evaluate().await?;
+            metrics.eval_accuracy = Some(eval.accuracy);
+            if eval.by_difficulty.len() > 1 {
+                metrics.eval_by_difficulty = Some(eval.by_difficulty);
+            }
         }
         metrics.wall_ms = now_ms() - start;
         metrics.tokens_per_s = metrics.completion_len_mean
@@ -498,7 +506,7 @@ impl Trainer {
         )
         .await
         .map_err(TrainError::Device)?;
-        let verdicts = completions
+        let verdicts: Vec<Verdict> = completions
             .tokens
             .iter()
             .enumerate()
@@ -533,7 +541,9 @@ impl Trainer {
         } else {
             None
         };
+        let rewards: Vec<f64> = verdicts.iter().map(|v: &Verdict| v.reward).collect();
         Ok(Rollout {
+            zero_std_group_frac: zero_std_fraction(&rewards, group),
             problems,
             group,
             completions,
@@ -608,7 +618,7 @@ impl Trainer {
 
     /// One RL step: rollout → advantages → `num_iterations` epochs of minibatch updates.
     async fn rl_step(&mut self) -> Result<StepMetrics, TrainError> {
-        if self.reference.is_none() && self.knobs.needs_reference() {
+        if self.reference.is_none() && (self.knobs.needs_reference() || self.config.train.log_kl) {
             // The KL anchor is the policy RL starts from, as RLVR anchors to its base model.
             self.reference = Some(self.policy.valid());
         }
@@ -641,10 +651,20 @@ impl Trainer {
             logp_old: rollout.completions.logp.clone(),
         });
         let token_tensor = rollout.completions.token_tensor.clone().reshape([p, g, l]);
-        let logp_ref = self.reference.as_ref().map(|reference| {
+        let scored_ref = self.reference.as_ref().map(|reference| {
             self.reference_logprobs(reference, &prompts, g, &rollout.completions.token_tensor)
                 .reshape([p, g, l])
         });
+        // Only an objective with a KL term sees the reference; otherwise (`log_kl`) its KL is
+        // measured on the rollout, k3 of the sampling-time log-probs.
+        let mask = upload(mask_rows(tokens, l), [p, g, l], &device);
+        let (logp_ref, kl_diagnostic) = match scored_ref {
+            Some(r) if !self.knobs.needs_reference() => {
+                let k3 = algo::KlEstimator::K3.penalty(r - logp_old.clone()) * mask.clone();
+                (None, Some(k3.sum() / mask.clone().sum().clamp_min(1.0)))
+            }
+            other => (other, None),
+        };
         let rollouts = Rollouts {
             rewards: upload(
                 rollout.verdicts.iter().map(|v| v.reward as f32).collect(),
@@ -657,7 +677,7 @@ impl Trainer {
                 [p, g],
                 &device,
             ),
-            mask: upload(mask_rows(tokens, l), [p, g, l], &device),
+            mask,
             logp_old,
             logp_ref,
             greedy_reward: rollout
@@ -723,10 +743,13 @@ impl Trainer {
                 }
             }
         }
-        let stats = match sums {
+        let mut stats = match sums {
             Some(s) => read(s.div_scalar(updates as f64)).await?,
             None => vec![0.0; 9],
         };
+        if let Some(kl) = kl_diagnostic {
+            stats[1] = read(kl).await?[0];
+        }
         let mut metrics = self.rollout_metrics(&rollout, &stats, kept_host);
         metrics.rollout_ms = rollout_ms;
         metrics.update_ms = now_ms() - start - rollout_ms;
@@ -829,11 +852,9 @@ impl Trainer {
         let std =
             (rewards.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
         let lengths: Vec<usize> = rollout.completions.tokens.iter().map(Vec::len).collect();
-        let zero_std = rewards
-            .chunks(rollout.group)
-            .filter(|g| g.iter().all(|&r| r == g[0]))
-            .count() as f64
-            / rollout.problems.len() as f64;
+        let correct: Vec<bool> = rollout.verdicts.iter().map(|v| v.correct).collect();
+        let (completion_len_correct, completion_len_incorrect) =
+            length_by_correctness(&lengths, &correct);
         StepMetrics {
             reward_mean: mean,
             reward_std: std,
@@ -849,8 +870,10 @@ impl Trainer {
             completion_len_mean: lengths.iter().sum::<usize>() as f64 / n,
             completion_len_min: lengths.iter().copied().min().unwrap_or(0),
             completion_len_max: lengths.iter().copied().max().unwrap_or(0),
+            completion_len_correct,
+            completion_len_incorrect,
             truncated_frac: rollout.completions.truncated.iter().filter(|&&t| t).count() as f64 / n,
-            zero_std_group_frac: zero_std,
+            zero_std_group_frac: rollout.zero_std_group_frac,
             kept_frac: kept.iter().sum::<f64>() / n,
             resample_rounds: rollout.resample_rounds,
             grad_norm: stats[8],
@@ -903,17 +926,26 @@ impl Trainer {
     ) -> Result<Evaluation, TrainError> {
         let completions = self.greedy_completions(problems).await?;
         let (mut correct, mut reward, mut regret) = (0.0, 0.0, 0.0);
+        let mut by_difficulty = std::collections::BTreeMap::<u32, (f64, f64)>::new();
         for (problem, tokens) in problems.iter().zip(&completions) {
             let v = self.task.verify(problem, tokens, rng);
             correct += v.correct as u8 as f64;
             reward += v.reward;
             regret += v.regret;
+            let tally = by_difficulty
+                .entry(self.task.difficulty(problem))
+                .or_default();
+            *tally = (tally.0 + v.correct as u8 as f64, tally.1 + 1.0);
         }
         let n = problems.len().max(1) as f64;
         Ok(Evaluation {
             accuracy: correct / n,
             reward_mean: reward / n,
             regret: regret / n,
+            by_difficulty: by_difficulty
+                .into_iter()
+                .map(|(label, (right, count))| (label, right / count))
+                .collect(),
         })
     }
 
@@ -1042,8 +1074,37 @@ impl Trainer {
 
     /// Restores a state written by [`Trainer::save`] on `device`.
     pub fn load(bytes: &[u8], device: Device) -> Result<Self, TrainError> {
+        Self::branch(bytes, None, device)
+    }
+
+    /// The config a checkpoint was saved with.
+    pub fn saved_config(bytes: &[u8]) -> Result<RunConfig, TrainError> {
+        Ok(Checkpoint::from_bytes(bytes)
+            .map_err(TrainError::Checkpoint)?
+            .header
+            .config)
+    }
+
+    /// Continues a state written by [`Trainer::save`] under `config` (the saved one when
+    /// `None`), which may change the optimizer and the RL phase's knobs but not the task, model,
+    /// seed or warm-up ([`RunConfig::check_branch`]). Branching every variant from one warm-up
+    /// checkpoint trains exactly what each would have trained from scratch, since the warm-up
+    /// reads no optimizer knob.
+    pub fn branch(
+        bytes: &[u8],
+        config: Option<RunConfig>,
+        device: Device,
+    ) -> Result<Self, TrainError> {
         let ckpt = Checkpoint::from_bytes(bytes).map_err(TrainError::Checkpoint)?;
-        let mut trainer = Self::new(ckpt.header.config, device)?;
+        let saved = ckpt.header.config;
+        let config = match config {
+            Some(c) => {
+                c.check_branch(&saved, ckpt.header.step)?;
+                c
+            }
+            None => saved,
+        };
+        let mut trainer = Self::new(config, device)?;
         let record = |b: Vec<u8>| {
             burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(b))
                 .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
@@ -1052,7 +1113,10 @@ impl Trainer {
             .policy
             .try_load_record(record(ckpt.policy)?)
             .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
-        if !ckpt.reference.is_empty() {
+        // A reference the new objective has no use for is dropped.
+        if !ckpt.reference.is_empty()
+            && (trainer.knobs.needs_reference() || trainer.config.train.log_kl)
+        {
             let template = trainer.policy.valid();
             trainer.reference = Some(
                 template

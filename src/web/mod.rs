@@ -116,6 +116,25 @@ impl Session {
         })
     }
 
+    /// Continues a session saved by [`Session::save`] under another JSON config that changes
+    /// only the optimizer and RL-phase knobs (`RunConfig::check_branch`): the page trains one
+    /// warm-up per seed and branches every variant from it.
+    pub async fn branch(
+        bytes: Vec<u8>,
+        config_json: String,
+        backend: String,
+    ) -> Result<Session, JsError> {
+        let config =
+            RunConfig::from_json(&config_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let (device, backend) = device(&backend).await.map_err(|e| JsError::new(&e))?;
+        let trainer = Trainer::branch(&bytes, Some(config), device)
+            .map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Session {
+            trainer: Rc::new(RefCell::new(trainer)),
+            backend,
+        })
+    }
+
     /// Runs one step; resolves to its metrics as JSON.
     pub fn step(&self) -> js_sys::Promise {
         let trainer = self.trainer.clone();
@@ -250,6 +269,23 @@ pub fn presets() -> String {
         })
         .collect();
     serde_json::to_string(&views).unwrap_or_default()
+}
+
+/// Every task's complete default config, `{"arithmetic": RunConfig, "chain": ..., ...}`: what
+/// a config naming only that task resolves to, so the page's controls start from the same values.
+#[wasm_bindgen]
+pub fn task_defaults() -> String {
+    let all: serde_json::Map<String, serde_json::Value> = crate::tasks::TaskConfig::all()
+        .into_iter()
+        .map(|t| {
+            let name = t.name().to_string();
+            (
+                name,
+                serde_json::to_value(RunConfig::for_task(t)).unwrap_or_default(),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(all).to_string()
 }
 
 /// Validates a run config; `""` when valid, else the message naming the field.
