@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use grpo_playground::algo::{Knobs, PRESETS};
 use grpo_playground::config::RunConfig;
 use grpo_playground::oracle::{self, ObjectiveInput};
-use grpo_playground::train::{StepMetrics, Trainer};
+use grpo_playground::train::{StepMetrics, Trainer, compare};
 
 #[derive(Parser)]
 #[command(
@@ -45,7 +45,10 @@ enum Command {
         /// Save a checkpoint here at the end.
         #[arg(long)]
         save: Option<PathBuf>,
-        /// Continue from a checkpoint (its config is used; --config/--set are ignored).
+        /// Continue from a checkpoint: under its own config, or under `--config` and `--set`
+        /// (laid over the checkpoint's config), which may change `algo.*` and the RL phase's
+        /// `train.*` knobs but not the task, model, seed or warm-up, e.g. to branch presets from
+        /// one warm-up.
         #[arg(long)]
         resume: Option<PathBuf>,
         #[arg(long, value_enum, default_value = "cpu")]
@@ -55,7 +58,8 @@ enum Command {
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
     },
-    /// Train several configs with paired seeds and print final accuracy and steps to a target.
+    /// Train several configs on paired seeds; print each metric that matters per config and its
+    /// paired difference to the first config (mean ± sd over seeds, how many seeds are above).
     Compare {
         /// A run config; give two or more.
         #[arg(long = "config", required = true, num_args = 1)]
@@ -69,15 +73,8 @@ enum Command {
         /// Eval accuracy that counts as reached.
         #[arg(long, default_value_t = 0.9)]
         target: f64,
-        /// Write the per-run table here as CSV.
-        #[arg(long, default_value = "compare.csv")]
-        csv: PathBuf,
-        #[arg(long, value_enum, default_value = "cpu")]
-        device: DeviceChoice,
-        /// CPU threads for scoring and gradients (each takes whole groups; results differ
-        /// from a 1-thread run by float rounding only).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-        threads: u16,
+        #[command(flatten)]
+        options: CompareOptions,
     },
     /// Time the training step of the reference configuration (README "Performance"): medians of
     /// rollout, update and whole step, completions/s, a scaling table and the decode cost per
@@ -154,12 +151,23 @@ fn progress(m: &StepMetrics, total: usize, last_eval: Option<f64>) {
 /// Runs `trainer` to the end; returns every step's metrics.
 fn run(
     trainer: &mut Trainer,
+    out: Option<&mut dyn Write>,
+    quiet: bool,
+) -> Result<Vec<StepMetrics>, String> {
+    let end = trainer.total_steps();
+    run_until(trainer, end, out, quiet)
+}
+
+/// Runs `trainer` until `end` steps are done; returns the metrics of the steps it ran.
+fn run_until(
+    trainer: &mut Trainer,
+    end: usize,
     mut out: Option<&mut dyn Write>,
     quiet: bool,
 ) -> Result<Vec<StepMetrics>, String> {
     let mut all = Vec::new();
     let mut last_eval = None;
-    while trainer.steps_done() < trainer.total_steps() {
+    while trainer.steps_done() < end {
         let m = futures_lite::future::block_on(trainer.step()).map_err(|e| e.to_string())?;
         last_eval = m.eval_accuracy.or(last_eval);
         if let Some(out) = out.as_deref_mut() {
@@ -193,7 +201,21 @@ fn train(
     let trainer = match &resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            Trainer::load(&bytes, device(choice)?).map_err(|e| e.to_string())?
+            let branched = if config.is_some() || !sets.is_empty() {
+                let base = match &config {
+                    Some(p) => {
+                        std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?
+                    }
+                    None => serde_json::to_string(
+                        &Trainer::saved_config(&bytes).map_err(|e| e.to_string())?,
+                    )
+                    .map_err(|e| e.to_string())?,
+                };
+                Some(RunConfig::from_json_with(&base, &sets).map_err(|e| e.to_string())?)
+            } else {
+                None
+            };
+            Trainer::branch(&bytes, branched, device(choice)?).map_err(|e| e.to_string())?
         }
         None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice)?)
             .map_err(|e| e.to_string())?,
@@ -229,78 +251,105 @@ fn train(
     ))
 }
 
-fn mean_std(xs: &[f64]) -> (f64, f64) {
-    let n = xs.len() as f64;
-    let mean = xs.iter().sum::<f64>() / n;
-    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    (mean, var.sqrt())
-}
-
 fn compare(
-    configs: Vec<PathBuf>,
+    paths: Vec<PathBuf>,
     sets: Vec<String>,
     seeds: u64,
     target: f64,
-    csv: PathBuf,
-    choice: DeviceChoice,
-    threads: u16,
+    o: CompareOptions,
 ) -> Result<String, String> {
-    let mut rows =
-        vec!["config,preset,seed,final_eval_accuracy,steps_to_target,wall_s".to_string()];
-    let mut table = format!(
-        "{:<28} {:<22} {:>18} {:>16}\n",
-        "config", "preset", "final eval acc", "steps to target"
-    );
-    for path in &configs {
-        let (mut finals, mut reached) = (Vec::new(), Vec::new());
-        let mut preset = String::new();
-        for seed in 0..seeds {
-            let mut with_seed = sets.clone();
-            with_seed.push(format!("seed={seed}"));
-            let config = read_config(Some(path), &with_seed)?;
-            preset = config.algo.preset.clone();
-            let trainer = Trainer::new(config, device(choice)?).map_err(|e| e.to_string())?;
-            let mut trainer = with_threads(trainer, choice, threads)?;
-            eprintln!("{} seed {seed}", path.display());
-            let metrics = run(&mut trainer, None, false)?;
-            let final_eval = metrics
-                .iter()
-                .rev()
-                .find_map(|m| m.eval_accuracy)
-                .unwrap_or(0.0);
-            let to_target = metrics
-                .iter()
-                .find(|m| m.eval_accuracy.is_some_and(|a| a >= target))
-                .map(|m| m.step);
-            let wall: f64 = metrics.iter().map(|m| m.wall_ms).sum::<f64>() / 1e3;
-            rows.push(format!(
-                "{},{preset},{seed},{final_eval},{},{wall:.2}",
-                path.display(),
-                to_target.map_or(String::new(), |s| s.to_string())
-            ));
-            finals.push(final_eval);
-            if let Some(s) = to_target {
-                reached.push(s as f64);
-            }
-        }
-        let (m, s) = mean_std(&finals);
-        let steps = if reached.is_empty() {
-            "never".to_string()
-        } else {
-            let (rm, _) = mean_std(&reached);
-            format!("{rm:.0} ({}/{seeds} seeds)", reached.len())
-        };
-        table.push_str(&format!(
-            "{:<28} {:<22} {:>11.3} ± {:.3} {:>16}\n",
-            path.display().to_string(),
-            preset,
-            m,
-            s,
-            steps
-        ));
+    let mut configs = Vec::new();
+    for path in &paths {
+        let per_seed = (0..seeds)
+            .map(|seed| {
+                let mut with_seed = sets.clone();
+                with_seed.push(format!("seed={seed}"));
+                read_config(Some(path), &with_seed).map_err(|e| format!("{}: {e}", path.display()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        configs.push(per_seed);
     }
-    std::fs::write(&csv, rows.join("\n") + "\n").map_err(|e| format!("{}: {e}", csv.display()))?;
-    Ok(format!("{table}(per run: {})", csv.display()))
+    let trainer = |config: RunConfig| {
+        let t = Trainer::new(config, device(o.device)?).map_err(|e| e.to_string())?;
+        with_threads(t, o.device, o.threads)
+    };
+    // runs[config][seed] = every step's metrics.
+    let mut runs: Vec<Vec<Vec<StepMetrics>>> = vec![Vec::new(); paths.len()];
+    for seed in 0..seeds as usize {
+        let warm = if o.shared_warmup {
+            let first = &configs[0][seed];
+            for (path, c) in paths.iter().zip(&configs).skip(1) {
+                c[seed]
+                    .check_branch(first, 0)
+                    .map_err(|e| format!("--shared-warmup: {}: {e}", path.display()))?;
+            }
+            let mut t = trainer(first.clone())?;
+            eprintln!(
+                "seed {seed}: shared warm-up ({} steps)",
+                first.train.sft_steps
+            );
+            let metrics = run_until(&mut t, first.train.sft_steps, None, false)?;
+            let bytes = futures_lite::future::block_on(t.save()).map_err(|e| e.to_string())?;
+            Some((bytes, metrics))
+        } else {
+            None
+        };
+        for (i, path) in paths.iter().enumerate() {
+            let config = configs[i][seed].clone();
+            eprintln!("{} seed {seed}", path.display());
+            let metrics = match &warm {
+                Some((bytes, warm_metrics)) => {
+                    let t = Trainer::branch(bytes, Some(config), device(o.device)?)
+                        .map_err(|e| e.to_string())?;
+                    let mut t = with_threads(t, o.device, o.threads)?;
+                    let mut all = warm_metrics.clone();
+                    all.extend(run(&mut t, None, false)?);
+                    all
+                }
+                None => run(&mut trainer(config)?, None, false)?,
+            };
+            runs[i].push(metrics);
+        }
+    }
+    let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let presets: Vec<String> = configs.iter().map(|c| c[0].algo.preset.clone()).collect();
+    let summary = compare::Summary::new(&names, &presets, &runs, target);
+    std::fs::write(&o.csv, summary.runs_csv()).map_err(|e| format!("{}: {e}", o.csv.display()))?;
+    std::fs::write(&o.steps_csv, compare::steps_csv(&names, &presets, &runs))
+        .map_err(|e| format!("{}: {e}", o.steps_csv.display()))?;
+    if o.json {
+        return serde_json::to_string_pretty(&summary).map_err(|e| e.to_string());
+    }
+    Ok(format!(
+        "{}(per run: {}; per step: {})",
+        summary.table(),
+        o.csv.display(),
+        o.steps_csv.display()
+    ))
+}
+
+/// How `compare` runs and what it writes.
+#[derive(clap::Args)]
+struct CompareOptions {
+    /// Write the per-run summary (one row per config × seed) here as CSV.
+    #[arg(long, default_value = "compare.csv")]
+    csv: PathBuf,
+    /// Write every step of every run here as CSV.
+    #[arg(long, default_value = "compare_steps.csv")]
+    steps_csv: PathBuf,
+    /// Train the warm-up (`train.sft_steps`) once per seed, with the first config, and branch
+    /// every config from it; the configs must agree on everything the warm-up reads.
+    #[arg(long)]
+    shared_warmup: bool,
+    /// Print the summary as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_enum, default_value = "cpu")]
+    device: DeviceChoice,
+    /// CPU threads for scoring and gradients (each takes whole groups; results differ
+    /// from a 1-thread run by float rounding only).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    threads: u16,
 }
 
 fn device_name(choice: DeviceChoice) -> &'static str {
@@ -549,10 +598,8 @@ fn main() -> ExitCode {
             sets,
             seeds,
             target,
-            csv,
-            device,
-            threads,
-        } => compare(configs, sets, seeds, target, csv, device, threads),
+            options,
+        } => compare(configs, sets, seeds, target, options),
         Command::Bench {
             sets,
             devices,

@@ -25,6 +25,7 @@ fn steps(t: &mut Trainer, n: usize) -> Vec<StepMetrics> {
 fn bandit(preset: &str, lr: f64) -> String {
     format!(
         r#"{{ "task": {{"name": "bandit", "arms": 8}}, "algo": {{"preset": "{preset}"}},
+             "model": {{"d_model": 64, "n_layers": 2, "n_heads": 4}},
              "train": {{"num_generations": 8, "prompts_per_step": 4, "max_completion_length": 1,
                         "learning_rate": {lr}, "steps": 200, "eval_every": 50}} }}"#
     )
@@ -88,7 +89,11 @@ fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
              "train": {"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
                        "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 200, "eval_every": 1000} }"#,
     );
-    let all = Arithmetic::new(ArithmeticConfig::default(), 0).all_problems();
+    let one_digit = ArithmeticConfig {
+        digits: 1,
+        ..ArithmeticConfig::default()
+    };
+    let all = Arithmetic::new(one_digit, 0).all_problems();
     assert_eq!(all.len(), 100);
     let accuracy = |t: &Trainer| {
         futures_lite::future::block_on(t.evaluate_on(&all, &mut TaskRng::seed_from_u64(0)))
@@ -228,7 +233,7 @@ fn invalid_trainer_configs_name_their_field() {
     let cases = [
         (
             r#"{"task": {"name": "sudoku"}}"#,
-            "task.name: unknown variant `sudoku`, expected one of `arithmetic`, `maze`, `bandit`",
+            "task.name: unknown variant `sudoku`, expected one of `arithmetic`, `chain`, `maze`, `bandit`",
         ),
         (
             r#"{"task": {"name": "maze", "size": 12}}"#,

@@ -29,10 +29,10 @@ pub const DEFAULTS: TaskDefaults = TaskDefaults {
     prompts_per_step: 16,
     max_completion_length: 4,
     learning_rate: 5e-4,
-    sft_steps: 150,
+    sft_steps: 450,
     sft_learning_rate: 2e-3,
-    steps: 400,
-    eval_every: 20,
+    steps: 300,
+    eval_every: 25,
     d_model: 64,
     n_layers: 2,
     n_heads: 4,
@@ -123,7 +123,7 @@ pub struct ArithmeticConfig {
 impl Default for ArithmeticConfig {
     fn default() -> Self {
         Self {
-            digits: 1,
+            digits: 2,
             min_digits: None,
             ops: vec![Op::Add],
             allow_negative: false,
@@ -527,6 +527,14 @@ mod tests {
         TaskRng::seed_from_u64(seed)
     }
 
+    /// The knobs the tests below start from: 1-digit addition, a space small enough to enumerate.
+    fn one_digit() -> ArithmeticConfig {
+        ArithmeticConfig {
+            digits: 1,
+            ..ArithmeticConfig::default()
+        }
+    }
+
     fn task(config: ArithmeticConfig) -> Arithmetic {
         config.validate().expect("test config should be valid");
         Arithmetic::new(config, 7)
@@ -554,8 +562,8 @@ mod tests {
         let c = ArithmeticConfig::default();
         assert_eq!(c.validate(), Ok(()));
         assert_eq!(
-            (c.digits, c.ops.clone(), c.eval_size),
-            (1, vec![Op::Add], 200)
+            (c.digits, c.min_digits, c.ops.clone(), c.eval_size),
+            (2, None, vec![Op::Add], 200)
         );
         assert_eq!(c.reward, ArithmeticReward::Exact);
         assert_eq!(c.format_weight, 0.0);
@@ -567,7 +575,7 @@ mod tests {
         for digits in [0, 5] {
             let err = ArithmeticConfig {
                 digits,
-                ..Default::default()
+                ..one_digit()
             }
             .validate()
             .expect_err("digits outside 1..=4 should be rejected");
@@ -581,7 +589,7 @@ mod tests {
             assert_eq!(
                 ArithmeticConfig {
                     digits,
-                    ..Default::default()
+                    ..one_digit()
                 }
                 .validate(),
                 Ok(())
@@ -593,12 +601,12 @@ mod tests {
     fn other_invalid_fields_are_rejected() {
         let empty = ArithmeticConfig {
             ops: vec![],
-            ..Default::default()
+            ..one_digit()
         };
         assert_rejects(empty.validate(), "ops");
         let twice = ArithmeticConfig {
             ops: vec![Op::Add, Op::Mul, Op::Add],
-            ..Default::default()
+            ..one_digit()
         };
         let err = twice
             .validate()
@@ -608,14 +616,14 @@ mod tests {
         for w in [-0.1, 1.5, f64::NAN] {
             let c = ArithmeticConfig {
                 format_weight: w,
-                ..Default::default()
+                ..one_digit()
             };
             assert_rejects(c.validate(), "format_weight");
         }
         for eval_size in [0, 10_001] {
             let c = ArithmeticConfig {
                 eval_size,
-                ..Default::default()
+                ..one_digit()
             };
             assert_rejects(c.validate(), "eval_size");
         }
@@ -630,7 +638,7 @@ mod tests {
             digits: 2,
             ops: vec![Op::Add, Op::Mul],
             reward: ArithmeticReward::Partial,
-            ..Default::default()
+            ..one_digit()
         };
         assert_eq!(parsed, TaskConfig::Arithmetic(expected));
         let bad = r#"{"name": "arithmetic", "digit": 2}"#;
@@ -643,7 +651,7 @@ mod tests {
     fn prompt_and_solution_layout() {
         let t = task(ArithmeticConfig {
             digits: 2,
-            ..Default::default()
+            ..one_digit()
         });
         let p = t.problem(12, 7, Op::Add);
         assert_eq!(
@@ -658,7 +666,7 @@ mod tests {
 
     #[test]
     fn exact_reward() {
-        let t = task(ArithmeticConfig::default());
+        let t = task(one_digit());
         let p = t.problem(4, 8, Op::Add);
         let v = t.verify(&p, &[d(1), d(2), EOS], &mut rng(0));
         assert_eq!((v.reward, v.correct, v.well_formed), (1.0, true, true));
@@ -683,7 +691,7 @@ mod tests {
         let t = task(ArithmeticConfig {
             digits: 2,
             reward: ArithmeticReward::Partial,
-            ..Default::default()
+            ..one_digit()
         });
         let p = t.problem(47, 38, Op::Add); // 85
         let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
@@ -700,7 +708,7 @@ mod tests {
             allow_negative: true,
             ops: vec![Op::Sub],
             reward: ArithmeticReward::Partial,
-            ..Default::default()
+            ..one_digit()
         });
         let p = t.problem(3, 8, Op::Sub); // -5: the sign is a position
         let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
@@ -713,7 +721,7 @@ mod tests {
     fn format_weight_mixes_in_well_formedness() {
         let t = task(ArithmeticConfig {
             format_weight: 0.25,
-            ..Default::default()
+            ..one_digit()
         });
         let p = t.problem(2, 3, Op::Add);
         let score = |c: &[TokenId]| t.verify(&p, c, &mut rng(0)).reward;
@@ -726,7 +734,7 @@ mod tests {
             format_weight: 0.5,
             reward: ArithmeticReward::Partial,
             digits: 2,
-            ..Default::default()
+            ..one_digit()
         });
         let p = t.problem(10, 2, Op::Add); // 12
         assert_eq!(
@@ -742,7 +750,7 @@ mod tests {
             reversed: true,
             ops: vec![Op::Add, Op::Sub, Op::Mul],
             allow_negative: true,
-            ..Default::default()
+            ..one_digit()
         };
         let t = task(config);
         let p = t.problem(47, 38, Op::Add);
@@ -773,13 +781,13 @@ mod tests {
         let no_neg = task(ArithmeticConfig {
             ops: ops.clone(),
             digits: 2,
-            ..Default::default()
+            ..one_digit()
         });
         let neg = task(ArithmeticConfig {
             ops,
             digits: 2,
             allow_negative: true,
-            ..Default::default()
+            ..one_digit()
         });
         assert_eq!(no_neg.space_size(), 100 * 101 / 2);
         assert_eq!(neg.space_size(), 100 * 100);
@@ -816,21 +824,21 @@ mod tests {
     #[test]
     fn eval_and_train_are_disjoint() {
         let configs = [
-            ArithmeticConfig::default(),
+            one_digit(),
             ArithmeticConfig {
                 ops: vec![Op::Sub],
-                ..Default::default()
+                ..one_digit()
             },
             ArithmeticConfig {
                 digits: 2,
                 ops: vec![Op::Add, Op::Mul],
-                ..Default::default()
+                ..one_digit()
             },
             ArithmeticConfig {
                 digits: 4,
                 ops: vec![Op::Add, Op::Sub, Op::Mul],
                 allow_negative: true,
-                ..Default::default()
+                ..one_digit()
             },
         ];
         for config in configs {
@@ -855,23 +863,23 @@ mod tests {
 
     #[test]
     fn eval_set_size_and_determinism() {
-        let tiny = task(ArithmeticConfig::default()); // 100 problems → 20 held out
+        let tiny = task(one_digit()); // 100 problems → 20 held out
         assert_eq!(tiny.eval_set().len(), 20);
         let tiny_sub = task(ArithmeticConfig {
             ops: vec![Op::Sub],
-            ..Default::default()
+            ..one_digit()
         }); // 55
         assert_eq!(tiny_sub.eval_set().len(), 11);
         let big = task(ArithmeticConfig {
             digits: 3,
-            ..Default::default()
+            ..one_digit()
         });
         assert_eq!(big.eval_set().len(), 200);
 
         let config = ArithmeticConfig {
             digits: 2,
             eval_size: 50,
-            ..Default::default()
+            ..one_digit()
         };
         let a = Arithmetic::new(config.clone(), 11);
         let b = Arithmetic::new(config.clone(), 11);
@@ -890,7 +898,7 @@ mod tests {
                 ops: vec![Op::Add, Op::Sub, Op::Mul],
                 allow_negative: r.random_bool(0.5),
                 reversed: r.random_bool(0.5),
-                ..Default::default()
+                ..one_digit()
             };
             let t = Arithmetic::new(config, seed);
             for _ in 0..50 {
@@ -916,22 +924,22 @@ mod tests {
                 ops: vec![Op::Add, Op::Sub, Op::Mul],
                 allow_negative: true,
                 reversed: true,
-                ..Default::default()
+                ..one_digit()
             },
             ArithmeticConfig {
                 ops: vec![Op::Sub],
-                ..Default::default()
+                ..one_digit()
             },
             ArithmeticConfig {
                 digits: 2,
                 ops: vec![Op::Mul],
-                ..Default::default()
+                ..one_digit()
             },
             ArithmeticConfig {
                 digits: 2,
                 ops: vec![Op::Sub],
                 allow_negative: true,
-                ..Default::default()
+                ..one_digit()
             },
         ] {
             let t = task(config);
@@ -944,21 +952,21 @@ mod tests {
         }
         let huge = task(ArithmeticConfig {
             digits: 3,
-            ..Default::default()
+            ..one_digit()
         });
         assert!(huge.all_problems().is_empty());
         assert_eq!(huge.max_solution_len(), 5); // 999+999 = 1998
         let mul4 = task(ArithmeticConfig {
             digits: 4,
             ops: vec![Op::Mul],
-            ..Default::default()
+            ..one_digit()
         });
         assert_eq!(mul4.max_solution_len(), 9); // 9999² = 99980001
     }
 
     #[test]
     fn scores_all_one_digit_additions() {
-        let t = task(ArithmeticConfig::default());
+        let t = task(one_digit());
         let all = t.all_problems();
         assert_eq!(all.len(), 100);
         let mut r = rng(4);
@@ -985,10 +993,60 @@ mod tests {
     fn sampling_covers_every_training_problem_and_every_op() {
         let t = task(ArithmeticConfig {
             ops: vec![Op::Add, Op::Mul],
-            ..Default::default()
+            ..one_digit()
         });
         let mut r = rng(5);
         let seen: HashSet<Expression> = (0..5000).map(|_| *expression(&t.sample(&mut r))).collect();
         assert_eq!(seen.len() + t.eval_set().len(), 200);
+    }
+
+    #[test]
+    fn min_digits_mixes_operand_widths_and_labels_difficulty() {
+        let t = task(ArithmeticConfig {
+            digits: 3,
+            min_digits: Some(1),
+            eval_size: 300,
+            ..one_digit()
+        });
+        let mut draws = rng(4);
+        let mut counts = [0usize; 4];
+        for _ in 0..3000 {
+            counts[t.difficulty(&t.sample(&mut draws)) as usize] += 1;
+        }
+        // Widths 1, 2, 3 a third each (a 3-wide draw is 3 digits wide 99 % of the time).
+        for (label, &n) in counts.iter().enumerate().skip(1) {
+            assert!((700..1300).contains(&n), "label {label}: {n} of 3000");
+        }
+        // 1-digit problems: at most a fifth of their 100 held out.
+        let one = t.eval_set().iter().filter(|p| t.difficulty(p) == 1).count();
+        assert!(one <= 20, "{one}");
+        assert_eq!(t.eval_set().len(), 300);
+        // Without min_digits the stream is the plain uniform one.
+        let plain = task(ArithmeticConfig {
+            digits: 3,
+            ..one_digit()
+        });
+        let mut a = rng(5);
+        let low = (0..1000)
+            .filter(|_| plain.difficulty(&plain.sample(&mut a)) < 3)
+            .count();
+        assert!(low < 30, "{low}");
+        assert_rejects(
+            ArithmeticConfig {
+                digits: 2,
+                min_digits: Some(3),
+                ..one_digit()
+            }
+            .validate(),
+            "min_digits",
+        );
+        assert_rejects(
+            ArithmeticConfig {
+                min_digits: Some(0),
+                ..one_digit()
+            }
+            .validate(),
+            "min_digits",
+        );
     }
 }

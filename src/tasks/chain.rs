@@ -26,12 +26,12 @@ use crate::error::{ConfigError, check_f64};
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
     num_generations: 8,
     prompts_per_step: 16,
-    max_completion_length: 12,
+    max_completion_length: 8,
     learning_rate: 5e-4,
-    sft_steps: 100,
+    sft_steps: 300,
     sft_learning_rate: 2e-3,
-    steps: 400,
-    eval_every: 20,
+    steps: 300,
+    eval_every: 25,
     d_model: 64,
     n_layers: 2,
     n_heads: 4,
@@ -61,7 +61,7 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             min_terms: 2,
-            max_terms: 4,
+            max_terms: 3,
             format_weight: 0.0,
             eval_size: 200,
         }

@@ -20,13 +20,13 @@ use crate::error::{ConfigError, check_f64};
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
     num_generations: 8,
-    prompts_per_step: 16,
+    prompts_per_step: 32,
     max_completion_length: 4,
     learning_rate: 5e-4,
     sft_steps: 300,
     sft_learning_rate: 2e-3,
     steps: 300,
-    eval_every: 20,
+    eval_every: 25,
     d_model: 64,
     n_layers: 2,
     n_heads: 4,
@@ -63,12 +63,14 @@ pub struct MazeConfig {
 
 impl Default for MazeConfig {
     fn default() -> Self {
+        // Goals at most 3 moves away with the dense progress term: mazes a small policy learns
+        // to solve within a minute of RL after its warm-up.
         Self {
             size: 5,
-            progress_shaping: 0.0,
+            progress_shaping: 0.5,
             length_penalty: 0.0,
-            eval_size: 100,
-            max_distance: 0,
+            eval_size: 200,
+            max_distance: 3,
         }
     }
 }
@@ -539,6 +541,16 @@ fn bfs(size: usize, walls: &[bool], from: Cell) -> Vec<Option<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The knobs the tests below start from: the farthest goal, no shaping, 100 held out.
+    fn unshaped() -> MazeConfig {
+        MazeConfig {
+            progress_shaping: 0.0,
+            eval_size: 100,
+            max_distance: 0,
+            ..MazeConfig::default()
+        }
+    }
     use crate::tasks::TaskConfig;
     use crate::tasks::assert_rejects;
     use crate::tasks::vocab::{DOWN, EOS, LEFT, RIGHT, UP};
@@ -597,19 +609,16 @@ mod tests {
     fn defaults_are_valid_and_match_the_docs() {
         let c = MazeConfig::default();
         assert_eq!(c.validate(), Ok(()));
-        assert_eq!((c.size, c.eval_size), (5, 100));
-        assert_eq!((c.progress_shaping, c.length_penalty), (0.0, 0.0));
+        assert_eq!((c.size, c.eval_size, c.max_distance), (5, 200, 3));
+        assert_eq!((c.progress_shaping, c.length_penalty), (0.5, 0.0));
     }
 
     #[test]
     fn invalid_fields_are_rejected_naming_the_field() {
         for size in [3, 12] {
-            let err = MazeConfig {
-                size,
-                ..Default::default()
-            }
-            .validate()
-            .expect_err("size outside 4..=9 should be rejected");
+            let err = MazeConfig { size, ..unshaped() }
+                .validate()
+                .expect_err("size outside 4..=9 should be rejected");
             assert_eq!(err.field, "size");
             assert_eq!(
                 err.to_string(),
@@ -619,19 +628,19 @@ mod tests {
         for x in [-0.5, f64::NAN, f64::INFINITY] {
             let c = MazeConfig {
                 progress_shaping: x,
-                ..Default::default()
+                ..unshaped()
             };
             assert_rejects(c.validate(), "progress_shaping");
             let c = MazeConfig {
                 length_penalty: x,
-                ..Default::default()
+                ..unshaped()
             };
             assert_rejects(c.validate(), "length_penalty");
         }
         for eval_size in [0, 1001] {
             let c = MazeConfig {
                 eval_size,
-                ..Default::default()
+                ..unshaped()
             };
             assert_rejects(c.validate(), "eval_size");
         }
@@ -643,8 +652,7 @@ mod tests {
         let parsed: TaskConfig = serde_json::from_str(json).expect("valid JSON should parse");
         let expected = MazeConfig {
             size: 7,
-            progress_shaping: 0.5,
-            ..Default::default()
+            ..MazeConfig::default()
         };
         assert_eq!(parsed, TaskConfig::Maze(expected));
         assert!(serde_json::from_str::<TaskConfig>(r#"{"name": "maze", "side": 7}"#).is_err());
@@ -660,7 +668,7 @@ mod tests {
             prompt.len(),
             task(MazeConfig {
                 size: 4,
-                ..Default::default()
+                ..unshaped()
             })
             .max_prompt_len()
         );
@@ -676,7 +684,7 @@ mod tests {
             MazeConfig {
                 size: 6,
                 max_distance: 4,
-                ..Default::default()
+                ..unshaped()
             },
             3,
         );
@@ -691,7 +699,7 @@ mod tests {
         }
         let bad = MazeConfig {
             max_distance: 1,
-            ..Default::default()
+            ..unshaped()
         };
         assert!(
             bad.validate()
@@ -709,7 +717,7 @@ mod tests {
                 MazeConfig {
                     size,
                     eval_size: 1,
-                    ..Default::default()
+                    ..unshaped()
                 },
                 seed,
             );
@@ -781,7 +789,7 @@ mod tests {
             task(MazeConfig {
                 size,
                 eval_size: 1,
-                ..Default::default()
+                ..unshaped()
             })
             .max_solution_len()
         };
@@ -792,7 +800,7 @@ mod tests {
     fn walking_into_a_wall_or_off_the_grid_fails() {
         let shaped = MazeConfig {
             progress_shaping: 0.5,
-            ..Default::default()
+            ..unshaped()
         };
         let v = score(shaped.clone(), &[DOWN, EOS]); // (1, 0) is a wall
         assert_eq!((v.correct, v.well_formed, v.reward), (false, true, 0.0));
@@ -817,12 +825,12 @@ mod tests {
     fn overshooting_the_goal_fails() {
         let path = [RIGHT, RIGHT, DOWN, DOWN, LEFT, LEFT, DOWN];
         let exact: Vec<TokenId> = path.iter().copied().chain([EOS]).collect();
-        assert!(score(MazeConfig::default(), &exact).correct);
+        assert!(score(unshaped(), &exact).correct);
         let over: Vec<TokenId> = path.iter().copied().chain([UP, EOS]).collect();
         let v = score(
             MazeConfig {
                 progress_shaping: 1.0,
-                ..Default::default()
+                ..unshaped()
             },
             &over,
         );
@@ -835,11 +843,11 @@ mod tests {
         );
         // Back onto the goal again still counts as overshooting.
         let back: Vec<TokenId> = path.iter().copied().chain([UP, DOWN, EOS]).collect();
-        assert!(!score(MazeConfig::default(), &back).correct);
+        assert!(!score(unshaped(), &back).correct);
         // Right moves without EOS, or junk after it: not correct.
-        assert!(!score(MazeConfig::default(), &path).correct);
+        assert!(!score(unshaped(), &path).correct);
         let junk: Vec<TokenId> = exact.iter().copied().chain([UP]).collect();
-        let v = score(MazeConfig::default(), &junk);
+        let v = score(unshaped(), &junk);
         assert!(!v.correct && !v.well_formed);
     }
 
@@ -848,7 +856,7 @@ mod tests {
         let config = MazeConfig {
             progress_shaping: 0.5,
             length_penalty: 0.7,
-            ..Default::default()
+            ..unshaped()
         };
         // Halfway: (2, 2) is 3 moves from the goal, so progress = 1 − 3/7.
         let v = score(config.clone(), &[RIGHT, RIGHT, DOWN, DOWN, EOS]);
@@ -878,7 +886,7 @@ mod tests {
             let t = task(MazeConfig {
                 size,
                 eval_size: 1000,
-                ..Default::default()
+                ..unshaped()
             });
             let eval: HashSet<&Maze> = t.eval_set().iter().map(maze_of).collect();
             assert_eq!(
@@ -910,13 +918,13 @@ mod tests {
         let again = task(MazeConfig {
             size: 5,
             eval_size: 200,
-            ..Default::default()
+            ..unshaped()
         });
         let other = MazeTask::new(
             MazeConfig {
                 size: 5,
                 eval_size: 200,
-                ..Default::default()
+                ..unshaped()
             },
             4,
         );
@@ -925,7 +933,7 @@ mod tests {
             task(MazeConfig {
                 size: 5,
                 eval_size: 200,
-                ..Default::default()
+                ..unshaped()
             })
             .eval_set()
         );
@@ -937,7 +945,7 @@ mod tests {
         let t = task(MazeConfig {
             size: 4,
             eval_size: 1,
-            ..Default::default()
+            ..unshaped()
         });
         let m = maze(&ROWS);
         assert_eq!(t.render(&m, &[]), "S..#\n##.#\n...#\nG#.#\n");

@@ -4,6 +4,7 @@
 //! executor drives it.
 
 pub mod checkpoint;
+pub mod compare;
 pub mod metrics;
 pub mod trainer;
 

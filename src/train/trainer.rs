@@ -261,9 +261,16 @@ impl Trainer {
             .into());
         }
         let device = device.autodiff();
-        device.seed(config.seed);
-        let policy = config.model.init(&device);
-        policy.visit(&mut Materialize);
+        let policy = {
+            // The device's generator is shared by every run in the process: seeding and drawing
+            // the initial weights as one step keeps runs built concurrently deterministic.
+            static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+            let _one_at_a_time = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            device.seed(config.seed);
+            let policy = config.model.init(&device);
+            policy.visit(&mut Materialize);
+            policy
+        };
         let t = &config.train;
         let optimizer = AdamWConfig::new()
             .with_beta_1(t.adam_beta1 as f32)
