@@ -3,7 +3,7 @@
 // "auto" rules those out, then times one warm step on each device and keeps the faster.
 
 import { ask, errorMessage, spawnWorker, type Device } from './protocol';
-import { defaultState, toRunConfig, type BackendChoice, type RunConfig } from './state';
+import { defaultState, toRunConfig, type BackendChoice, type Catalog, type RunConfig } from './state';
 
 /** The device chosen and why; `adapterName` is empty when no adapter was found. */
 export interface Resolved {
@@ -43,12 +43,12 @@ function cpu(reason: string, adapterName = ''): Resolved {
   return { device: 'cpu', reason, adapterName };
 }
 
-/** The tiny run "auto" times: the default task on the tiny model, small groups, a few steps. */
-export function calibrationConfig(presets: readonly string[]): RunConfig {
-  const s = defaultState(presets);
+/** The tiny run "auto" times: RL steps of the default task on the tiny model, small groups. */
+export function calibrationConfig(catalog: Catalog): RunConfig {
+  const s = defaultState(catalog);
   s.model = 'tiny';
-  s.train = { ...s.train, num_generations: 4, prompts_per_step: 4, steps: 2 };
-  return toRunConfig(s, 0, 0);
+  s.train = { ...s.train, num_generations: 4, prompts_per_step: 4, sft_steps: 0, steps: 2 };
+  return toRunConfig(s, 0, 0, catalog);
 }
 
 /** Times one warm step of `config` on each device in a throwaway worker. */

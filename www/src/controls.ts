@@ -1,6 +1,6 @@
 // Small DOM builders for the control panel: one labelled input per knob of a table.
 
-import type { KnobSpec, KnobValue } from './state';
+import { knobProblem, type KnobSpec, type KnobValue } from './state';
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -48,14 +48,17 @@ export function select<T extends string>(options: readonly Option<T>[], value: T
   return s;
 }
 
-function numberInput(spec: KnobSpec & { kind: 'int' | 'float' }, value: number, onChange: (v: number) => void): HTMLInputElement {
+/** A number field; a nullable knob's field may be left empty (unset), its placeholder saying what that means. */
+function numberInput(spec: KnobSpec & { kind: 'int' | 'float' }, value: number | null, onChange: (v: number | null) => void): HTMLInputElement {
   const input = el('input');
-  Object.assign(input, { type: 'number', min: String(spec.min), max: String(spec.max), step: spec.kind === 'int' ? '1' : String(spec.step), value: String(value) });
+  Object.assign(input, { type: 'number', min: String(spec.min), max: String(spec.max), step: spec.kind === 'int' ? '1' : String(spec.step), value: value === null ? '' : String(value) });
+  if (spec.kind === 'int' && spec.nullable) input.placeholder = spec.nullable;
   input.addEventListener('change', () => {
-    const n = input.valueAsNumber;
-    const ok = Number.isFinite(n) && n >= spec.min && n <= spec.max && (spec.kind === 'float' || Number.isInteger(n));
-    input.classList.toggle('invalid', !ok);
-    if (ok) onChange(n);
+    const n = input.value.trim() === '' && spec.kind === 'int' && spec.nullable ? null : input.valueAsNumber;
+    const problem = knobProblem(spec, n);
+    input.classList.toggle('invalid', problem !== '');
+    input.title = problem || spec.help;
+    if (problem === '') onChange(n);
   });
   return input;
 }
@@ -82,7 +85,7 @@ export function knobField(spec: KnobSpec, value: KnobValue, onChange: (v: KnobVa
   switch (spec.kind) {
     case 'int':
     case 'float':
-      control = numberInput(spec, Number(value), onChange);
+      control = numberInput(spec, value === null ? null : Number(value), onChange);
       break;
     case 'bool': {
       const check = Object.assign(el('input'), { type: 'checkbox', checked: value === true });
@@ -97,5 +100,6 @@ export function knobField(spec: KnobSpec, value: KnobValue, onChange: (v: KnobVa
       control = setInput(spec.options, Array.isArray(value) ? value : [], onChange);
       break;
   }
+  control.dataset.knob = spec.key;
   return field(spec.key, control, spec.help);
 }

@@ -6,19 +6,33 @@ import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Reso
 import { Charts } from './charts';
 import { el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
-import { ask, errorMessage, spawnWorker, type PresetInfo, type StepMetrics } from './protocol';
-import { lastReward, lastStep, Runs, type Run } from './runs';
+import { ask, errorMessage, spawnWorker, type Device, type PresetInfo, type StepMetrics } from './protocol';
+import { lastEval, lastReward, lastStep, Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
 import {
   BACKEND_CHOICES, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB, TASK_KNOBS, TASK_NAMES, TRAIN_KNOBS,
-  defaultKnobs, defaultState, newVariant, parse, serialize,
-  type BackendChoice, type ModelSize, type State, type Variant,
+  crossProblem, defaultState, fallbackDefaults, modelNumbers, newVariant, parse, readTaskDefaults, serialize, taskState,
+  type BackendChoice, type Catalog, type ModelChoice, type RunConfig, type State, type TaskDefaults, type TaskName, type Variant,
 } from './state';
 
 declare global {
   interface Window {
-    /** For browser tests: the live state and `metrics[variant][seedIndex]` = steps so far. */
-    __playground: { readonly state: State; readonly metrics: StepMetrics[][][] };
+    /**
+     * For browser tests: the live state, `metrics[variant][seedIndex]` = steps so far, the
+     * configs the current runs were created with, what the workers were asked to train, and
+     * the task defaults the page read from the wasm module.
+     */
+    __playground: {
+      readonly state: State;
+      readonly metrics: StepMetrics[][][];
+      readonly configs: RunConfig[][];
+      readonly counters: Counters;
+      readonly defaults: TaskDefaults;
+      /** Whether the current runs share one warm-up per seed. */
+      readonly sharedWarmup: boolean;
+      /** Whether this wasm build can branch on the CPU, and why not. */
+      readonly branchOnCpu: { works: boolean; reason: string };
+    };
   }
 }
 
@@ -47,7 +61,13 @@ const ui = {
 };
 
 let presets: PresetInfo[] = [];
-let presetNames: string[] = [];
+let catalog: Catalog = { presets: [], defaults: fallbackDefaults() };
+/**
+ * Whether `Session.branch` works on the CPU in this wasm build; without it the variants of a
+ * seed each train their own warm-up on the CPU (WebGPU saves carry no optimizer state and branch).
+ */
+let branchOnCpu = false;
+let noBranchReason = '';
 let state: State;
 /** A copy of the state the current runs were made from; `state` may have moved on since. */
 let applied: State | null = null;
@@ -73,13 +93,19 @@ function showNotice(text: string): void {
 }
 
 function pending(): boolean {
-  return applied === null || serialize(applied) !== serialize(state);
+  return applied === null || serialize(applied, catalog) !== serialize(state, catalog);
 }
+
+/** The notice currently shown for a rule between two knobs (cleared once the rule holds). */
+let knobNotice = '';
 
 /** After every control change: the URL follows the state, and the note says a Reset is due. */
 function commit(): void {
-  history.replaceState(null, '', serialize(state));
+  history.replaceState(null, '', serialize(state, catalog));
   ui.note.classList.toggle('pending', pending());
+  const problem = crossProblem(state.task, state.taskKnobs);
+  if (problem !== '' || (knobNotice !== '' && ui.notice.textContent === knobNotice)) showNotice(problem);
+  knobNotice = problem;
 }
 
 // ---- controls
@@ -89,17 +115,30 @@ function presetOption(p: PresetInfo): Option<string> {
   return { value: p.name, text: `${p.name} — ${p.source}`, title: knobs.length > 0 ? knobs.join('\n') : 'all knobs at their defaults' };
 }
 
+const TASK_TITLES: Record<TaskName, string> = {
+  arithmetic: 'arithmetic (12+7=19)',
+  chain: 'chain (3+5+2=, running sums)',
+  maze: 'maze (walk to the goal)',
+  bandit: 'bandit (pick the best arm)',
+};
+
+/** The model menu: the named sizes, and the task's own default model when it is none of them. */
+function modelOptions(): Option<ModelChoice>[] {
+  const text = (m: { d_model: number; n_layers: number; n_heads: number }): string => `${m.d_model}d, ${m.n_layers}L, ${m.n_heads}h`;
+  const options: Option<ModelChoice>[] = Object.entries(MODEL_SIZES).map(([name, m]) => ({ value: name as ModelChoice, text: `${name} (${text(m)})` }));
+  if (state.model === 'task' || taskState(state.task, catalog).model === 'task') {
+    options.push({ value: 'task', text: `${state.task}'s default (${text(modelNumbers('task', state.task, catalog))})` });
+  }
+  return options;
+}
+
 function renderSetup(): void {
-  const taskField = field('task', select(TASK_NAMES.map((t) => ({ value: t, text: t })), state.task, (t) => {
-    state.task = t;
-    state.taskKnobs = defaultKnobs(TASK_KNOBS[t]);
+  // A new task brings its own defaults: task knobs, model and trainer knobs all reset to them.
+  const taskField = field('task', select(TASK_NAMES.map((t) => ({ value: t, text: TASK_TITLES[t] })), state.task, (t) => {
+    Object.assign(state, taskState(t, catalog));
     commit();
     renderSetup();
-  }));
-  const sizes = Object.entries(MODEL_SIZES).map(([name, m]) => ({
-    value: name as ModelSize,
-    text: `${name} (${m.d_model}d, ${m.n_layers}L, ${m.n_heads}h)`,
-  }));
+  }), 'changing the task resets the task, model and training knobs to its defaults');
   const number = (key: 'seeds' | 'seed') => (v: unknown): void => {
     state[key] = Number(v);
     commit();
@@ -112,7 +151,7 @@ function renderSetup(): void {
       commit();
     })),
     el('h2', { textContent: 'Model and training' }),
-    field('model', select(sizes, state.model, (m) => {
+    field('model', select(modelOptions(), state.model, (m) => {
       state.model = m;
       commit();
     })),
@@ -155,6 +194,7 @@ function variantCard(v: Variant, i: number): HTMLElement {
   card.dataset.testid = `variant-${i}`;
   card.dataset.step = '0';
   card.dataset.reward = '';
+  card.dataset.eval = '';
   card.style.borderLeftColor = v.colour;
   const colour = Object.assign(el('input'), { type: 'color', value: v.colour, title: 'colour' });
   colour.addEventListener('input', () => {
@@ -197,7 +237,7 @@ function renderVariants(): void {
 
 function addVariant(): void {
   const used = new Set(state.variants.map((v) => v.preset));
-  const next = presetNames.find((p) => !used.has(p)) ?? presetNames[0] ?? 'grpo';
+  const next = catalog.presets.find((p) => !used.has(p)) ?? catalog.presets[0] ?? 'grpo';
   state.variants.push(newVariant(next, state.variants.length));
   commit();
   renderVariants();
@@ -205,32 +245,59 @@ function addVariant(): void {
 
 // ---- what the runs report
 
-/** `data-step` = the last step every seed finished; `data-reward` = mean over seeds of the last reward_mean. */
+/**
+ * `data-step` = the last step every seed finished; `data-reward` = mean over seeds of the last
+ * RL reward_mean (empty during the warm-up, which samples nothing); `data-eval` = mean over
+ * seeds of the last held-out accuracy (empty before the first evaluation).
+ */
 function updateCards(): void {
+  const sft = applied?.train.sft_steps ?? 0;
   [...ui.variants.children].forEach((card, v) => {
     if (!(card instanceof HTMLElement)) return;
     const seeds = runs.grid[v] ?? [];
     const step = lastStep(seeds);
     const reward = lastReward(seeds);
+    const held = lastEval(seeds);
     card.dataset.step = String(step);
     card.dataset.reward = reward === null ? '' : String(reward);
+    card.dataset.eval = held === null ? '' : String(held);
+    const parts = step === 0 ? ['no steps yet'] : step <= sft ? [`warm-up step ${step}`] : [`RL step ${step - sft}`];
+    if (reward !== null) parts.push(`reward ${reward.toFixed(3)}`);
+    if (held !== null) parts.push(`held-out ${(100 * held).toFixed(1)} %`);
     const stats = card.querySelector('.stats');
-    if (stats) stats.textContent = reward === null ? 'no steps yet' : `step ${step} · reward ${reward.toFixed(3)}`;
+    if (stats) stats.textContent = parts.join(' · ');
   });
+}
+
+/** Where the runs are: `warm-up: step 40 / 100 (supervised)` or `RL: step 20 / 300`. */
+function phaseText(step: number): string {
+  const sft = applied?.train.sft_steps ?? 0;
+  const rl = applied?.train.steps ?? 0;
+  if (sft > 0 && (step < sft || runs.inWarmup())) return `warm-up: step ${step} / ${sft} (supervised)`;
+  return `RL: step ${Math.max(0, step - sft)} / ${rl}`;
 }
 
 function updateStatus(): void {
   const all = runs.grid.flat();
   const failed = all.find((r) => r.status === 'error');
   const step = Math.min(...runs.grid.map(lastStep));
-  const total = applied ? applied.train.sft_steps + applied.train.steps : 0;
+  const sft = applied?.train.sft_steps ?? 0;
+  const rl = applied?.train.steps ?? 0;
   if (failed) setStatus(`error in ${runName(failed)}: ${failed.error}`);
   else if (all.length === 0) setStatus('no runs');
-  else if (all.every((r) => r.status === 'done')) setStatus(`done: ${step} steps`);
-  else if (all.some((r) => r.status === 'running')) setStatus(`running: step ${step} / ${total}`);
+  else if (all.every((r) => r.status === 'done')) setStatus(`done: ${sft > 0 ? `${sft} warm-up + ` : ''}${rl} RL steps`);
+  else if (all.some((r) => r.status === 'running')) setStatus(phaseText(step));
   else if (all.some((r) => r.status === 'starting')) setStatus(`starting ${all.length} runs…`);
-  else if (step > 0) setStatus(`paused at step ${step} / ${total}`);
-  else setStatus(`ready: ${all.length} runs of ${all[0]?.parameters ?? 0} parameters; press Run`);
+  else if (step > 0) setStatus(`paused — ${phaseText(step)}`);
+  else {
+    const parameters = Math.max(0, ...all.map((r) => r.parameters));
+    const variants = runs.grid.length;
+    const shared = runs.warmups.length > 0
+      ? `trained once per seed, shared by the ${variants} variants`
+      : `trained by each variant${noBranchReason ? '; this build cannot share it on the CPU' : ''}`;
+    const plan = sft > 0 ? `${sft} supervised warm-up steps (${shared}), then ${rl} RL steps` : `${rl} RL steps`;
+    setStatus(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; press Run`);
+  }
 }
 
 function runName(r: Run): string {
@@ -255,13 +322,15 @@ function metricsGrid(): StepMetrics[][][] {
 function renderSamplePanel(): void {
   const v = Number(ui.sampleVariant.value) || 0;
   const run = runs.grid[v]?.[0];
-  renderSamples(ui.samples, applied?.task ?? state.task, run?.samples ?? [], run?.arms ?? []);
+  const warming = run !== undefined && runs.pendingWarmup(run) !== null;
+  renderSamples(ui.samples, applied?.task ?? state.task, run?.samples ?? [], run?.arms ?? [], warming);
 }
 
 function onRunChanged(run: Run, what: string): void {
   updateCards();
   updateStatus();
   if (what === 'metrics') scheduleDraw();
+  if (what === 'warmed') renderSamplePanel();
   if (what === 'samples' && run.seedIndex === 0 && String(run.variant) === ui.sampleVariant.value) renderSamplePanel();
 }
 
@@ -279,20 +348,24 @@ function showBackend(): void {
 
 // ---- actions
 
+function sharesWarmup(device: Device): boolean {
+  return device === 'webgpu' || branchOnCpu;
+}
+
 /** Makes the runs match the current state, from scratch. */
 async function apply(): Promise<void> {
   if (!backend || resolvedFor !== state.backend) {
     backend = null;
     showBackend();
     setStatus('choosing a backend…');
-    backend = await chooseBackend(state.backend, calibrationConfig(presetNames));
+    backend = await chooseBackend(state.backend, calibrationConfig(catalog));
     resolvedFor = state.backend;
     showBackend();
   }
-  const current = parse(serialize(state), presetNames);
+  const current = parse(serialize(state, catalog), catalog);
   applied = current;
-  runs.reset(current, backend.device);
-  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds);
+  runs.reset(current, catalog, backend.device, sharesWarmup(backend.device));
+  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task);
   ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
   renderSamplePanel();
   updateCards();
@@ -326,7 +399,7 @@ function wire(): void {
   ui.sampleVariant.addEventListener('change', renderSamplePanel);
   // replaceState never fires this: only a hand-edited URL or a pasted link does.
   window.addEventListener('hashchange', () => act(() => {
-    if (location.hash === serialize(state)) return;
+    if (location.hash === serialize(state, catalog)) return;
     const linked = fromLink();
     if (!linked) return;
     state = linked;
@@ -339,7 +412,7 @@ function wire(): void {
 /** The state the URL hash describes (the default one without a hash), or null with a notice. */
 function fromLink(): State | null {
   try {
-    const linked = location.hash.length > 1 ? parse(location.hash, presetNames) : defaultState(presetNames);
+    const linked = location.hash.length > 1 ? parse(location.hash, catalog) : defaultState(catalog);
     showNotice('');
     return linked;
   } catch (e) {
@@ -353,19 +426,37 @@ async function start(): Promise<void> {
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');
   const probe = spawnWorker();
+  let defaults = '';
   try {
-    presets = (await ask(probe, { type: 'presets' }, 'presets')).presets;
+    ({ presets, defaults } = await ask(probe, { type: 'presets' }, 'presets'));
+    // Last: a failed probe may leave this worker's wasm dead.
+    ({ branchOnCpu, reason: noBranchReason } = await ask(probe, { type: 'probe' }, 'probed'));
   } finally {
     probe.terminate();
   }
-  presetNames = presets.map((p) => p.name);
-  state = fromLink() ?? defaultState(presetNames);
+  catalog = { presets: presets.map((p) => p.name), defaults: defaults ? readTaskDefaults(defaults) : fallbackDefaults() };
+  state = fromLink() ?? defaultState(catalog);
   window.__playground = {
     get state() {
       return state;
     },
     get metrics() {
       return metricsGrid();
+    },
+    get configs() {
+      return runs.grid.map((seeds) => seeds.map((r) => r.config));
+    },
+    get counters() {
+      return { ...runs.counters };
+    },
+    get defaults() {
+      return catalog.defaults;
+    },
+    get sharedWarmup() {
+      return runs.warmups.length > 0;
+    },
+    get branchOnCpu() {
+      return { works: branchOnCpu, reason: noBranchReason };
     },
   };
   renderSetup();

@@ -1,9 +1,15 @@
-// The page's training runs: one worker per variant × seed, what each reported, and the CPU
-// fallback of a WebGPU run that fails mid-run.
+// The page's training runs: one worker per variant × seed, what each reported, the shared
+// warm-up of each seed, and the CPU fallback of a WebGPU run that fails mid-run.
+//
+// Shared warm-up: the supervised warm-up (`train.sft_steps`) does not depend on the optimizer, so
+// the variants of seed k would all train the same one. Instead one worker of seed k trains it
+// (a session created with `warmup`), saves its state, and every variant of seed k, that worker's
+// own included, continues from those bytes with `Session.branch` under its own config. The
+// warm-up's metrics are shown for every variant of the seed (they are the same steps).
 
 import { isGpuFailure } from './backend';
-import { spawnWorker, type Device, type FromWorker, type Sample, type StepMetrics, type ToWorker } from './protocol';
-import { toRunConfig, type RunConfig, type State } from './state';
+import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type StepMetrics, type ToWorker } from './protocol';
+import { toRunConfig, type Catalog, type RunConfig, type State } from './state';
 
 export type Status = 'starting' | 'ready' | 'running' | 'paused' | 'done' | 'error';
 
@@ -15,14 +21,25 @@ export interface Run {
   config: RunConfig;
   device: Device;
   status: Status;
-  /** Messages from a session being replaced are dropped until the new one is ready. */
-  stale: boolean;
+  /** The session the page last asked this worker for; messages about older ones are dropped. */
+  gen: number;
   error: string;
   parameters: number;
+  /** Every step so far, the seed's shared warm-up steps included. */
   metrics: StepMetrics[];
   samples: Sample[];
   arms: number[];
+  /** The last state saved by a WebGPU session of this run (after its branch, if it has one). */
   checkpoint: { step: number; bytes: ArrayBuffer } | null;
+}
+
+/** The shared warm-up of one seed. */
+export interface Warmup {
+  readonly seedIndex: number;
+  /** The run whose worker trains it (then branches like the others). */
+  readonly runner: Run;
+  /** The state after the warm-up, once trained: what every variant of the seed branches from. */
+  bytes: ArrayBuffer | null;
 }
 
 export interface RunsEvents {
@@ -32,61 +49,131 @@ export interface RunsEvents {
   fellBack(run: Run, message: string): void;
 }
 
+/** For tests and the curious: what the workers were asked to train. */
+export interface Counters {
+  /** Warm-up sessions started from scratch (one per seed when sft_steps > 0). */
+  warmups: number;
+  /** Warm-up (`phase: "sft"`) steps reported by any worker. */
+  sftSteps: number;
+  /** Sessions created with `Session.branch`. */
+  branches: number;
+}
+
 export class Runs {
   /** `grid[variant][seedIndex]`. */
   grid: Run[][] = [];
+  /** `warmups[seedIndex]`; empty when `train.sft_steps` is 0. */
+  warmups: Warmup[] = [];
+  counters: Counters = { warmups: 0, sftSteps: 0, branches: 0 };
+  /** Whether Run is in force: runs branched after their warm-up then start stepping at once. */
+  private playing = false;
+  private nextGen = 0;
 
   constructor(private readonly events: RunsEvents) {}
 
   /**
    * Starts every run of `state` on `device` from scratch. Live workers are reused, so their wasm
-   * stays compiled and their WebGPU device initialised; `reset` suffices when nothing changed.
+   * stays compiled and their WebGPU device initialised. `share`: the variants of a seed share
+   * one warm-up (else each trains its own, as when `Session.branch` is unavailable).
    */
-  reset(state: State, device: Device): void {
+  reset(state: State, catalog: Catalog, device: Device, share = true): void {
+    this.playing = false;
     const spare = this.grid.flat().filter((r) => r.status !== 'error');
     for (const r of this.grid.flat()) if (r.status === 'error') r.worker.terminate();
     this.grid = state.variants.map((_, v) =>
       Array.from({ length: state.seeds }, (_, k) => {
-        const config = toRunConfig(state, v, k);
         const old = spare.shift();
-        const run = this.newRun(v, k, old?.worker ?? spawnWorker(), config, device);
-        const same = old !== undefined && old.device === device && JSON.stringify(old.config) === JSON.stringify(config);
-        this.send(run, same ? { type: 'reset' } : { type: 'create', config, backend: device });
-        return run;
+        return this.newRun(v, k, old?.worker ?? spawnWorker(), toRunConfig(state, v, k, catalog), device);
       }),
     );
     for (const r of spare) r.worker.terminate();
+    // Seed k's warm-up runs in variant (k mod V)'s worker, spreading the warm-ups of several seeds.
+    const variants = this.grid.length;
+    this.warmups = share && state.train.sft_steps > 0 && variants > 0
+      ? Array.from({ length: state.seeds }, (_, k) => ({ seedIndex: k, runner: this.at(k % variants, k), bytes: null }))
+      : [];
+    for (const run of this.grid.flat()) {
+      const w = this.warmupOf(run);
+      if (!w) this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device });
+      else if (w.runner === run) {
+        this.counters.warmups++;
+        this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device, warmup: true });
+      } else this.send(run, { type: 'standby', gen: 0, config: run.config });
+    }
   }
 
-  /** Every run that can still train starts (or keeps) stepping. */
+  /** Every run that can still train starts (or keeps) stepping; those waiting for their warm-up start after it. */
   run(): void {
+    this.playing = true;
     for (const r of this.active()) {
       r.status = 'running';
-      this.send(r, { type: 'run' });
+      if (!this.waiting(r)) this.send(r, { type: 'run' });
     }
   }
 
   pause(): void {
-    for (const r of this.active()) if (r.status === 'running') this.send(r, { type: 'pause' });
+    this.playing = false;
+    for (const r of this.active()) {
+      if (r.status !== 'running') continue;
+      // A run waiting for its warm-up has no session to ask: it is paused already.
+      if (this.waiting(r)) r.status = 'paused';
+      else this.send(r, { type: 'pause' });
+    }
   }
 
-  /** One step of every run that is not already stepping on its own. */
+  /** One step of every run that is not already stepping on its own; during a warm-up, one warm-up step. */
   step(): void {
-    for (const r of this.active()) if (r.status !== 'running') this.send(r, { type: 'step' });
+    for (const r of this.active()) if (r.status !== 'running' && !this.waiting(r)) this.send(r, { type: 'step' });
+  }
+
+  /** The warm-up of `run`'s seed while it is still being trained, else null. */
+  pendingWarmup(run: Run): Warmup | null {
+    const w = this.warmupOf(run);
+    return w && w.bytes === null ? w : null;
+  }
+
+  /** Whether any seed is still in its shared warm-up. */
+  inWarmup(): boolean {
+    return this.warmups.some((w) => w.bytes === null);
+  }
+
+  private warmupOf(run: Run): Warmup | null {
+    return this.warmups[run.seedIndex] ?? null;
+  }
+
+  /** A run with no session yet: its seed's warm-up is being trained in another worker. */
+  private waiting(run: Run): boolean {
+    const w = this.pendingWarmup(run);
+    return w !== null && w.runner !== run;
+  }
+
+  private at(variant: number, seedIndex: number): Run {
+    const run = this.grid[variant]?.[seedIndex];
+    if (!run) throw new Error(`no run ${variant}/${seedIndex}`);
+    return run;
+  }
+
+  private seedRuns(seedIndex: number): Run[] {
+    return this.grid.flatMap((seeds) => seeds[seedIndex] ?? []);
   }
 
   private active(): Run[] {
     return this.grid.flat().filter((r) => r.status !== 'error' && r.status !== 'done');
   }
 
+  /** Posts `message`; a create or standby opens a new session generation of the run. */
   private send(run: Run, message: ToWorker): void {
-    if (message.type === 'create' || message.type === 'reset') run.stale = true;
+    if (message.type === 'create' || message.type === 'standby') {
+      run.gen = ++this.nextGen;
+      message.gen = run.gen;
+      if (message.type === 'create' && message.branch) this.counters.branches++;
+    }
     run.worker.postMessage(message);
   }
 
   private newRun(variant: number, seedIndex: number, worker: Worker, config: RunConfig, device: Device): Run {
     const run: Run = {
-      variant, seedIndex, worker, config, device, status: 'starting', stale: true, error: '',
+      variant, seedIndex, worker, config, device, status: 'starting', gen: -1, error: '',
       parameters: 0, metrics: [], samples: [], arms: [], checkpoint: null,
     };
     this.listen(run);
@@ -95,30 +182,44 @@ export class Runs {
 
   /** Routes a worker's messages to `run`; a reused worker drops the listeners of its old run. */
   private listen(run: Run): void {
-    run.worker.onmessage = (e: MessageEvent<FromWorker>) => this.receive(run, e.data);
+    run.worker.onmessage = (e: MessageEvent<FromWorkerTagged>) => this.receive(run, e.data);
     run.worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       this.fail(run, e.message || 'the worker crashed');
     };
   }
 
-  private receive(run: Run, m: FromWorker): void {
-    if (run.stale && m.type !== 'ready' && m.type !== 'error') return;
+  private receive(run: Run, m: FromWorkerTagged): void {
+    if (m.gen !== run.gen) return;
     switch (m.type) {
       case 'ready':
-        run.stale = false;
         run.parameters = m.parameters;
         if (run.status === 'starting') run.status = 'ready';
         break;
-      case 'metrics':
-        run.metrics.push(m.metrics);
+      case 'standby':
+        if (run.status === 'starting') run.status = 'ready';
         break;
+      case 'metrics': {
+        if (m.metrics.phase === 'sft') this.counters.sftSteps++;
+        const w = this.pendingWarmup(run);
+        if (w && w.runner === run) {
+          // The shared warm-up's step: the same step of every variant of this seed.
+          for (const r of this.seedRuns(run.seedIndex)) {
+            r.metrics.push(m.metrics);
+            if (r !== run) this.events.changed(r, 'metrics');
+          }
+        } else run.metrics.push(m.metrics);
+        break;
+      }
       case 'samples':
         run.samples = m.samples;
         run.arms = m.arms;
         break;
       case 'checkpoint':
         run.checkpoint = { step: m.step, bytes: m.bytes };
+        break;
+      case 'warmed':
+        this.warmed(run, m.bytes);
         break;
       case 'paused':
         if (run.status === 'running') run.status = 'paused';
@@ -131,9 +232,31 @@ export class Runs {
         return;
       case 'presets':
       case 'calibrated':
+      case 'probed':
         return;
     }
     this.events.changed(run, m.type);
+  }
+
+  /** Seed k's warm-up is trained: every variant of seed k branches from its state. */
+  private warmed(runner: Run, bytes: ArrayBuffer): void {
+    const w = this.pendingWarmup(runner);
+    if (!w || w.runner !== runner) return;
+    w.bytes = bytes;
+    for (const r of this.seedRuns(w.seedIndex)) {
+      if (r.status === 'error') continue;
+      this.branch(r, bytes);
+      // Paused at the end of the warm-up (a Step, or Pause while its last step ran): stay paused.
+      if (r.status === 'running' && !this.playing) r.status = 'paused';
+    }
+  }
+
+  /** Replaces `run`'s session by one branched from the warm-up's `bytes` under its own config. */
+  private branch(run: Run, bytes: ArrayBuffer): void {
+    run.checkpoint = null;
+    // A copy per worker (structured clone): the page keeps the original for a later CPU fallback.
+    this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device, branch: bytes });
+    if (this.playing && run.status === 'running') this.send(run, { type: 'run' });
   }
 
   private fail(run: Run, message: string): void {
@@ -148,20 +271,32 @@ export class Runs {
 
   /**
    * Moves a failed WebGPU run to a fresh CPU worker (the failed wasm instance may be dead),
-   * resuming from its last checkpoint, or from scratch without one; metrics after the
-   * checkpoint are dropped because the resumed run will produce those steps again.
+   * resuming from its last checkpoint, else from its seed's warm-up (a branch), else from
+   * scratch; metrics after that point are dropped because the resumed run will produce those
+   * steps again. A failed warm-up resumes as a warm-up, for every variant of its seed.
    */
   private fallBack(run: Run, message: string): void {
     run.worker.terminate();
     const checkpoint = run.checkpoint;
-    run.metrics = checkpoint ? run.metrics.filter((m) => m.step <= checkpoint.step) : [];
+    const upTo = checkpoint?.step ?? 0;
     run.checkpoint = null;
     run.device = 'cpu';
     run.worker = spawnWorker();
     this.listen(run);
+    const w = this.warmupOf(run);
     const from = checkpoint ? { from: checkpoint.bytes } : {};
-    this.send(run, { type: 'create', config: run.config, backend: 'cpu', ...from });
-    if (run.status === 'running') this.send(run, { type: 'run' });
+    if (w && w.bytes === null && w.runner === run) {
+      for (const r of this.seedRuns(run.seedIndex)) r.metrics = r.metrics.filter((m) => m.step <= upTo);
+      this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', warmup: true, ...from });
+    } else if (w && w.bytes !== null) {
+      const sft = run.config.train.sft_steps;
+      run.metrics = run.metrics.filter((m) => m.step <= (checkpoint ? upTo : sft));
+      this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', ...(checkpoint ? from : { branch: w.bytes }) });
+    } else {
+      run.metrics = run.metrics.filter((m) => m.step <= upTo);
+      this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', ...from });
+    }
+    if (this.playing && run.status === 'running') this.send(run, { type: 'run' });
     this.events.fellBack(run, message);
   }
 }
@@ -171,8 +306,26 @@ export function lastStep(seeds: readonly Run[]): number {
   return seeds.length === 0 ? 0 : Math.min(...seeds.map((r) => r.metrics.at(-1)?.step ?? 0));
 }
 
-/** Mean over seeds of each seed's last `reward_mean`; null before any step. */
+function mean(values: readonly number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** The last value of `pick` in `metrics` (searching back), or null. */
+function lastOf(metrics: readonly StepMetrics[], pick: (m: StepMetrics) => number | null | undefined): number | null {
+  for (let i = metrics.length - 1; i >= 0; i--) {
+    const m = metrics[i];
+    const value = m ? pick(m) : undefined;
+    if (typeof value === 'number') return value;
+  }
+  return null;
+}
+
+/** Mean over seeds of each seed's last RL `reward_mean` (warm-up steps sample nothing); null before any. */
 export function lastReward(seeds: readonly Run[]): number | null {
-  const last = seeds.flatMap((r) => r.metrics.at(-1)?.reward_mean ?? []);
-  return last.length === 0 ? null : last.reduce((a, b) => a + b, 0) / last.length;
+  return mean(seeds.flatMap((r) => lastOf(r.metrics, (m) => (m.phase === 'sft' ? null : m.reward_mean)) ?? []));
+}
+
+/** Mean over seeds of each seed's last held-out accuracy (warm-up evaluations included); null before any. */
+export function lastEval(seeds: readonly Run[]): number | null {
+  return mean(seeds.flatMap((r) => lastOf(r.metrics, (m) => m.eval_accuracy) ?? []));
 }

@@ -85,11 +85,17 @@ function armBars(arms: readonly number[]): HTMLElement {
   return box;
 }
 
-/** Replaces `root`'s content with the viewer of `samples` (one group) for `task`. */
-export function renderSamples(root: HTMLElement, task: TaskName, samples: readonly Sample[], arms: readonly number[]): void {
+/**
+ * Replaces `root`'s content with the viewer of `samples` (one group) for `task`; `warming`:
+ * the run is in its supervised warm-up, which samples nothing.
+ */
+export function renderSamples(root: HTMLElement, task: TaskName, samples: readonly Sample[], arms: readonly number[], warming = false): void {
   const first = samples[0];
   if (!first) {
-    root.replaceChildren(el('p', 'muted', 'No samples yet: they appear after the first step.'));
+    const text = warming
+      ? 'Supervised warm-up: it trains on solved problems and samples nothing; rollouts appear with the first RL step.'
+      : 'No samples yet: they appear after the first RL step.';
+    root.replaceChildren(el('p', 'muted', text));
     return;
   }
   const prompt = el('p', '', 'prompt ');

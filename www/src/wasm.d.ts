@@ -11,6 +11,8 @@ declare module '*/pkg/grpo_playground.js' {
     private constructor();
     static create(config_json: string, backend: string): Promise<Session>;
     static load(bytes: Uint8Array, backend: string): Promise<Session>;
+    /** Resumes `save()` bytes under a config that may differ only in algo and RL-phase train knobs. */
+    static branch(bytes: Uint8Array, config_json: string, backend: string): Promise<Session>;
     /** Resolves to one step's metrics as JSON. */
     step(): Promise<unknown>;
     /** Resolves to a bandit's arm probabilities as a JSON array (`[]` for other tasks). */
@@ -28,6 +30,8 @@ declare module '*/pkg/grpo_playground.js' {
 
   /** JSON `[{name, source, knobs}]`. */
   export function presets(): string;
+  /** JSON `{"arithmetic": RunConfig, "chain": …, "maze": …, "bandit": …}`: each task's defaults. */
+  export function task_defaults(): string;
   /** `""` when valid, else a message naming the field. */
   export function validate_config(config_json: string): string;
   /** Resolves to JSON `{backend, timing, kernels}`: the reference step timed on `backend`. */

@@ -3,8 +3,8 @@
 // cores of the machine (the browser schedules the workers), and a crash ends only its own run.
 // JS drives the loop: a play loop calls `session.step()` until its cancel token goes stale.
 
-import init, { Session, presets, validate_config } from '../pkg/grpo_playground.js';
-import { errorMessage, type Device, type FromWorker, type PresetInfo, type Sample, type StepMetrics, type ToWorker } from './protocol';
+import init, { Session, presets, task_defaults, validate_config } from '../pkg/grpo_playground.js';
+import { errorMessage, type Device, type FromWorker, type FromWorkerTagged, type PresetInfo, type Sample, type StepMetrics, type ToWorker } from './protocol';
 import type { RunConfig } from './state';
 
 /** Steps between sample snapshots for the viewer (each costs a JSON round trip). */
@@ -14,15 +14,18 @@ const CHECKPOINT_EVERY = 20;
 
 /** The part of a dedicated worker's global scope used here (the DOM lib types `self` as a Window). */
 interface WorkerScope {
-  postMessage(message: FromWorker, transfer: Transferable[]): void;
+  postMessage(message: FromWorkerTagged, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (e: MessageEvent<ToWorker>) => void): void;
   addEventListener(type: 'error', listener: (e: ErrorEvent) => void): void;
   addEventListener(type: 'unhandledrejection', listener: (e: PromiseRejectionEvent) => void): void;
 }
 const scope = self as unknown as WorkerScope;
 
+/** The `gen` of the session (or standby) the worker is on: what its messages are about. */
+let gen = 0;
+
 function post(message: FromWorker, transfer: Transferable[] = []): void {
-  scope.postMessage(message, transfer);
+  scope.postMessage({ ...message, gen }, transfer);
 }
 
 interface Run {
@@ -30,16 +33,18 @@ interface Run {
   config: RunConfig;
   backend: Device;
   step: number;
+  /** Trains only the supervised warm-up, then posts its state (`warmed`) and stops. */
+  warmup: boolean;
 }
 
 let run: Run | null = null;
-/** What `reset` recreates. */
-let spec: { config: RunConfig; backend: Device } | null = null;
-/** Bumped by pause, step, create and reset: a play loop stops once its token is stale. */
+/** Bumped by pause, step, create and standby: a play loop stops once its token is stale. */
 let token = 0;
 /** Session calls run one at a time: a `step()` during another one is rejected as busy. */
 let queue: Promise<unknown> = Promise.resolve();
 let wasm: Promise<unknown> | null = null;
+/** While `probeBranch` runs: where an uncaught failure (a wasm panic) goes instead of the page. */
+let probing: ((reason: unknown) => void) | null = null;
 
 function serial<T>(job: () => Promise<T>): Promise<T> {
   const next = queue.then(job);
@@ -53,25 +58,57 @@ function loadWasm(): Promise<unknown> {
   return wasm;
 }
 
-async function open(config: RunConfig, backend: Device, from?: ArrayBuffer): Promise<Session> {
+/** Loads the wasm and checks `config` (before touching the device: a bad config fails at once). */
+async function check(config: RunConfig): Promise<string> {
   await loadWasm();
   const json = JSON.stringify(config);
-  // Validate before touching the device: a bad config fails at once even when WebGPU init is slow.
   const problem = validate_config(json);
   if (problem !== '') throw new Error(problem);
-  return from ? Session.load(new Uint8Array(from), backend) : Session.create(json, backend);
+  return json;
 }
 
-async function create(config: RunConfig, backend: Device, from?: ArrayBuffer): Promise<void> {
+type Start = { from?: ArrayBuffer | undefined; branch?: ArrayBuffer | undefined };
+
+async function open(config: RunConfig, backend: Device, start: Start = {}): Promise<Session> {
+  const json = await check(config);
+  if (start.branch) return Session.branch(new Uint8Array(start.branch), json, backend);
+  return start.from ? Session.load(new Uint8Array(start.from), backend) : Session.create(json, backend);
+}
+
+async function create(m: Extract<ToWorker, { type: 'create' }>): Promise<void> {
   token++;
-  spec = { config, backend };
   await serial(async () => {
+    gen = m.gen;
     run?.session.free();
     run = null;
-    const session = await open(config, backend, from);
-    run = { session, config, backend, step: session.steps_done() };
+    const session = await open(m.config, m.backend, { from: m.from, branch: m.branch });
+    run = { session, config: m.config, backend: m.backend, step: session.steps_done(), warmup: m.warmup === true };
     post({ type: 'ready', backend: session.backend(), parameters: session.parameter_count(), step: run.step });
+    // A warm-up resumed from a checkpoint taken at its very end has nothing left to train.
+    if (run.warmup && run.step >= run.config.train.sft_steps) await postWarmed(run);
   });
+}
+
+async function standby(m: Extract<ToWorker, { type: 'standby' }>): Promise<void> {
+  token++;
+  await serial(async () => {
+    gen = m.gen;
+    run?.session.free();
+    run = null;
+    await check(m.config);
+    post({ type: 'standby' });
+  });
+}
+
+/** The whole training state as an ArrayBuffer that owns exactly its bytes (transferable without a copy). */
+async function saved(r: Run): Promise<ArrayBuffer> {
+  const bytes = (await r.session.save()) as Uint8Array;
+  return bytes.slice().buffer;
+}
+
+async function postWarmed(r: Run): Promise<void> {
+  const bytes = await saved(r);
+  post({ type: 'warmed', step: r.step, bytes }, [bytes]);
 }
 
 async function postSamples(r: Run): Promise<void> {
@@ -84,18 +121,23 @@ async function stepOnce(r: Run, withSamples: boolean): Promise<void> {
   const metrics = JSON.parse(String(await r.session.step())) as StepMetrics;
   r.step = metrics.step;
   post({ type: 'metrics', metrics });
-  if (withSamples || r.step === 1 || r.step % SAMPLE_EVERY === 0) await postSamples(r);
-  if (r.backend === 'webgpu' && r.step % CHECKPOINT_EVERY === 0) {
-    // A copy that owns exactly its bytes, so its buffer can be transferred without a second copy.
-    const saved = (await r.session.save()) as Uint8Array;
-    const bytes = saved.slice().buffer;
+  // Warm-up steps sample nothing to show; RL steps show their first rollout, then every few.
+  const firstRl = r.step === r.config.train.sft_steps + 1;
+  if (metrics.phase !== 'sft' && (withSamples || firstRl || r.step % SAMPLE_EVERY === 0)) await postSamples(r);
+  if (r.warmup && r.step >= r.config.train.sft_steps) {
+    await postWarmed(r);
+  } else if (r.backend === 'webgpu' && r.step % CHECKPOINT_EVERY === 0) {
+    const bytes = await saved(r);
     post({ type: 'checkpoint', step: r.step, bytes }, [bytes]);
   }
 }
 
 function unfinished(): Run | null {
-  // The trainer runs the supervised warm-up steps first, then `steps` RL steps.
-  return run && run.step < run.config.train.sft_steps + run.config.train.steps ? run : null;
+  // The trainer runs the supervised warm-up steps first, then `steps` RL steps; a warm-up
+  // session stops after the former.
+  if (!run) return null;
+  const { sft_steps, steps } = run.config.train;
+  return run.step < (run.warmup ? sft_steps : sft_steps + steps) ? run : null;
 }
 
 /** Steps until the token goes stale (pause, step, reset) or the step budget is spent. */
@@ -108,7 +150,50 @@ async function play(): Promise<void> {
     return true;
   };
   while (await serial(advance));
-  if (mine === token && run) post({ type: 'done' });
+  // A warm-up session has said `warmed` instead; the page branches the RL runs from it.
+  if (mine === token && run && !run.warmup) post({ type: 'done' });
+}
+
+/**
+ * Whether `Session.branch` works on the CPU in this wasm build, found by trying it on a tiny
+ * run. It can panic there (the optimizer state loads onto burn's default device, which in the
+ * wasm build is WebGPU, uninitialised in a CPU worker), and a panic kills this wasm instance:
+ * the page asks a throwaway worker, which keeps the panic's report to itself while it probes.
+ */
+async function probeBranch(): Promise<FromWorker> {
+  await loadWasm();
+  const json = JSON.stringify({
+    task: { name: 'arithmetic', digits: 1 },
+    model: { d_model: 16, n_layers: 1, n_heads: 2 },
+    train: { sft_steps: 1, steps: 1, num_generations: 2, prompts_per_step: 1, eval_every: 1000 },
+    algo: { preset: 'grpo' },
+  });
+  const quiet = console.error;
+  let said = '';
+  console.error = (...args: unknown[]) => {
+    said ||= args.map(String).join(' ');
+  };
+  const trapped = new Promise<never>((_, reject) => {
+    probing = reject;
+  });
+  try {
+    await Promise.race([trapped, (async () => {
+      const warm = await Session.create(json, 'cpu');
+      await warm.step();
+      const bytes = (await warm.save()) as Uint8Array;
+      warm.free();
+      const branched = await Session.branch(bytes, json, 'cpu');
+      await branched.step();
+      branched.free();
+    })()]);
+    return { type: 'probed', branchOnCpu: true, reason: '' };
+  } catch (e) {
+    const reason = (said.split('\n').find((line) => line.trim() !== '' && !line.startsWith('panicked at')) ?? '') || errorMessage(e);
+    return { type: 'probed', branchOnCpu: false, reason: reason.trim() };
+  } finally {
+    console.error = quiet;
+    probing = null;
+  }
 }
 
 async function calibrate(config: RunConfig): Promise<FromWorker> {
@@ -135,15 +220,21 @@ async function timeStep(config: RunConfig, backend: Device): Promise<number> {
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
-    case 'presets':
+    case 'presets': {
       await loadWasm();
-      post({ type: 'presets', presets: JSON.parse(presets()) as PresetInfo[] });
+      post({ type: 'presets', presets: JSON.parse(presets()) as PresetInfo[], defaults: task_defaults() });
       return;
+    }
     case 'calibrate':
       post(await calibrate(m.config));
       return;
+    case 'probe':
+      post(await probeBranch());
+      return;
     case 'create':
-      return create(m.config, m.backend, m.from);
+      return create(m);
+    case 'standby':
+      return standby(m);
     case 'run':
       return play();
     case 'pause':
@@ -154,11 +245,8 @@ async function handle(m: ToWorker): Promise<void> {
       return serial(async () => {
         const r = unfinished();
         if (r) await stepOnce(r, true);
-        else post({ type: 'done' });
+        else if (run && !run.warmup) post({ type: 'done' });
       });
-    case 'reset':
-      if (spec) return create(spec.config, spec.backend);
-      return;
   }
 }
 
@@ -168,9 +256,11 @@ scope.addEventListener('message', (e) => {
 // A wasm panic surfaces as an uncaught exception outside any awaited promise: report it too.
 scope.addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: errorMessage(e.reason) });
+  if (probing) probing(e.reason);
+  else post({ type: 'error', message: errorMessage(e.reason) });
 });
 scope.addEventListener('error', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: e.message || 'worker error' });
+  if (probing) probing(e.message);
+  else post({ type: 'error', message: e.message || 'worker error' });
 });

@@ -126,6 +126,124 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
   assert.deepEqual(second.errors, []);
 });
 
+const attr = (page, n, name) => page.getAttribute(`[data-testid="variant-${n}"]`, name);
+
+test('the README embed example trains to a reward above 0 on the CPU, with the bandit\'s own defaults', { timeout: 120_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, `${BASE}?embed#task=bandit&arms=8&v0.preset=grpo&v1.preset=rloo`);
+  const { state, defaults } = await page.evaluate(() => ({ state: window.__playground.state, defaults: window.__playground.defaults.bandit }));
+  assert.equal(state.train.max_completion_length, defaults.train.max_completion_length, 'the bandit\'s defaults, not arithmetic\'s');
+  assert.equal(state.train.sft_steps, defaults.train.sft_steps);
+  await page.click('[data-testid="run"]');
+  await waitForSteps(page, 2, 15, 100_000);
+  await page.click('[data-testid="pause"]');
+  assert.match(await page.textContent('[data-testid="backend"]'), /CPU/);
+  for (const n of [0, 1]) {
+    const reward = Number(await attr(page, n, 'data-reward'));
+    assert.ok(reward > 0, `variant ${n}: data-reward ${reward}`);
+  }
+  assert.deepEqual(errors, []);
+});
+
+test('a URL naming only the task gets its defaults; bad fields are named with their range', { timeout: 90_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, `${BASE}#task=maze`);
+  await page.waitForFunction(() => window.__playground.configs.length === 2, null, { timeout: 60_000 });
+  const { defaults, config } = await page.evaluate(() => ({ defaults: window.__playground.defaults.maze, config: window.__playground.configs[0][0] }));
+  assert.equal(config.task.name, 'maze');
+  for (const key of ['num_generations', 'prompts_per_step', 'learning_rate', 'temperature', 'sft_steps', 'max_completion_length', 'steps', 'eval_every']) {
+    assert.equal(config.train[key], defaults.train[key], `train.${key}`);
+    assert.equal(Number(await page.inputValue(`[data-knob="${key}"]`)), defaults.train[key], `the ${key} control`);
+  }
+  for (const key of ['size', 'max_distance', 'progress_shaping', 'length_penalty']) {
+    assert.equal(config.task[key], defaults.task[key], `task.${key}`);
+    assert.equal(Number(await page.inputValue(`[data-knob="${key}"]`)), defaults.task[key], `the ${key} control`);
+  }
+  for (const key of ['d_model', 'n_layers', 'n_heads']) assert.equal(config.model[key], defaults.model[key], `model.${key}`);
+  assert.equal(new URL(page.url()).hash, '#task=maze&v0.preset=grpo&v1.preset=dr_grpo', 'the URL names only what differs');
+
+  // Out of range: a notice naming the field and its range; text from the URL stays text.
+  const label = '<img src=x onerror="window.__pwned=1">';
+  const range = await open(browser, `${BASE}#task=maze&max_distance=1`);
+  await range.page.waitForFunction(() => document.getElementById('notice')?.hidden === false, null, { timeout: 30_000 });
+  assert.match(await range.page.textContent('#notice'), /max_distance: 1 is out of range; allowed: \[0, 64\] except 1/);
+  const bad = await open(browser, `${BASE}#task=chain&v0.preset=grpo&v0.label=${encodeURIComponent(label)}&v1.preset=rloo`);
+  assert.equal(await bad.page.inputValue('[data-testid="variant-0"] input[type="text"]'), label);
+  assert.equal(await bad.page.evaluate(() => document.querySelectorAll('img').length + (window.__pwned ?? 0)), 0);
+  assert.deepEqual([...errors, ...range.errors, ...bad.errors], []);
+});
+
+test('shared warm-up: one per seed, the same warm-up steps for every variant, then RL from its state', { timeout: 240_000 }, async (t) => {
+  // On the CPU when this wasm build can branch there; else on WebGPU (SwiftShader), whose saved
+  // states carry no optimizer moments and branch everywhere.
+  let browser = await launch({ webgpu: false });
+  let { page, errors } = await open(browser, `${BASE}#task=bandit`);
+  const cpu = await page.evaluate(() => window.__playground.branchOnCpu);
+  let url;
+  let [seeds, sft, rl] = [2, 6, 4];
+  if (cpu.works) {
+    url = `${BASE}#task=arithmetic&model=tiny&num_generations=4&prompts_per_step=4&sft_steps=${sft}&eval_every=3&steps=${rl}&seeds=${seeds}&backend=cpu`;
+  } else {
+    t.diagnostic(`Session.branch fails on the CPU in this wasm build (${cpu.reason}): the page trains a warm-up per variant there; shared warm-up checked on WebGPU`);
+    [seeds, sft, rl] = [1, 2, 2];
+    browser = await launch({ webgpu: true });
+    url = `${BASE}#task=bandit&model=tiny&prompts_per_step=4&sft_steps=${sft}&eval_every=1&steps=${rl}&backend=webgpu`;
+  }
+  ({ page, errors } = await open(browser, `${url}&v0.preset=grpo&v1.preset=rloo`));
+  // Step during the warm-up: one warm-up step per seed, shown on both variants.
+  await page.click('[data-testid="step"]');
+  await waitForSteps(page, 2, 1, 120_000);
+  assert.equal((await page.evaluate(() => window.__playground.counters)).sftSteps, seeds, 'one warm-up step per seed');
+  assert.match(await page.textContent('[data-testid="status"]'), new RegExp(`^paused — warm-up: step 1 / ${sft} \\(supervised\\)$`));
+  await page.click('[data-testid="run"]');
+  await waitForSteps(page, 2, sft + rl, 200_000);
+  await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout: 30_000 });
+  const { counters, metrics, shared } = await page.evaluate(() => ({ counters: window.__playground.counters, metrics: window.__playground.metrics, shared: window.__playground.sharedWarmup }));
+  assert.equal(shared, true);
+  assert.deepEqual(counters, { warmups: seeds, sftSteps: seeds * sft, branches: 2 * seeds }, 'one warm-up per seed, then every variant branched');
+  const steps = (from, n) => Array.from({ length: n }, (_, i) => from + i);
+  for (let k = 0; k < seeds; k++) {
+    const warm = metrics.map((runs) => runs[k].filter((m) => m.phase === 'sft'));
+    assert.deepEqual(warm[0].map((m) => m.step), steps(1, sft));
+    assert.deepEqual(warm[1], warm[0], `seed ${k}: both variants show the same warm-up`);
+    assert.equal(typeof warm[0].at(-1).eval_accuracy, 'number', 'the warm-up\'s last step is evaluated');
+    for (const v of [0, 1]) assert.deepEqual(metrics[v][k].filter((m) => m.phase === 'rl').map((m) => m.step), steps(sft + 1, rl));
+  }
+  if (seeds > 1) assert.notDeepEqual(metrics[0][0].slice(0, sft), metrics[0][1].slice(0, sft), 'each seed has its own warm-up');
+  assert.equal(await page.textContent('[data-testid="status"]'), `done: ${sft} warm-up + ${rl} RL steps`);
+  for (const n of [0, 1]) assert.notEqual(await attr(page, n, 'data-eval'), '', 'data-eval is set');
+  assert.deepEqual(errors, []);
+});
+
+test('the default page: held-out accuracy rises during RL within its step budget', { timeout: 240_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, BASE);
+  const train = await page.evaluate(() => window.__playground.state.train);
+  await page.waitForFunction(() => /^ready/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout: 60_000 });
+  const t0 = Date.now();
+  await page.click('[data-testid="run"]');
+  const sft = train.sft_steps;
+  // Baseline: the first evaluation at or after the end of the warm-up (RL starts from it).
+  await page.waitForFunction((s) => window.__playground.metrics.every((seeds) => seeds[0].some((m) => m.step >= s && typeof m.eval_accuracy === 'number')),
+    sft, { timeout: 120_000, polling: 250 });
+  const firstRl = Date.now() - t0;
+  const baseline = await page.evaluate((s) => window.__playground.metrics.map((seeds) => seeds[0].find((m) => m.step >= s && typeof m.eval_accuracy === 'number')), sft);
+  // Then RL for up to 75 s, or to the end of the budget.
+  const deadline = Date.now() + 75_000;
+  while (Date.now() < deadline && !/^done/.test(await page.textContent('[data-testid="status"]'))) await page.waitForTimeout(1000);
+  await page.click('[data-testid="pause"]');
+  const metrics = await page.evaluate(() => window.__playground.metrics);
+  const evals = metrics.map((seeds) => seeds[0].filter((m) => typeof m.eval_accuracy === 'number' && m.step >= sft).map((m) => [m.step, m.eval_accuracy]));
+  console.log(`default page: Run → first RL evaluation ${firstRl} ms; held-out accuracy by step: ${JSON.stringify(evals)}`);
+  for (const v of [0, 1]) {
+    const last = Number(await attr(page, v, 'data-eval'));
+    const lastEval = evals[v].at(-1)[1];
+    assert.ok(Math.abs(last - lastEval) < 1e-12, `data-eval ${last} is the last evaluation ${lastEval}`);
+    assert.ok(last > baseline[v].eval_accuracy, `variant ${v}: held-out ${baseline[v].eval_accuracy} at step ${baseline[v].step}, ${last} at the end`);
+  }
+  assert.deepEqual(errors, []);
+});
+
 test('the bench page times the reference step in wasm, each prompt encoded once per group', { timeout: 180_000 }, async () => {
   const browser = await launch({ webgpu: false });
   const page = await browser.newPage();
