@@ -91,6 +91,9 @@ enum Command {
     },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
     Presets,
+    /// Print every task's defaults: its knobs, and the trainer and model knobs a config naming
+    /// only that task gets (as a Markdown table).
+    Tasks,
     /// Evaluate the objective on the JSON batch on stdin (format: shared/golden/README.md):
     /// loss, per-token advantages, kept flags, d loss / d logp, as JSON on stdout.
     Objective {
@@ -513,6 +516,42 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
     Ok(out)
 }
 
+fn tasks_table() -> String {
+    use grpo_playground::tasks::TaskConfig;
+    let mut out = String::from(
+        "| task | task knobs | G | prompts | L_max | warm-up steps (lr) | RL steps (lr) | model |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    for task in TaskConfig::all() {
+        let c = RunConfig::for_task(task.clone());
+        let knobs = serde_json::to_value(&task)
+            .ok()
+            .and_then(|v| v.as_object().cloned())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, v)| k != "name" && !v.is_null())
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let t = &c.train;
+        out.push_str(&format!(
+            "| `{}` | {knobs} | {} | {} | {} | {} ({}) | {} ({}) | {}×{}, {} heads |\n",
+            task.name(),
+            t.num_generations,
+            t.prompts_per_step,
+            t.max_completion_length,
+            t.sft_steps,
+            t.sft_learning_rate,
+            t.steps,
+            t.learning_rate,
+            c.model.d_model,
+            c.model.n_layers,
+            c.model.n_heads
+        ));
+    }
+    out
+}
+
 fn presets_table() -> String {
     let rows: Vec<[String; 3]> = PRESETS
         .iter()
@@ -606,6 +645,7 @@ fn main() -> ExitCode {
             options,
         } => bench(sets, devices, options),
         Command::Presets => Ok(presets_table()),
+        Command::Tasks => Ok(tasks_table()),
         Command::Objective { f32 } => objective(f32),
     };
     match result {

@@ -137,6 +137,34 @@ fn two_digit_addition_after_warm_up_reaches_80_percent_held_out() {
     );
 }
 
+/// Chained sums with a scratchpad, the task's own defaults (2–3 terms, 300 warm-up steps on
+/// solutions that write the running sums): 150 GRPO steps add 10 points of held-out accuracy.
+#[test]
+fn chain_sums_gain_10_points_held_out_in_150_rl_steps() {
+    let mut t =
+        trainer(r#"{ "task": {"name": "chain"}, "train": {"steps": 150, "eval_every": 150} }"#);
+    let m = steps(&mut t, 450);
+    let warm = m[299]
+        .eval_accuracy
+        .expect("evaluated at the end of warm-up");
+    let last = m[449].eval_accuracy.expect("evaluated at the end");
+    assert!(
+        last - warm >= 0.1 && last >= 0.4,
+        "held-out accuracy {warm} → {last}"
+    );
+    // Both difficulties are reported, and completions vary in length within a group.
+    let by = m[449]
+        .eval_by_difficulty
+        .as_ref()
+        .expect("two difficulties");
+    assert_eq!(by.keys().copied().collect::<Vec<_>>(), vec![2, 3]);
+    assert!(
+        m[300..]
+            .iter()
+            .all(|s| s.completion_len_max > s.completion_len_min)
+    );
+}
+
 /// 5×5 mazes (goal at most 3 moves away), `examples/configs/maze-5x5.json`: 300 warm-up steps,
 /// then 300 GRPO steps with a progress-shaped reward; success on 200 held-out mazes.
 #[test]

@@ -478,7 +478,11 @@ impl Trainer {
         };
         self.step += 1;
         metrics.step = self.step;
-        if self.step.is_multiple_of(self.config.train.eval_every) || self.step == self.total_steps()
+        // Also at the end of the warm-up: where RL starts is what a comparison measures from.
+        let t = &self.config.train;
+        if self.step.is_multiple_of(t.eval_every)
+            || (t.sft_steps > 0 && self.step == t.sft_steps)
+            || self.step == self.total_steps()
         {
             let eval = self.evaluate().await?;
             metrics.eval_accuracy = Some(eval.accuracy);
