@@ -199,7 +199,8 @@ fn comparable(mut m: Vec<StepMetrics>) -> Vec<StepMetrics> {
 const SMALL_RUN: &str = r#"{ "task": {"name": "arithmetic", "digits": 1},
     "algo": {"preset": "dapo", "beta": 0.02}, "seed": 7,
     "train": {"max_completion_length": 3, "prompts_per_step": 4, "num_generations": 4, "num_iterations": 2,
-              "minibatches": 2, "sft_steps": 5, "steps": 20, "eval_every": 5} }"#;
+              "minibatches": 2, "sft_steps": 5, "steps": 20, "eval_every": 5,
+              "learning_rate": 0.001, "sft_learning_rate": 0.003} }"#;
 
 #[test]
 fn the_same_seed_gives_identical_metrics() {
@@ -278,6 +279,18 @@ fn invalid_trainer_configs_name_their_field() {
         (
             r#"{"task": {"name": "arithmetic", "digitz": 2}}"#,
             "unknown field `digitz`",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "digits": 2, "min_digits": 3}}"#,
+            "task.min_digits: 3 is out of range; allowed: [1, digits = 2]",
+        ),
+        (
+            r#"{"task": {"name": "chain", "min_terms": 4, "max_terms": 3}}"#,
+            "task.max_terms: 3 is out of range; allowed: [min_terms = 4, 8]",
+        ),
+        (
+            r#"{"task": {"name": "chain", "terms": 3}}"#,
+            "unknown field `terms`",
         ),
         (
             r#"{"train": {"num_generations": 1}}"#,

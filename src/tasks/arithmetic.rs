@@ -20,8 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
-use crate::error::{ConfigError, check_f64};
+use super::{
+    Instance, Problem, Task, TaskRng, Verdict, check_format_weight_and_eval_size, draw_held_out,
+    splitmix64,
+};
+use crate::error::ConfigError;
 
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -167,20 +170,7 @@ impl ArithmeticConfig {
                 ));
             }
         }
-        check_f64(
-            "format_weight",
-            self.format_weight,
-            |w| (0.0..=1.0).contains(&w),
-            "[0, 1]",
-        )?;
-        if !(1..=10_000).contains(&self.eval_size) {
-            return Err(ConfigError::out_of_range(
-                "eval_size",
-                self.eval_size,
-                "[1, 10000]",
-            ));
-        }
-        Ok(())
+        check_format_weight_and_eval_size(self.format_weight, self.eval_size)
     }
 }
 
@@ -228,24 +218,16 @@ impl Arithmetic {
 
         // Distinct draws from a seed-derived stream; capping each difficulty at a fifth of its
         // problems keeps most of a small space for training (and the rejection loop short).
-        let caps: Vec<u64> = (0..=task.config.digits)
-            .map(|label| match label {
-                0 => 0,
-                l if l < task.config.min_digits.unwrap_or(1) => 0,
-                l => task.label_size(l).div_ceil(5),
-            })
+        let caps = (task.config.min_digits.unwrap_or(1)..=task.config.digits)
+            .map(|label| (label, task.label_size(label).div_ceil(5) as usize))
             .collect();
-        let eval_count = (task.config.eval_size as u64).min(caps.iter().sum()) as usize;
-        let mut taken = vec![0u64; caps.len()];
         let mut rng = TaskRng::seed_from_u64(splitmix64(seed ^ EVAL_STREAM));
-        while task.eval.len() < eval_count {
+        let (keys, held_out) = draw_held_out(task.config.eval_size, &caps, || {
             let e = task.draw(&mut rng);
-            let label = operand_width(&e);
-            if taken[label as usize] < caps[label as usize] && task.held_out.insert(e) {
-                taken[label as usize] += 1;
-                task.eval.push(task.problem(e.a, e.b, e.op));
-            }
-        }
+            (e, operand_width(&e))
+        });
+        task.eval = keys.iter().map(|e| task.problem(e.a, e.b, e.op)).collect();
+        task.held_out = held_out;
         task
     }
 
@@ -314,9 +296,9 @@ impl Arithmetic {
         if self.config.reversed {
             prompt.push(vocab::REVERSED);
         }
-        push_digits(&mut prompt, u64::from(a));
+        vocab::push_digits(&mut prompt, u64::from(a));
         prompt.push(op.token());
-        push_digits(&mut prompt, u64::from(b));
+        vocab::push_digits(&mut prompt, u64::from(b));
         prompt.push(vocab::EQUALS);
         Problem {
             prompt,
@@ -328,7 +310,7 @@ impl Arithmetic {
     pub fn answer(&self, e: &Expression) -> Vec<TokenId> {
         let value = e.value();
         let mut digits = Vec::new();
-        push_digits(&mut digits, value.unsigned_abs());
+        vocab::push_digits(&mut digits, value.unsigned_abs());
         if self.config.reversed {
             digits.reverse();
         }
@@ -491,24 +473,10 @@ fn partial_credit(written: &[TokenId], expected: &[TokenId], correct: bool) -> f
     matches as f64 / len as f64
 }
 
-/// Appends the decimal digits of `x`, most significant first.
-fn push_digits(out: &mut Vec<TokenId>, x: u64) {
-    let start = out.len();
-    let mut x = x;
-    loop {
-        out.push(vocab::digit((x % 10) as u32));
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    out[start..].reverse();
-}
-
 /// Number of answer tokens (sign included) for `value`.
 fn answer_len(value: i64) -> usize {
     let mut digits = Vec::new();
-    push_digits(&mut digits, value.unsigned_abs());
+    vocab::push_digits(&mut digits, value.unsigned_abs());
     digits.len() + usize::from(value < 0)
 }
 

@@ -12,15 +12,18 @@
 //! Held-out problems are a fixed sample of distinct term lists, at most a fifth of each term
 //! count's space, drawn from a stream derived from the task seed; training rejects every one.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
-use crate::error::{ConfigError, check_f64};
+use super::{
+    Instance, Problem, Task, TaskRng, Verdict, check_format_weight_and_eval_size, draw_held_out,
+    splitmix64,
+};
+use crate::error::ConfigError;
 
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -85,20 +88,7 @@ impl ChainConfig {
                 &format!("[min_terms = {}, {MAX_TERMS}]", self.min_terms),
             ));
         }
-        check_f64(
-            "format_weight",
-            self.format_weight,
-            |w| (0.0..=1.0).contains(&w),
-            "[0, 1]",
-        )?;
-        if !(1..=10_000).contains(&self.eval_size) {
-            return Err(ConfigError::out_of_range(
-                "eval_size",
-                self.eval_size,
-                "[1, 10000]",
-            ));
-        }
-        Ok(())
+        check_format_weight_and_eval_size(self.format_weight, self.eval_size)
     }
 }
 
@@ -146,22 +136,17 @@ impl Chain {
         };
         // At most a fifth of each term count's space (10^k lists of k digits) is held out, so
         // the small spaces keep most of their problems for training.
-        let cap = |k: u32| 10u64.pow(k).div_ceil(5) as usize;
-        let room: usize = (task.config.min_terms..=task.config.max_terms)
-            .map(cap)
-            .sum();
-        let eval_count = task.config.eval_size.min(room);
-        let mut per_count: HashMap<usize, usize> = HashMap::new();
+        let caps = (task.config.min_terms..=task.config.max_terms)
+            .map(|k| (k, 10usize.pow(k).div_ceil(5)))
+            .collect();
         let mut rng = TaskRng::seed_from_u64(splitmix64(seed ^ EVAL_STREAM));
-        while task.eval.len() < eval_count {
+        let (keys, held_out) = draw_held_out(task.config.eval_size, &caps, || {
             let terms = task.draw(&mut rng);
-            let k = terms.0.len();
-            let taken = per_count.entry(k).or_default();
-            if *taken < cap(k as u32) && task.held_out.insert(terms.clone()) {
-                *taken += 1;
-                task.eval.push(task.problem(terms));
-            }
-        }
+            let k = terms.0.len() as u32;
+            (terms, k)
+        });
+        task.eval = keys.into_iter().map(|t| task.problem(t)).collect();
+        task.held_out = held_out;
         task
     }
 
@@ -275,7 +260,7 @@ impl Task for Chain {
             if i > 0 {
                 tokens.push(vocab::EQUALS);
             }
-            push_digits(&mut tokens, s);
+            vocab::push_digits(&mut tokens, u64::from(s));
         }
         tokens.push(vocab::EOS);
         tokens
@@ -303,20 +288,6 @@ fn terms(problem: &Problem) -> &Terms {
         Instance::Chain(t) => t,
         other => panic!("the chain task was given a non-chain problem: {other:?}"),
     }
-}
-
-/// Appends the decimal digits of `x`, most significant first.
-fn push_digits(out: &mut Vec<TokenId>, x: u32) {
-    let start = out.len();
-    let mut x = x;
-    loop {
-        out.push(vocab::digit(x % 10));
-        x /= 10;
-        if x == 0 {
-            break;
-        }
-    }
-    out[start..].reverse();
 }
 
 #[cfg(test)]

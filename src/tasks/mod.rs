@@ -28,6 +28,51 @@ pub(crate) fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A held-out set: distinct keys from `draw` until `wanted` are taken (or every label's cap
+/// is full), at most `caps[label]` per difficulty label, so a small space keeps most of its
+/// problems for training and the training sampler's rejection loop stays short. Returns the keys
+/// in draw order.
+pub(crate) fn draw_held_out<K: Eq + std::hash::Hash + Clone>(
+    wanted: usize,
+    caps: &std::collections::BTreeMap<u32, usize>,
+    mut draw: impl FnMut() -> (K, u32),
+) -> (Vec<K>, std::collections::HashSet<K>) {
+    let count = wanted.min(caps.values().sum());
+    let mut taken: std::collections::BTreeMap<u32, usize> = Default::default();
+    let (mut keys, mut seen) = (Vec::new(), std::collections::HashSet::new());
+    while keys.len() < count {
+        let (key, label) = draw();
+        let used = taken.entry(label).or_default();
+        if *used < caps.get(&label).copied().unwrap_or(0) && seen.insert(key.clone()) {
+            *used += 1;
+            keys.push(key);
+        }
+    }
+    (keys, seen)
+}
+
+/// The two knobs arithmetic and chain share: the format term's weight in [0, 1] and the
+/// held-out set's size in [1, 10000].
+pub(crate) fn check_format_weight_and_eval_size(
+    format_weight: f64,
+    eval_size: usize,
+) -> Result<(), ConfigError> {
+    crate::error::check_f64(
+        "format_weight",
+        format_weight,
+        |w| (0.0..=1.0).contains(&w),
+        "[0, 1]",
+    )?;
+    if !(1..=10_000).contains(&eval_size) {
+        return Err(ConfigError::out_of_range(
+            "eval_size",
+            eval_size,
+            "[1, 10000]",
+        ));
+    }
+    Ok(())
+}
+
 /// Asserts that validation failed on `field` (the config tests of every task).
 #[cfg(test)]
 pub(crate) fn assert_rejects(result: Result<(), ConfigError>, field: &str) {

@@ -46,6 +46,20 @@ pub fn digit(d: u32) -> TokenId {
     DIGIT_0 + d
 }
 
+/// Appends the decimal digit tokens of `x`, most significant first.
+pub fn push_digits(out: &mut Vec<TokenId>, x: u64) {
+    let start = out.len();
+    let mut x = x;
+    loop {
+        out.push(digit((x % 10) as u32));
+        x /= 10;
+        if x == 0 {
+            break;
+        }
+    }
+    out[start..].reverse();
+}
+
 /// A short human-readable spelling of a token, for logs and the sample viewer.
 pub fn spell(token: TokenId) -> String {
     match token {

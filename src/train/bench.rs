@@ -21,7 +21,7 @@ pub const REFERENCE_CONFIG: &str = r#"{
   "model": {"d_model": 64, "n_layers": 2, "n_heads": 4},
   "algo": {"preset": "grpo"},
   "train": {"prompts_per_step": 16, "num_generations": 8, "max_completion_length": 8,
-            "num_iterations": 1, "minibatches": 1, "sft_steps": 0,
+            "num_iterations": 1, "minibatches": 1, "sft_steps": 0, "learning_rate": 0.001,
             "steps": 1000000, "eval_every": 1000000}
 }"#;
 
