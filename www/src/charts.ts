@@ -31,8 +31,13 @@ const GAPPY: readonly MetricName[] = ['completion_len_correct', 'completion_len_
 /** Second and later metrics (or difficulties) of a chart are dashed, so lines in one colour stay readable. */
 const DASHES: readonly number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 4], [14, 4], [4, 2, 1, 2]];
 const HEIGHT = 170;
-/** What a difficulty label counts, per task. */
-const DIFFICULTY: Record<TaskName, string> = { arithmetic: 'digits', chain: 'terms', maze: 'moves', bandit: '' };
+/** What a difficulty label counts, per task (singular, plural). */
+const DIFFICULTY: Record<TaskName, [string, string]> = {
+  arithmetic: ['digit', 'digits'],
+  chain: ['term', 'terms'],
+  maze: ['move', 'moves'],
+  bandit: ['', ''],
+};
 const WARMUP_FILL = 'rgba(128, 128, 128, 0.13)';
 
 export interface Line {
@@ -127,10 +132,11 @@ export class Charts {
     const bands: uPlot.Band[] = [];
     let title: string;
     if (spec === 'eval_by_difficulty') {
-      const unit = DIFFICULTY[this.task];
-      title = `eval_by_difficulty (held-out accuracy${unit ? ` per number of ${unit}` : ''})`;
+      const [one, many] = DIFFICULTY[this.task];
+      title = `eval_by_difficulty (held-out accuracy${many ? ` by ${many}` : ''})`;
       for (const line of this.lines) {
         labels.forEach((label, nth) => {
+          const unit = label === '1' ? one : many;
           series.push({
             label: `${line.label}: ${label}${unit ? ` ${unit}` : ''}`,
             stroke: line.colour,
@@ -182,6 +188,8 @@ export class Charts {
     ctx.fillStyle = 'rgba(80, 80, 80, 0.9)';
     ctx.font = `${11 * ratio}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';
+    // uPlot leaves the context as its last axis set it (right-aligned labels).
+    ctx.textAlign = 'left';
     const text = 'warm-up (supervised)';
     if (ctx.measureText(text).width + 8 * ratio < right - left) ctx.fillText(text, left + 4 * ratio, top + 3 * ratio);
     else if (ctx.measureText('warm-up').width + 8 * ratio < right - left) ctx.fillText('warm-up', left + 4 * ratio, top + 3 * ratio);

@@ -116,10 +116,10 @@ function presetOption(p: PresetInfo): Option<string> {
 }
 
 const TASK_TITLES: Record<TaskName, string> = {
-  arithmetic: 'arithmetic (12+7=19)',
-  chain: 'chain (3+5+2=, running sums)',
-  maze: 'maze (walk to the goal)',
-  bandit: 'bandit (pick the best arm)',
+  arithmetic: 'arithmetic (12+7=)',
+  chain: 'chain (3+5+2=, sums)',
+  maze: 'maze (walk to goal)',
+  bandit: 'bandit (best arm)',
 };
 
 /** The model menu: the named sizes, and the task's own default model when it is none of them. */
@@ -322,7 +322,8 @@ function metricsGrid(): StepMetrics[][][] {
 function renderSamplePanel(): void {
   const v = Number(ui.sampleVariant.value) || 0;
   const run = runs.grid[v]?.[0];
-  const warming = run !== undefined && runs.pendingWarmup(run) !== null;
+  const sft = applied?.train.sft_steps ?? 0;
+  const warming = run !== undefined && (runs.pendingWarmup(run) !== null || lastStep([run]) < sft);
   renderSamples(ui.samples, applied?.task ?? state.task, run?.samples ?? [], run?.arms ?? [], warming);
 }
 

@@ -285,7 +285,10 @@ export class Runs {
     this.listen(run);
     const w = this.warmupOf(run);
     const from = checkpoint ? { from: checkpoint.bytes } : {};
-    if (w && w.bytes === null && w.runner === run) {
+    if (w && w.bytes === null && w.runner !== run) {
+      // No session yet (its worker crashed while waiting): wait again, on the CPU.
+      this.send(run, { type: 'standby', gen: 0, config: run.config });
+    } else if (w && w.bytes === null) {
       for (const r of this.seedRuns(run.seedIndex)) r.metrics = r.metrics.filter((m) => m.step <= upTo);
       this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', warmup: true, ...from });
     } else if (w && w.bytes !== null) {
@@ -296,7 +299,7 @@ export class Runs {
       run.metrics = run.metrics.filter((m) => m.step <= upTo);
       this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', ...from });
     }
-    if (this.playing && run.status === 'running') this.send(run, { type: 'run' });
+    if (this.playing && run.status === 'running' && !this.waiting(run)) this.send(run, { type: 'run' });
     this.events.fellBack(run, message);
   }
 }
