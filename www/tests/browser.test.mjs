@@ -241,6 +241,15 @@ test('the default page: held-out accuracy rises during RL within its step budget
     assert.ok(Math.abs(last - lastEval) < 1e-12, `data-eval ${last} is the last evaluation ${lastEval}`);
     assert.ok(last > baseline[v].eval_accuracy, `variant ${v}: held-out ${baseline[v].eval_accuracy} at step ${baseline[v].step}, ${last} at the end`);
   }
+  // CSV: the new metrics, and one column per difficulty label the evaluations reported.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
+  const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+  const header = csv[0].split(',');
+  const labels = [...new Set(metrics.flat(2).flatMap((m) => Object.keys(m.eval_by_difficulty ?? {})))];
+  for (const column of ['completion_len_correct', 'completion_len_incorrect', ...labels.map((l) => `eval_by_difficulty.${l}`)]) {
+    assert.ok(header.includes(column), `CSV header lacks ${column}: ${csv[0]}`);
+  }
+  assert.equal(csv.length - 1, metrics.flat(2).length, 'one row per step per variant');
   assert.deepEqual(errors, []);
 });
 
