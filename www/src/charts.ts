@@ -15,6 +15,8 @@ const CHARTS: readonly ChartSpec[] = [
   ['reward_mean'],
   ['eval_accuracy'],
   'eval_by_difficulty',
+  // The warm-up's cross-entropy, then the RL objective: the shading tells them apart.
+  ['loss'],
   ['kl'],
   ['entropy'],
   ['clip_frac_low', 'clip_frac_high'],
