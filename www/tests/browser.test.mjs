@@ -162,6 +162,18 @@ test('a URL naming only the task gets its defaults; bad fields are named with th
   for (const key of ['d_model', 'n_layers', 'n_heads']) assert.equal(config.model[key], defaults.model[key], `model.${key}`);
   assert.equal(new URL(page.url()).hash, '#task=maze&v0.preset=grpo&v1.preset=dr_grpo', 'the URL names only what differs');
 
+  // Changing the task in the UI resets the knobs to the new task's defaults.
+  await page.fill('[data-knob="steps"]', '77');
+  await page.press('[data-knob="steps"]', 'Tab');
+  assert.match(new URL(page.url()).hash, /steps=77/);
+  await page.selectOption('.controls select >> nth=0', 'bandit');
+  const bandit = await page.evaluate(() => window.__playground.defaults.bandit);
+  for (const key of ['steps', 'sft_steps', 'max_completion_length', 'learning_rate']) {
+    assert.equal(Number(await page.inputValue(`[data-knob="${key}"]`)), bandit.train[key], `the ${key} control after choosing bandit`);
+  }
+  assert.equal(Number(await page.inputValue('[data-knob="arms"]')), bandit.task.arms);
+  assert.equal(new URL(page.url()).hash, '#task=bandit&v0.preset=grpo&v1.preset=dr_grpo');
+
   // Out of range: a notice naming the field and its range; text from the URL stays text.
   const label = '<img src=x onerror="window.__pwned=1">';
   const range = await open(browser, `${BASE}#task=maze&max_distance=1`);
