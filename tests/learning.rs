@@ -138,22 +138,22 @@ fn two_digit_addition_after_warm_up_reaches_80_percent_held_out() {
 }
 
 /// Chained sums with a scratchpad, the task's own defaults (2–3 terms, 300 warm-up steps on
-/// solutions that write the running sums): 150 GRPO steps add 10 points of held-out accuracy.
+/// solutions that write the running sums): 250 GRPO steps add 15 points of held-out accuracy.
 #[test]
-fn chain_sums_gain_10_points_held_out_in_150_rl_steps() {
+fn chain_sums_gain_15_points_held_out_in_250_rl_steps() {
     let mut t =
-        trainer(r#"{ "task": {"name": "chain"}, "train": {"steps": 150, "eval_every": 150} }"#);
-    let m = steps(&mut t, 450);
+        trainer(r#"{ "task": {"name": "chain"}, "train": {"steps": 250, "eval_every": 250} }"#);
+    let m = steps(&mut t, 550);
     let warm = m[299]
         .eval_accuracy
         .expect("evaluated at the end of warm-up");
-    let last = m[449].eval_accuracy.expect("evaluated at the end");
+    let last = m[549].eval_accuracy.expect("evaluated at the end");
     assert!(
-        last - warm >= 0.1 && last >= 0.4,
+        last - warm >= 0.15 && last >= 0.45,
         "held-out accuracy {warm} → {last}"
     );
     // Both difficulties are reported, and completions vary in length within a group.
-    let by = m[449]
+    let by = m[549]
         .eval_by_difficulty
         .as_ref()
         .expect("two difficulties");

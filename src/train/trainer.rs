@@ -271,13 +271,7 @@ impl Trainer {
             policy.visit(&mut Materialize);
             policy
         };
-        let t = &config.train;
-        let optimizer = AdamWConfig::new()
-            .with_beta_1(t.adam_beta1 as f32)
-            .with_beta_2(t.adam_beta2 as f32)
-            .with_epsilon(1e-8)
-            .with_weight_decay(t.weight_decay as f32)
-            .init();
+        let optimizer = fresh_optimizer(&config);
         let rng = TaskRng::seed_from_u64(config.seed);
         Ok(Self {
             config,
@@ -629,6 +623,13 @@ impl Trainer {
 
     /// One RL step: rollout → advantages → `num_iterations` epochs of minibatch updates.
     async fn rl_step(&mut self) -> Result<StepMetrics, TrainError> {
+        if self.step == self.config.train.sft_steps && self.step > 0 {
+            // RL starts from the warm-up's weights with an optimizer of its own, as an RLVR run
+            // starts from its SFT checkpoint (TRL's and verl's RL trainers build a fresh one).
+            // So no variant inherits moments of the cross-entropy, and a branch from a warm-up
+            // checkpoint needs no optimizer state.
+            self.optimizer = fresh_optimizer(&self.config);
+        }
         if self.reference.is_none() && (self.knobs.needs_reference() || self.config.train.log_kl) {
             // The KL anchor is the policy RL starts from, as RLVR anchors to its base model.
             self.reference = Some(self.policy.valid());
@@ -1135,7 +1136,13 @@ impl Trainer {
                     .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
             );
         }
-        if !ckpt.optimizer.is_empty() {
+        // Adam's moments are restored unless RL is about to start (it builds a fresh optimizer)
+        // or they cannot be: burn materialises them on the build's default device, which in the
+        // page is WebGPU even in a CPU worker (there it would panic); such a resume continues
+        // with fresh moments, as a run saved on a GPU does.
+        let sft = trainer.config.train.sft_steps;
+        let rl_starts_next = sft > 0 && ckpt.header.step == sft;
+        if !ckpt.optimizer.is_empty() && !rl_starts_next && trainer.device == Device::default() {
             trainer.optimizer = trainer
                 .optimizer
                 .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
@@ -1145,6 +1152,17 @@ impl Trainer {
         trainer.step = ckpt.header.step;
         Ok(trainer)
     }
+}
+
+/// AdamW with the run's betas and weight decay, no moments yet.
+fn fresh_optimizer(config: &RunConfig) -> ModuleOptimizer {
+    let t = &config.train;
+    AdamWConfig::new()
+        .with_beta_1(t.adam_beta1 as f32)
+        .with_beta_2(t.adam_beta2 as f32)
+        .with_epsilon(1e-8)
+        .with_weight_decay(t.weight_decay as f32)
+        .init()
 }
 
 /// A copy of `model` on the CPU device, its weights read back in one asynchronous transfer.

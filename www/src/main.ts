@@ -6,7 +6,7 @@ import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Reso
 import { Charts } from './charts';
 import { el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
-import { ask, errorMessage, spawnWorker, type Device, type PresetInfo, type StepMetrics } from './protocol';
+import { ask, errorMessage, spawnWorker, type PresetInfo, type StepMetrics } from './protocol';
 import { lastEval, lastReward, lastStep, Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
 import {
@@ -30,8 +30,6 @@ declare global {
       readonly defaults: TaskDefaults;
       /** Whether the current runs share one warm-up per seed. */
       readonly sharedWarmup: boolean;
-      /** Whether this wasm build can branch on the CPU, and why not. */
-      readonly branchOnCpu: { works: boolean; reason: string };
     };
   }
 }
@@ -62,12 +60,6 @@ const ui = {
 
 let presets: PresetInfo[] = [];
 let catalog: Catalog = { presets: [], defaults: fallbackDefaults() };
-/**
- * Whether `Session.branch` works on the CPU in this wasm build; without it the variants of a
- * seed each train their own warm-up on the CPU (WebGPU saves carry no optimizer state and branch).
- */
-let branchOnCpu = false;
-let noBranchReason = '';
 let state: State;
 /** A copy of the state the current runs were made from; `state` may have moved on since. */
 let applied: State | null = null;
@@ -294,7 +286,7 @@ function updateStatus(): void {
     const variants = runs.grid.length;
     const shared = runs.warmups.length > 0
       ? `trained once per seed, shared by the ${variants} variants`
-      : `trained by each variant${noBranchReason ? '; this build cannot share it on the CPU' : ''}`;
+      : 'trained by each variant';
     const plan = sft > 0 ? `${sft} supervised warm-up steps (${shared}), then ${rl} RL steps` : `${rl} RL steps`;
     setStatus(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; press Run`);
   }
@@ -349,10 +341,6 @@ function showBackend(): void {
 
 // ---- actions
 
-function sharesWarmup(device: Device): boolean {
-  return device === 'webgpu' || branchOnCpu;
-}
-
 /** Makes the runs match the current state, from scratch. */
 async function apply(): Promise<void> {
   if (!backend || resolvedFor !== state.backend) {
@@ -365,7 +353,7 @@ async function apply(): Promise<void> {
   }
   const current = parse(serialize(state, catalog), catalog);
   applied = current;
-  runs.reset(current, catalog, backend.device, sharesWarmup(backend.device));
+  runs.reset(current, catalog, backend.device);
   charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task);
   ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
   renderSamplePanel();
@@ -430,8 +418,6 @@ async function start(): Promise<void> {
   let defaults = '';
   try {
     ({ presets, defaults } = await ask(probe, { type: 'presets' }, 'presets'));
-    // Last: a failed probe may leave this worker's wasm dead.
-    ({ branchOnCpu, reason: noBranchReason } = await ask(probe, { type: 'probe' }, 'probed'));
   } finally {
     probe.terminate();
   }
@@ -455,9 +441,6 @@ async function start(): Promise<void> {
     },
     get sharedWarmup() {
       return runs.warmups.length > 0;
-    },
-    get branchOnCpu() {
-      return { works: branchOnCpu, reason: noBranchReason };
     },
   };
   renderSetup();

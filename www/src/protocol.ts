@@ -76,8 +76,6 @@ export type ToWorker =
   | { type: 'presets' }
   /** Time one warm step on each device for `config`. */
   | { type: 'calibrate'; config: RunConfig }
-  /** Whether `Session.branch` works on the CPU (a throwaway worker: a failure may kill its wasm). */
-  | { type: 'probe' }
   /**
    * Replace any session by a new one: `from` resumes `session.save()` bytes as they are;
    * `branch` resumes them under `config` (`Session.branch`: the state after a shared warm-up).
@@ -95,7 +93,6 @@ export type FromWorker =
   /** `defaults`: `task_defaults()`'s JSON. */
   | { type: 'presets'; presets: PresetInfo[]; defaults: string }
   | { type: 'calibrated'; cpuMs: number; webgpuMs: number | null; error: string }
-  | { type: 'probed'; branchOnCpu: boolean; reason: string }
   | { type: 'ready'; backend: string; parameters: number; step: number }
   | { type: 'standby' }
   | { type: 'metrics'; metrics: StepMetrics }

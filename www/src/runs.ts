@@ -73,10 +73,10 @@ export class Runs {
 
   /**
    * Starts every run of `state` on `device` from scratch. Live workers are reused, so their wasm
-   * stays compiled and their WebGPU device initialised. `share`: the variants of a seed share
-   * one warm-up (else each trains its own, as when `Session.branch` is unavailable).
+   * stays compiled and their WebGPU device initialised. The variants of a seed share one
+   * warm-up when there is one.
    */
-  reset(state: State, catalog: Catalog, device: Device, share = true): void {
+  reset(state: State, catalog: Catalog, device: Device): void {
     this.playing = false;
     const spare = this.grid.flat().filter((r) => r.status !== 'error');
     for (const r of this.grid.flat()) if (r.status === 'error') r.worker.terminate();
@@ -89,7 +89,7 @@ export class Runs {
     for (const r of spare) r.worker.terminate();
     // Seed k's warm-up runs in variant (k mod V)'s worker, spreading the warm-ups of several seeds.
     const variants = this.grid.length;
-    this.warmups = share && state.train.sft_steps > 0 && variants > 0
+    this.warmups = state.train.sft_steps > 0 && variants > 0
       ? Array.from({ length: state.seeds }, (_, k) => ({ seedIndex: k, runner: this.at(k % variants, k), bytes: null }))
       : [];
     for (const run of this.grid.flat()) {
@@ -232,7 +232,6 @@ export class Runs {
         return;
       case 'presets':
       case 'calibrated':
-      case 'probed':
         return;
     }
     this.events.changed(run, m.type);

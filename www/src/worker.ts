@@ -43,8 +43,6 @@ let token = 0;
 /** Session calls run one at a time: a `step()` during another one is rejected as busy. */
 let queue: Promise<unknown> = Promise.resolve();
 let wasm: Promise<unknown> | null = null;
-/** While `probeBranch` runs: where an uncaught failure (a wasm panic) goes instead of the page. */
-let probing: ((reason: unknown) => void) | null = null;
 
 function serial<T>(job: () => Promise<T>): Promise<T> {
   const next = queue.then(job);
@@ -154,48 +152,6 @@ async function play(): Promise<void> {
   if (mine === token && run && !run.warmup) post({ type: 'done' });
 }
 
-/**
- * Whether `Session.branch` works on the CPU in this wasm build, found by trying it on a tiny
- * run. It can panic there (the optimizer state loads onto burn's default device, which in the
- * wasm build is WebGPU, uninitialised in a CPU worker), and a panic kills this wasm instance:
- * the page asks a throwaway worker, which keeps the panic's report to itself while it probes.
- */
-async function probeBranch(): Promise<FromWorker> {
-  await loadWasm();
-  const json = JSON.stringify({
-    task: { name: 'arithmetic', digits: 1 },
-    model: { d_model: 16, n_layers: 1, n_heads: 2 },
-    train: { sft_steps: 1, steps: 1, num_generations: 2, prompts_per_step: 1, eval_every: 1000 },
-    algo: { preset: 'grpo' },
-  });
-  const quiet = console.error;
-  let said = '';
-  console.error = (...args: unknown[]) => {
-    said ||= args.map(String).join(' ');
-  };
-  const trapped = new Promise<never>((_, reject) => {
-    probing = reject;
-  });
-  try {
-    await Promise.race([trapped, (async () => {
-      const warm = await Session.create(json, 'cpu');
-      await warm.step();
-      const bytes = (await warm.save()) as Uint8Array;
-      warm.free();
-      const branched = await Session.branch(bytes, json, 'cpu');
-      await branched.step();
-      branched.free();
-    })()]);
-    return { type: 'probed', branchOnCpu: true, reason: '' };
-  } catch (e) {
-    const reason = (said.split('\n').find((line) => line.trim() !== '' && !line.startsWith('panicked at')) ?? '') || errorMessage(e);
-    return { type: 'probed', branchOnCpu: false, reason: reason.trim() };
-  } finally {
-    console.error = quiet;
-    probing = null;
-  }
-}
-
 async function calibrate(config: RunConfig): Promise<FromWorker> {
   const cpuMs = await timeStep(config, 'cpu');
   try {
@@ -228,9 +184,6 @@ async function handle(m: ToWorker): Promise<void> {
     case 'calibrate':
       post(await calibrate(m.config));
       return;
-    case 'probe':
-      post(await probeBranch());
-      return;
     case 'create':
       return create(m);
     case 'standby':
@@ -256,11 +209,9 @@ scope.addEventListener('message', (e) => {
 // A wasm panic surfaces as an uncaught exception outside any awaited promise: report it too.
 scope.addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  if (probing) probing(e.reason);
-  else post({ type: 'error', message: errorMessage(e.reason) });
+  post({ type: 'error', message: errorMessage(e.reason) });
 });
 scope.addEventListener('error', (e) => {
   e.preventDefault();
-  if (probing) probing(e.message);
-  else post({ type: 'error', message: e.message || 'worker error' });
+  post({ type: 'error', message: e.message || 'worker error' });
 });

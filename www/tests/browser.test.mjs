@@ -185,23 +185,11 @@ test('a URL naming only the task gets its defaults; bad fields are named with th
   assert.deepEqual([...errors, ...range.errors, ...bad.errors], []);
 });
 
-test('shared warm-up: one per seed, the same warm-up steps for every variant, then RL from its state', { timeout: 240_000 }, async (t) => {
-  // On the CPU when this wasm build can branch there; else on WebGPU (SwiftShader), whose saved
-  // states carry no optimizer moments and branch everywhere.
-  let browser = await launch({ webgpu: false });
-  let { page, errors } = await open(browser, `${BASE}#task=bandit`);
-  const cpu = await page.evaluate(() => window.__playground.branchOnCpu);
-  let url;
-  let [seeds, sft, rl] = [2, 6, 4];
-  if (cpu.works) {
-    url = `${BASE}#task=arithmetic&model=tiny&num_generations=4&prompts_per_step=4&sft_steps=${sft}&eval_every=3&steps=${rl}&seeds=${seeds}&backend=cpu`;
-  } else {
-    t.diagnostic(`Session.branch fails on the CPU in this wasm build (${cpu.reason}): the page trains a warm-up per variant there; shared warm-up checked on WebGPU`);
-    [seeds, sft, rl] = [1, 2, 2];
-    browser = await launch({ webgpu: true });
-    url = `${BASE}#task=bandit&model=tiny&prompts_per_step=4&sft_steps=${sft}&eval_every=1&steps=${rl}&backend=webgpu`;
-  }
-  ({ page, errors } = await open(browser, `${url}&v0.preset=grpo&v1.preset=rloo`));
+test('shared warm-up: one per seed, the same warm-up steps for every variant, then RL from its state', { timeout: 240_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const [seeds, sft, rl] = [2, 6, 4];
+  const url = `${BASE}#task=arithmetic&model=tiny&num_generations=4&prompts_per_step=4&sft_steps=${sft}&eval_every=3&steps=${rl}&seeds=${seeds}&backend=cpu`;
+  const { page, errors } = await open(browser, `${url}&v0.preset=grpo&v1.preset=rloo`);
   // Step during the warm-up: one warm-up step per seed, shown on both variants.
   await page.click('[data-testid="step"]');
   await waitForSteps(page, 2, 1, 120_000);
