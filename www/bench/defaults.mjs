@@ -4,6 +4,7 @@
 //   node bench/defaults.mjs                   # every task, 90 s of training each
 //   TASKS=arithmetic,chain TRAIN_S=60 node bench/defaults.mjs
 //   HASH='#task=chain&sft_steps=300' node bench/defaults.mjs
+//   SHOT=/tmp/page node bench/defaults.mjs    # also a screenshot per page at the end: /tmp/page-TASK.png
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,6 +44,7 @@ async function measure(hash) {
     while (Date.now() < end && !/^done/.test(await page.textContent('[data-testid="status"]'))) await page.waitForTimeout(500);
     await page.click('[data-testid="pause"]');
     await page.waitForTimeout(300);
+    if (process.env.SHOT) await page.screenshot({ path: `${process.env.SHOT}-${hash ? task : 'default'}.png` });
     const { metrics, seen, counters } = await page.evaluate(() => ({ metrics: window.__playground.metrics, seen: window.__seen, counters: window.__playground.counters }));
     const sft = train.sft_steps;
     const rows = metrics.map((seeds, v) => {
