@@ -239,7 +239,8 @@ test('the default page: held-out accuracy rises during RL within its step budget
     const last = Number(await attr(page, v, 'data-eval'));
     const lastEval = evals[v].at(-1)[1];
     assert.ok(Math.abs(last - lastEval) < 1e-12, `data-eval ${last} is the last evaluation ${lastEval}`);
-    assert.ok(last > baseline[v].eval_accuracy, `variant ${v}: held-out ${baseline[v].eval_accuracy} at step ${baseline[v].step}, ${last} at the end`);
+    // Measured: .395 → .77 / .74 (seed 0, CPU in wasm, deterministic); 15 points is the floor.
+    assert.ok(last >= baseline[v].eval_accuracy + 0.15, `variant ${v}: held-out ${baseline[v].eval_accuracy} at step ${baseline[v].step}, ${last} at the end`);
   }
   // CSV: the new metrics, and one column per difficulty label the evaluations reported.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-csv"]')]);
