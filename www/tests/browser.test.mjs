@@ -121,7 +121,9 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
   assert.equal(await second.page.evaluate(() => JSON.stringify(window.__playground.state)), state);
   assert.equal(await second.page.textContent('[data-testid="variant-1"] select, [data-testid="variant-1"]').then((t) => t.includes('rloo')), true);
 
-  await page.screenshot({ path: new URL('../../docs/screenshot.png', import.meta.url).pathname });
+  // To look at, outside the repo (tests never rewrite tracked files; README's screenshot comes from
+  // `SHOT=... node bench/defaults.mjs`).
+  await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'grpo-shot-')), 'cpu-fallback.png') });
   assert.deepEqual(errors, []);
   assert.deepEqual(second.errors, []);
 });
