@@ -700,15 +700,15 @@ impl Trainer {
         };
 
         // Step 4: advantages and filters, then one readback of the keep flags (and advantages,
-        // for the sample viewer) to drop what the loss will not see before any forward pass.
+        // for the sample viewer; and the `log_kl` diagnostic, known by now) to drop what the
+        // loss will not see before any forward pass.
         let adv = algo::advantages(&self.knobs, &rollouts)?;
         let seq_adv = adv.advantages.clone().narrow(2, 0, 1).reshape([p * g]);
-        let host = read(Tensor::cat(
-            vec![adv.kept.clone().reshape([p * g]), seq_adv],
-            0,
-        ))
-        .await?;
-        let (kept_host, adv_host) = host.split_at(p * g);
+        let mut readback = vec![adv.kept.clone().reshape([p * g]), seq_adv];
+        readback.extend(kl_diagnostic);
+        let host = read(Tensor::cat(readback, 0)).await?;
+        let (kept_host, rest) = host.split_at(p * g);
+        let (adv_host, kl_host) = rest.split_at(p * g);
         self.record_samples(&rollout, kept_host, adv_host);
         let layout = Compaction::plan(kept_host, p, g);
 
@@ -759,8 +759,8 @@ impl Trainer {
             Some(s) => read(s.div_scalar(updates as f64)).await?,
             None => vec![0.0; 9],
         };
-        if let Some(kl) = kl_diagnostic {
-            stats[1] = read(kl).await?[0];
+        if let Some(&kl) = kl_host.first() {
+            stats[1] = kl;
         }
         let mut metrics = self.rollout_metrics(&rollout, &stats, kept_host);
         metrics.rollout_ms = rollout_ms;
