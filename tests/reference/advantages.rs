@@ -1,0 +1,198 @@
+//! Steps 1–3 of ALGORITHMS.md: shaped rewards, returns G_t (with KL in the reward) and the
+//! advantage estimators, whitening and GRPO-LEAD's difficulty weight included.
+
+use super::knobs::{AdvEstimator, Knobs, ScaleRewards};
+use super::{Group, Input, mean, median, std_u};
+
+/// What steps 1–3 produce, group × completion (× token).
+pub struct Advantages {
+    pub shaped: Vec<Vec<f64>>,
+    /// G_t; G_0 is the sequence-level reward.
+    pub returns: Vec<Vec<Vec<f64>>>,
+    pub advantages: Vec<Vec<Vec<f64>>>,
+}
+
+pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
+    let shaped: Vec<Vec<f64>> = input
+        .groups
+        .iter()
+        .map(|g| shape(g, knobs, input.max_completion_length))
+        .collect();
+    let returns: Vec<Vec<Vec<f64>>> = input
+        .groups
+        .iter()
+        .zip(&shaped)
+        .map(|(g, r)| returns(g, r, knobs))
+        .collect();
+    let mut advantages = estimate(input, knobs, &returns);
+    if knobs.lead_difficulty_weight {
+        for (group, adv) in input.groups.iter().zip(&mut advantages) {
+            let n = group.completions.len() as f64;
+            let rho = group.completions.iter().filter(|c| c.correct).count() as f64 / n;
+            for a in adv.iter_mut().flatten() {
+                *a *= if *a > 0.0 {
+                    lead_weight(rho)
+                } else {
+                    lead_weight(1.0 - rho)
+                };
+            }
+        }
+    }
+    Advantages {
+        shaped,
+        returns,
+        advantages,
+    }
+}
+
+/// Step 1: GRPO-LEAD's length reward replaces R_i, then DAPO's overlong penalty is added.
+fn shape(group: &Group, knobs: &Knobs, l_max: usize) -> Vec<f64> {
+    let len = |c: &super::Completion| c.logp.len() as f64;
+    let mut rewards: Vec<f64> = group.completions.iter().map(|c| c.reward).collect();
+    let alpha = knobs.lead_length_alpha;
+    if alpha > 0.0 {
+        let correct: Vec<f64> = group
+            .completions
+            .iter()
+            .filter(|c| c.correct)
+            .map(len)
+            .collect();
+        let z = |l: f64| {
+            if correct.len() < 2 {
+                0.0
+            } else {
+                (l - mean(&correct)) / (std_u(&correct) + 1e-6)
+            }
+        };
+        for (r, c) in rewards.iter_mut().zip(&group.completions) {
+            *r = if c.correct {
+                (-alpha * z(len(c))).exp()
+            } else {
+                -1.0
+            };
+        }
+    }
+    let l_c = knobs.overlong_buffer_len.tokens(l_max);
+    if l_c > 0.0 {
+        let l_max = l_max as f64;
+        for (r, c) in rewards.iter_mut().zip(&group.completions) {
+            let l = len(c);
+            let p = if l <= l_max - l_c {
+                0.0
+            } else if l <= l_max {
+                ((l_max - l_c) - l) / l_c
+            } else {
+                -1.0
+            };
+            *r += knobs.overlong_penalty_factor * p;
+        }
+    }
+    rewards
+}
+
+/// Step 2: G_t = Σ_{s ≥ t} r_s with r_t = −β·(logp_old_t − logp_ref_t) plus the shaped reward at
+/// the last token; without KL in the reward G_t = R_i.
+fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
+    group
+        .completions
+        .iter()
+        .zip(shaped)
+        .map(|(c, &r)| {
+            if !knobs.kl_in_reward {
+                return vec![r; c.logp.len()];
+            }
+            let logp_ref = c.logp_ref.as_ref().expect("validated: logp_ref with KL");
+            let mut g = vec![0.0; c.logp.len()];
+            let mut acc = r;
+            for t in (0..g.len()).rev() {
+                acc += -knobs.beta * (c.logp_old[t] - logp_ref[t]);
+                g[t] = acc;
+            }
+            g
+        })
+        .collect()
+}
+
+/// Step 3 on the whole batch, before any filter.
+fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<Vec<f64>>> {
+    let g0: Vec<Vec<f64>> = returns
+        .iter()
+        .map(|g| g.iter().map(|c| c[0]).collect())
+        .collect();
+    let per_group = |f: &dyn Fn(&[f64], f64) -> f64| -> Vec<Vec<Vec<f64>>> {
+        g0.iter()
+            .zip(returns)
+            .map(|(g, ret)| {
+                g.iter()
+                    .zip(ret)
+                    .map(|(&x, c)| vec![f(g, x); c.len()])
+                    .collect()
+            })
+            .collect()
+    };
+    let centred = |g: &[f64], x: f64| x - mean(g);
+    match knobs.adv_estimator {
+        AdvEstimator::Grpo => {
+            let all: Vec<f64> = g0.iter().flatten().copied().collect();
+            let batch_std = std_u(&all);
+            per_group(&|g, x| match knobs.scale_rewards {
+                ScaleRewards::Group => centred(g, x) / (std_u(g) + knobs.std_eps),
+                ScaleRewards::Batch => centred(g, x) / (batch_std + knobs.std_eps),
+                ScaleRewards::None => centred(g, x),
+            })
+        }
+        AdvEstimator::Rloo => per_group(&|g, x| {
+            let n = g.len() as f64;
+            n / (n - 1.0) * centred(g, x)
+        }),
+        AdvEstimator::Gpg => {
+            let b: usize = g0.iter().map(Vec::len).sum();
+            let m: usize = g0
+                .iter()
+                .filter(|g| g.iter().all(|&x| x == g[0]))
+                .map(Vec::len)
+                .sum();
+            let alpha = if b == m {
+                1.0
+            } else {
+                b as f64 / (b - m) as f64
+            };
+            per_group(&|g, x| alpha * centred(g, x))
+        }
+        AdvEstimator::McGrpo => per_group(&|g, x| {
+            let med = median(g);
+            let deviations: Vec<f64> = g.iter().map(|y| (y - med).abs()).collect();
+            (x - med) / (median(&deviations) + knobs.mad_eps)
+        }),
+        AdvEstimator::ReinforcePp => whiten(returns.to_vec()),
+        AdvEstimator::ReinforcePpBaseline => whiten(per_group(&centred)),
+        AdvEstimator::Remax => input
+            .groups
+            .iter()
+            .zip(returns)
+            .map(|(group, ret)| {
+                let b = group
+                    .greedy_reward
+                    .expect("validated: remax has greedy_reward");
+                ret.iter()
+                    .map(|c| c.iter().map(|g| g - b).collect())
+                    .collect()
+            })
+            .collect(),
+    }
+}
+
+/// REINFORCE++: over all tokens of the batch, A ← (A − mean)/sqrt(var_u + 1e-8).
+fn whiten(mut adv: Vec<Vec<Vec<f64>>>) -> Vec<Vec<Vec<f64>>> {
+    let all: Vec<f64> = adv.iter().flatten().flatten().copied().collect();
+    let (m, var) = (mean(&all), std_u(&all).powi(2));
+    for a in adv.iter_mut().flatten().flatten() {
+        *a = (*a - m) / (var + 1e-8).sqrt();
+    }
+    adv
+}
+
+/// GRPO-LEAD: w(x) = 0.4 + 1.1/(1 + e^{10(x − 0.75)}).
+fn lead_weight(x: f64) -> f64 {
+    0.4 + 1.1 / (1.0 + (10.0 * (x - 0.75)).exp())
+}

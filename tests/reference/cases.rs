@@ -1,0 +1,344 @@
+//! The inputs of the in-repo golden cases (tests/golden/): two per preset of the crate's
+//! `PRESETS`, then knob combinations the shared cases miss, each batch drawn from a ChaCha8 RNG
+//! seeded by the case's name, so adding a case leaves the others unchanged.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+
+use super::knobs::{AdvEstimator, resolve};
+use super::{Completion, Group, Input};
+
+/// How a case's batch is drawn.
+#[derive(Clone, Copy)]
+struct Draw {
+    /// Rewards in [0, 1] in steps of 0.001 (correct = ≥ 0.5) rather than 0/1 = correct.
+    graded: bool,
+    /// How many leading groups have all rewards equal.
+    equal_groups: usize,
+    /// Probability that a completion is truncated (then it has L_max tokens).
+    truncated: f64,
+    /// Some log-ratios beyond the ±20 clamp.
+    far: bool,
+    groups: Option<usize>,
+    group_size: Option<usize>,
+}
+
+const BINARY: Draw = Draw {
+    graded: false,
+    equal_groups: 1,
+    truncated: 0.3,
+    far: false,
+    groups: None,
+    group_size: None,
+};
+
+const GRADED: Draw = Draw {
+    graded: true,
+    equal_groups: 0,
+    ..BINARY
+};
+
+/// (preset, what, overrides, draw): what the shared cases leave out.
+fn combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let mut out = Vec::new();
+    for mode in [
+        "token-mean",
+        "seq-mean-token-mean",
+        "seq-mean-token-sum",
+        "seq-mean-token-sum-norm",
+    ] {
+        let overrides = json!({"beta": 0.0, "loss_agg_mode": mode});
+        out.push(("grpo", mode, overrides, GRADED));
+    }
+    for (k, in_loss, in_reward) in [
+        ("k1", "kl-k1-in-loss", "kl-k1-in-reward"),
+        ("k2", "kl-k2-in-loss", "kl-k2-in-reward"),
+        ("k3", "kl-k3-in-loss", "kl-k3-in-reward"),
+    ] {
+        out.push((
+            "grpo",
+            in_loss,
+            json!({"beta": 0.1, "kl_estimator": k}),
+            GRADED,
+        ));
+        let overrides = json!({"beta": 0.1, "kl_estimator": k, "kl_in_reward": true});
+        out.push(("grpo", in_reward, overrides, GRADED));
+    }
+    let far = Draw {
+        far: true,
+        ..GRADED
+    };
+    let truncating = Draw {
+        truncated: 0.5,
+        ..BINARY
+    };
+    let kl_in_reward = json!({"beta": 0.05, "kl_estimator": "k1", "kl_in_reward": true});
+    out.extend([
+        (
+            "grpo",
+            "scale-batch",
+            json!({"scale_rewards": "batch"}),
+            BINARY,
+        ),
+        (
+            "grpo",
+            "scale-none",
+            json!({"scale_rewards": "none"}),
+            GRADED,
+        ),
+        ("grpo", "dual-clip", json!({"clip_ratio_c": 2.0}), GRADED),
+        ("grpo", "dual-clip-clamp", json!({"clip_ratio_c": 3.0}), far),
+        ("grpo", "clamp", json!({}), far),
+        (
+            "grpo",
+            "epsilon-high",
+            json!({"epsilon_high": 0.28}),
+            GRADED,
+        ),
+        ("grpo", "prune-0.25", json!({"prune_ratio": 0.25}), BINARY),
+        ("cppo", "prune-0.75", json!({"prune_ratio": 0.75}), GRADED),
+        (
+            "grpo",
+            "mask-truncated",
+            json!({"mask_truncated_completions": true}),
+            truncating,
+        ),
+        (
+            "reinforce_pp_baseline",
+            "mask-truncated",
+            json!({"mask_truncated_completions": true}),
+            truncating,
+        ),
+        (
+            "gvpo",
+            "mask-truncated",
+            json!({"mask_truncated_completions": true}),
+            truncating,
+        ),
+        (
+            "grpo",
+            "dynamic-sampling",
+            json!({"dynamic_sampling": true}),
+            BINARY,
+        ),
+        (
+            "dapo",
+            "nothing-kept",
+            json!({}),
+            Draw {
+                equal_groups: 2,
+                groups: Some(2),
+                ..BINARY
+            },
+        ),
+        (
+            "dapo",
+            "overlong-tokens",
+            json!({"overlong_buffer_len": 3, "overlong_penalty_factor": 2.0}),
+            GRADED,
+        ),
+        (
+            "grpo_lead",
+            "overlong",
+            json!({"overlong_buffer_len": 2}),
+            BINARY,
+        ),
+        ("remax", "kl-in-reward", kl_in_reward.clone(), GRADED),
+        (
+            "remax",
+            "single",
+            json!({}),
+            Draw {
+                group_size: Some(1),
+                ..BINARY
+            },
+        ),
+        ("mc_grpo", "kl-in-reward", kl_in_reward.clone(), GRADED),
+        ("gvpo", "kl-in-reward", kl_in_reward, GRADED),
+        // GVPO replaces steps 6–8, so β without kl_in_reward changes nothing.
+        ("gvpo", "beta-in-loss", json!({"beta": 0.04}), GRADED),
+        (
+            "reinforce_pp",
+            "kl-k3-in-reward",
+            json!({"kl_estimator": "k3"}),
+            GRADED,
+        ),
+        (
+            "reinforce_pp",
+            "lead-weight",
+            json!({"lead_difficulty_weight": true}),
+            BINARY,
+        ),
+        (
+            "rloo",
+            "kl-k2-in-reward",
+            json!({"kl_estimator": "k2"}),
+            BINARY,
+        ),
+        ("gpg", "kl-in-loss", json!({"beta": 0.04}), GRADED),
+        (
+            "sapo",
+            "sequence",
+            json!({"ratio_level": "sequence"}),
+            GRADED,
+        ),
+        (
+            "cispo",
+            "sequence",
+            json!({"ratio_level": "sequence"}),
+            GRADED,
+        ),
+        ("cispo", "low-clip", json!({"epsilon": 0.2}), GRADED),
+        (
+            "gspo",
+            "token-mean",
+            json!({"loss_agg_mode": "token-mean"}),
+            BINARY,
+        ),
+    ]);
+    out
+}
+
+/// Every in-repo case as (file name, input); a preset without a reference row is an error.
+pub fn inputs() -> Result<Vec<(String, Value)>, String> {
+    let presets = grpo_playground::algo::PRESETS.iter().flat_map(|p| {
+        [
+            (p.name, "", json!({}), BINARY),
+            (p.name, "graded", json!({}), GRADED),
+        ]
+    });
+    presets
+        .chain(combinations())
+        .enumerate()
+        .map(|(n, (preset, what, mut config, draw))| {
+            let stem = if what.is_empty() {
+                preset.to_string()
+            } else {
+                format!("{preset}-{what}")
+            };
+            config["preset"] = preset.into();
+            let input = draw_input(&stem, config, draw)?;
+            let value = serde_json::to_value(input).map_err(|e| e.to_string())?;
+            Ok((format!("{n:03}-{stem}.json"), value))
+        })
+        .collect()
+}
+
+fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
+    let knobs = resolve(&config)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(fnv1a(stem));
+    let l_max = rng.random_range(3..=10);
+    // At least one group whose rewards differ, so that the loss is not trivially 0.
+    let groups = draw
+        .groups
+        .unwrap_or_else(|| rng.random_range(draw.equal_groups + 1..=3));
+    let size = draw
+        .group_size
+        .unwrap_or_else(|| match knobs.adv_estimator {
+            AdvEstimator::McGrpo => 2 * rng.random_range(1..=3) + 1,
+            _ => rng.random_range(2..=6),
+        });
+    let groups = (0..groups)
+        .map(|g| {
+            let shared = reward(&mut rng, draw.graded);
+            let mut completions: Vec<Completion> = (0..size)
+                .map(|_| {
+                    let (reward, correct) = if g < draw.equal_groups {
+                        shared
+                    } else {
+                        reward(&mut rng, draw.graded)
+                    };
+                    let truncated = rng.random_bool(draw.truncated);
+                    let len = if truncated {
+                        l_max
+                    } else {
+                        rng.random_range(1..=l_max)
+                    };
+                    completion(&mut rng, reward, correct, truncated, len, draw.far)
+                })
+                .collect();
+            // A binary group drawn all-equal by chance gets one flipped reward.
+            let differs = completions
+                .iter()
+                .any(|c| c.correct != completions[0].correct);
+            if g >= draw.equal_groups && !draw.graded && size > 1 && !differs {
+                let c = &mut completions[size - 1];
+                c.correct = !c.correct;
+                c.reward = 1.0 - c.reward;
+            }
+            let greedy_reward = (knobs.adv_estimator == AdvEstimator::Remax)
+                .then(|| reward(&mut rng, draw.graded).0);
+            Group {
+                greedy_reward,
+                completions,
+            }
+        })
+        .collect();
+    Ok(Input {
+        config,
+        max_completion_length: l_max,
+        groups,
+    })
+}
+
+fn reward(rng: &mut ChaCha8Rng, graded: bool) -> (f64, bool) {
+    if graded {
+        let r = rng.random_range(0..=1000) as f64 / 1000.0;
+        (r, r >= 0.5)
+    } else {
+        let correct = rng.random_bool(0.5);
+        (if correct { 1.0 } else { 0.0 }, correct)
+    }
+}
+
+fn completion(
+    rng: &mut ChaCha8Rng,
+    reward: f64,
+    correct: bool,
+    truncated: bool,
+    len: usize,
+    far: bool,
+) -> Completion {
+    // Log-ratio scales inside, around and beyond the clip ranges (GSPO's 3e-4 up to CISPO's).
+    let step = [1e-3, 0.05, 0.4][rng.random_range(0..3)];
+    let logp_old: Vec<f64> = (0..len)
+        .map(|_| round6(-rng.random_range(0.05..3.0)))
+        .collect();
+    let logp = logp_old
+        .iter()
+        .map(|&old| {
+            let delta = if far && rng.random_bool(0.2) {
+                let side = if rng.random_bool(0.5) { 1.0 } else { -1.0 };
+                side * rng.random_range(20.5..23.0)
+            } else {
+                rng.random_range(-step..step)
+            };
+            round6(old + delta)
+        })
+        .collect();
+    let logp_ref = logp_old
+        .iter()
+        .map(|&old| round6(old + rng.random_range(-0.5..0.5)))
+        .collect();
+    Completion {
+        reward,
+        correct,
+        truncated,
+        logp,
+        logp_old,
+        logp_ref: Some(logp_ref),
+    }
+}
+
+/// Six decimals, as the shared cases: the JSON text then round-trips to the same f64.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// FNV-1a, a fixed hash (std's is randomly keyed) from a case name to its seed.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}

@@ -1,0 +1,259 @@
+//! The reference's knobs: defaults, its own preset table (ALGORITHMS.md "Presets") and the
+//! resolution of a `config` object (defaults, then the preset's row, then the overrides).
+//!
+//! The table is written from ALGORITHMS.md, not taken from the crate; a test compares the two, so
+//! a preset added to the crate without a row here fails with the preset's name.
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdvEstimator {
+    Grpo,
+    Rloo,
+    Gpg,
+    McGrpo,
+    ReinforcePp,
+    ReinforcePpBaseline,
+    Remax,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScaleRewards {
+    Group,
+    Batch,
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KlEstimator {
+    K1,
+    K2,
+    K3,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RatioLevel {
+    Token,
+    Sequence,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surrogate {
+    Clip,
+    Reinforce,
+    Sapo,
+    Cispo,
+    Gvpo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossAggMode {
+    TokenMean,
+    SeqMeanTokenMean,
+    SeqMeanTokenSum,
+    SeqMeanTokenSumNorm,
+}
+
+/// DAPO's buffer L_c: a token count, or a fraction of L_max rounded up (the preset's ⌈0.2·L_max⌉).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum OverlongBufferLen {
+    Tokens(usize),
+    FractionOfMax { fraction_of_max: f64 },
+}
+
+impl OverlongBufferLen {
+    pub fn tokens(self, l_max: usize) -> f64 {
+        match self {
+            Self::Tokens(n) => n as f64,
+            Self::FractionOfMax { fraction_of_max } => (fraction_of_max * l_max as f64).ceil(),
+        }
+    }
+}
+
+/// One value per knob; every field is required, so the resolved map must name them all.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Knobs {
+    pub adv_estimator: AdvEstimator,
+    pub scale_rewards: ScaleRewards,
+    pub std_eps: f64,
+    pub mad_eps: f64,
+    pub lead_length_alpha: f64,
+    pub lead_difficulty_weight: bool,
+    pub overlong_buffer_len: OverlongBufferLen,
+    pub overlong_penalty_factor: f64,
+    pub beta: f64,
+    pub kl_estimator: KlEstimator,
+    pub kl_in_reward: bool,
+    pub dynamic_sampling: bool,
+    pub mask_truncated_completions: bool,
+    pub prune_ratio: f64,
+    pub ratio_level: RatioLevel,
+    pub surrogate: Surrogate,
+    pub epsilon: f64,
+    pub epsilon_high: Option<f64>,
+    pub clip_ratio_c: Option<f64>,
+    pub sapo_tau_pos: f64,
+    pub sapo_tau_neg: f64,
+    pub gvpo_beta: f64,
+    pub loss_agg_mode: LossAggMode,
+}
+
+impl Knobs {
+    pub fn epsilon_high(&self) -> f64 {
+        self.epsilon_high.unwrap_or(self.epsilon)
+    }
+
+    /// Whether logp_ref enters the objective (KL in reward, or in the loss outside GVPO).
+    pub fn uses_reference(&self) -> bool {
+        self.beta > 0.0 && (self.kl_in_reward || self.surrogate != Surrogate::Gvpo)
+    }
+}
+
+/// ALGORITHMS.md "everything unnamed".
+pub fn defaults() -> Map<String, Value> {
+    let Value::Object(map) = json!({
+        "adv_estimator": "grpo",
+        "scale_rewards": "group",
+        "std_eps": 1e-4,
+        "mad_eps": 1e-3,
+        "lead_length_alpha": 0.0,
+        "lead_difficulty_weight": false,
+        "overlong_buffer_len": 0,
+        "overlong_penalty_factor": 1.0,
+        "beta": 0.0,
+        "kl_estimator": "k3",
+        "kl_in_reward": false,
+        "dynamic_sampling": false,
+        "mask_truncated_completions": false,
+        "prune_ratio": 0.0,
+        "ratio_level": "token",
+        "surrogate": "clip",
+        "epsilon": 0.2,
+        "epsilon_high": null,
+        "clip_ratio_c": null,
+        "sapo_tau_pos": 1.0,
+        "sapo_tau_neg": 1.05,
+        "gvpo_beta": 0.1,
+        "loss_agg_mode": "seq-mean-token-mean",
+    }) else {
+        unreachable!("an object literal")
+    };
+    map
+}
+
+/// ALGORITHMS.md's preset table: name → the knobs it sets.
+pub fn presets() -> Vec<(&'static str, Value)> {
+    vec![
+        ("grpo", json!({"beta": 0.04, "kl_estimator": "k3"})),
+        (
+            "dr_grpo",
+            json!({"scale_rewards": "none", "loss_agg_mode": "seq-mean-token-sum-norm"}),
+        ),
+        (
+            "dapo",
+            json!({"epsilon_high": 0.28, "loss_agg_mode": "token-mean", "dynamic_sampling": true,
+                   "overlong_buffer_len": {"fraction_of_max": 0.2}}),
+        ),
+        (
+            "gspo",
+            json!({"ratio_level": "sequence", "epsilon": 3e-4, "epsilon_high": 4e-4}),
+        ),
+        (
+            "rloo",
+            json!({"adv_estimator": "rloo", "surrogate": "reinforce",
+                   "loss_agg_mode": "seq-mean-token-sum", "beta": 0.05, "kl_estimator": "k1",
+                   "kl_in_reward": true}),
+        ),
+        (
+            "reinforce_pp",
+            json!({"adv_estimator": "reinforce_pp", "loss_agg_mode": "token-mean", "beta": 0.01,
+                   "kl_estimator": "k1", "kl_in_reward": true}),
+        ),
+        (
+            "reinforce_pp_baseline",
+            json!({"adv_estimator": "reinforce_pp_baseline", "loss_agg_mode": "token-mean",
+                   "beta": 1e-5, "kl_estimator": "k2"}),
+        ),
+        (
+            "remax",
+            json!({"adv_estimator": "remax", "surrogate": "reinforce",
+                   "loss_agg_mode": "token-mean"}),
+        ),
+        (
+            "cppo",
+            json!({"loss_agg_mode": "token-mean", "beta": 0.04, "kl_estimator": "k3",
+                   "prune_ratio": 0.5}),
+        ),
+        (
+            "gpg",
+            json!({"adv_estimator": "gpg", "surrogate": "reinforce",
+                   "loss_agg_mode": "token-mean"}),
+        ),
+        (
+            "mc_grpo",
+            json!({"adv_estimator": "mc_grpo", "beta": 0.04, "kl_estimator": "k3"}),
+        ),
+        (
+            "gvpo",
+            json!({"scale_rewards": "none", "surrogate": "gvpo", "gvpo_beta": 0.1}),
+        ),
+        (
+            "sapo",
+            json!({"surrogate": "sapo", "sapo_tau_pos": 1.0, "sapo_tau_neg": 1.05}),
+        ),
+        (
+            "cispo",
+            json!({"surrogate": "cispo", "epsilon": 10.0, "epsilon_high": 0.2,
+                   "loss_agg_mode": "token-mean"}),
+        ),
+        (
+            "lite_ppo",
+            json!({"scale_rewards": "batch", "loss_agg_mode": "token-mean"}),
+        ),
+        (
+            "grpo_lead",
+            json!({"lead_length_alpha": 0.05, "lead_difficulty_weight": true,
+                   "loss_agg_mode": "token-mean"}),
+        ),
+    ]
+}
+
+/// Resolves `{"preset": name, knob: value, ...}` against [`presets`].
+pub fn resolve(config: &Value) -> Result<Knobs, String> {
+    resolve_in(&presets(), config)
+}
+
+/// Resolves `config` against `table`; an unknown preset, or an unknown knob in the row or the
+/// overrides, is an error naming it.
+pub fn resolve_in(table: &[(&str, Value)], config: &Value) -> Result<Knobs, String> {
+    let config = config.as_object().ok_or("config: not an object")?;
+    let name = match config.get("preset") {
+        None => "grpo",
+        Some(v) => v.as_str().ok_or("config.preset: not a string")?,
+    };
+    let (_, row) = table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| format!("unknown preset `{name}`"))?;
+    let row = row
+        .as_object()
+        .ok_or_else(|| format!("preset `{name}`: row is not an object"))?;
+    let overrides = config.iter().filter(|(k, _)| *k != "preset");
+    let mut knobs = defaults();
+    for (knob, value) in row.iter().chain(overrides) {
+        let slot = knobs
+            .get_mut(knob)
+            .ok_or_else(|| format!("preset `{name}`: unknown knob `{knob}`"))?;
+        *slot = value.clone();
+    }
+    serde_json::from_value(Value::Object(knobs)).map_err(|e| format!("preset `{name}`: {e}"))
+}

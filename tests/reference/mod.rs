@@ -1,0 +1,140 @@
+//! A plain-f64 reference of the objective of `shared/ALGORITHMS.md`, written from the document
+//! alone (no burn, no tensors, none of the crate's `algo` code): a golden case's `input` in, its
+//! `expected` out.
+//!
+//! Steps 1–4 (shaping, returns, advantages, filters) are constants of logp and are computed once
+//! in plain loops; steps 5–8 (ratio, surrogate, KL in loss, aggregation) are evaluated in
+//! forward-mode [`dual`] numbers, once per token with that token's logp seeded, which gives
+//! d loss / d logp exactly (no finite differences).
+
+pub mod advantages;
+pub mod cases;
+pub mod dual;
+pub mod filters;
+pub mod knobs;
+pub mod loss;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use knobs::{AdvEstimator, Knobs};
+
+/// A golden case's `input` (shared/golden/README.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub config: Value,
+    pub max_completion_length: usize,
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub greedy_reward: Option<f64>,
+    pub completions: Vec<Completion>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Completion {
+    pub reward: f64,
+    pub correct: bool,
+    #[serde(default)]
+    pub truncated: bool,
+    pub logp: Vec<f64>,
+    pub logp_old: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logp_ref: Option<Vec<f64>>,
+}
+
+/// A golden case's `expected`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Expected {
+    pub loss: f64,
+    pub advantages: Vec<Vec<Vec<f64>>>,
+    pub kept: Vec<Vec<bool>>,
+    pub grad_logp: Vec<Vec<Vec<f64>>>,
+    pub shaped_rewards: Vec<Vec<f64>>,
+}
+
+/// The objective of one golden `input`; invalid input is an error naming the problem.
+pub fn evaluate(input: &Value) -> Result<Expected, String> {
+    let input = Input::deserialize(input).map_err(|e| format!("input: {e}"))?;
+    let knobs = knobs::resolve(&input.config)?;
+    validate(&input, &knobs)?;
+    let adv = advantages::compute(&input, &knobs);
+    let kept = filters::kept(&input, &knobs, &adv.advantages)?;
+    let (loss, grad_logp) = loss::loss_and_grad(&input, &knobs, &adv, &kept);
+    Ok(Expected {
+        loss,
+        advantages: adv.advantages,
+        kept,
+        grad_logp,
+        shaped_rewards: adv.shaped,
+    })
+}
+
+/// The conditions under which ALGORITHMS.md's formulas are defined.
+fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
+    let min_size = match knobs.adv_estimator {
+        AdvEstimator::Remax => 1,
+        AdvEstimator::McGrpo => 3,
+        _ => 2,
+    };
+    for (g, group) in input.groups.iter().enumerate() {
+        let size = group.completions.len();
+        if size < min_size {
+            return Err(format!(
+                "groups[{g}]: {size} completions, need >= {min_size}"
+            ));
+        }
+        if knobs.adv_estimator == AdvEstimator::McGrpo && size % 2 == 0 {
+            return Err(format!(
+                "groups[{g}]: mc_grpo needs an odd group, got {size}"
+            ));
+        }
+        if knobs.adv_estimator == AdvEstimator::Remax && group.greedy_reward.is_none() {
+            return Err(format!("groups[{g}]: remax needs greedy_reward"));
+        }
+        for (i, c) in group.completions.iter().enumerate() {
+            let at = format!("groups[{g}].completions[{i}]");
+            let n = c.logp.len();
+            if n == 0 {
+                return Err(format!("{at}: empty completion"));
+            }
+            if c.logp_old.len() != n {
+                return Err(format!("{at}.logp_old: length differs from logp"));
+            }
+            match &c.logp_ref {
+                Some(r) if r.len() != n => {
+                    return Err(format!("{at}.logp_ref: length differs from logp"));
+                }
+                None if knobs.uses_reference() => {
+                    return Err(format!("{at}.logp_ref: needed with beta > 0"));
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Mean of `xs`.
+pub fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len() as f64
+}
+
+/// σ_u: the unbiased standard deviation (÷ (n − 1)).
+pub fn std_u(xs: &[f64]) -> f64 {
+    let m = mean(xs);
+    (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
+}
+
+/// The middle value; MC-GRPO's groups are odd-sized.
+pub fn median(xs: &[f64]) -> f64 {
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
