@@ -3,8 +3,8 @@
 
 use burn::tensor::Device;
 use grpo_playground::config::RunConfig;
-use grpo_playground::tasks::maze::{MazeConfig, MazeTask};
-use grpo_playground::tasks::{Instance, TaskRng};
+use grpo_playground::tasks::maze::MazeTask;
+use grpo_playground::tasks::{Task, TaskConfig, TaskRng};
 use grpo_playground::train::Trainer;
 use rand::SeedableRng;
 
@@ -15,8 +15,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
              "train": {"max_completion_length": 20, "learning_rate": 0.002, "sft_steps": 100,
                        "steps": 150, "eval_every": 25} }"#,
     )?;
-    let mut trainer = Trainer::new(config, Device::flex())?;
-    let render = MazeTask::new(MazeConfig::default(), 0);
+    let mut trainer = Trainer::new(config.clone(), Device::flex())?;
+    let TaskConfig::Maze(maze_config) = config.task.clone() else {
+        unreachable!("the config above names the maze task")
+    };
+    // The same task as the trainer's (same knobs and seed), typed, to draw its mazes.
+    let mazes = MazeTask::new(maze_config, config.seed);
     while trainer.steps_done() < trainer.total_steps() {
         let m = futures_lite::future::block_on(trainer.step())?;
         if let Some(acc) = m.eval_accuracy {
@@ -26,18 +30,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             );
         }
     }
-    let problem = trainer.task().eval_set()[0].clone();
-    let path =
-        futures_lite::future::block_on(trainer.greedy_completions(std::slice::from_ref(&problem)))?;
-    let verdict = trainer
-        .task()
-        .verify(&problem, &path[0], &mut TaskRng::seed_from_u64(0));
-    if let Instance::Maze(maze) = &problem.instance {
-        println!(
-            "a held-out maze, greedy path ({}):\n{}",
-            verdict.details,
-            render.render(maze, &path[0])
-        );
-    }
+    let path = futures_lite::future::block_on(
+        trainer.greedy_completions(&trainer.task().eval_set()[..1]),
+    )?;
+    let problem = &mazes.eval_set()[0];
+    let verdict = mazes.verify(problem, &path[0], &mut TaskRng::seed_from_u64(0));
+    println!(
+        "a held-out maze, greedy path ({}):\n{}",
+        verdict.details,
+        mazes.render(&problem.instance, &path[0])
+    );
     Ok(())
 }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::algo::AlgoConfig;
-use crate::error::{ConfigError, check_f64, from_json_value};
+use crate::error::{ConfigError, from_json_value};
 use crate::policy::ModelConfig;
+use crate::schema::{Knob, check_section, config_section};
 use crate::tasks::TaskConfig;
 
 /// `{ "task": {...}, "model": {...}, "algo": {...}, "train": {...}, "seed": 0, "backend": "auto" }`.
@@ -26,140 +27,86 @@ pub struct RunConfig {
     pub backend: Backend,
 }
 
-/// Which burn device runs the model.
+/// Which burn device runs the model ([`crate::device::open`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
-    /// Measure, do not assume: CPU unless a hardware GPU proves faster.
+    /// The page measures (a hardware GPU only when it proves faster); natively, the CPU.
     #[default]
     Auto,
     /// burn's flex CPU backend.
     Cpu,
-    /// burn's wgpu backend (WebGPU in the browser; Vulkan/Metal/DX12 natively).
+    /// burn's wgpu backend (WebGPU in the browser; Vulkan/Metal/DX12 natively, in a build with
+    /// the `gpu` feature).
     Wgpu,
 }
 
-/// Trainer-level knobs (ALGORITHMS.md), named as TRL names them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TrainConfig {
-    /// G, completions sampled per prompt (MC-GRPO samples G+1; ReMax adds a greedy one).
-    pub num_generations: usize,
-    /// Prompts (groups) per rollout batch.
-    pub prompts_per_step: usize,
-    /// μ, updates per rollout batch; with 1, logp_old is logp detached.
-    pub num_iterations: usize,
-    /// Minibatches of whole groups per update pass.
-    pub minibatches: usize,
-    /// L_max, the generation limit in tokens.
-    pub max_completion_length: usize,
-    /// Sampling temperature.
-    pub temperature: f64,
-    /// Nucleus sampling mass.
-    pub top_p: f64,
-    /// Adam(W) learning rate.
-    pub learning_rate: f64,
-    /// Adam β1.
-    pub adam_beta1: f64,
-    /// Adam β2.
-    pub adam_beta2: f64,
-    /// Decoupled weight decay (AdamW); 0 = Adam.
-    pub weight_decay: f64,
-    /// Global gradient-norm clip.
-    pub max_grad_norm: f64,
-    /// Coefficient of the full-vocabulary entropy bonus.
-    pub entropy_coef: f64,
-    /// Training steps (rollout batches).
-    pub steps: usize,
-    /// Greedy held-out evaluation every this many steps.
-    pub eval_every: usize,
-    /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
-    pub sft_steps: usize,
-    /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL).
-    pub sft_learning_rate: f64,
-    /// Report `kl` to the policy RL started from even when the objective has no KL term (β = 0):
-    /// keeps that policy and scores each rollout under it, one extra forward pass per step.
-    pub log_kl: bool,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self {
-            num_generations: 8,
-            prompts_per_step: 8,
-            num_iterations: 1,
-            minibatches: 1,
-            max_completion_length: 16,
-            temperature: 1.0,
-            top_p: 1.0,
-            learning_rate: 1e-3,
-            adam_beta1: 0.9,
-            adam_beta2: 0.999,
-            weight_decay: 0.0,
-            max_grad_norm: 1.0,
-            entropy_coef: 0.0,
-            steps: 200,
-            eval_every: 10,
-            sft_steps: 0,
-            sft_learning_rate: 3e-3,
-            log_kl: false,
-        }
-    }
-}
-
-fn check_usize(field: &str, value: usize, min: usize, max: usize) -> Result<(), ConfigError> {
-    if (min..=max).contains(&value) {
-        Ok(())
-    } else if max == usize::MAX {
-        Err(ConfigError::out_of_range(
-            field,
-            value,
-            &format!(">= {min}"),
-        ))
-    } else {
-        Err(ConfigError::out_of_range(
-            field,
-            value,
-            &format!("[{min}, {max}]"),
-        ))
+config_section! {
+    /// Trainer-level knobs (ALGORITHMS.md), named as TRL names them.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct TrainConfig {
+        /// G, completions sampled per prompt: at least the estimator's smallest group (2; 1 for
+        /// ReMax, which adds a greedy one; MC-GRPO samples G+1).
+        pub num_generations: usize = 8, Knob::int(1, 256).source("DeepSeekMath 2402.03300");
+        /// Prompts (groups) per rollout batch.
+        pub prompts_per_step: usize = 8, Knob::int(1, 4096);
+        /// μ, updates per rollout batch; with 1, logp_old is logp detached.
+        pub num_iterations: usize = 1, Knob::int(1, 64).source("PPO 1707.06347");
+        /// Minibatches of whole groups per update pass (at most prompts_per_step).
+        pub minibatches: usize = 1, Knob::int(1, 4096);
+        /// L_max, the generation limit in tokens.
+        pub max_completion_length: usize = 16, Knob::int(1, 1024);
+        /// Sampling temperature (also used to score the samples).
+        pub temperature: f64 = 1.0, Knob::above(0.0).live();
+        /// Nucleus sampling mass.
+        pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0);
+        /// Adam(W) learning rate of the RL steps.
+        pub learning_rate: f64 = 1e-3, Knob::above(0.0).live();
+        /// Adam β1.
+        pub adam_beta1: f64 = 0.9, Knob::right_open(0.0, 1.0);
+        /// Adam β2.
+        pub adam_beta2: f64 = 0.999, Knob::right_open(0.0, 1.0);
+        /// Decoupled weight decay (AdamW); 0 = Adam.
+        pub weight_decay: f64 = 0.0, Knob::at_least(0.0);
+        /// Global gradient-norm clip.
+        pub max_grad_norm: f64 = 1.0, Knob::above(0.0);
+        /// Coefficient of the full-vocabulary entropy bonus.
+        pub entropy_coef: f64 = 0.0, Knob::at_least(0.0);
+        /// RL steps (rollout batches) after the warm-up.
+        pub steps: usize = 200, Knob::int_from(1);
+        /// Greedy held-out evaluation every this many steps.
+        pub eval_every: usize = 10, Knob::int_from(1);
+        /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
+        pub sft_steps: usize = 0, Knob::int_from(0);
+        /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL).
+        pub sft_learning_rate: f64 = 3e-3, Knob::above(0.0);
+        /// Report `kl` to the policy RL started from even when the objective has no KL term (β = 0):
+        /// scores each rollout under that policy, one extra forward pass per step.
+        pub log_kl: bool = false, Knob::flag();
     }
 }
 
 impl TrainConfig {
-    /// Ranges of the trainer knobs; `min_group_size` comes from the estimator.
+    /// Ranges of the trainer knobs; `min_group_size` (what the estimator samples with at least)
+    /// and `prompts_per_step` bound `num_generations` and `minibatches` further.
     pub fn validate(&self, min_group_size: usize) -> Result<(), ConfigError> {
-        check_usize("num_generations", self.num_generations, min_group_size, 256)?;
-        check_usize("prompts_per_step", self.prompts_per_step, 1, 4096)?;
-        check_usize("num_iterations", self.num_iterations, 1, 64)?;
-        check_usize("minibatches", self.minibatches, 1, self.prompts_per_step)?;
-        check_usize("max_completion_length", self.max_completion_length, 1, 1024)?;
-        check_usize("steps", self.steps, 1, usize::MAX)?;
-        check_usize("eval_every", self.eval_every, 1, usize::MAX)?;
-        check_usize("sft_steps", self.sft_steps, 0, usize::MAX)?;
-        check_f64("temperature", self.temperature, |t| t > 0.0, "> 0")?;
-        check_f64("top_p", self.top_p, |p| p > 0.0 && p <= 1.0, "(0, 1]")?;
-        check_f64("learning_rate", self.learning_rate, |x| x > 0.0, "> 0")?;
-        check_f64(
-            "sft_learning_rate",
-            self.sft_learning_rate,
-            |x| x > 0.0,
-            "> 0",
-        )?;
-        check_f64(
-            "adam_beta1",
-            self.adam_beta1,
-            |b| (0.0..1.0).contains(&b),
-            "[0, 1)",
-        )?;
-        check_f64(
-            "adam_beta2",
-            self.adam_beta2,
-            |b| (0.0..1.0).contains(&b),
-            "[0, 1)",
-        )?;
-        check_f64("weight_decay", self.weight_decay, |x| x >= 0.0, ">= 0")?;
-        check_f64("max_grad_norm", self.max_grad_norm, |x| x > 0.0, "> 0")?;
-        check_f64("entropy_coef", self.entropy_coef, |x| x >= 0.0, ">= 0")?;
+        check_section(Self::KNOBS, self)?;
+        if self.num_generations < min_group_size {
+            return Err(ConfigError::out_of_range(
+                "num_generations",
+                self.num_generations,
+                &format!("[{min_group_size}, 256] for this adv_estimator"),
+            ));
+        }
+        if self.minibatches > self.prompts_per_step {
+            return Err(ConfigError::out_of_range(
+                "minibatches",
+                self.minibatches,
+                &format!("[1, {}] (at most prompts_per_step)", self.prompts_per_step),
+            ));
+        }
         Ok(())
     }
 }

@@ -41,20 +41,6 @@ impl ConfigError {
     }
 }
 
-/// Checks a float field against a predicate; NaN and infinities never pass.
-pub(crate) fn check_f64(
-    field: &str,
-    value: f64,
-    ok: impl Fn(f64) -> bool,
-    allowed: &str,
-) -> Result<(), ConfigError> {
-    if value.is_finite() && ok(value) {
-        Ok(())
-    } else {
-        Err(ConfigError::out_of_range(field, value, allowed))
-    }
-}
-
 /// Parses JSON into `T`, naming the path of the first field that fails (unknown, wrong type).
 pub fn from_json_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,

@@ -8,10 +8,12 @@
 
 pub mod algo;
 pub mod config;
+pub mod device;
 pub mod error;
 pub mod oracle;
 pub mod parallel;
 pub mod policy;
+pub mod schema;
 pub mod tasks;
 pub mod train;
 #[cfg(target_arch = "wasm32")]

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use burn::tensor::{Device, FloatDType};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use grpo_playground::algo::{Knobs, PRESETS};
-use grpo_playground::config::RunConfig;
+use grpo_playground::config::{Backend, RunConfig};
 use grpo_playground::oracle::{self, ObjectiveInput};
 use grpo_playground::train::{StepMetrics, Trainer, compare};
 
@@ -19,14 +19,6 @@ use grpo_playground::train::{StepMetrics, Trainer, compare};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum DeviceChoice {
-    /// burn's flex CPU backend.
-    Cpu,
-    /// A GPU through wgpu (build with `--features gpu`).
-    Wgpu,
 }
 
 #[derive(Subcommand)]
@@ -51,8 +43,9 @@ enum Command {
         /// one warm-up.
         #[arg(long)]
         resume: Option<PathBuf>,
-        #[arg(long, value_enum, default_value = "cpu")]
-        device: DeviceChoice,
+        /// Where tensors live; default: the config's `backend` (auto = cpu natively).
+        #[arg(long, value_enum)]
+        device: Option<Backend>,
         /// CPU threads for scoring and gradients (each takes whole groups; results differ
         /// from a 1-thread run by float rounding only).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -85,12 +78,15 @@ enum Command {
         sets: Vec<String>,
         /// Backends to measure (repeat the flag); default: cpu, and wgpu in a `gpu` build.
         #[arg(long = "device", value_enum)]
-        devices: Vec<DeviceChoice>,
+        devices: Vec<Backend>,
         #[command(flatten)]
         options: BenchOptions,
     },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
     Presets,
+    /// Print every knob (algo, train, model, task) with its default, range, help, source and
+    /// whether it is live or restart, plus presets, task defaults, metrics and tokens, as JSON.
+    Schema,
     /// Print every task's defaults: its knobs, and the trainer and model knobs a config naming
     /// only that task gets (as a Markdown table).
     Tasks,
@@ -103,27 +99,13 @@ enum Command {
     },
 }
 
-fn device(choice: DeviceChoice) -> Result<Device, String> {
-    match choice {
-        DeviceChoice::Cpu => Ok(Device::flex()),
-        #[cfg(feature = "gpu")]
-        DeviceChoice::Wgpu => Device::wgpu_options()
-            .init()
-            .map_err(|e| format!("--device wgpu: no usable GPU adapter ({e:?}); use --device cpu")),
-        #[cfg(not(feature = "gpu"))]
-        DeviceChoice::Wgpu => Err("--device wgpu: this binary was built without GPU support; \
-             rebuild with `cargo build --release --features gpu`"
-            .to_string()),
-    }
+fn device(backend: Backend) -> Result<Device, String> {
+    futures_lite::future::block_on(grpo_playground::device::open(backend)).map(|(device, _)| device)
 }
 
 /// `trainer` set to use `threads` CPU threads (the CPU backend only).
-fn with_threads(
-    mut trainer: Trainer,
-    choice: DeviceChoice,
-    threads: u16,
-) -> Result<Trainer, String> {
-    if threads > 1 && !matches!(choice, DeviceChoice::Cpu) {
+fn with_threads(mut trainer: Trainer, backend: Backend, threads: u16) -> Result<Trainer, String> {
+    if threads > 1 && backend == Backend::Wgpu {
         return Err(format!(
             "--threads {threads}: only the cpu device uses threads; allowed with --device wgpu: 1"
         ));
@@ -198,9 +180,10 @@ fn train(
     out: Option<PathBuf>,
     save: Option<PathBuf>,
     resume: Option<PathBuf>,
-    choice: DeviceChoice,
+    device_flag: Option<Backend>,
     threads: u16,
 ) -> Result<String, String> {
+    let backend = |config: &RunConfig| device_flag.unwrap_or(config.backend);
     let trainer = match &resume {
         Some(path) => {
             let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -218,12 +201,20 @@ fn train(
             } else {
                 None
             };
-            Trainer::branch(&bytes, branched, device(choice)?).map_err(|e| e.to_string())?
+            let on = match &branched {
+                Some(c) => backend(c),
+                None => backend(&Trainer::saved_config(&bytes).map_err(|e| e.to_string())?),
+            };
+            Trainer::branch(&bytes, branched, device(on)?).map_err(|e| e.to_string())?
         }
-        None => Trainer::new(read_config(config.as_ref(), &sets)?, device(choice)?)
-            .map_err(|e| e.to_string())?,
+        None => {
+            let config = read_config(config.as_ref(), &sets)?;
+            let on = backend(&config);
+            Trainer::new(config, device(on)?).map_err(|e| e.to_string())?
+        }
     };
-    let mut trainer = with_threads(trainer, choice, threads)?;
+    let on = backend(trainer.config());
+    let mut trainer = with_threads(trainer, on, threads)?;
     eprintln!(
         "task {}, preset {}, {} parameters",
         trainer.task().name(),
@@ -272,9 +263,11 @@ fn compare(
             .collect::<Result<Vec<_>, _>>()?;
         configs.push(per_seed);
     }
+    let backend = |config: &RunConfig| o.device.unwrap_or(config.backend);
     let trainer = |config: RunConfig| {
-        let t = Trainer::new(config, device(o.device)?).map_err(|e| e.to_string())?;
-        with_threads(t, o.device, o.threads)
+        let on = backend(&config);
+        let t = Trainer::new(config, device(on)?).map_err(|e| e.to_string())?;
+        with_threads(t, on, o.threads)
     };
     // runs[config][seed] = every step's metrics.
     let mut runs: Vec<Vec<Vec<StepMetrics>>> = vec![Vec::new(); paths.len()];
@@ -302,9 +295,10 @@ fn compare(
             eprintln!("{} seed {seed}", path.display());
             let metrics = match &warm {
                 Some((bytes, warm_metrics)) => {
-                    let t = Trainer::branch(bytes, Some(config), device(o.device)?)
+                    let on = backend(&config);
+                    let t = Trainer::branch(bytes, Some(config), device(on)?)
                         .map_err(|e| e.to_string())?;
-                    let mut t = with_threads(t, o.device, o.threads)?;
+                    let mut t = with_threads(t, on, o.threads)?;
                     let mut all = warm_metrics.clone();
                     all.extend(run(&mut t, None, false)?);
                     all
@@ -347,19 +341,13 @@ struct CompareOptions {
     /// Print the summary as JSON instead of a table.
     #[arg(long)]
     json: bool,
-    #[arg(long, value_enum, default_value = "cpu")]
-    device: DeviceChoice,
+    /// Where tensors live; default: each config's `backend` (auto = cpu natively).
+    #[arg(long, value_enum)]
+    device: Option<Backend>,
     /// CPU threads for scoring and gradients (each takes whole groups; results differ
     /// from a 1-thread run by float rounding only).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
     threads: u16,
-}
-
-fn device_name(choice: DeviceChoice) -> &'static str {
-    match choice {
-        DeviceChoice::Cpu => "cpu",
-        DeviceChoice::Wgpu => "wgpu",
-    }
 }
 
 /// How `bench` measures.
@@ -387,15 +375,15 @@ struct BenchOptions {
     dump_batch: Option<PathBuf>,
 }
 
-fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Result<String, String> {
+fn bench(sets: Vec<String>, devices: Vec<Backend>, o: BenchOptions) -> Result<String, String> {
     use grpo_playground::train::bench::{self, Timing};
     let base =
         RunConfig::from_json_with(bench::REFERENCE_CONFIG, &sets).map_err(|e| e.to_string())?;
     let devices = if devices.is_empty() {
         if cfg!(feature = "gpu") {
-            vec![DeviceChoice::Cpu, DeviceChoice::Wgpu]
+            vec![Backend::Cpu, Backend::Wgpu]
         } else {
-            vec![DeviceChoice::Cpu]
+            vec![Backend::Cpu]
         }
     } else {
         devices
@@ -423,7 +411,8 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
         ));
     }
     for choice in devices {
-        let name = device_name(choice);
+        let name = serde_json::to_value(choice).map_err(|e| e.to_string())?;
+        let name = name.as_str().unwrap_or("?");
         let dev = match device(choice) {
             Ok(d) => d,
             Err(e) => {
@@ -497,7 +486,7 @@ fn bench(sets: Vec<String>, devices: Vec<DeviceChoice>, o: BenchOptions) -> Resu
                     }
                 }
             }
-            if let (Some(path), DeviceChoice::Cpu) = (&o.dump_batch, choice) {
+            if let (Some(path), Backend::Cpu) = (&o.dump_batch, choice) {
                 let before = trainer.policy().clone();
                 let metrics = block(trainer.step()).map_err(err)?;
                 let dump = bench::shared_batch(&trainer, &before, &metrics)?;
@@ -646,6 +635,7 @@ fn main() -> ExitCode {
         } => bench(sets, devices, options),
         Command::Presets => Ok(presets_table()),
         Command::Tasks => Ok(tasks_table()),
+        Command::Schema => Ok(grpo_playground::train::schema::schema().to_string()),
         Command::Objective { f32 } => objective(f32),
     };
     match result {

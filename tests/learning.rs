@@ -7,7 +7,7 @@ use grpo_playground::algo::PRESETS;
 use grpo_playground::config::RunConfig;
 use grpo_playground::tasks::arithmetic::{Arithmetic, ArithmeticConfig};
 use grpo_playground::tasks::vocab::ARM_0;
-use grpo_playground::tasks::{Instance, TaskRng};
+use grpo_playground::tasks::{Task, TaskRng, bind_all};
 use grpo_playground::train::{StepMetrics, Trainer};
 use rand::SeedableRng;
 
@@ -35,11 +35,9 @@ fn bandit(preset: &str, lr: f64) -> String {
 fn grpo_puts_90_percent_on_the_best_of_8_arms_within_200_steps() {
     let mut t = trainer(&bandit("grpo", 0.01));
     let problem = t.task().eval_set()[0].clone();
-    let Instance::Bandit(pull) = &problem.instance else {
-        panic!("a bandit problem")
-    };
-    let best =
-        grpo_playground::tasks::bandit::Bandit::new(Default::default(), 0).best_arm(pull.instance);
+    // The trainer's task, typed (same knobs, seed 0): its first held-out prompt's best arm.
+    let bandit = grpo_playground::tasks::bandit::Bandit::new(Default::default(), 0);
+    let best = bandit.best_arm(bandit.eval_set()[0].instance.instance);
     let mut reached = None;
     for step in 1..=200 {
         steps(&mut t, 1);
@@ -93,8 +91,10 @@ fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
         digits: 1,
         ..ArithmeticConfig::default()
     };
-    let all = Arithmetic::new(one_digit, 0).all_problems();
+    let space = Arithmetic::new(one_digit, 0);
+    let all = space.all_problems();
     assert_eq!(all.len(), 100);
+    let all = bind_all(space, all);
     let accuracy = |t: &Trainer| {
         futures_lite::future::block_on(t.evaluate_on(&all, &mut TaskRng::seed_from_u64(0)))
             .unwrap()

@@ -13,7 +13,6 @@ use std::sync::OnceLock;
 use burn::tensor::{Device, FloatDType};
 use grpo_playground::algo::{Knobs, PRESETS};
 use grpo_playground::oracle::{ObjectiveInput, evaluate};
-use reference::knobs::KlEstimator;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -224,19 +223,9 @@ fn in_repo_expected_values_are_what_the_reference_computes() {
     assert_none(failures);
 }
 
-/// Where the crate's oracle departs from ALGORITHMS.md: step 2 specifies the reward's KL term as
-/// r_t = −β·(logp_old_t − logp_ref_t), the k1 form, whatever `kl_estimator` says (the estimator
-/// is a step-7 knob), and the reference follows it; the oracle applies k2/k3 in the reward too.
-/// Until the document or the crate changes, these cases must keep differing.
-fn oracle_departs_from_spec(input: &Value) -> bool {
-    let knobs = reference::knobs::resolve(&input["config"]).expect("a valid case");
-    knobs.beta > 0.0 && knobs.kl_in_reward && knobs.kl_estimator != KlEstimator::K1
-}
-
 #[test]
 fn oracle_matches_the_in_repo_cases() {
     let device = Device::flex().autodiff();
-    let mut departures = 0;
     let mut failures = Vec::new();
     for (name, case) in in_repo_cases() {
         let input = ObjectiveInput::from_json(&case["input"].to_string())
@@ -249,18 +238,8 @@ fn oracle_matches_the_in_repo_cases() {
             &case["expected"],
             1e-6,
         );
-        if oracle_departs_from_spec(&case["input"]) {
-            departures += 1;
-            if diff.is_empty() {
-                failures.push(format!(
-                    "{name}: now agrees; drop it from oracle_departs_from_spec"
-                ));
-            }
-        } else {
-            failures.extend(diff);
-        }
+        failures.extend(diff);
     }
-    assert!(departures > 0, "the departure is still covered");
     assert_none(failures);
 }
 

@@ -8,18 +8,24 @@ use super::{
     AdvEstimator, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel, ScaleRewards,
     Surrogate,
 };
-use crate::error::{ConfigError, check_f64};
+use crate::error::ConfigError;
+use crate::schema::{Knob, check_section};
 
 macro_rules! knobs {
-    ($( $(#[$doc:meta])* $name:ident : $ty:ty = $default:expr, )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, $knob:expr; )*) => {
         /// The knob values one objective call uses (a preset row, after overrides).
         #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct Knobs {
-            $( $(#[$doc])* pub $name: $ty, )*
+            $( $(#[doc = $doc])* pub $name: $ty, )*
         }
 
         impl Knobs {
+            /// Every knob, in declaration order (each doc comment is its help).
+            pub const KNOBS: &'static [Knob] = &[
+                $( $knob.named(stringify!($name), concat!($($doc),*)), )*
+            ];
+
             /// The values every preset starts from (ALGORITHMS.md "everything unnamed").
             pub const DEFAULT: Knobs = Knobs { $( $name: $default, )* };
 
@@ -72,52 +78,62 @@ impl Default for AlgoConfig {
 }
 
 knobs! {
-    /// Advantage estimator, step 3.
+    /// Advantage estimator (step 3).
     adv_estimator: AdvEstimator = AdvEstimator::Grpo,
+        Knob::choice(&["grpo", "rloo", "gpg", "mc_grpo", "reinforce_pp", "reinforce_pp_baseline", "remax"]);
     /// σ dividing GRPO's centred rewards: `group`, `batch` or `none`.
     scale_rewards: ScaleRewards = ScaleRewards::Group,
+        Knob::choice(&["group", "batch", "none"]).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221");
     /// ε added to σ in GRPO advantages (TRL's 1e-4).
-    std_eps: f64 = 1e-4,
+    std_eps: f64 = 1e-4, Knob::above(0.0);
     /// ε added to the MAD in MC-GRPO advantages.
-    mad_eps: f64 = 1e-3,
+    mad_eps: f64 = 1e-3, Knob::above(0.0).source("MC-GRPO 2601.22582");
     /// GRPO-LEAD length reward α; 0 = off.
-    lead_length_alpha: f64 = 0.0,
+    lead_length_alpha: f64 = 0.0, Knob::at_least(0.0).source("GRPO-LEAD 2504.09696");
     /// GRPO-LEAD difficulty weight on advantages.
-    lead_difficulty_weight: bool = false,
+    lead_difficulty_weight: bool = false, Knob::flag().source("GRPO-LEAD 2504.09696");
     /// DAPO soft-overlong buffer L_c: tokens (0 = off) or `{"fraction_of_max": f}`.
     overlong_buffer_len: OverlongBufferLen = OverlongBufferLen::Tokens(0),
+        Knob::tokens().source("DAPO 2503.14476");
     /// Factor on DAPO's overlong penalty.
-    overlong_penalty_factor: f64 = 1.0,
-    /// KL coefficient β; 0 = no reference policy at all.
-    beta: f64 = 0.0,
+    overlong_penalty_factor: f64 = 1.0, Knob::at_least(0.0).source("DAPO 2503.14476");
+    /// KL coefficient β; 0 = no reference policy in the objective.
+    beta: f64 = 0.0, Knob::at_least(0.0).live().source("DeepSeekMath 2402.03300");
     /// KL estimator k1/k2/k3.
     kl_estimator: KlEstimator = KlEstimator::K3,
+        Knob::choice(&["k1", "k2", "k3"]).source("Schulman, Approximating KL divergence (2020)");
     /// Put the KL penalty in the reward (token returns) instead of the loss.
-    kl_in_reward: bool = false,
+    kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262");
     /// DAPO dynamic sampling: drop groups whose raw rewards are all equal.
-    dynamic_sampling: bool = false,
+    dynamic_sampling: bool = false, Knob::flag().source("DAPO 2503.14476");
     /// Drop completions that hit max_completion_length.
-    mask_truncated_completions: bool = false,
+    mask_truncated_completions: bool = false, Knob::flag().source("DAPO 2503.14476");
     /// CPPO pruning ratio P: keep max(1, ⌊G(1 − P)⌋) completions of largest |A| per group.
-    prune_ratio: f64 = 0.0,
+    prune_ratio: f64 = 0.0, Knob::right_open(0.0, 1.0).source("CPPO 2503.22342");
     /// Token or sequence (GSPO) importance ratio.
     ratio_level: RatioLevel = RatioLevel::Token,
+        Knob::choice(&["token", "sequence"]).source("GSPO 2507.18071");
     /// Per-token surrogate loss.
     surrogate: Surrogate = Surrogate::Clip,
+        Knob::choice(&["clip", "reinforce", "sapo", "cispo", "gvpo"]);
     /// Lower clip range εl.
-    epsilon: f64 = 0.2,
-    /// Upper clip range εh; `null` = εl.
+    epsilon: f64 = 0.2, Knob::at_least(0.0).live().source("PPO 1707.06347");
+    /// Upper clip range εh.
     epsilon_high: Option<f64> = None,
-    /// Dual-clip constant c (> 1) bounding the loss for A < 0; `null` = off.
+        Knob::at_least(0.0).unset("= epsilon").live().source("DAPO 2503.14476 (clip-higher)");
+    /// Dual-clip constant c bounding the loss for A < 0.
     clip_ratio_c: Option<f64> = None,
+        Knob::above(1.0).unset("no dual clip").source("Dual-clip PPO 1912.09729");
     /// SAPO temperature for A > 0.
-    sapo_tau_pos: f64 = 1.0,
+    sapo_tau_pos: f64 = 1.0, Knob::above(0.0).source("SAPO 2511.20347");
     /// SAPO temperature for A ≤ 0.
-    sapo_tau_neg: f64 = 1.05,
+    sapo_tau_neg: f64 = 1.05, Knob::above(0.0).source("SAPO 2511.20347");
     /// GVPO β scaling the policy's implicit reward.
-    gvpo_beta: f64 = 0.1,
+    gvpo_beta: f64 = 0.1, Knob::above(0.0).source("GVPO 2504.19599");
     /// Loss aggregation over kept completions.
     loss_agg_mode: LossAggMode = LossAggMode::SeqMeanTokenMean,
+        Knob::choice(&["token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm"])
+            .source("Dr. GRPO 2503.20783; DAPO 2503.14476");
 }
 
 impl Default for Knobs {
@@ -149,58 +165,20 @@ impl Knobs {
 
     /// Rejects values outside each knob's range; field names are as in the JSON.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let positive = |x: f64| x > 0.0;
-        let non_negative = |x: f64| x >= 0.0;
-        check_f64("std_eps", self.std_eps, positive, "> 0 (finite)")?;
-        check_f64("mad_eps", self.mad_eps, positive, "> 0 (finite)")?;
-        check_f64(
-            "lead_length_alpha",
-            self.lead_length_alpha,
-            non_negative,
-            ">= 0 (0 = off)",
-        )?;
-        if let OverlongBufferLen::FractionOfMax { fraction_of_max } = self.overlong_buffer_len {
-            check_f64(
-                "overlong_buffer_len.fraction_of_max",
-                fraction_of_max,
-                |f| f > 0.0 && f <= 1.0,
-                "(0, 1]",
-            )?;
+        // serde writes a non-finite float as null, which an optional knob reads as unset.
+        for (key, value) in [
+            ("epsilon_high", self.epsilon_high),
+            ("clip_ratio_c", self.clip_ratio_c),
+        ] {
+            if let Some(x) = value.filter(|x| !x.is_finite()) {
+                return Err(ConfigError::out_of_range(
+                    key,
+                    x,
+                    "a finite number, or null",
+                ));
+            }
         }
-        check_f64(
-            "overlong_penalty_factor",
-            self.overlong_penalty_factor,
-            non_negative,
-            ">= 0",
-        )?;
-        check_f64("beta", self.beta, non_negative, ">= 0")?;
-        check_f64(
-            "prune_ratio",
-            self.prune_ratio,
-            |p| (0.0..1.0).contains(&p),
-            "[0, 1)",
-        )?;
-        check_f64("epsilon", self.epsilon, non_negative, ">= 0")?;
-        if let Some(eh) = self.epsilon_high {
-            check_f64(
-                "epsilon_high",
-                eh,
-                non_negative,
-                ">= 0, or null for epsilon",
-            )?;
-        }
-        if let Some(c) = self.clip_ratio_c {
-            check_f64(
-                "clip_ratio_c",
-                c,
-                |c| c > 1.0,
-                "> 1, or null for no dual clip",
-            )?;
-        }
-        check_f64("sapo_tau_pos", self.sapo_tau_pos, positive, "> 0")?;
-        check_f64("sapo_tau_neg", self.sapo_tau_neg, positive, "> 0")?;
-        check_f64("gvpo_beta", self.gvpo_beta, positive, "> 0")?;
-        Ok(())
+        check_section(Self::KNOBS, self)
     }
 }
 

@@ -12,52 +12,29 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::error::ConfigError;
+use crate::schema::Knob;
 use crate::tasks::VOCAB_SIZE;
 
-/// Sizes of the policy (`model` in the run config).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ModelConfig {
-    /// Width of the residual stream.
-    pub d_model: usize,
-    /// Number of transformer blocks.
-    pub n_layers: usize,
-    /// Attention heads per block (must divide d_model).
-    pub n_heads: usize,
-    /// Longest sequence (prompt + completion) the position table covers.
-    pub context: usize,
-}
-
-impl Default for ModelConfig {
-    /// About 100k parameters.
-    fn default() -> Self {
-        Self {
-            d_model: 64,
-            n_layers: 2,
-            n_heads: 4,
-            context: 160,
-        }
+crate::schema::config_section! {
+    /// Sizes of the policy (`model` in the run config); the default has about 100k parameters.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct ModelConfig {
+        /// Width of the residual stream.
+        pub d_model: usize = 64, Knob::int(4, 1024);
+        /// Number of transformer blocks.
+        pub n_layers: usize = 2, Knob::int(1, 16);
+        /// Attention heads per block (must divide d_model).
+        pub n_heads: usize = 4, Knob::int(1, 32);
+        /// Longest sequence (prompt + completion) the position table covers.
+        pub context: usize = 160, Knob::int(4, 4096);
     }
 }
 
 impl ModelConfig {
     /// Ranges of the sizes (fields relative to `model`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let range = |field: &str, v: usize, lo: usize, hi: usize| {
-            if (lo..=hi).contains(&v) {
-                Ok(())
-            } else {
-                Err(ConfigError::out_of_range(
-                    field,
-                    v,
-                    &format!("[{lo}, {hi}]"),
-                ))
-            }
-        };
-        range("d_model", self.d_model, 4, 1024)?;
-        range("n_layers", self.n_layers, 1, 16)?;
-        range("n_heads", self.n_heads, 1, 32)?;
-        range("context", self.context, 4, 4096)?;
+        crate::schema::check_section(Self::KNOBS, self)?;
         if !self.d_model.is_multiple_of(self.n_heads) {
             return Err(ConfigError::new(
                 "n_heads",

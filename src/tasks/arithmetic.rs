@@ -20,11 +20,12 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{
-    Instance, Problem, Task, TaskRng, Verdict, check_format_weight_and_eval_size, draw_held_out,
-    splitmix64,
-};
+use super::{Task, TaskRng, Verdict, draw_held_out, splitmix64};
 use crate::error::ConfigError;
+use crate::schema::{Knob, check_section};
+
+/// This task's problems.
+type Problem = super::Problem<Expression>;
 
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -66,15 +67,6 @@ impl Op {
         }
     }
 
-    /// The config spelling (`add`, `sub`, `mul`), for error messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Op::Add => "add",
-            Op::Sub => "sub",
-            Op::Mul => "mul",
-        }
-    }
-
     /// `a op b`; `i64` holds every result (at most 4-digit operands).
     pub fn apply(self, a: u32, b: u32) -> i64 {
         let (a, b) = (i64::from(a), i64::from(b));
@@ -98,54 +90,38 @@ pub enum ArithmeticReward {
     Partial,
 }
 
-/// Knobs of the arithmetic task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ArithmeticConfig {
-    /// Maximum operand width: operands are uniform over `0..10^digits`. 1..=4.
-    pub digits: u32,
-    /// With a value w_min < `digits`, each prompt's width w is uniform over `[w_min, digits]`
-    /// and its operands uniform over `0..10^w` (a difficulty mix); absent: always `digits`.
-    pub min_digits: Option<u32>,
-    /// Operations to sample from, uniformly; non-empty, no repeats.
-    pub ops: Vec<Op>,
-    /// Whether subtraction may go below zero (answers then start with a minus token); when false
-    /// subtraction puts the larger operand first.
-    pub allow_negative: bool,
-    /// Write the answer least-significant digit first; the prompt then carries a `REVERSED` token
-    /// right after BOS so the model can tell.
-    pub reversed: bool,
-    /// Accuracy reward: `exact` or `partial` credit per answer position.
-    pub reward: ArithmeticReward,
-    /// Weight w in [0, 1] of the format term: reward = (1 − w)·accuracy + w·[well-formed].
-    pub format_weight: f64,
-    /// Maximum number of held-out problems, 1..=10000 (fewer when the space is small).
-    pub eval_size: usize,
-}
-
-impl Default for ArithmeticConfig {
-    fn default() -> Self {
-        Self {
-            digits: 2,
-            min_digits: None,
-            ops: vec![Op::Add],
-            allow_negative: false,
-            reversed: false,
-            reward: ArithmeticReward::Exact,
-            format_weight: 0.0,
-            eval_size: 200,
-        }
+crate::schema::config_section! {
+    /// Knobs of the arithmetic task.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct ArithmeticConfig {
+        /// Widest operand in digits: operands are uniform over `0..10^digits`.
+        pub digits: u32 = 2, Knob::int(1, 4);
+        /// Narrowest operand width: each prompt's width w is uniform over `[min_digits, digits]`
+        /// and its operands over `0..10^w` (a difficulty mix).
+        pub min_digits: Option<u32> = None, Knob::int(1, 4).unset("= digits");
+        /// Operations to sample from, uniformly.
+        pub ops: Vec<Op> = vec![Op::Add], Knob::set(&["add", "sub", "mul"]);
+        /// Whether subtraction may go below zero (answers then start with a minus token); when
+        /// false subtraction puts the larger operand first.
+        pub allow_negative: bool = false, Knob::flag();
+        /// Write the answer least-significant digit first (the prompt then says so).
+        pub reversed: bool = false, Knob::flag();
+        /// Accuracy reward: the `exact` answer, or `partial` credit per answer position.
+        pub reward: ArithmeticReward = ArithmeticReward::Exact, Knob::choice(&["exact", "partial"]);
+        /// Weight w of the format term: reward = (1 − w)·accuracy + w·[well-formed].
+        pub format_weight: f64 = 0.0, Knob::closed(0.0, 1.0);
+        /// Most held-out problems (fewer when the space is small).
+        pub eval_size: usize = 200, Knob::int(1, 10_000);
     }
 }
 
 impl ArithmeticConfig {
     /// Checks every field's range; errors name the bare field (`digits`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(1..=4).contains(&self.digits) {
-            return Err(ConfigError::out_of_range("digits", self.digits, "[1, 4]"));
-        }
+        check_section(Self::KNOBS, self)?;
         if let Some(m) = self.min_digits
-            && !(1..=self.digits).contains(&m)
+            && m > self.digits
         {
             return Err(ConfigError::out_of_range(
                 "min_digits",
@@ -153,24 +129,7 @@ impl ArithmeticConfig {
                 &format!("[1, digits = {}]", self.digits),
             ));
         }
-        if self.ops.is_empty() {
-            return Err(ConfigError::new(
-                "ops",
-                "is empty; allowed: a non-empty list of \"add\", \"sub\", \"mul\"",
-            ));
-        }
-        for (i, op) in self.ops.iter().enumerate() {
-            if self.ops[..i].contains(op) {
-                return Err(ConfigError::new(
-                    "ops",
-                    format!(
-                        "lists \"{}\" twice; allowed: each operation at most once",
-                        op.name()
-                    ),
-                ));
-            }
-        }
-        check_format_weight_and_eval_size(self.format_weight, self.eval_size)
+        Ok(())
     }
 }
 
@@ -302,7 +261,7 @@ impl Arithmetic {
         prompt.push(vocab::EQUALS);
         Problem {
             prompt,
-            instance: Instance::Arithmetic(Expression { a, b, op }),
+            instance: (Expression { a, b, op }),
         }
     }
 
@@ -342,6 +301,8 @@ impl Arithmetic {
 }
 
 impl Task for Arithmetic {
+    type Instance = Expression;
+
     fn name(&self) -> &'static str {
         "arithmetic"
     }
@@ -359,7 +320,7 @@ impl Task for Arithmetic {
     /// # Panics
     /// If `problem` is not an arithmetic problem.
     fn verify(&self, problem: &Problem, completion: &[TokenId], _rng: &mut TaskRng) -> Verdict {
-        let e = expression(problem);
+        let e = &problem.instance;
         let expected = self.answer(e);
 
         // The answer is what comes before the first EOS (everything, if generation was cut off).
@@ -407,7 +368,7 @@ impl Task for Arithmetic {
     /// # Panics
     /// If `problem` is not an arithmetic problem.
     fn solution(&self, problem: &Problem) -> Vec<TokenId> {
-        let mut tokens = self.answer(expression(problem));
+        let mut tokens = self.answer(&problem.instance);
         tokens.push(vocab::EOS);
         tokens
     }
@@ -437,21 +398,13 @@ impl Task for Arithmetic {
     }
 
     fn difficulty(&self, problem: &Problem) -> u32 {
-        operand_width(expression(problem))
+        operand_width(&problem.instance)
     }
 }
 
 /// Digits of the wider operand: the difficulty label.
 fn operand_width(e: &Expression) -> u32 {
     e.a.max(e.b).max(1).ilog10() + 1
-}
-
-/// The expression of an arithmetic problem; anything else is a caller bug.
-fn expression(problem: &Problem) -> &Expression {
-    match &problem.instance {
-        Instance::Arithmetic(e) => e,
-        other => panic!("the arithmetic task was given a non-arithmetic problem: {other:?}"),
-    }
 }
 
 /// Tokens allowed in an answer before EOS.
@@ -735,9 +688,7 @@ mod tests {
         let mut r = rng(1);
         for _ in 0..500 {
             let p = t.sample(&mut r);
-            let Instance::Arithmetic(e) = &p.instance else {
-                panic!("not arithmetic")
-            };
+            let e = &p.instance;
             let sol = t.solution(&p);
             assert_eq!(parse_answer(&sol[..sol.len() - 1], true), e.value());
         }
@@ -767,9 +718,7 @@ mod tests {
             let p = no_neg.sample(&mut r);
             assert!(!no_neg.solution(&p).contains(&MINUS));
             let p = neg.sample(&mut r);
-            let Instance::Arithmetic(e) = &p.instance else {
-                panic!("not arithmetic")
-            };
+            let e = &p.instance;
             let sol = neg.solution(&p);
             assert_eq!(sol[0] == MINUS, e.value() < 0);
             assert_eq!(parse_answer(&sol[..sol.len() - 1], false), e.value());
@@ -811,7 +760,7 @@ mod tests {
         ];
         for config in configs {
             let t = task(config.clone());
-            let eval: HashSet<Expression> = t.eval_set().iter().map(|p| *expression(p)).collect();
+            let eval: HashSet<Expression> = t.eval_set().iter().map(|p| p.instance).collect();
             assert_eq!(
                 eval.len(),
                 t.eval_set().len(),
@@ -821,7 +770,7 @@ mod tests {
             for _ in 0..2000 {
                 let p = t.sample(&mut r);
                 assert!(
-                    !eval.contains(expression(&p)),
+                    !eval.contains(&p.instance),
                     "{config:?} sampled a held-out problem"
                 );
                 assert!(!t.eval_set().contains(&p));
@@ -950,9 +899,9 @@ mod tests {
             .sum();
         assert_eq!(tens, 9.0);
         // The train/eval split covers the space: 80 training problems, 20 held out.
-        let eval: HashSet<Expression> = t.eval_set().iter().map(|p| *expression(p)).collect();
+        let eval: HashSet<Expression> = t.eval_set().iter().map(|p| p.instance).collect();
         assert_eq!(
-            all.iter().filter(|p| !eval.contains(expression(p))).count(),
+            all.iter().filter(|p| !eval.contains(&p.instance)).count(),
             80
         );
     }
@@ -964,7 +913,7 @@ mod tests {
             ..one_digit()
         });
         let mut r = rng(5);
-        let seen: HashSet<Expression> = (0..5000).map(|_| *expression(&t.sample(&mut r))).collect();
+        let seen: HashSet<Expression> = (0..5000).map(|_| t.sample(&mut r).instance).collect();
         assert_eq!(seen.len() + t.eval_set().len(), 200);
     }
 

@@ -13,8 +13,12 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
-use crate::error::{ConfigError, check_f64};
+use super::{Task, TaskRng, Verdict, splitmix64};
+use crate::error::ConfigError;
+use crate::schema::{Knob, check_section};
+
+/// This task's problems.
+type Problem = super::Problem<Pull>;
 
 /// Trainer and model defaults (see [`TaskDefaults`]): one token per completion, no warm-up.
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -54,60 +58,31 @@ pub enum ArmDistribution {
     Gaussian,
 }
 
-/// Knobs of the bandit task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct BanditConfig {
-    /// Number of arms K, 2..=16.
-    pub arms: usize,
-    /// Reward distribution: `bernoulli` (means in [0.05, 0.95]) or `gaussian` (means in [-1, 1]).
-    pub distribution: ArmDistribution,
-    /// Standard deviation (> 0) of Gaussian rewards; unused for Bernoulli arms.
-    pub noise_std: f64,
-    /// Number of bandit instances (contexts), 1..=16, each with its own arm means and best arm.
-    pub instances: usize,
-    /// Name the context in the prompt even with a single instance. With several instances the
-    /// prompt always names it (CONTEXT_0 + instance): otherwise a policy could not tell them apart.
-    pub contextual: bool,
-    /// Cap on the eval set, 1..=1000; the eval set is one prompt per instance.
-    pub eval_size: usize,
-}
-
-impl Default for BanditConfig {
-    fn default() -> Self {
-        Self {
-            arms: 8,
-            distribution: ArmDistribution::Bernoulli,
-            noise_std: 0.5,
-            instances: 1,
-            contextual: false,
-            eval_size: 64,
-        }
+crate::schema::config_section! {
+    /// Knobs of the bandit task.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct BanditConfig {
+        /// Number of arms K.
+        pub arms: usize = 8, Knob::int(2, vocab::MAX_ARMS as u64);
+        /// Reward distribution: `bernoulli` (means in [0.05, 0.95]) or `gaussian` (means in [-1, 1]).
+        pub distribution: ArmDistribution = ArmDistribution::Bernoulli, Knob::choice(&["bernoulli", "gaussian"]);
+        /// Standard deviation of Gaussian rewards; unused for Bernoulli arms.
+        pub noise_std: f64 = 0.5, Knob::above(0.0);
+        /// Number of bandit instances (contexts), each with its own arm means and best arm.
+        pub instances: usize = 1, Knob::int(1, vocab::MAX_CONTEXTS as u64);
+        /// Name the context in the prompt even with a single instance (with several the prompt
+        /// always names it, or a policy could not tell them apart).
+        pub contextual: bool = false, Knob::flag();
+        /// Cap on the eval set, which is one prompt per instance.
+        pub eval_size: usize = 64, Knob::int(1, 1000);
     }
 }
 
 impl BanditConfig {
     /// Checks every field's range; errors name the bare field (`arms`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(2..=vocab::MAX_ARMS as usize).contains(&self.arms) {
-            return Err(ConfigError::out_of_range("arms", self.arms, "[2, 16]"));
-        }
-        check_f64("noise_std", self.noise_std, |x| x > 0.0, "> 0")?;
-        if !(1..=vocab::MAX_CONTEXTS as usize).contains(&self.instances) {
-            return Err(ConfigError::out_of_range(
-                "instances",
-                self.instances,
-                "[1, 16]",
-            ));
-        }
-        if !(1..=1000).contains(&self.eval_size) {
-            return Err(ConfigError::out_of_range(
-                "eval_size",
-                self.eval_size,
-                "[1, 1000]",
-            ));
-        }
-        Ok(())
+        check_section(Self::KNOBS, self)
     }
 }
 
@@ -195,7 +170,7 @@ impl Bandit {
         }
         Problem {
             prompt,
-            instance: Instance::Bandit(Pull { instance }),
+            instance: (Pull { instance }),
         }
     }
 
@@ -221,6 +196,8 @@ impl Bandit {
 }
 
 impl Task for Bandit {
+    type Instance = Pull;
+
     fn name(&self) -> &'static str {
         "bandit"
     }
@@ -234,7 +211,7 @@ impl Task for Bandit {
     /// # Panics
     /// If `problem` is not a bandit problem of this task.
     fn verify(&self, problem: &Problem, completion: &[TokenId], rng: &mut TaskRng) -> Verdict {
-        let instance = pull_of(problem).instance;
+        let instance = problem.instance.instance;
         let means = self.means(instance);
         let best = self.best_arm(instance);
         let best_mean = means[best];
@@ -274,7 +251,7 @@ impl Task for Bandit {
     /// # Panics
     /// If `problem` is not a bandit problem of this task.
     fn solution(&self, problem: &Problem) -> Vec<TokenId> {
-        let best = self.best_arm(pull_of(problem).instance);
+        let best = self.best_arm(problem.instance.instance);
         vec![vocab::ARM_0 + best as TokenId]
     }
 
@@ -288,17 +265,16 @@ impl Task for Bandit {
         1
     }
 
+    /// The arms.
+    fn choices(&self) -> Vec<TokenId> {
+        (0..self.config.arms as TokenId)
+            .map(|k| vocab::ARM_0 + k)
+            .collect()
+    }
+
     /// Every pull is one choice among the same arms.
     fn difficulty(&self, _problem: &Problem) -> u32 {
         1
-    }
-}
-
-/// The pull of a bandit problem; anything else is a caller bug.
-fn pull_of(problem: &Problem) -> &Pull {
-    match &problem.instance {
-        Instance::Bandit(p) => p,
-        other => panic!("the bandit task was given a non-bandit problem: {other:?}"),
     }
 }
 
@@ -580,7 +556,7 @@ mod tests {
         let mut r = rng(4);
         for _ in 0..400 {
             let p = multi.sample(&mut r);
-            let i = pull_of(&p).instance;
+            let i = p.instance.instance;
             assert_eq!(p.prompt, vec![BOS, BANDIT, CONTEXT_0 + i as TokenId]);
             seen[i] += 1;
         }
@@ -597,7 +573,7 @@ mod tests {
             instances: 5,
             ..Default::default()
         });
-        let eval: Vec<usize> = t.eval_set().iter().map(|p| pull_of(p).instance).collect();
+        let eval: Vec<usize> = t.eval_set().iter().map(|p| p.instance.instance).collect();
         assert_eq!(eval, vec![0, 1, 2, 3, 4]);
         assert_eq!(task(BanditConfig::default()).eval_set().len(), 1);
         assert_eq!(

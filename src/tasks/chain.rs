@@ -19,11 +19,12 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{
-    Instance, Problem, Task, TaskRng, Verdict, check_format_weight_and_eval_size, draw_held_out,
-    splitmix64,
-};
+use super::{Task, TaskRng, Verdict, draw_held_out, splitmix64};
 use crate::error::ConfigError;
+use crate::schema::{Knob, check_section};
+
+/// This task's problems.
+type Problem = super::Problem<Terms>;
 
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -46,49 +47,34 @@ const EVAL_STREAM: u64 = 0xC4A1_5EED_0000_0002;
 /// The most terms a prompt may have.
 pub const MAX_TERMS: u32 = 8;
 
-/// Knobs of the chained-sum task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ChainConfig {
-    /// Fewest terms in a prompt, 2..=8.
-    pub min_terms: u32,
-    /// Most terms in a prompt, min_terms..=8; the count is uniform over the range per prompt.
-    pub max_terms: u32,
-    /// Weight w in [0, 1] of the format term: reward = (1 − w)·[correct] + w·[well-formed].
-    pub format_weight: f64,
-    /// Maximum number of held-out problems, 1..=10000 (fewer when the space is small).
-    pub eval_size: usize,
-}
-
-impl Default for ChainConfig {
-    fn default() -> Self {
-        Self {
-            min_terms: 2,
-            max_terms: 3,
-            format_weight: 0.0,
-            eval_size: 200,
-        }
+crate::schema::config_section! {
+    /// Knobs of the chained-sum task.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct ChainConfig {
+        /// Fewest terms in a prompt (3+5+2 has 3).
+        pub min_terms: u32 = 2, Knob::int(2, MAX_TERMS as u64);
+        /// Most terms in a prompt (at least min_terms); the count is uniform over the range.
+        pub max_terms: u32 = 3, Knob::int(2, MAX_TERMS as u64);
+        /// Weight w of the format term: reward = (1 − w)·[correct] + w·[well-formed].
+        pub format_weight: f64 = 0.0, Knob::closed(0.0, 1.0);
+        /// Most held-out problems (fewer when the space is small).
+        pub eval_size: usize = 200, Knob::int(1, 10_000);
     }
 }
 
 impl ChainConfig {
     /// Checks every field's range; errors name the bare field (`max_terms`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(2..=MAX_TERMS).contains(&self.min_terms) {
-            return Err(ConfigError::out_of_range(
-                "min_terms",
-                self.min_terms,
-                &format!("[2, {MAX_TERMS}]"),
-            ));
-        }
-        if !(self.min_terms..=MAX_TERMS).contains(&self.max_terms) {
+        check_section(Self::KNOBS, self)?;
+        if self.max_terms < self.min_terms {
             return Err(ConfigError::out_of_range(
                 "max_terms",
                 self.max_terms,
                 &format!("[min_terms = {}, {MAX_TERMS}]", self.min_terms),
             ));
         }
-        check_format_weight_and_eval_size(self.format_weight, self.eval_size)
+        Ok(())
     }
 }
 
@@ -162,7 +148,7 @@ impl Chain {
         prompt.push(vocab::EQUALS);
         Problem {
             prompt,
-            instance: Instance::Chain(terms),
+            instance: (terms),
         }
     }
 
@@ -198,6 +184,8 @@ fn numbers(written: &[TokenId]) -> Option<Vec<u64>> {
 }
 
 impl Task for Chain {
+    type Instance = Terms;
+
     fn name(&self) -> &'static str {
         "chain"
     }
@@ -215,7 +203,7 @@ impl Task for Chain {
     /// # Panics
     /// If `problem` is not a chain problem.
     fn verify(&self, problem: &Problem, completion: &[TokenId], _rng: &mut TaskRng) -> Verdict {
-        let terms = terms(problem);
+        let terms = &problem.instance;
         let eos_at = completion.iter().position(|&t| t == vocab::EOS);
         let written = &completion[..eos_at.unwrap_or(completion.len())];
         let parsed = numbers(written);
@@ -256,7 +244,7 @@ impl Task for Chain {
     /// The running sums separated by `=`, the last one the answer, then EOS.
     fn solution(&self, problem: &Problem) -> Vec<TokenId> {
         let mut tokens = Vec::new();
-        for (i, s) in terms(problem).running_sums().into_iter().enumerate() {
+        for (i, s) in problem.instance.running_sums().into_iter().enumerate() {
             if i > 0 {
                 tokens.push(vocab::EQUALS);
             }
@@ -278,15 +266,7 @@ impl Task for Chain {
     }
 
     fn difficulty(&self, problem: &Problem) -> u32 {
-        terms(problem).0.len() as u32
-    }
-}
-
-/// The terms of a chain problem; anything else is a caller bug.
-fn terms(problem: &Problem) -> &Terms {
-    match &problem.instance {
-        Instance::Chain(t) => t,
-        other => panic!("the chain task was given a non-chain problem: {other:?}"),
+        problem.instance.0.len() as u32
     }
 }
 

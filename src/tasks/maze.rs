@@ -14,8 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Instance, Problem, Task, TaskRng, Verdict, splitmix64};
-use crate::error::{ConfigError, check_f64};
+use super::{Task, TaskRng, Verdict, splitmix64};
+use crate::error::ConfigError;
+use crate::schema::{Knob, check_section};
+
+/// This task's problems.
+type Problem = super::Problem<Maze>;
 
 /// Trainer and model defaults (see [`TaskDefaults`]).
 pub const DEFAULTS: TaskDefaults = TaskDefaults {
@@ -43,66 +47,31 @@ const MOVES: [(TokenId, isize, isize); 4] = [
     (vocab::RIGHT, 0, 1),
 ];
 
-/// Knobs of the maze task.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct MazeConfig {
-    /// Side length N of the grid, 4..=9 (prompts grow as N²).
-    pub size: usize,
-    /// Weight (≥ 0) of the dense progress term 1 − d_end/d_start, d = maze distance to the goal
-    /// (negative when a walk ends farther from the goal than it started).
-    pub progress_shaping: f64,
-    /// Weight (≥ 0) of the penalty on detours of correct walks: (moves − shortest)/shortest.
-    pub length_penalty: f64,
-    /// Maximum number of held-out mazes, 1..=1000 (4×4 stops short: its space is small).
-    pub eval_size: usize,
-    /// Longest shortest path from start to goal, in moves: 0 puts the goal on a cell farthest
-    /// from the start (the hardest mazes); k ≥ 2 draws the goal among cells 2..=k moves away.
-    pub max_distance: usize,
-}
-
-impl Default for MazeConfig {
-    fn default() -> Self {
-        // Goals at most 3 moves away with the dense progress term: mazes a small policy learns
-        // to solve within a minute of RL after its warm-up.
-        Self {
-            size: 5,
-            progress_shaping: 0.5,
-            length_penalty: 0.0,
-            eval_size: 200,
-            max_distance: 3,
-        }
+crate::schema::config_section! {
+    /// Knobs of the maze task. The default (goals at most 3 moves away, with the dense progress
+    /// term) is a maze a small policy learns to solve within a minute of RL after its warm-up.
+    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields, default)]
+    pub struct MazeConfig {
+        /// Side length N of the grid (prompts grow as N²).
+        pub size: usize = 5, Knob::int(4, 9);
+        /// Weight of the dense progress term 1 − d_end/d_start, d = maze distance to the goal
+        /// (negative when a walk ends farther from the goal than it started).
+        pub progress_shaping: f64 = 0.5, Knob::at_least(0.0);
+        /// Weight of the penalty on detours of correct walks: (moves − shortest)/shortest.
+        pub length_penalty: f64 = 0.0, Knob::at_least(0.0);
+        /// Most held-out mazes (4×4 stops short: its space is small).
+        pub eval_size: usize = 200, Knob::int(1, 1000);
+        /// Longest shortest path from start to goal, in moves: 0 puts the goal on a cell farthest
+        /// from the start (the hardest mazes); k ≥ 2 draws the goal among cells 2..=k moves away.
+        pub max_distance: usize = 3, Knob::int_except(0, 64, &[1]);
     }
 }
 
 impl MazeConfig {
     /// Checks every field's range; errors name the bare field (`size`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(4..=9).contains(&self.size) {
-            return Err(ConfigError::out_of_range("size", self.size, "[4, 9]"));
-        }
-        check_f64(
-            "progress_shaping",
-            self.progress_shaping,
-            |x| x >= 0.0,
-            ">= 0",
-        )?;
-        check_f64("length_penalty", self.length_penalty, |x| x >= 0.0, ">= 0")?;
-        if self.max_distance == 1 || self.max_distance > 64 {
-            return Err(ConfigError::out_of_range(
-                "max_distance",
-                self.max_distance,
-                "0 (farthest cell) or [2, 64]",
-            ));
-        }
-        if !(1..=1000).contains(&self.eval_size) {
-            return Err(ConfigError::out_of_range(
-                "eval_size",
-                self.eval_size,
-                "[1, 1000]",
-            ));
-        }
-        Ok(())
+        check_section(Self::KNOBS, self)
     }
 }
 
@@ -334,7 +303,7 @@ impl MazeTask {
     pub fn problem(maze: Maze) -> Problem {
         Problem {
             prompt: maze.prompt(),
-            instance: Instance::Maze(maze),
+            instance: (maze),
         }
     }
 
@@ -367,6 +336,8 @@ impl MazeTask {
 }
 
 impl Task for MazeTask {
+    type Instance = Maze;
+
     fn name(&self) -> &'static str {
         "maze"
     }
@@ -383,7 +354,7 @@ impl Task for MazeTask {
     /// # Panics
     /// If `problem` is not a maze problem.
     fn verify(&self, problem: &Problem, completion: &[TokenId], _rng: &mut TaskRng) -> Verdict {
-        let maze = maze_of(problem);
+        let maze = &problem.instance;
         let walk = maze.walk(completion);
         let moves = walk.moves();
         let well_formed = completion.last() == Some(&vocab::EOS)
@@ -438,7 +409,7 @@ impl Task for MazeTask {
     /// # Panics
     /// If `problem` is not a maze problem.
     fn solution(&self, problem: &Problem) -> Vec<TokenId> {
-        let mut moves = maze_of(problem).shortest_moves();
+        let mut moves = problem.instance.shortest_moves();
         moves.push(vocab::EOS);
         moves
     }
@@ -463,15 +434,23 @@ impl Task for MazeTask {
     }
 
     fn difficulty(&self, problem: &Problem) -> u32 {
-        maze_of(problem).shortest_path as u32
+        problem.instance.shortest_path as u32
     }
-}
 
-/// The maze of a maze problem; anything else is a caller bug.
-fn maze_of(problem: &Problem) -> &Maze {
-    match &problem.instance {
-        Instance::Maze(m) => m,
-        other => panic!("the maze task was given a non-maze problem: {other:?}"),
+    /// The grid and the walk: `{kind, size, walls (row-major), start, goal, path (cells visited,
+    /// start first), blocked (the wall bumped into, or null)}`.
+    fn view(&self, problem: &Problem, completion: &[TokenId]) -> serde_json::Value {
+        let maze = &problem.instance;
+        let walk = maze.walk(completion);
+        serde_json::json!({
+            "kind": "maze",
+            "size": maze.size,
+            "walls": maze.cells,
+            "start": maze.start,
+            "goal": maze.goal,
+            "path": walk.cells,
+            "blocked": walk.blocked,
+        })
     }
 }
 
@@ -554,6 +533,7 @@ mod tests {
     use crate::tasks::TaskConfig;
     use crate::tasks::assert_rejects;
     use crate::tasks::vocab::{DOWN, EOS, LEFT, RIGHT, UP};
+    use serde_json::json;
 
     fn rng(seed: u64) -> TaskRng {
         TaskRng::seed_from_u64(seed)
@@ -692,7 +672,7 @@ mod tests {
         let mut r = rng(4);
         for _ in 0..200 {
             let p = t.sample(&mut r);
-            let d = maze_of(&p).shortest_path;
+            let d = p.instance.shortest_path;
             assert!((2..=4).contains(&d), "shortest path {d}");
             assert!(t.solution(&p).len() <= t.max_solution_len());
             assert!(t.verify(&p, &t.solution(&p), &mut r).correct);
@@ -723,7 +703,7 @@ mod tests {
             );
             let mut r = rng(seed);
             let p = t.sample(&mut r);
-            let m = maze_of(&p).clone();
+            let m = p.instance.clone();
             assert_eq!(m.size, size);
             assert!(!m.is_wall(m.start) && !m.is_wall(m.goal));
 
@@ -781,6 +761,30 @@ mod tests {
             "{} distinct mazes out of 50",
             distinct.len()
         );
+    }
+
+    #[test]
+    fn the_view_is_the_walk_the_verifier_takes() {
+        let t = task(unshaped());
+        let p = &t.eval_set()[0];
+        let mut moves = p.instance.shortest_moves();
+        let solved = t.view(p, &moves);
+        assert_eq!(solved["path"].as_array().unwrap().len(), moves.len() + 1);
+        assert_eq!(
+            solved["path"].as_array().unwrap().last(),
+            Some(&json!(p.instance.goal))
+        );
+        assert_eq!(
+            solved["walls"].as_array().unwrap().len(),
+            p.instance.size.pow(2)
+        );
+        // A walk off the grid or into a wall stops where the verifier stops it.
+        moves.insert(0, UP);
+        moves.insert(0, UP);
+        let walk = p.instance.walk(&moves);
+        let view = t.view(p, &moves);
+        assert_eq!(view["path"], json!(walk.cells));
+        assert_eq!(view["blocked"], json!(walk.blocked));
     }
 
     #[test]
@@ -888,7 +892,7 @@ mod tests {
                 eval_size: 1000,
                 ..unshaped()
             });
-            let eval: HashSet<&Maze> = t.eval_set().iter().map(maze_of).collect();
+            let eval: HashSet<&Maze> = t.eval_set().iter().map(|p| &p.instance).collect();
             assert_eq!(
                 eval.len(),
                 t.eval_set().len(),
@@ -897,7 +901,7 @@ mod tests {
             let mut r = rng(5);
             for _ in 0..2000 {
                 let p = t.sample(&mut r);
-                assert!(!eval.contains(maze_of(&p)));
+                assert!(!eval.contains(&p.instance));
             }
             // The small 4×4 space stops the held-out set early so that it blocks only a small
             // share (about a fifth) of the generator's mass; 5×5 has room for all 1000.

@@ -8,6 +8,8 @@ pub mod chain;
 pub mod maze;
 pub mod vocab;
 
+use std::sync::Arc;
+
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
@@ -51,50 +53,19 @@ pub(crate) fn draw_held_out<K: Eq + std::hash::Hash + Clone>(
     (keys, seen)
 }
 
-/// The two knobs arithmetic and chain share: the format term's weight in [0, 1] and the
-/// held-out set's size in [1, 10000].
-pub(crate) fn check_format_weight_and_eval_size(
-    format_weight: f64,
-    eval_size: usize,
-) -> Result<(), ConfigError> {
-    crate::error::check_f64(
-        "format_weight",
-        format_weight,
-        |w| (0.0..=1.0).contains(&w),
-        "[0, 1]",
-    )?;
-    if !(1..=10_000).contains(&eval_size) {
-        return Err(ConfigError::out_of_range(
-            "eval_size",
-            eval_size,
-            "[1, 10000]",
-        ));
-    }
-    Ok(())
-}
-
 /// Asserts that validation failed on `field` (the config tests of every task).
 #[cfg(test)]
 pub(crate) fn assert_rejects(result: Result<(), ConfigError>, field: &str) {
     assert_eq!(result.map_err(|e| e.field), Err(field.to_string()));
 }
 
-/// One prompt and what the verifier needs to judge completions of it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Problem {
+/// One prompt and the task-specific instance its verifier judges completions of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem<I> {
     /// Prompt tokens, starting with [`vocab::BOS`].
     pub prompt: Vec<TokenId>,
-    /// Task-specific instance data.
-    pub instance: Instance,
-}
-
-/// The task-specific part of a [`Problem`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum Instance {
-    Arithmetic(arithmetic::Expression),
-    Chain(chain::Terms),
-    Maze(maze::Maze),
-    Bandit(bandit::Pull),
+    /// What the task needs to judge a completion (an expression, a maze, ...).
+    pub instance: I,
 }
 
 /// The verifier's judgement of one completion.
@@ -112,26 +83,201 @@ pub struct Verdict {
     pub details: String,
 }
 
-/// A verifiable task.
-pub trait Task: Send + Sync {
+/// A verifiable task, written against its own instance type.
+pub trait Task: Send + Sync + 'static {
+    /// What one problem holds besides its prompt.
+    type Instance: Clone + std::fmt::Debug + Send + Sync + 'static;
     /// Short name, e.g. `arithmetic`.
     fn name(&self) -> &'static str;
     /// A training problem; never one of [`Task::eval_set`].
-    fn sample(&self, rng: &mut TaskRng) -> Problem;
+    fn sample(&self, rng: &mut TaskRng) -> Problem<Self::Instance>;
     /// Scores `completion` (generated tokens, EOS included when generation stopped on it).
     /// `rng` is used only by tasks with stochastic rewards (bandits).
-    fn verify(&self, problem: &Problem, completion: &[TokenId], rng: &mut TaskRng) -> Verdict;
+    fn verify(
+        &self,
+        problem: &Problem<Self::Instance>,
+        completion: &[TokenId],
+        rng: &mut TaskRng,
+    ) -> Verdict;
     /// The held-out evaluation problems (fixed for a given config).
-    fn eval_set(&self) -> &[Problem];
+    fn eval_set(&self) -> &[Problem<Self::Instance>];
     /// A correct completion (EOS included), for supervised warm-up.
-    fn solution(&self, problem: &Problem) -> Vec<TokenId>;
+    fn solution(&self, problem: &Problem<Self::Instance>) -> Vec<TokenId>;
     /// The longest prompt this task produces.
     fn max_prompt_len(&self) -> usize;
     /// The longest correct completion (EOS included): `max_completion_length` must reach it.
     fn max_solution_len(&self) -> usize;
     /// A problem's difficulty label, by which held-out accuracy is also reported: operand digits
     /// (arithmetic), number of terms (chain), shortest-path length (maze); bandits have one.
-    fn difficulty(&self, problem: &Problem) -> u32;
+    fn difficulty(&self, problem: &Problem<Self::Instance>) -> u32;
+    /// What the page draws for a completion besides its text (a maze's grid and walked path);
+    /// `null` for nothing.
+    fn view(
+        &self,
+        _problem: &Problem<Self::Instance>,
+        _completion: &[TokenId],
+    ) -> serde_json::Value {
+        serde_json::Value::Null
+    }
+    /// The tokens a one-token answer chooses among (a bandit's arms), whose probabilities the
+    /// page draws; empty for tasks with longer answers.
+    fn choices(&self) -> Vec<TokenId> {
+        Vec::new()
+    }
+}
+
+/// A problem of any task, bound to the task that posed it: the trainer judges and solves it
+/// through here, so a problem can never meet another task's verifier.
+#[derive(Clone)]
+pub struct AnyProblem {
+    /// Prompt tokens, starting with [`vocab::BOS`].
+    pub prompt: Vec<TokenId>,
+    judge: Arc<dyn Judge>,
+}
+
+impl std::fmt::Debug for AnyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AnyProblem({})", vocab::spell_all(&self.prompt))
+    }
+}
+
+impl AnyProblem {
+    /// [`Task::verify`] of the posing task.
+    pub fn verify(&self, completion: &[TokenId], rng: &mut TaskRng) -> Verdict {
+        self.judge.verify(completion, rng)
+    }
+
+    /// [`Task::solution`] of the posing task.
+    pub fn solution(&self) -> Vec<TokenId> {
+        self.judge.solution()
+    }
+
+    /// [`Task::difficulty`] of the posing task.
+    pub fn difficulty(&self) -> u32 {
+        self.judge.difficulty()
+    }
+
+    /// [`Task::view`] of the posing task.
+    pub fn view(&self, completion: &[TokenId]) -> serde_json::Value {
+        self.judge.view(completion)
+    }
+}
+
+/// A typed problem with its task, behind one object type.
+trait Judge: Send + Sync {
+    fn verify(&self, completion: &[TokenId], rng: &mut TaskRng) -> Verdict;
+    fn solution(&self) -> Vec<TokenId>;
+    fn difficulty(&self) -> u32;
+    fn view(&self, completion: &[TokenId]) -> serde_json::Value;
+}
+
+struct Bound<T: Task> {
+    task: Arc<T>,
+    problem: Problem<T::Instance>,
+}
+
+impl<T: Task> Judge for Bound<T> {
+    fn verify(&self, completion: &[TokenId], rng: &mut TaskRng) -> Verdict {
+        self.task.verify(&self.problem, completion, rng)
+    }
+    fn solution(&self) -> Vec<TokenId> {
+        self.task.solution(&self.problem)
+    }
+    fn difficulty(&self) -> u32 {
+        self.task.difficulty(&self.problem)
+    }
+    fn view(&self, completion: &[TokenId]) -> serde_json::Value {
+        self.task.view(&self.problem, completion)
+    }
+}
+
+fn bind<T: Task>(task: &Arc<T>, problem: Problem<T::Instance>) -> AnyProblem {
+    AnyProblem {
+        prompt: problem.prompt.clone(),
+        judge: Arc::new(Bound {
+            task: task.clone(),
+            problem,
+        }),
+    }
+}
+
+/// `problems` of `task` (e.g. a whole small problem space) bound to it, for the trainer's
+/// evaluation.
+pub fn bind_all<T: Task>(
+    task: T,
+    problems: impl IntoIterator<Item = Problem<T::Instance>>,
+) -> Vec<AnyProblem> {
+    let task = Arc::new(task);
+    problems.into_iter().map(|p| bind(&task, p)).collect()
+}
+
+/// Sampling from a typed task, behind one object type.
+trait Sampler: Send + Sync {
+    fn sample_any(&self, rng: &mut TaskRng) -> AnyProblem;
+}
+
+impl<T: Task> Sampler for Arc<T> {
+    fn sample_any(&self, rng: &mut TaskRng) -> AnyProblem {
+        bind(self, Task::sample(self.as_ref(), rng))
+    }
+}
+
+/// Any task behind one type, its problems bound to it ([`AnyProblem`]): what the trainer holds.
+pub struct AnyTask {
+    name: &'static str,
+    sampler: Box<dyn Sampler>,
+    eval: Vec<AnyProblem>,
+    max_prompt_len: usize,
+    max_solution_len: usize,
+    choices: Vec<TokenId>,
+}
+
+impl AnyTask {
+    pub fn new<T: Task>(task: T) -> Self {
+        let task = Arc::new(task);
+        Self {
+            name: task.name(),
+            eval: task
+                .eval_set()
+                .iter()
+                .map(|p| bind(&task, p.clone()))
+                .collect(),
+            max_prompt_len: task.max_prompt_len(),
+            max_solution_len: task.max_solution_len(),
+            choices: task.choices(),
+            sampler: Box::new(task),
+        }
+    }
+
+    /// [`Task::name`].
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// [`Task::sample`].
+    pub fn sample(&self, rng: &mut TaskRng) -> AnyProblem {
+        self.sampler.sample_any(rng)
+    }
+
+    /// [`Task::eval_set`].
+    pub fn eval_set(&self) -> &[AnyProblem] {
+        &self.eval
+    }
+
+    /// [`Task::max_prompt_len`].
+    pub fn max_prompt_len(&self) -> usize {
+        self.max_prompt_len
+    }
+
+    /// [`Task::max_solution_len`].
+    pub fn max_solution_len(&self) -> usize {
+        self.max_solution_len
+    }
+
+    /// [`Task::choices`].
+    pub fn choices(&self) -> &[TokenId] {
+        &self.choices
+    }
 }
 
 /// What a task asks of the trainer and the model so that its default comparison learns within
@@ -152,71 +298,61 @@ pub struct TaskDefaults {
     pub n_heads: usize,
 }
 
-/// `{"name": "arithmetic", ...knobs}`: which task and its difficulty.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TaskConfig {
-    Arithmetic(arithmetic::ArithmeticConfig),
-    Chain(chain::ChainConfig),
-    Maze(maze::MazeConfig),
-    Bandit(bandit::BanditConfig),
+/// The registry: one row per task — its variant, config name, config type, task type and
+/// defaults. A new task is its file, one row here and its tests.
+macro_rules! registry {
+    ($( $variant:ident($name:literal, $config:ty, $task:ty, $defaults:expr), )*) => {
+        /// `{"name": "arithmetic", ...knobs}`: which task and its difficulty.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
+        pub enum TaskConfig {
+            $( $variant($config), )*
+        }
+
+        impl TaskConfig {
+            /// Every task with its default knobs, in menu order.
+            pub fn all() -> Vec<TaskConfig> {
+                vec![$( Self::$variant(Default::default()), )*]
+            }
+
+            /// The config name (`arithmetic`, `chain`, ...).
+            pub fn name(&self) -> &'static str {
+                match self { $( Self::$variant(_) => $name, )* }
+            }
+
+            /// Checks ranges (field names relative to the task object, e.g. `digits`).
+            pub fn validate(&self) -> Result<(), ConfigError> {
+                match self { $( Self::$variant(c) => c.validate(), )* }
+            }
+
+            /// The trainer and model defaults of this task.
+            pub fn defaults(&self) -> TaskDefaults {
+                match self { $( Self::$variant(_) => $defaults, )* }
+            }
+
+            /// The task's knobs, in declaration order.
+            pub fn knobs(&self) -> &'static [crate::schema::Knob] {
+                match self { $( Self::$variant(_) => <$config>::KNOBS, )* }
+            }
+
+            /// Builds the task; `seed` fixes its held-out set and any per-instance parameters.
+            pub fn build(&self, seed: u64) -> Result<AnyTask, ConfigError> {
+                self.validate()?;
+                Ok(match self { $( Self::$variant(c) => AnyTask::new(<$task>::new(c.clone(), seed)), )* })
+            }
+        }
+    };
+}
+
+registry! {
+    Arithmetic("arithmetic", arithmetic::ArithmeticConfig, arithmetic::Arithmetic, arithmetic::DEFAULTS),
+    Chain("chain", chain::ChainConfig, chain::Chain, chain::DEFAULTS),
+    Maze("maze", maze::MazeConfig, maze::MazeTask, maze::DEFAULTS),
+    Bandit("bandit", bandit::BanditConfig, bandit::Bandit, bandit::DEFAULTS),
 }
 
 impl Default for TaskConfig {
     fn default() -> Self {
         Self::Arithmetic(arithmetic::ArithmeticConfig::default())
-    }
-}
-
-impl TaskConfig {
-    /// Checks ranges (field names relative to the task object, e.g. `digits`).
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        match self {
-            Self::Arithmetic(c) => c.validate(),
-            Self::Chain(c) => c.validate(),
-            Self::Maze(c) => c.validate(),
-            Self::Bandit(c) => c.validate(),
-        }
-    }
-
-    /// The trainer and model defaults of this task.
-    pub fn defaults(&self) -> TaskDefaults {
-        match self {
-            Self::Arithmetic(_) => arithmetic::DEFAULTS,
-            Self::Chain(_) => chain::DEFAULTS,
-            Self::Maze(_) => maze::DEFAULTS,
-            Self::Bandit(_) => bandit::DEFAULTS,
-        }
-    }
-
-    /// Every task with its default knobs, in menu order.
-    pub fn all() -> [TaskConfig; 4] {
-        [
-            Self::Arithmetic(Default::default()),
-            Self::Chain(Default::default()),
-            Self::Maze(Default::default()),
-            Self::Bandit(Default::default()),
-        ]
-    }
-
-    /// The config name (`arithmetic`, `chain`, `maze`, `bandit`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            Self::Arithmetic(_) => "arithmetic",
-            Self::Chain(_) => "chain",
-            Self::Maze(_) => "maze",
-            Self::Bandit(_) => "bandit",
-        }
-    }
-
-    /// Builds the task; `seed` fixes its held-out set and any per-instance parameters.
-    pub fn build(&self, seed: u64) -> Result<Box<dyn Task>, ConfigError> {
-        self.validate()?;
-        Ok(match self {
-            Self::Arithmetic(c) => Box::new(arithmetic::Arithmetic::new(c.clone(), seed)),
-            Self::Chain(c) => Box::new(chain::Chain::new(c.clone(), seed)),
-            Self::Maze(c) => Box::new(maze::MazeTask::new(c.clone(), seed)),
-            Self::Bandit(c) => Box::new(bandit::Bandit::new(c.clone(), seed)),
-        })
     }
 }

@@ -222,7 +222,7 @@ pub fn shared_batch(
     let batch = trainer.last_batch().ok_or("no RL step has run yet")?;
     let reference = trainer
         .reference()
-        .ok_or("the run has no reference policy (beta = 0)")?;
+        .ok_or("the run has no reference policy yet")?;
     let c = trainer.config();
     let knobs = c.algo.knobs().map_err(|e| e.to_string())?;
     let l = c.train.max_completion_length;

@@ -18,80 +18,106 @@ pub enum Phase {
     Rl,
 }
 
-/// Everything measured in one training step. Means are over completions unless noted.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StepMetrics {
+/// Declares [`StepMetrics`] and [`METRICS`] from one list: each field's doc comment is its help,
+/// the string after `=>` its short label (a chart title).
+macro_rules! metrics {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(, skip_if $skip:literal)? => $label:literal, )*) => {
+        /// Everything measured in one training step. Means are over completions unless noted.
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        pub struct StepMetrics {
+            $(
+                $(#[doc = $doc])*
+                $(#[serde(skip_serializing_if = $skip)])?
+                pub $name: $ty,
+            )*
+        }
+
+        /// Every metric of a step, in declaration order.
+        pub const METRICS: &[Metric] = &[
+            $( Metric { key: stringify!($name), label: $label, help: concat!($($doc),*) }, )*
+        ];
+    };
+}
+
+/// A metric's JSON key, chart label and meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Metric {
+    pub key: &'static str,
+    pub label: &'static str,
+    #[serde(serialize_with = "crate::schema::trimmed")]
+    pub help: &'static str,
+}
+
+metrics! {
     /// 1-based index of the finished step.
-    pub step: usize,
+    step: usize => "step",
     /// Warm-up or RL step.
-    pub phase: Phase,
+    phase: Phase => "phase",
     /// Wall time of the step in milliseconds (evaluation included).
-    pub wall_ms: f64,
+    wall_ms: f64 => "step time (ms)",
     /// Of which sampling and verifying the completions (RL steps).
-    pub rollout_ms: f64,
+    rollout_ms: f64 => "rollout time (ms)",
     /// Of which reference log-probs, advantages, forward, backward and optimizer steps (RL steps).
-    pub update_ms: f64,
+    update_ms: f64 => "update time (ms)",
     /// Mean raw task reward of the sampled completions.
-    pub reward_mean: f64,
+    reward_mean: f64 => "mean reward",
     /// Standard deviation (unbiased) of the raw rewards.
-    pub reward_std: f64,
+    reward_std: f64 => "reward std",
     /// Fraction of sampled completions the verifier judged correct.
-    pub accuracy: f64,
+    accuracy: f64 => "training accuracy",
     /// Greedy accuracy on the held-out set (present on evaluation steps).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eval_accuracy: Option<f64>,
+    eval_accuracy: Option<f64>, skip_if "Option::is_none" => "held-out accuracy",
     /// The same per difficulty label (`Task::difficulty`: operand digits, terms, path length),
     /// on evaluation steps when the held-out set has more than one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub eval_by_difficulty: Option<BTreeMap<u32, f64>>,
+    eval_by_difficulty: Option<BTreeMap<u32, f64>>, skip_if "Option::is_none" => "held-out accuracy by difficulty",
     /// Mean expected regret of the sampled choices (bandits; 0 elsewhere).
-    pub regret: f64,
+    regret: f64 => "regret",
     /// Loss of the last update (mean over minibatches of the last inner epoch).
-    pub loss: f64,
+    loss: f64 => "loss",
     /// Mean k3 KL, (π_ref/π) − log(π_ref/π) − 1, of the policy against the policy RL started
     /// from, over kept tokens: the objective's own term when β > 0, else a diagnostic on the
     /// rollout's log-probs when `train.log_kl` is set; 0 otherwise.
-    pub kl: f64,
+    kl: f64 => "KL to the start of RL",
     /// Mean full-vocabulary entropy of the policy over kept tokens.
-    pub entropy: f64,
+    entropy: f64 => "entropy",
     /// Fraction of kept tokens where the lower clip changed the term.
-    pub clip_frac_low: f64,
+    clip_frac_low: f64 => "clipped below (fraction of tokens)",
     /// Fraction of kept tokens where the upper clip changed the term.
-    pub clip_frac_high: f64,
+    clip_frac_high: f64 => "clipped above (fraction of tokens)",
     /// Mean importance ratio over kept tokens.
-    pub ratio_mean: f64,
+    ratio_mean: f64 => "mean importance ratio",
     /// Largest importance ratio over kept tokens.
-    pub ratio_max: f64,
+    ratio_max: f64 => "largest importance ratio",
     /// Mean completion length in tokens (EOS included).
-    pub completion_len_mean: f64,
+    completion_len_mean: f64 => "completion length (tokens)",
     /// Shortest completion.
-    pub completion_len_min: usize,
+    completion_len_min: usize => "shortest completion",
     /// Longest completion.
-    pub completion_len_max: usize,
+    completion_len_max: usize => "longest completion",
     /// Mean length of the completions the verifier judged correct (absent when none were).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub completion_len_correct: Option<f64>,
+    completion_len_correct: Option<f64>, skip_if "Option::is_none" => "length of correct completions",
     /// Mean length of the incorrect completions (absent when none were): Dr. GRPO's length bias
     /// shows here.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub completion_len_incorrect: Option<f64>,
+    completion_len_incorrect: Option<f64>, skip_if "Option::is_none" => "length of incorrect completions",
     /// Fraction of completions that hit max_completion_length.
-    pub truncated_frac: f64,
+    truncated_frac: f64 => "truncated completions (fraction)",
     /// Fraction of groups whose raw rewards are all equal (`frac_reward_zero_std`), in the first
     /// sampling round: before dynamic sampling replaces any.
-    pub zero_std_group_frac: f64,
+    zero_std_group_frac: f64 => "groups with equal rewards (fraction)",
     /// Fraction of completions that survived the filters.
-    pub kept_frac: f64,
+    kept_frac: f64 => "kept completions (fraction)",
     /// Extra sampling rounds DAPO's dynamic sampling needed to fill the batch.
-    pub resample_rounds: usize,
+    resample_rounds: usize => "resampling rounds",
     /// Global gradient norm before clipping (last update).
-    pub grad_norm: f64,
+    grad_norm: f64 => "gradient norm",
     /// Learning rate.
-    pub lr: f64,
+    lr: f64 => "learning rate",
     /// Sampled completion tokens per second of wall time.
-    pub tokens_per_s: f64,
+    tokens_per_s: f64 => "tokens per second",
     /// Prompt tokens encoded by generation (each prompt once per group).
-    pub prompt_tokens_encoded: usize,
+    prompt_tokens_encoded: usize => "prompt tokens encoded",
+    /// Live knobs changed since the previous step (`Trainer::set_live`), dotted path → new value.
+    live_changes: Option<BTreeMap<String, serde_json::Value>>, skip_if "Option::is_none" => "knob changes",
 }
 
 /// Mean completion length of the correct and of the incorrect completions; `None` for a side
@@ -122,6 +148,32 @@ pub fn zero_std_fraction(rewards: &[f64], group: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_metric_written_is_declared() {
+        let m = StepMetrics {
+            eval_accuracy: Some(0.5),
+            eval_by_difficulty: Some(BTreeMap::from([(1, 0.5)])),
+            completion_len_correct: Some(2.0),
+            completion_len_incorrect: Some(3.0),
+            live_changes: Some(BTreeMap::new()),
+            ..StepMetrics::default()
+        };
+        let written = serde_json::to_value(&m).unwrap();
+        let keys: Vec<&str> = written
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut declared: Vec<&str> = METRICS.iter().map(|m| m.key).collect();
+        declared.sort();
+        assert_eq!(keys, declared);
+        assert!(
+            METRICS.iter().all(|m| !m.help.trim().is_empty()),
+            "every metric has a help"
+        );
+    }
 
     #[test]
     fn lengths_split_by_correctness() {

@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod compare;
 pub mod metrics;
+pub mod schema;
 pub mod trainer;
 
 pub use metrics::{Phase, StepMetrics};

@@ -15,7 +15,7 @@ use crate::error::ConfigError;
 use crate::parallel::{Job, run_all, runs};
 use crate::policy::{Completions, Sampling, Transformer, completion_logprobs, generate};
 use crate::tasks::vocab::{EOS, PAD};
-use crate::tasks::{Problem, Task, TaskRng, TokenId, Verdict};
+use crate::tasks::{AnyProblem, AnyTask, TaskRng, TokenId, Verdict};
 
 /// Why a training call failed.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,8 @@ pub struct Sample {
     pub advantage: f64,
     pub kept: bool,
     pub details: String,
+    /// What the page draws besides the text ([`crate::tasks::Task::view`]).
+    pub view: serde_json::Value,
 }
 
 /// Result of a greedy pass over the held-out set.
@@ -54,7 +56,7 @@ pub struct Evaluation {
 pub struct Trainer {
     config: RunConfig,
     knobs: Knobs,
-    task: Box<dyn Task>,
+    task: AnyTask,
     device: Device,
     policy: Transformer,
     /// The frozen policy RL started from (after any warm-up), kept only when the objective
@@ -66,6 +68,8 @@ pub struct Trainer {
     samples: Vec<Sample>,
     last_batch: Option<TrainedBatch>,
     threads: usize,
+    /// Live knobs set since the last step, reported in its metrics.
+    live_changes: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// The rollout the last RL step trained on (before any filter), so another implementation can
@@ -84,7 +88,7 @@ pub struct TrainedBatch {
 
 /// Completions of a batch of prompts and their verdicts.
 struct Rollout {
-    problems: Vec<Problem>,
+    problems: Vec<AnyProblem>,
     /// Completions per prompt in this rollout (G, or G+1 for MC-GRPO).
     group: usize,
     completions: Completions,
@@ -286,6 +290,7 @@ impl Trainer {
             samples: Vec::new(),
             last_batch: None,
             threads: 1,
+            live_changes: Default::default(),
         })
     }
 
@@ -293,8 +298,8 @@ impl Trainer {
         &self.config
     }
 
-    pub fn task(&self) -> &dyn Task {
-        self.task.as_ref()
+    pub fn task(&self) -> &AnyTask {
+        &self.task
     }
 
     pub fn policy(&self) -> &Transformer {
@@ -419,7 +424,55 @@ impl Trainer {
         Ok((total, extra))
     }
 
-    /// The frozen KL anchor, once RL has started and when β > 0.
+    /// Changes live knobs between steps, e.g. `{"train": {"learning_rate": 1e-4}, "algo":
+    /// {"epsilon": 0.1}}` (the knobs whose schema entry is `live`); the next step's metrics
+    /// list the change. Anything else, or a value out of range, is refused naming the field, and
+    /// then nothing changes.
+    pub fn set_live(&mut self, changes: &serde_json::Value) -> Result<(), ConfigError> {
+        let live: Vec<String> = super::schema::knobs_of(&self.config.task)
+            .filter(|(_, k)| k.live)
+            .map(|(section, k)| format!("{section}.{}", k.key))
+            .collect();
+        let sections = changes.as_object().ok_or_else(|| {
+            ConfigError::new(
+                "",
+                format!("live changes must be an object like {{\"train\": {{\"learning_rate\": 0.0001}}}}; live knobs: {}", live.join(", ")),
+            )
+        })?;
+        let mut config = serde_json::to_value(&self.config).expect("a RunConfig serialises");
+        let mut changed = std::collections::BTreeMap::new();
+        for (section, knobs) in sections {
+            let knobs = knobs.as_object().ok_or_else(|| {
+                ConfigError::new(section.as_str(), "must be an object of knob values")
+            })?;
+            for (key, value) in knobs {
+                let path = format!("{section}.{key}");
+                if !live.contains(&path) {
+                    let known = super::schema::knobs_of(&self.config.task)
+                        .any(|(s, k)| s == section && k.key == key);
+                    let what = if known {
+                        "is a restart knob: it takes effect when the run is reset"
+                    } else {
+                        "is not a knob"
+                    };
+                    return Err(ConfigError::new(
+                        path,
+                        format!("{what}; live knobs: {}", live.join(", ")),
+                    ));
+                }
+                config[section.as_str()][key.as_str()] = value.clone();
+                changed.insert(path, value.clone());
+            }
+        }
+        let config: RunConfig = crate::error::from_json_value(config)?;
+        config.validate()?;
+        self.knobs = config.algo.knobs().map_err(|e| e.within("algo"))?;
+        self.config = config;
+        self.live_changes.extend(changed);
+        Ok(())
+    }
+
+    /// The frozen KL anchor: the policy RL started from.
     pub fn reference(&self) -> Option<&Transformer> {
         self.reference.as_ref()
     }
@@ -484,6 +537,9 @@ impl Trainer {
                 metrics.eval_by_difficulty = Some(eval.by_difficulty);
             }
         }
+        if !self.live_changes.is_empty() {
+            metrics.live_changes = Some(std::mem::take(&mut self.live_changes));
+        }
         metrics.wall_ms = now_ms() - start;
         metrics.tokens_per_s = metrics.completion_len_mean
             * (self.config.train.prompts_per_step * self.group()) as f64
@@ -493,7 +549,7 @@ impl Trainer {
 
     /// Samples `count` prompts' groups and verifies them.
     async fn sample_groups(&mut self, count: usize) -> Result<Rollout, TrainError> {
-        let problems: Vec<Problem> = (0..count)
+        let problems: Vec<AnyProblem> = (0..count)
             .map(|_| self.task.sample(&mut self.rng))
             .collect();
         let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
@@ -515,10 +571,7 @@ impl Trainer {
             .tokens
             .iter()
             .enumerate()
-            .map(|(row, tokens)| {
-                self.task
-                    .verify(&problems[row / group], tokens, &mut self.rng)
-            })
+            .map(|(row, tokens)| problems[row / group].verify(tokens, &mut self.rng))
             .collect();
         // ReMax's baseline: the reward of one greedy completion per prompt.
         let greedy_rewards = if self.knobs.adv_estimator == AdvEstimator::Remax {
@@ -538,9 +591,7 @@ impl Trainer {
                     .tokens
                     .iter()
                     .zip(&problems)
-                    .map(|(tokens, problem)| {
-                        self.task.verify(problem, tokens, &mut self.rng).reward
-                    })
+                    .map(|(tokens, problem)| problem.verify(tokens, &mut self.rng).reward)
                     .collect(),
             )
         } else {
@@ -593,9 +644,9 @@ impl Trainer {
     async fn sft_step(&mut self) -> Result<StepMetrics, TrainError> {
         let n = self.config.train.prompts_per_step;
         let l_max = self.config.train.max_completion_length;
-        let problems: Vec<Problem> = (0..n).map(|_| self.task.sample(&mut self.rng)).collect();
+        let problems: Vec<AnyProblem> = (0..n).map(|_| self.task.sample(&mut self.rng)).collect();
         let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
-        let solutions: Vec<Vec<TokenId>> = problems.iter().map(|p| self.task.solution(p)).collect();
+        let solutions: Vec<Vec<TokenId>> = problems.iter().map(AnyProblem::solution).collect();
         let tokens = pad_rows(&solutions, l_max, &self.device);
         let mask = upload(mask_rows(&solutions, l_max), [n, l_max], &self.device);
         let (grads, loss) = self.gradients(&prompts, 1, tokens, 1.0, |logp, _| {
@@ -630,8 +681,9 @@ impl Trainer {
             // checkpoint needs no optimizer state.
             self.optimizer = fresh_optimizer(&self.config);
         }
-        if self.reference.is_none() && (self.knobs.needs_reference() || self.config.train.log_kl) {
-            // The KL anchor is the policy RL starts from, as RLVR anchors to its base model.
+        if self.reference.is_none() {
+            // The KL anchor is the policy RL starts from, as RLVR anchors to its base model. It
+            // is kept even at β = 0 (a copy of the weights), so a live β has it to anchor to.
             self.reference = Some(self.policy.valid());
         }
         let start = now_ms();
@@ -663,10 +715,15 @@ impl Trainer {
             logp_old: rollout.completions.logp.clone(),
         });
         let token_tensor = rollout.completions.token_tensor.clone().reshape([p, g, l]);
-        let scored_ref = self.reference.as_ref().map(|reference| {
-            self.reference_logprobs(reference, &prompts, g, &rollout.completions.token_tensor)
-                .reshape([p, g, l])
-        });
+        let scores_reference = self.knobs.needs_reference() || self.config.train.log_kl;
+        let scored_ref = self
+            .reference
+            .as_ref()
+            .filter(|_| scores_reference)
+            .map(|reference| {
+                self.reference_logprobs(reference, &prompts, g, &rollout.completions.token_tensor)
+                    .reshape([p, g, l])
+            });
         // Only an objective with a KL term sees the reference; otherwise (`log_kl`) its KL is
         // measured on the rollout, k3 of the sampling-time log-probs.
         let mask = upload(mask_rows(tokens, l), [p, g, l], &device);
@@ -852,6 +909,7 @@ impl Trainer {
                     advantage: advantages[r],
                     kept: kept[r] > 0.5,
                     details: v.details.clone(),
+                    view: rollout.problems[r / rollout.group].view(&rollout.completions.tokens[r]),
                 }
             })
             .collect();
@@ -905,7 +963,7 @@ impl Trainer {
     /// The greedy completion of each problem.
     pub async fn greedy_completions(
         &self,
-        problems: &[Problem],
+        problems: &[AnyProblem],
     ) -> Result<Vec<Vec<TokenId>>, TrainError> {
         const CHUNK: usize = 128;
         let inference = self.policy.valid();
@@ -933,20 +991,18 @@ impl Trainer {
     /// Greedy accuracy, mean reward and regret on any list of problems.
     pub async fn evaluate_on(
         &self,
-        problems: &[Problem],
+        problems: &[AnyProblem],
         rng: &mut TaskRng,
     ) -> Result<Evaluation, TrainError> {
         let completions = self.greedy_completions(problems).await?;
         let (mut correct, mut reward, mut regret) = (0.0, 0.0, 0.0);
         let mut by_difficulty = std::collections::BTreeMap::<u32, (f64, f64)>::new();
         for (problem, tokens) in problems.iter().zip(&completions) {
-            let v = self.task.verify(problem, tokens, rng);
+            let v = problem.verify(tokens, rng);
             correct += v.correct as u8 as f64;
             reward += v.reward;
             regret += v.regret;
-            let tally = by_difficulty
-                .entry(self.task.difficulty(problem))
-                .or_default();
+            let tally = by_difficulty.entry(problem.difficulty()).or_default();
             *tally = (tally.0 + v.correct as u8 as f64, tally.1 + 1.0);
         }
         let n = problems.len().max(1) as f64;
@@ -978,14 +1034,14 @@ impl Trainer {
     /// held-out prompts, each with its solution and three corrupted copies as the group. The same
     /// weights give the same loss on every backend, which is what this is for.
     pub async fn probe_loss(&self) -> Result<f64, TrainError> {
-        let problems: Vec<Problem> = self.task.eval_set().iter().take(4).cloned().collect();
+        let problems: Vec<AnyProblem> = self.task.eval_set().iter().take(4).cloned().collect();
         let l_max = self.config.train.max_completion_length;
         let group = 4;
         let mut rng = TaskRng::seed_from_u64(self.config.seed);
         let mut completions = Vec::new();
         let mut rewards = Vec::new();
         for problem in &problems {
-            let solution = self.task.solution(problem);
+            let solution = problem.solution();
             for variant in 0..group {
                 let mut tokens = solution.clone();
                 if variant > 0 {
@@ -996,7 +1052,7 @@ impl Trainer {
                     tokens[at] = EOS + (tokens[at] - EOS + variant as TokenId) % ordinary;
                 }
                 tokens.truncate(l_max);
-                rewards.push(self.task.verify(problem, &tokens, &mut rng).reward as f32);
+                rewards.push(problem.verify(&tokens, &mut rng).reward as f32);
                 completions.push(tokens);
             }
         }
@@ -1125,10 +1181,7 @@ impl Trainer {
             .policy
             .try_load_record(record(ckpt.policy)?)
             .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
-        // A reference the new objective has no use for is dropped.
-        if !ckpt.reference.is_empty()
-            && (trainer.knobs.needs_reference() || trainer.config.train.log_kl)
-        {
+        if !ckpt.reference.is_empty() {
             let template = trainer.policy.valid();
             trainer.reference = Some(
                 template

@@ -9,8 +9,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use crate::algo::{Knobs, PRESETS};
-use crate::config::RunConfig;
+use crate::config::{Backend, RunConfig};
 use crate::tasks::vocab::spell_all;
 use crate::train::Trainer;
 
@@ -27,38 +26,14 @@ pub fn start() {
     console_error_panic_hook::set_once();
 }
 
-thread_local! {
-    /// WebGPU may be initialised once per page (per worker here): keep the device.
-    static WEBGPU: RefCell<Option<(Device, String)>> = const { RefCell::new(None) };
-}
-
-/// The device for `backend` (`cpu` or `webgpu`) and a description for the badge.
+/// The device for a backend name from the page (`cpu`, `webgpu`/`wgpu`, `auto`).
 async fn device(backend: &str) -> Result<(Device, String), String> {
-    match backend {
-        "cpu" => Ok((Device::flex(), "CPU (wasm)".to_string())),
-        "webgpu" => {
-            if let Some(cached) = WEBGPU.with(|w| w.borrow().clone()) {
-                return Ok(cached);
-            }
-            let (device, setup) = Device::wgpu_options()
-                .graphics_api(burn::tensor::wgpu::WgpuBackend::WebGpu)
-                .init_with_setup_async()
-                .await
-                .map_err(|e| format!("WebGPU initialisation failed: {e:?}"))?;
-            let info = setup.adapter.get_info();
-            let name = format!(
-                "WebGPU ({})",
-                if info.name.is_empty() {
-                    "unnamed adapter"
-                } else {
-                    &info.name
-                }
-            );
-            WEBGPU.with(|w| *w.borrow_mut() = Some((device.clone(), name.clone())));
-            Ok((device, name))
-        }
-        other => Err(format!("backend: unknown `{other}`; allowed: cpu, webgpu")),
-    }
+    let parsed = match backend {
+        "webgpu" => Backend::Wgpu,
+        other => serde_json::from_value(serde_json::Value::from(other))
+            .map_err(|_| format!("backend: unknown `{other}`; allowed: cpu, webgpu, auto"))?,
+    };
+    crate::device::open(parsed).await
 }
 
 /// One training run in the page.
@@ -83,13 +58,7 @@ struct SampleView {
     correct: bool,
     kept: bool,
     details: String,
-}
-
-#[derive(Serialize)]
-struct PresetView {
-    name: &'static str,
-    source: &'static str,
-    knobs: serde_json::Map<String, serde_json::Value>,
+    view: serde_json::Value,
 }
 
 #[wasm_bindgen]
@@ -161,26 +130,37 @@ impl Session {
         })
     }
 
-    /// The policy's next-token probabilities after the task's first evaluation prompt (a
-    /// bandit's arm probabilities), as JSON `[p_arm0, ...]` over the arms, or `[]`.
+    /// The policy's probabilities of the task's choices (`Task::choices`: a bandit's arms) after
+    /// its first evaluation prompt, as JSON `[p_0, ...]`; `[]` for a task without choices.
     pub fn arm_probabilities(&self) -> js_sys::Promise {
         let trainer = self.trainer.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let t = trainer.try_borrow().map_err(|_| busy())?;
-            let arms = match &t.config().task {
-                crate::tasks::TaskConfig::Bandit(b) => b.arms,
-                _ => return Ok(JsValue::from_str("[]")),
-            };
+            let choices = t.task().choices().to_vec();
+            if choices.is_empty() {
+                return Ok(JsValue::from_str("[]"));
+            }
             let prompt = t.task().eval_set()[0].prompt.clone();
             let probs = t
                 .next_token_probs(&prompt)
                 .await
                 .map_err(|e| JsError::new(&e.to_string()))?;
-            let first = crate::tasks::vocab::ARM_0 as usize;
+            let chosen: Vec<f64> = choices.iter().map(|&c| probs[c as usize]).collect();
             Ok(JsValue::from_str(
-                &serde_json::to_string(&probs[first..first + arms]).unwrap_or_default(),
+                &serde_json::to_string(&chosen).unwrap_or_default(),
             ))
         })
+    }
+
+    /// Changes live knobs between steps (`Trainer::set_live`), e.g.
+    /// `{"train": {"learning_rate": 0.0001}, "algo": {"epsilon": 0.1}}`; throws naming the field
+    /// for a restart knob or a value out of range, and then changes nothing.
+    pub fn set_live(&self, changes_json: &str) -> Result<(), JsError> {
+        let mut t = self.trainer.try_borrow_mut().map_err(|_| busy())?;
+        let changes: serde_json::Value = serde_json::from_str(changes_json)
+            .map_err(|e| JsError::new(&format!("live changes: invalid JSON: {e}")))?;
+        t.set_live(&changes)
+            .map_err(|e| JsError::new(&e.to_string()))
     }
 
     /// The objective of a fixed batch under the current weights (see `Trainer::probe_loss`):
@@ -214,6 +194,7 @@ impl Session {
                 correct: s.correct,
                 kept: s.kept,
                 details: s.details.clone(),
+                view: s.view.clone(),
             })
             .collect();
         serde_json::to_string(&views).map_err(|e| JsError::new(&e.to_string()))
@@ -251,41 +232,12 @@ impl Session {
     }
 }
 
-/// Every preset as JSON `[{name, source, knobs}]`, `knobs` = the values differing from the
-/// defaults: the page's preset menu comes from here, not from a copy in TypeScript.
+/// The schema document (`grpo-playground schema`): every knob with its default, range, help,
+/// source and live flag, the presets, each task's defaults, the metrics and the token spellings.
+/// The page builds its controls, validation and URL parsing from it.
 #[wasm_bindgen]
-pub fn presets() -> String {
-    let views: Vec<PresetView> = PRESETS
-        .iter()
-        .map(|p| PresetView {
-            name: p.name,
-            source: p.source,
-            knobs: p
-                .knobs
-                .differences(&Knobs::DEFAULT)
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        })
-        .collect();
-    serde_json::to_string(&views).unwrap_or_default()
-}
-
-/// Every task's complete default config, `{"arithmetic": RunConfig, "chain": ..., ...}`: what
-/// a config naming only that task resolves to, so the page's controls start from the same values.
-#[wasm_bindgen]
-pub fn task_defaults() -> String {
-    let all: serde_json::Map<String, serde_json::Value> = crate::tasks::TaskConfig::all()
-        .into_iter()
-        .map(|t| {
-            let name = t.name().to_string();
-            (
-                name,
-                serde_json::to_value(RunConfig::for_task(t)).unwrap_or_default(),
-            )
-        })
-        .collect();
-    serde_json::Value::Object(all).to_string()
+pub fn schema() -> String {
+    crate::train::schema::schema().to_string()
 }
 
 /// Validates a run config; `""` when valid, else the message naming the field.

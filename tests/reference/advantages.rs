@@ -1,6 +1,7 @@
 //! Steps 1–3 of ALGORITHMS.md: shaped rewards, returns G_t (with KL in the reward) and the
 //! advantage estimators, whitening and GRPO-LEAD's difficulty weight included.
 
+use super::dual::Dual;
 use super::knobs::{AdvEstimator, Knobs, ScaleRewards};
 use super::{Group, Input, mean, median, std_u};
 
@@ -90,8 +91,9 @@ fn shape(group: &Group, knobs: &Knobs, l_max: usize) -> Vec<f64> {
     rewards
 }
 
-/// Step 2: G_t = Σ_{s ≥ t} r_s with r_t = −β·(logp_old_t − logp_ref_t) plus the shaped reward at
-/// the last token; without KL in the reward G_t = R_i.
+/// Step 2: G_t = Σ_{s ≥ t} r_s with r_t = −β·k(logp_ref_t − logp_old_t) plus the shaped reward
+/// at the last token; without KL in the reward G_t = R_i. With k1 this is ALGORITHMS.md's
+/// −β·(logp_old_t − logp_ref_t); `kl_estimator` picks k as verl's `apply_kl_penalty` does.
 fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
     group
         .completions
@@ -105,7 +107,11 @@ fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
             let mut g = vec![0.0; c.logp.len()];
             let mut acc = r;
             for t in (0..g.len()).rev() {
-                acc += -knobs.beta * (c.logp_old[t] - logp_ref[t]);
+                acc += -knobs.beta
+                    * knobs
+                        .kl_estimator
+                        .penalty(Dual::c(logp_ref[t] - c.logp_old[t]))
+                        .v;
                 g[t] = acc;
             }
             g

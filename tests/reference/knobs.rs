@@ -5,6 +5,8 @@
 //! a preset added to the crate without a row here fails with the preset's name.
 
 use serde::Deserialize;
+
+use super::dual::Dual;
 use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -33,6 +35,17 @@ pub enum KlEstimator {
     K1,
     K2,
     K3,
+}
+
+impl KlEstimator {
+    /// k(x) at x = logp_ref − logp: k1 = −x, k2 = x²/2, k3 = eˣ − x − 1.
+    pub fn penalty(self, x: Dual) -> Dual {
+        match self {
+            Self::K1 => -x,
+            Self::K2 => x * x * 0.5,
+            Self::K3 => x.exp() - x - 1.0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

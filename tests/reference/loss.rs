@@ -3,7 +3,7 @@
 
 use super::advantages::Advantages;
 use super::dual::Dual;
-use super::knobs::{KlEstimator, Knobs, LossAggMode, RatioLevel, Surrogate};
+use super::knobs::{Knobs, LossAggMode, RatioLevel, Surrogate};
 use super::{Completion, Input, mean};
 
 /// The loss and d loss / d logp (group × completion × token).
@@ -130,13 +130,7 @@ fn token_losses(c: &Completion, logp: &[Dual], adv: &[f64], knobs: &Knobs) -> Ve
                 .logp_ref
                 .as_ref()
                 .expect("validated: logp_ref with beta > 0");
-            let x = -lp + logp_ref[t];
-            let k = match knobs.kl_estimator {
-                KlEstimator::K1 => -x,
-                KlEstimator::K2 => x * x * 0.5,
-                KlEstimator::K3 => x.exp() - x - 1.0,
-            };
-            surrogate + k * knobs.beta
+            surrogate + knobs.kl_estimator.penalty(-lp + logp_ref[t]) * knobs.beta
         })
         .collect()
 }

@@ -1,0 +1,190 @@
+//! The whole schema as one JSON document: every knob of every section with its default, the
+//! presets, each task's default config, the metrics and the vocabulary. `grpo-playground schema`
+//! prints it and the page builds its controls, validation and URL parsing from it.
+
+use serde_json::{Value, json};
+
+use crate::algo::{Knobs, PRESETS};
+use crate::config::{RunConfig, TrainConfig};
+use crate::policy::ModelConfig;
+use crate::schema::Knob;
+use crate::tasks::TaskConfig;
+use crate::tasks::vocab::{VOCAB_SIZE, spell};
+
+use super::metrics::METRICS;
+
+/// Each knob of a section with its `default` (from `defaults`, the section as serde writes it),
+/// its dotted `path` in a run config and its range as text (`allowed`).
+fn section(prefix: &str, knobs: &[Knob], defaults: &Value) -> Value {
+    knobs
+        .iter()
+        .map(|k| {
+            let mut v = json!(k);
+            v["default"] = defaults.get(k.key).cloned().unwrap_or(Value::Null);
+            v["path"] = json!(format!("{prefix}.{}", k.key));
+            v["allowed"] = json!(k.allowed());
+            v
+        })
+        .collect()
+}
+
+fn written(x: &impl serde::Serialize) -> Value {
+    serde_json::to_value(x).expect("configs serialise")
+}
+
+/// The knobs of `task`'s section, in the task's declaration order.
+pub fn task_knobs(task: &TaskConfig) -> &'static [Knob] {
+    match task {
+        TaskConfig::Arithmetic(_) => crate::tasks::arithmetic::ArithmeticConfig::KNOBS,
+        TaskConfig::Chain(_) => crate::tasks::chain::ChainConfig::KNOBS,
+        TaskConfig::Maze(_) => crate::tasks::maze::MazeConfig::KNOBS,
+        TaskConfig::Bandit(_) => crate::tasks::bandit::BanditConfig::KNOBS,
+    }
+}
+
+/// Every preset as `{name, source, knobs}`, `knobs` the values that differ from the defaults.
+pub fn presets() -> Value {
+    PRESETS
+        .iter()
+        .map(|p| {
+            let knobs: serde_json::Map<String, Value> = p
+                .knobs
+                .differences(&Knobs::DEFAULT)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            json!({"name": p.name, "source": p.source, "knobs": knobs})
+        })
+        .collect()
+}
+
+/// Every task's complete default config: what a config naming only that task resolves to.
+pub fn task_defaults() -> Value {
+    TaskConfig::all()
+        .into_iter()
+        .map(|t| (t.name().to_string(), written(&RunConfig::for_task(t))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The schema document (see the module doc).
+pub fn schema() -> Value {
+    let tasks: serde_json::Map<String, Value> = TaskConfig::all()
+        .iter()
+        .map(|t| {
+            let mut defaults = written(t);
+            if let Some(o) = defaults.as_object_mut() {
+                o.remove("name");
+            }
+            (
+                t.name().to_string(),
+                section("task", task_knobs(t), &defaults),
+            )
+        })
+        .collect();
+    json!({
+        "algo": section("algo", Knobs::KNOBS, &written(&Knobs::DEFAULT)),
+        "train": section("train", TrainConfig::KNOBS, &written(&TrainConfig::default())),
+        "model": section("model", ModelConfig::KNOBS, &written(&ModelConfig::default())),
+        "tasks": tasks,
+        "task_defaults": task_defaults(),
+        "presets": presets(),
+        "metrics": METRICS,
+        "tokens": (0..VOCAB_SIZE as u32).map(spell).collect::<Vec<_>>(),
+    })
+}
+
+/// Every knob with its dotted path: the algo, train and model sections, and `task`'s own.
+pub fn knobs_of(task: &TaskConfig) -> impl Iterator<Item = (&'static str, &'static Knob)> {
+    [
+        ("algo", Knobs::KNOBS),
+        ("train", TrainConfig::KNOBS),
+        ("model", ModelConfig::KNOBS),
+        ("task", task_knobs(task)),
+    ]
+    .into_iter()
+    .flat_map(|(section, knobs)| knobs.iter().map(move |k| (section, k)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_a_config_writes_is_a_declared_knob() {
+        for task in TaskConfig::all() {
+            let mut config = written(&RunConfig::for_task(task.clone()));
+            // An optional knob is written only when set.
+            if task.name() == "arithmetic" {
+                config["task"]["min_digits"] = json!(1);
+            }
+            config["algo"] = written(&Knobs::DEFAULT);
+            for section in ["algo", "train", "model", "task"] {
+                let mut keys: Vec<String> = config[section]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .filter(|k| *k != "name")
+                    .cloned()
+                    .collect();
+                keys.sort();
+                let mut declared: Vec<String> = knobs_of(&task)
+                    .filter(|(s, _)| *s == section)
+                    .map(|(_, k)| k.key.to_string())
+                    .collect();
+                declared.sort();
+                assert_eq!(keys, declared, "{} {section}", task.name());
+            }
+        }
+    }
+
+    /// Each choice a knob lists is a value the config accepts, and no knob lacks a help.
+    #[test]
+    fn every_listed_option_parses_and_every_knob_has_help() {
+        use crate::schema::Range;
+        for task in TaskConfig::all() {
+            for (section, knob) in knobs_of(&task) {
+                assert!(
+                    !knob.help.trim().is_empty(),
+                    "{section}.{} has no help",
+                    knob.key
+                );
+                let options = match knob.range {
+                    Range::Choice { options } => options.iter().map(|o| json!(o)).collect(),
+                    Range::Set { options } => options.iter().map(|o| json!([o])).collect(),
+                    _ => Vec::new(),
+                };
+                for option in options {
+                    let mut config = json!({"task": {"name": task.name()}});
+                    config[section][knob.key] = option.clone();
+                    let parsed: Result<RunConfig, _> =
+                        crate::error::from_json_value(config.clone());
+                    assert!(
+                        parsed.is_ok(),
+                        "{section}.{} = {option}: {parsed:?}",
+                        knob.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_document_has_every_section_with_defaults() {
+        let s = schema();
+        let lr = s["train"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["key"] == "learning_rate")
+            .unwrap();
+        assert_eq!(lr["default"], json!(1e-3));
+        assert_eq!(lr["live"], json!(true));
+        assert_eq!(lr["path"], json!("train.learning_rate"));
+        assert_eq!(lr["kind"], json!("float"));
+        assert_eq!(s["tasks"]["maze"][4]["key"], json!("max_distance"));
+        assert_eq!(s["tasks"]["maze"][4]["except"], json!([1]));
+        assert_eq!(s["tokens"].as_array().unwrap().len(), VOCAB_SIZE);
+        assert_eq!(s["presets"].as_array().unwrap().len(), PRESETS.len());
+    }
+}
