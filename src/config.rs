@@ -89,15 +89,15 @@ config_section! {
 }
 
 impl TrainConfig {
-    /// Ranges of the trainer knobs; `min_group_size` (what the estimator samples with at least)
-    /// and `prompts_per_step` bound `num_generations` and `minibatches` further.
-    pub fn validate(&self, min_group_size: usize) -> Result<(), ConfigError> {
+    /// Ranges of the trainer knobs; the estimator's smallest `num_generations` and
+    /// `prompts_per_step` bound `num_generations` and `minibatches` further.
+    pub fn validate(&self, min_num_generations: usize) -> Result<(), ConfigError> {
         check_section(Self::KNOBS, self)?;
-        if self.num_generations < min_group_size {
+        if self.num_generations < min_num_generations {
             return Err(ConfigError::out_of_range(
                 "num_generations",
                 self.num_generations,
-                &format!("[{min_group_size}, 256] for this adv_estimator"),
+                &format!("[{min_num_generations}, 256] for this adv_estimator"),
             ));
         }
         if self.minibatches > self.prompts_per_step {
@@ -210,12 +210,9 @@ impl RunConfig {
         self.task.validate().map_err(|e| e.within("task"))?;
         self.model.validate().map_err(|e| e.within("model"))?;
         let knobs = self.algo.knobs().map_err(|e| e.within("algo"))?;
-        // MC-GRPO samples G+1 and ReMax adds a greedy completion: num_generations counts the rest.
-        let min_g = match knobs.adv_estimator {
-            crate::algo::AdvEstimator::McGrpo => 2,
-            _ => knobs.min_group_size(),
-        };
-        self.train.validate(min_g).map_err(|e| e.within("train"))?;
+        self.train
+            .validate(knobs.adv_estimator.min_num_generations())
+            .map_err(|e| e.within("train"))?;
         let buffer = knobs
             .overlong_buffer_len
             .tokens(self.train.max_completion_length);

@@ -5,7 +5,7 @@
 use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::algo::{self, AlgoConfig, PolicyInput, Rollouts};
+use crate::algo::{self, AlgoConfig, PolicyInput, RolloutBatch};
 use crate::error::{ConfigError, from_json_value};
 
 /// One objective call: knobs, L_max and groups of completions.
@@ -196,7 +196,7 @@ pub async fn evaluate(
     let dims @ (p, g, t) = input.dims()?;
     let dtype = DType::from(dtype);
     let greedy: Option<Vec<f64>> = input.groups.iter().map(|g| g.greedy_reward).collect();
-    if knobs.adv_estimator == algo::AdvEstimator::Remax
+    if knobs.adv_estimator.needs_greedy_baseline()
         && let Some(gi) = input.groups.iter().position(|g| g.greedy_reward.is_none())
     {
         return Err(ConfigError::new(
@@ -219,7 +219,7 @@ pub async fn evaluate(
         .completions()
         .flat_map(|c| (0..t).map(move |i| flag(i < c.logp.len())))
         .collect();
-    let rollouts = Rollouts {
+    let rollouts = RolloutBatch {
         rewards: input.per_completion((p, g), |c| c.reward, device, dtype),
         correct: input.per_completion((p, g), |c| flag(c.correct), device, dtype),
         truncated: input.per_completion((p, g), |c| flag(c.truncated), device, dtype),

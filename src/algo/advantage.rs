@@ -61,6 +61,78 @@ impl EstimatorInput<'_> {
 }
 
 impl AdvEstimator {
+    /// Completions sampled per prompt beyond `num_generations`: MC-GRPO's pivot.
+    pub fn extra_samples(self) -> usize {
+        match self {
+            Self::McGrpo => 1,
+            Self::Grpo
+            | Self::Rloo
+            | Self::Gpg
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline
+            | Self::Remax => 0,
+        }
+    }
+
+    /// The smallest group (completions sampled per prompt) the estimator is defined for: ReMax
+    /// needs one (its baseline is the greedy completion), MC-GRPO a median of at least three,
+    /// the others a mean of at least two.
+    pub fn min_group_size(self) -> usize {
+        match self {
+            Self::Remax => 1,
+            Self::McGrpo => 3,
+            Self::Grpo | Self::Rloo | Self::Gpg | Self::ReinforcePp | Self::ReinforcePpBaseline => {
+                2
+            }
+        }
+    }
+
+    /// The smallest `num_generations` (the group without [`AdvEstimator::extra_samples`]).
+    pub fn min_num_generations(self) -> usize {
+        self.min_group_size() - self.extra_samples()
+    }
+
+    /// Whether groups must be odd-sized, so that their median is one of them (MC-GRPO).
+    pub fn requires_odd_group(self) -> bool {
+        match self {
+            Self::McGrpo => true,
+            Self::Grpo
+            | Self::Rloo
+            | Self::Gpg
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline
+            | Self::Remax => false,
+        }
+    }
+
+    /// Whether the baseline is the reward of each prompt's greedy completion (ReMax), which the
+    /// trainer then generates and the batch carries as `greedy_reward`.
+    pub fn needs_greedy_baseline(self) -> bool {
+        match self {
+            Self::Remax => true,
+            Self::Grpo
+            | Self::Rloo
+            | Self::Gpg
+            | Self::McGrpo
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline => false,
+        }
+    }
+
+    /// The keep flags `[P, G]` of the filter the estimator implies, if any: MC-GRPO drops its
+    /// pivot, leaving G gradient samples of the G+1.
+    pub fn implied_filter(self, rewards: &Tensor<2>) -> Option<Tensor<2>> {
+        match self {
+            Self::McGrpo => Some(super::filter::mc_grpo_pivot(rewards)),
+            Self::Grpo
+            | Self::Rloo
+            | Self::Gpg
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline
+            | Self::Remax => None,
+        }
+    }
+
     /// Token advantages `[P, G, T]` (0 on padding), before GRPO-LEAD's difficulty weight.
     ///
     /// # Panics

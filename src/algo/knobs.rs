@@ -148,19 +148,10 @@ impl Knobs {
         self.epsilon_high.unwrap_or(self.epsilon)
     }
 
-    /// The smallest group the estimator is defined for: ReMax needs one sampled completion (its
-    /// baseline is the greedy one), MC-GRPO an odd G+1 ≥ 3, every other estimator two.
-    pub fn min_group_size(&self) -> usize {
-        match self.adv_estimator {
-            AdvEstimator::Remax => 1,
-            AdvEstimator::McGrpo => 3,
-            _ => 2,
-        }
-    }
-
-    /// Whether the objective needs log-probs of the frozen reference policy.
+    /// Whether the objective needs log-probs of the frozen reference policy: β > 0 with the KL
+    /// in the reward, or in the loss of a surrogate that has per-token terms.
     pub fn needs_reference(&self) -> bool {
-        self.beta > 0.0 && (self.kl_in_reward || self.surrogate != Surrogate::Gvpo)
+        self.beta > 0.0 && (self.kl_in_reward || !self.surrogate.is_sequence_level())
     }
 
     /// Rejects values outside each knob's range; field names are as in the JSON.

@@ -23,7 +23,7 @@ pub use aggregate::LossAggMode;
 pub use kl::KlEstimator;
 pub use knobs::{AlgoConfig, Knobs};
 pub use objective::{
-    Advantages, LossMetrics, LossOutput, PolicyInput, Rollouts, advantages, policy_loss,
+    Advantages, LossMetrics, LossOutput, PolicyInput, RolloutBatch, advantages, policy_loss,
 };
 pub use presets::{PRESETS, Preset};
 pub use ratio::RatioLevel;

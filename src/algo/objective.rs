@@ -5,12 +5,12 @@
 use burn::tensor::Tensor;
 
 use super::advantage::{EstimatorInput, lead_difficulty_weight};
-use super::surrogate::{TokenTerms, gvpo_loss};
-use super::{AdvEstimator, KlEstimator, Knobs, filter, kl, shaping};
+use super::surrogate::LossTerms;
+use super::{KlEstimator, Knobs, filter, kl, shaping};
 use crate::error::ConfigError;
 
 /// A rollout batch: P groups of G completions, tokens padded to T.
-pub struct Rollouts {
+pub struct RolloutBatch {
     /// Raw task reward R_i, `[P, G]`.
     pub rewards: Tensor<2>,
     /// The verifier's verdict, 0/1, `[P, G]`.
@@ -40,7 +40,7 @@ pub struct Advantages {
 }
 
 /// Rejects a batch the knobs cannot handle (checked on shapes only: no device readback).
-fn check_batch(knobs: &Knobs, r: &Rollouts) -> Result<(), ConfigError> {
+fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
     let [_, g, _] = r.mask.dims();
     if r.max_completion_length == 0 {
         return Err(ConfigError::out_of_range(
@@ -49,26 +49,29 @@ fn check_batch(knobs: &Knobs, r: &Rollouts) -> Result<(), ConfigError> {
             ">= 1",
         ));
     }
-    if g < knobs.min_group_size() {
+    if g < knobs.adv_estimator.min_group_size() {
         return Err(ConfigError::new(
             "num_generations",
             format!(
                 "groups of {g} completion(s) are too small for adv_estimator {}; allowed: >= {}",
                 serde_json::json!(knobs.adv_estimator),
-                knobs.min_group_size()
+                knobs.adv_estimator.min_group_size()
             ),
         ));
     }
-    if knobs.adv_estimator == AdvEstimator::McGrpo && g % 2 == 0 {
+    let estimator = serde_json::json!(knobs.adv_estimator);
+    if knobs.adv_estimator.requires_odd_group() && g % 2 == 0 {
         return Err(ConfigError::new(
             "num_generations",
-            format!("mc_grpo groups hold G+1 completions and must be odd-sized; got {g}"),
+            format!("{estimator} groups hold G+1 completions and must be odd-sized; got {g}"),
         ));
     }
-    if knobs.adv_estimator == AdvEstimator::Remax && r.greedy_reward.is_none() {
+    if knobs.adv_estimator.needs_greedy_baseline() && r.greedy_reward.is_none() {
         return Err(ConfigError::new(
             "greedy_reward",
-            "missing: the remax estimator needs each prompt's greedy-completion reward",
+            format!(
+                "missing: the {estimator} estimator needs each prompt's greedy-completion reward"
+            ),
         ));
     }
     if knobs.needs_reference() && r.logp_ref.is_none() {
@@ -89,7 +92,7 @@ fn check_batch(knobs: &Knobs, r: &Rollouts) -> Result<(), ConfigError> {
 }
 
 /// Steps 1–4: shaping, KL in reward, advantages, filters.
-pub fn advantages(knobs: &Knobs, r: &Rollouts) -> Result<Advantages, ConfigError> {
+pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigError> {
     check_batch(knobs, r)?;
     let [p, g, _] = r.mask.dims();
     let lengths = r.mask.clone().sum_dim(2).reshape([p, g]);
@@ -136,8 +139,8 @@ pub fn advantages(knobs: &Knobs, r: &Rollouts) -> Result<Advantages, ConfigError
     if knobs.mask_truncated_completions {
         kept = kept * filter::mask_truncated(&r.truncated);
     }
-    if knobs.adv_estimator == AdvEstimator::McGrpo {
-        kept = kept * filter::mc_grpo_pivot(&r.rewards);
+    if let Some(implied) = knobs.adv_estimator.implied_filter(&r.rewards) {
+        kept = kept * implied;
     }
     if knobs.prune_ratio > 0.0 {
         let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);
@@ -215,31 +218,20 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     // 5. Ratio.
     let ratio = knobs.ratio_level.ratio(logp, logp_old, mask);
 
-    // 6–8. Surrogate, KL in loss, aggregation.
-    let terms = TokenTerms {
-        logp,
-        ratio: &ratio,
-        advantages,
-    };
-    let loss = match knobs.surrogate.per_token(knobs, &terms) {
-        Some(mut per_token) => {
-            if let (Some(logp_ref), false) = (reference, knobs.kl_in_reward) {
-                per_token = per_token
-                    + knobs
-                        .kl_estimator
-                        .penalty(logp_ref.clone() - logp.clone())
-                        .mul_scalar(knobs.beta);
-            }
-            knobs
-                .loss_agg_mode
-                .aggregate(per_token, mask, kept, input.max_completion_length)
-        }
-        None => {
-            let [p, g, _] = advantages.dims();
-            let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);
-            gvpo_loss(logp, logp_old, mask, &seq_advantages, kept, knobs.gvpo_beta)
-        }
-    };
+    // 6–8. Surrogate, KL in loss, aggregation (or a sequence-level loss in their place).
+    let loss = knobs.surrogate.loss(
+        knobs,
+        &LossTerms {
+            logp,
+            logp_old,
+            ratio: &ratio,
+            advantages,
+            mask,
+            kept,
+            logp_ref: reference,
+            max_completion_length: input.max_completion_length,
+        },
+    );
 
     let metrics = loss_metrics(knobs, input, ratio.detach(), reference);
     Ok(LossOutput { loss, metrics })

@@ -1,5 +1,5 @@
-//! Steps 6–7: the per-token surrogate loss ℓ̃ (before the KL term and aggregation), and GVPO's
-//! group objective, which replaces steps 6–8.
+//! Steps 6–8 behind one signature, [`Surrogate::loss`]: a per-token surrogate ℓ̃ with its KL
+//! term and aggregation, or a sequence-level loss (GVPO's group objective) in their place.
 
 use burn::tensor::{Tensor, activation::sigmoid};
 use serde::{Deserialize, Serialize};
@@ -26,22 +26,43 @@ pub enum Surrogate {
     Gvpo,
 }
 
-/// What a per-token surrogate reads, all `[P, G, T]`.
-pub struct TokenTerms<'a> {
+/// What a surrogate's loss reads (steps 6–8), all `[P, G, T]` unless noted.
+pub struct LossTerms<'a> {
     /// log π_θ, with gradient.
     pub logp: &'a Tensor<3>,
+    /// log π_old, constant.
+    pub logp_old: &'a Tensor<3>,
     /// Importance ratio (token or sequence level).
     pub ratio: &'a Tensor<3>,
     /// A_{i,t}.
     pub advantages: &'a Tensor<3>,
+    /// 1 on real tokens.
+    pub mask: &'a Tensor<3>,
+    /// Keep flags, `[P, G]`.
+    pub kept: &'a Tensor<2>,
+    /// log π_ref, when the loss carries a KL term (β > 0, not in the reward).
+    pub logp_ref: Option<&'a Tensor<3>>,
+    /// L_max.
+    pub max_completion_length: usize,
 }
 
 impl Surrogate {
-    /// Per-token loss ℓ̃, or `None` for [`Surrogate::Gvpo`], whose loss is [`gvpo_loss`].
-    pub fn per_token(self, knobs: &Knobs, t: &TokenTerms) -> Option<Tensor<3>> {
+    /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
+    /// such a loss replaces steps 6–8 whole (no per-token KL term, no aggregation mode).
+    pub fn is_sequence_level(self) -> bool {
+        match self {
+            Self::Gvpo => true,
+            Self::Clip | Self::Reinforce | Self::Sapo | Self::Cispo => false,
+        }
+    }
+
+    /// The scalar loss, `[1]`: the per-token surrogate ℓ̃ (step 6), plus β·k(logp_ref − logp)
+    /// when the KL is in the loss (step 7), aggregated by `loss_agg_mode` (step 8); or a
+    /// sequence-level loss such as GVPO's in their place.
+    pub fn loss(self, knobs: &Knobs, t: &LossTerms) -> Tensor<1> {
         let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
         let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
-        let loss = match self {
+        let per_token = match self {
             Self::Clip => {
                 let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
                 let objective = match knobs.clip_ratio_c {
@@ -64,9 +85,32 @@ impl Surrogate {
                 (gate * a * tau.recip()).mul_scalar(-4.0)
             }
             Self::Cispo => (clip(ratio).detach() * a * t.logp.clone()).neg(),
-            Self::Gvpo => return None,
+            Self::Gvpo => {
+                let [p, g, _] = t.advantages.dims();
+                let seq_advantages = t.advantages.clone().narrow(2, 0, 1).reshape([p, g]);
+                return gvpo_loss(
+                    t.logp,
+                    t.logp_old,
+                    t.mask,
+                    &seq_advantages,
+                    t.kept,
+                    knobs.gvpo_beta,
+                );
+            }
         };
-        Some(loss)
+        let per_token = match t.logp_ref {
+            Some(logp_ref) if !knobs.kl_in_reward => {
+                per_token
+                    + knobs
+                        .kl_estimator
+                        .penalty(logp_ref.clone() - t.logp.clone())
+                        .mul_scalar(knobs.beta)
+            }
+            _ => per_token,
+        };
+        knobs
+            .loss_agg_mode
+            .aggregate(per_token, t.mask, t.kept, t.max_completion_length)
     }
 }
 

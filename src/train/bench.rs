@@ -137,7 +137,7 @@ pub async fn decode_cost(
     for &len in lengths {
         let (mut cached, mut uncached) = (Vec::new(), Vec::new());
         for _ in 0..=repeats {
-            let start = super::trainer::now_ms();
+            let start = super::host::now_ms();
             let completions = generate(
                 &policy,
                 &prompts,
@@ -149,8 +149,8 @@ pub async fn decode_cost(
             )
             .await
             .map_err(TrainError::Device)?;
-            cached.push(super::trainer::now_ms() - start);
-            let start = super::trainer::now_ms();
+            cached.push(super::host::now_ms() - start);
+            let start = super::host::now_ms();
             let (logp, _) = completion_logprobs(
                 &policy,
                 &prompts,
@@ -161,7 +161,7 @@ pub async fn decode_cost(
             logp.into_data_async()
                 .await
                 .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-            uncached.push(super::trainer::now_ms() - start);
+            uncached.push(super::host::now_ms() - start);
         }
         // The first round allocates.
         cached.remove(0);
@@ -242,7 +242,7 @@ pub fn shared_batch(
     let (logp, _) = completion_logprobs(
         &policy_before.valid(),
         &batch.prompts,
-        batch.group,
+        batch.group_size,
         tokens,
         c.train.temperature,
     );
@@ -257,7 +257,7 @@ pub fn shared_batch(
         "policy": named_parameters(policy_before),
         "reference": named_parameters(reference),
         "prompts": batch.prompts,
-        "group": batch.group,
+        "group": batch.group_size,
         "completions": padded,
         "rewards": batch.rewards,
         "logp_old": logp_old,
@@ -342,7 +342,7 @@ pub async fn kernel_costs(device: &Device, repeats: usize) -> Result<Vec<KernelC
         op().into_data_async()
             .await
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-        let start = super::trainer::now_ms();
+        let start = super::host::now_ms();
         let mut last = op();
         for _ in 1..repeats {
             last = op();
@@ -352,7 +352,7 @@ pub async fn kernel_costs(device: &Device, repeats: usize) -> Result<Vec<KernelC
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
         out.push(KernelCost {
             op: name.to_string(),
-            ms: (super::trainer::now_ms() - start) / repeats as f64,
+            ms: (super::host::now_ms() - start) / repeats as f64,
         });
     }
     Ok(out)

@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod compare;
+pub(crate) mod host;
 pub mod metrics;
 pub mod schema;
 pub mod trainer;

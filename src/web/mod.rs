@@ -1,6 +1,11 @@
 //! The browser surface (wasm-bindgen): an async [`Session`] per training run, used by the Web
 //! Workers of `www/`. Private functions return `Result<_, String>`; only the bound ones turn
 //! errors into `JsError`, so every failure rejects the caller's promise with a readable message.
+//!
+//! A session's `RefCell` borrow is its lock and is held across the awaits of a step on purpose:
+//! a call that arrives meanwhile finds it taken and rejects with "busy" (the page is single-
+//! threaded, so nothing else can touch the trainer).
+#![allow(clippy::await_holding_refcell_ref)]
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -1,0 +1,174 @@
+//! Steps 5–8 on minibatches of whole groups, `num_iterations` epochs: log π with gradient, the
+//! objective, backward, clip, AdamW — and the statistics of the last epoch's updates.
+
+use burn::tensor::{Int, Tensor, TensorData};
+use rand::seq::SliceRandom;
+
+use super::{TrainError, Trainer};
+use crate::algo::{self, PolicyInput};
+use crate::tasks::TokenId;
+use crate::train::host::read;
+
+/// What one update measured, each `[1]` on the device (read back once per step).
+pub(super) struct MinibatchStats {
+    pub loss: Tensor<1>,
+    pub kl: Tensor<1>,
+    pub entropy: Tensor<1>,
+    pub clip_frac_low: Tensor<1>,
+    pub clip_frac_high: Tensor<1>,
+    pub ratio_mean: Tensor<1>,
+    pub ratio_max: Tensor<1>,
+    pub grad_norm: Tensor<1>,
+}
+
+/// The mean of the last epoch's [`MinibatchStats`], on the host; 0 when nothing was updated.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(super) struct UpdateStats {
+    pub loss: f64,
+    pub kl: f64,
+    pub entropy: f64,
+    pub clip_frac_low: f64,
+    pub clip_frac_high: f64,
+    pub ratio_mean: f64,
+    pub ratio_max: f64,
+    pub grad_norm: f64,
+}
+
+impl MinibatchStats {
+    fn fields(self) -> [Tensor<1>; 8] {
+        [
+            self.loss,
+            self.kl,
+            self.entropy,
+            self.clip_frac_low,
+            self.clip_frac_high,
+            self.ratio_mean,
+            self.ratio_max,
+            self.grad_norm,
+        ]
+    }
+
+    /// The mean over `all`, read back in one transfer.
+    async fn mean(all: Vec<MinibatchStats>) -> Result<UpdateStats, TrainError> {
+        let n = all.len();
+        let Some(sum) = all
+            .into_iter()
+            .map(|s| Tensor::cat(s.fields().to_vec(), 0))
+            .reduce(|a, b| a + b)
+        else {
+            return Ok(UpdateStats::default());
+        };
+        let v = read(sum.div_scalar(n as f64)).await?;
+        Ok(UpdateStats {
+            loss: v[0],
+            kl: v[1],
+            entropy: v[2],
+            clip_frac_low: v[3],
+            clip_frac_high: v[4],
+            ratio_mean: v[5],
+            ratio_max: v[6],
+            grad_norm: v[7],
+        })
+    }
+}
+
+/// The compacted batch the updates read: whole groups, `[groups, group_size, L]` (keep flags
+/// `[groups, group_size]`), the constants of every update's [`PolicyInput`].
+pub(super) struct UpdateBatch {
+    pub prompts: Vec<Vec<TokenId>>,
+    pub group_size: usize,
+    pub tokens: Tensor<3, Int>,
+    pub logp_old: Tensor<3>,
+    pub logp_ref: Option<Tensor<3>>,
+    pub mask: Tensor<3>,
+    pub advantages: Tensor<3>,
+    pub kept: Tensor<2>,
+    pub max_completion_length: usize,
+}
+
+impl Trainer {
+    /// `num_iterations` epochs of updates over minibatches of whole groups (shuffled after the
+    /// first epoch); the statistics are those of the last epoch. `batch` has at least one group.
+    pub(super) async fn update_epochs(
+        &mut self,
+        batch: &UpdateBatch,
+    ) -> Result<UpdateStats, TrainError> {
+        let n_groups = batch.prompts.len();
+        let per_minibatch = n_groups.div_ceil(self.config.train.minibatches);
+        let mut order: Vec<usize> = (0..n_groups).collect();
+        let mut last_epoch = Vec::new();
+        for epoch in 0..self.config.train.num_iterations {
+            if epoch > 0 {
+                order.shuffle(&mut self.rng);
+            }
+            last_epoch.clear();
+            for chunk in order.chunks(per_minibatch) {
+                last_epoch.push(self.minibatch_update(chunk, batch)?);
+            }
+        }
+        MinibatchStats::mean(last_epoch).await
+    }
+
+    /// One update on the groups `chunk` of the compacted batch.
+    fn minibatch_update(
+        &mut self,
+        chunk: &[usize],
+        batch: &UpdateBatch,
+    ) -> Result<MinibatchStats, TrainError> {
+        let idx = Tensor::<1, Int>::from_data(
+            TensorData::new(
+                chunk.iter().map(|&i| i as i64).collect::<Vec<_>>(),
+                [chunk.len()],
+            ),
+            &self.device,
+        );
+        let sel = |t: &Tensor<3>| t.clone().select(0, idx.clone());
+        let (width, [_, _, l]) = (batch.group_size, batch.mask.dims());
+        let prompts: Vec<Vec<TokenId>> = chunk.iter().map(|&i| batch.prompts[i].clone()).collect();
+        let tokens = batch
+            .tokens
+            .clone()
+            .select(0, idx.clone())
+            .reshape([chunk.len() * width, l]);
+        let (knobs, entropy_coef) = (self.knobs, self.config.train.entropy_coef);
+        let (grads, (out, entropy)) = self.gradients(
+            &prompts,
+            width,
+            tokens,
+            self.config.train.temperature,
+            |logp, entropy| {
+                let input = PolicyInput {
+                    logp: logp.reshape([chunk.len(), width, l]),
+                    logp_old: sel(&batch.logp_old),
+                    logp_ref: batch.logp_ref.as_ref().map(sel),
+                    mask: sel(&batch.mask),
+                    advantages: sel(&batch.advantages),
+                    kept: batch.kept.clone().select(0, idx.clone()),
+                    max_completion_length: batch.max_completion_length,
+                };
+                let out = algo::policy_loss(&knobs, &input)?;
+                let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
+                let entropy = (entropy.reshape([chunk.len(), width, l]) * weights.clone()).sum()
+                    / weights.sum().clamp_min(1.0);
+                let objective = if entropy_coef > 0.0 {
+                    out.loss.clone() - entropy.clone().mul_scalar(entropy_coef)
+                } else {
+                    out.loss.clone()
+                };
+                Ok((objective, (out, entropy)))
+            },
+        )?;
+        let grad_norm = self.update(grads, self.config.train.learning_rate);
+        let m = out.metrics;
+        Ok(MinibatchStats {
+            loss: out.loss.detach().inner(),
+            kl: m.kl.inner(),
+            entropy: entropy.detach().inner(),
+            clip_frac_low: m.clip_ratio_low.inner(),
+            clip_frac_high: m.clip_ratio_high.inner(),
+            ratio_mean: m.ratio_mean.inner(),
+            ratio_max: m.ratio_max.inner(),
+            grad_norm,
+        })
+    }
+}

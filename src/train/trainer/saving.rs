@@ -1,0 +1,153 @@
+//! Saving and restoring the whole training state, and branching a saved run under another
+//! optimizer (the page's shared warm-up).
+
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::{DType, Device, Tensor, TensorData};
+
+use super::{TrainError, Trainer};
+use crate::config::RunConfig;
+use crate::policy::Transformer;
+use crate::train::checkpoint::{Checkpoint, Header};
+
+impl Trainer {
+    /// Serialises the whole training state. Weights are read back asynchronously (a synchronous
+    /// readback of a WebGPU tensor kills a browser instance); the optimizer's moments, which burn
+    /// only reads synchronously, are saved from the CPU device alone, so a run saved on a GPU
+    /// resumes with fresh Adam moments.
+    pub async fn save(&self) -> Result<Vec<u8>, TrainError> {
+        let failed = |e: burn::store::RecordError| TrainError::Checkpoint(format!("{e:?}"));
+        let record = async |m: &Transformer| -> Result<Vec<u8>, TrainError> {
+            let bytes = to_cpu(m)
+                .await?
+                .into_record()
+                .into_bytes()
+                .map_err(failed)?;
+            Ok(bytes.to_vec())
+        };
+        let on_cpu = self.device == Device::flex();
+        Checkpoint {
+            header: Header {
+                config: self.config.clone(),
+                step: self.step,
+                rng: self.rng.clone(),
+            },
+            policy: record(&self.policy).await?,
+            optimizer: if on_cpu {
+                self.optimizer.into_bytes().map_err(failed)?.to_vec()
+            } else {
+                Vec::new()
+            },
+            reference: match &self.reference {
+                Some(r) => record(r).await?,
+                None => Vec::new(),
+            },
+        }
+        .to_bytes()
+        .map_err(TrainError::Checkpoint)
+    }
+
+    /// Restores a state written by [`Trainer::save`] on `device`.
+    pub fn load(bytes: &[u8], device: Device) -> Result<Self, TrainError> {
+        Self::branch(bytes, None, device)
+    }
+
+    /// The config a checkpoint was saved with.
+    pub fn saved_config(bytes: &[u8]) -> Result<RunConfig, TrainError> {
+        Ok(Checkpoint::from_bytes(bytes)
+            .map_err(TrainError::Checkpoint)?
+            .header
+            .config)
+    }
+
+    /// Continues a state written by [`Trainer::save`] under `config` (the saved one when
+    /// `None`), which may change the optimizer and the RL phase's knobs but not the task, model,
+    /// seed or warm-up ([`RunConfig::check_branch`]). Branching every variant from one warm-up
+    /// checkpoint trains exactly what each would have trained from scratch, since the warm-up
+    /// reads no optimizer knob.
+    pub fn branch(
+        bytes: &[u8],
+        config: Option<RunConfig>,
+        device: Device,
+    ) -> Result<Self, TrainError> {
+        let ckpt = Checkpoint::from_bytes(bytes).map_err(TrainError::Checkpoint)?;
+        let saved = ckpt.header.config;
+        let config = match config {
+            Some(c) => {
+                c.check_branch(&saved, ckpt.header.step)?;
+                c
+            }
+            None => saved,
+        };
+        let mut trainer = Self::new(config, device)?;
+        let record = |b: Vec<u8>| {
+            burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(b))
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
+        };
+        trainer.policy = trainer
+            .policy
+            .try_load_record(record(ckpt.policy)?)
+            .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        if !ckpt.reference.is_empty() {
+            let template = trainer.policy.valid();
+            trainer.reference = Some(
+                template
+                    .try_load_record(record(ckpt.reference)?)
+                    .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+            );
+        }
+        // Adam's moments are restored unless RL is about to start (it builds a fresh optimizer)
+        // or they cannot be: burn materialises them on the build's default device, which in the
+        // page is WebGPU even in a CPU worker (there it would panic); such a resume continues
+        // with fresh moments, as a run saved on a GPU does.
+        let sft = trainer.config.train.sft_steps;
+        let rl_starts_next = sft > 0 && ckpt.header.step == sft;
+        if !ckpt.optimizer.is_empty() && !rl_starts_next && trainer.device == Device::default() {
+            trainer.optimizer = trainer
+                .optimizer
+                .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
+                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        }
+        trainer.rng = ckpt.header.rng;
+        trainer.step = ckpt.header.step;
+        Ok(trainer)
+    }
+}
+
+/// A copy of `model` on the CPU device, its weights read back in one asynchronous transfer.
+async fn to_cpu(model: &Transformer) -> Result<Transformer, TrainError> {
+    struct Flatten(Vec<Tensor<1>>);
+    impl ModuleVisitor for Flatten {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val().inner();
+            let n = value.shape().num_elements();
+            self.0.push(value.reshape([n]));
+        }
+    }
+    /// Puts the values back, in the same traversal order, as CPU tensors with the same ids.
+    struct Refill {
+        values: std::vec::IntoIter<f32>,
+        device: Device,
+    }
+    impl burn::module::ModuleMapper for Refill {
+        fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+            let shape = param.val().dims();
+            let n = shape.iter().product();
+            let values: Vec<f32> = self.values.by_ref().take(n).collect();
+            Param::initialized(
+                param.id,
+                Tensor::from_data(TensorData::new(values, shape), (&self.device, DType::F32)),
+            )
+        }
+    }
+    let mut flat = Flatten(Vec::new());
+    model.visit(&mut flat);
+    let data = Tensor::cat(flat.0, 0)
+        .into_data_async()
+        .await
+        .map_err(|e| TrainError::Device(format!("readback failed: {e:?}")))?;
+    let values: Vec<f32> = data.iter::<f32>().collect();
+    Ok(model.clone().map(&mut Refill {
+        values: values.into_iter(),
+        device: Device::flex(),
+    }))
+}
