@@ -37,6 +37,11 @@ pub enum ScaleRewards {
     None,
 }
 
+impl ScaleRewards {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["group", "batch", "none"];
+}
+
 /// What an estimator reads.
 pub struct EstimatorInput<'a> {
     /// Returns-to-go G_t, `[P, G, T]`, 0 on padding.
@@ -61,6 +66,17 @@ impl EstimatorInput<'_> {
 }
 
 impl AdvEstimator {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &[
+        "grpo",
+        "rloo",
+        "gpg",
+        "mc_grpo",
+        "reinforce_pp",
+        "reinforce_pp_baseline",
+        "remax",
+    ];
+
     /// Completions sampled per prompt beyond `num_generations`: MC-GRPO's pivot.
     pub fn extra_samples(self) -> usize {
         match self {

@@ -22,6 +22,14 @@ pub enum LossAggMode {
 }
 
 impl LossAggMode {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &[
+        "token-mean",
+        "seq-mean-token-mean",
+        "seq-mean-token-sum",
+        "seq-mean-token-sum-norm",
+    ];
+
     /// The scalar loss, `[1]`. With nothing kept it is 0 (and so is its gradient).
     ///
     /// # Shapes

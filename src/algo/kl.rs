@@ -18,6 +18,9 @@ pub enum KlEstimator {
 }
 
 impl KlEstimator {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["k1", "k2", "k3"];
+
     /// Elementwise penalty of `x` = logp_ref − logp.
     pub fn penalty<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
         match self {

@@ -80,10 +80,10 @@ impl Default for AlgoConfig {
 knobs! {
     /// Advantage estimator (step 3).
     adv_estimator: AdvEstimator = AdvEstimator::Grpo,
-        Knob::choice(&["grpo", "rloo", "gpg", "mc_grpo", "reinforce_pp", "reinforce_pp_baseline", "remax"]);
+        Knob::choice(AdvEstimator::NAMES);
     /// σ dividing GRPO's centred rewards: `group`, `batch` or `none`.
     scale_rewards: ScaleRewards = ScaleRewards::Group,
-        Knob::choice(&["group", "batch", "none"]).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221");
+        Knob::choice(ScaleRewards::NAMES).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221");
     /// ε added to σ in GRPO advantages (TRL's 1e-4).
     std_eps: f64 = 1e-4, Knob::above(0.0);
     /// ε added to the MAD in MC-GRPO advantages.
@@ -101,7 +101,7 @@ knobs! {
     beta: f64 = 0.0, Knob::at_least(0.0).live().source("DeepSeekMath 2402.03300");
     /// KL estimator k1/k2/k3.
     kl_estimator: KlEstimator = KlEstimator::K3,
-        Knob::choice(&["k1", "k2", "k3"]).source("Schulman, Approximating KL divergence (2020)");
+        Knob::choice(KlEstimator::NAMES).source("Schulman, Approximating KL divergence (2020)");
     /// Put the KL penalty in the reward (token returns) instead of the loss.
     kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262");
     /// DAPO dynamic sampling: drop groups whose raw rewards are all equal.
@@ -112,10 +112,10 @@ knobs! {
     prune_ratio: f64 = 0.0, Knob::right_open(0.0, 1.0).source("CPPO 2503.22342");
     /// Token or sequence (GSPO) importance ratio.
     ratio_level: RatioLevel = RatioLevel::Token,
-        Knob::choice(&["token", "sequence"]).source("GSPO 2507.18071");
+        Knob::choice(RatioLevel::NAMES).source("GSPO 2507.18071");
     /// Per-token surrogate loss.
     surrogate: Surrogate = Surrogate::Clip,
-        Knob::choice(&["clip", "reinforce", "sapo", "cispo", "gvpo"]);
+        Knob::choice(Surrogate::NAMES);
     /// Lower clip range εl.
     epsilon: f64 = 0.2, Knob::at_least(0.0).live().source("PPO 1707.06347");
     /// Upper clip range εh.
@@ -132,7 +132,7 @@ knobs! {
     gvpo_beta: f64 = 0.1, Knob::above(0.0).source("GVPO 2504.19599");
     /// Loss aggregation over kept completions.
     loss_agg_mode: LossAggMode = LossAggMode::SeqMeanTokenMean,
-        Knob::choice(&["token-mean", "seq-mean-token-mean", "seq-mean-token-sum", "seq-mean-token-sum-norm"])
+        Knob::choice(LossAggMode::NAMES)
             .source("Dr. GRPO 2503.20783; DAPO 2503.14476");
 }
 

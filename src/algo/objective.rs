@@ -184,8 +184,6 @@ pub struct LossMetrics {
     pub clip_ratio_high: Tensor<1>,
     /// `kl`: mean k3 of π_θ against π_ref over kept tokens (0 without a reference).
     pub kl: Tensor<1>,
-    /// Fraction of completions that survived the filters.
-    pub kept_frac: Tensor<1>,
 }
 
 /// The scalar to minimise and its metrics.
@@ -261,6 +259,5 @@ fn loss_metrics(
         clip_ratio_low: mean(low),
         clip_ratio_high: mean(high),
         kl,
-        kept_frac: input.kept.clone().mean(),
     }
 }

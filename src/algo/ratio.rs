@@ -16,6 +16,9 @@ pub enum RatioLevel {
 }
 
 impl RatioLevel {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["token", "sequence"];
+
     /// The ratio at every token position, `[P, G, T]` (padding positions are meaningless; the
     /// aggregation masks them).
     pub fn ratio(self, logp: &Tensor<3>, logp_old: &Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {

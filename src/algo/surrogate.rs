@@ -47,6 +47,9 @@ pub struct LossTerms<'a> {
 }
 
 impl Surrogate {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["clip", "reinforce", "sapo", "cispo", "gvpo"];
+
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
     /// such a loss replaces steps 6–8 whole (no per-token KL term, no aggregation mode).
     pub fn is_sequence_level(self) -> bool {
@@ -112,9 +115,7 @@ impl Surrogate {
             .loss_agg_mode
             .aggregate(per_token, t.mask, t.kept, t.max_completion_length)
     }
-}
 
-impl Surrogate {
     /// 0/1 per token where the lower / upper clip changed the term (`clip_ratio/low_mean`,
     /// `clip_ratio/high_mean`): for `clip`, r < 1 − εl with A < 0 and r > 1 + εh with A > 0; for
     /// `cispo`, whose clip bounds a weight, r outside the range whatever A; 0 for the others.

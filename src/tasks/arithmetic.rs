@@ -58,6 +58,9 @@ pub enum Op {
 }
 
 impl Op {
+    /// Every operation's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["add", "sub", "mul"];
+
     /// The operator's prompt token.
     pub fn token(self) -> TokenId {
         match self {
@@ -90,6 +93,11 @@ pub enum ArithmeticReward {
     Partial,
 }
 
+impl ArithmeticReward {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["exact", "partial"];
+}
+
 crate::schema::config_section! {
     /// Knobs of the arithmetic task.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,14 +109,14 @@ crate::schema::config_section! {
         /// and its operands over `0..10^w` (a difficulty mix).
         pub min_digits: Option<u32> = None, Knob::int(1, 4).unset("= digits");
         /// Operations to sample from, uniformly.
-        pub ops: Vec<Op> = vec![Op::Add], Knob::set(&["add", "sub", "mul"]);
+        pub ops: Vec<Op> = vec![Op::Add], Knob::set(Op::NAMES);
         /// Whether subtraction may go below zero (answers then start with a minus token); when
         /// false subtraction puts the larger operand first.
         pub allow_negative: bool = false, Knob::flag();
         /// Write the answer least-significant digit first (the prompt then says so).
         pub reversed: bool = false, Knob::flag();
         /// Accuracy reward: the `exact` answer, or `partial` credit per answer position.
-        pub reward: ArithmeticReward = ArithmeticReward::Exact, Knob::choice(&["exact", "partial"]);
+        pub reward: ArithmeticReward = ArithmeticReward::Exact, Knob::choice(ArithmeticReward::NAMES);
         /// Weight w of the format term: reward = (1 − w)·accuracy + w·[well-formed].
         pub format_weight: f64 = 0.0, Knob::closed(0.0, 1.0);
         /// Most held-out problems (fewer when the space is small).

@@ -58,6 +58,11 @@ pub enum ArmDistribution {
     Gaussian,
 }
 
+impl ArmDistribution {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["bernoulli", "gaussian"];
+}
+
 crate::schema::config_section! {
     /// Knobs of the bandit task.
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,7 +71,7 @@ crate::schema::config_section! {
         /// Number of arms K.
         pub arms: usize = 8, Knob::int(2, vocab::MAX_ARMS as u64);
         /// Reward distribution: `bernoulli` (means in [0.05, 0.95]) or `gaussian` (means in [-1, 1]).
-        pub distribution: ArmDistribution = ArmDistribution::Bernoulli, Knob::choice(&["bernoulli", "gaussian"]);
+        pub distribution: ArmDistribution = ArmDistribution::Bernoulli, Knob::choice(ArmDistribution::NAMES);
         /// Standard deviation of Gaussian rewards; unused for Bernoulli arms.
         pub noise_std: f64 = 0.5, Knob::above(0.0);
         /// Number of bandit instances (contexts), each with its own arm means and best arm.
