@@ -3,7 +3,7 @@
 //! The MLP uses ReLU, not GPT-2's GELU: burn's CPU backend evaluates GELU's erf one scalar libm
 //! call at a time, which was 11 % of a training step; ReLU made the step 17 % faster.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::attention;
@@ -14,6 +14,15 @@ use serde::{Deserialize, Serialize};
 use crate::error::ConfigError;
 use crate::schema::Knob;
 use crate::tasks::VOCAB_SIZE;
+
+/// Touches every parameter, which initialises it.
+struct Materialize;
+
+impl ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        let _ = param.val();
+    }
+}
 
 crate::schema::config_section! {
     /// Sizes of the policy (`model` in the run config); the default has about 100k parameters.
@@ -50,6 +59,14 @@ impl ModelConfig {
     /// A freshly initialised transformer on `device` (seed the device first for reproducible
     /// weights).
     pub fn init(&self, device: &Device) -> Transformer {
+        let model = self.lazy(device);
+        // burn initialises parameters on first use; forcing them now makes copies (for
+        // generation, for threads, the reference) share these weights instead of drawing their own.
+        model.visit(&mut Materialize);
+        model
+    }
+
+    fn lazy(&self, device: &Device) -> Transformer {
         let d = self.d_model;
         let linear = |i, o| LinearConfig::new(i, o).init(device);
         let norm = || LayerNormConfig::new(d).init(device);

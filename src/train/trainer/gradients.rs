@@ -11,16 +11,6 @@ use crate::parallel::{Job, run_all, runs};
 use crate::policy::{Transformer, completion_logprobs};
 use crate::tasks::TokenId;
 
-/// Forces every lazily initialised parameter, so clones share weights instead of initialising
-/// their own.
-pub(super) struct Materialize;
-
-impl ModuleVisitor for Materialize {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        let _ = param.val();
-    }
-}
-
 /// Σ‖g‖² over a module's gradients, then (second pass) scales them by
 /// min(1, max_norm/(‖g‖ + 1e-6)) — TRL's `max_grad_norm`, one norm over all parameters.
 struct GlobalNorm<'a> {
@@ -247,7 +237,6 @@ mod tests {
             context: 8,
         }
         .init(&device);
-        model.visit(&mut Materialize);
         let prompts = vec![vec![1, 3, 4]];
         let tokens = super::super::batch::pad_rows(&[vec![5, 2]], 2, &device);
         let (logp, _) = completion_logprobs(&model, &prompts, 1, tokens, 1.0);

@@ -27,7 +27,6 @@ use crate::tasks::{AnyProblem, AnyTask, TaskRng, TokenId};
 pub(crate) use batch::pad_rows;
 use batch::{Compaction, mask_rows};
 pub use evaluate::Evaluation;
-use gradients::Materialize;
 use minibatch::{UpdateBatch, UpdateStats};
 use rollout::SampledGroups;
 
@@ -128,9 +127,7 @@ impl Trainer {
             static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
             let _one_at_a_time = INIT.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             device.seed(config.seed);
-            let policy = config.model.init(&device);
-            policy.visit(&mut Materialize);
-            policy
+            config.model.init(&device)
         };
         let optimizer = fresh_optimizer(&config);
         let rng = TaskRng::seed_from_u64(config.seed);
