@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use burn::tensor::{Device, FloatDType};
 use clap::{Parser, Subcommand};
-use grpo_playground::algo::{Knobs, PRESETS};
+use grpo_playground::algo::PRESETS;
 use grpo_playground::config::{Backend, RunConfig};
 use grpo_playground::oracle::{self, ObjectiveInput};
-use grpo_playground::train::{StepMetrics, Trainer, compare};
+use grpo_playground::train::{StepMetrics, Trainer, compare, tables};
 
 #[derive(Parser)]
 #[command(
@@ -83,10 +83,18 @@ enum Command {
         options: BenchOptions,
     },
     /// Print every preset: its name, the knobs it changes from the defaults, its source.
-    Presets,
+    Presets {
+        /// As the README's Markdown table.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print every knob (algo, train, model, task) with its default, range, help, source and
     /// whether it is live or restart, plus presets, task defaults, metrics and tokens, as JSON.
-    Schema,
+    Schema {
+        /// The knobs as the README's Markdown tables instead.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print every task's defaults: its knobs, and the trainer and model knobs a config naming
     /// only that task gets (as a Markdown table).
     Tasks,
@@ -505,57 +513,15 @@ fn bench(sets: Vec<String>, devices: Vec<Backend>, o: BenchOptions) -> Result<St
     Ok(out)
 }
 
-fn tasks_table() -> String {
-    use grpo_playground::tasks::TaskConfig;
-    let mut out = String::from(
-        "| task | task knobs | G | prompts | L_max | warm-up steps (lr) | RL steps (lr) | model |\n\
-         |---|---|---|---|---|---|---|---|\n",
-    );
-    for task in TaskConfig::all() {
-        let c = RunConfig::for_task(task.clone());
-        let knobs = serde_json::to_value(&task)
-            .ok()
-            .and_then(|v| v.as_object().cloned())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(k, v)| k != "name" && !v.is_null())
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let t = &c.train;
-        out.push_str(&format!(
-            "| `{}` | {knobs} | {} | {} | {} | {} ({}) | {} ({}) | {}×{}, {} heads |\n",
-            task.name(),
-            t.num_generations,
-            t.prompts_per_step,
-            t.max_completion_length,
-            t.sft_steps,
-            t.sft_learning_rate,
-            t.steps,
-            t.learning_rate,
-            c.model.d_model,
-            c.model.n_layers,
-            c.model.n_heads
-        ));
-    }
-    out
-}
-
 fn presets_table() -> String {
     let rows: Vec<[String; 3]> = PRESETS
         .iter()
         .map(|p| {
-            let knobs = p
-                .knobs
-                .differences(&Knobs::DEFAULT)
-                .into_iter()
-                .map(|(k, v)| match v.as_str() {
-                    Some(s) => format!("{k}={s}"),
-                    None => format!("{k}={v}"),
-                })
-                .collect::<Vec<_>>()
-                .join(" ");
-            [p.name.to_string(), knobs, p.source.to_string()]
+            [
+                p.name.to_string(),
+                tables::preset_knobs(p),
+                p.source.to_string(),
+            ]
         })
         .collect();
     let header = [
@@ -633,9 +599,17 @@ fn main() -> ExitCode {
             devices,
             options,
         } => bench(sets, devices, options),
-        Command::Presets => Ok(presets_table()),
-        Command::Tasks => Ok(tasks_table()),
-        Command::Schema => Ok(grpo_playground::train::schema::schema().to_string()),
+        Command::Presets { markdown } => Ok(if markdown {
+            tables::presets()
+        } else {
+            presets_table()
+        }),
+        Command::Tasks => Ok(tables::tasks()),
+        Command::Schema { markdown } => Ok(if markdown {
+            tables::knobs()
+        } else {
+            grpo_playground::train::schema::schema().to_string()
+        }),
         Command::Objective { f32 } => objective(f32),
     };
     match result {

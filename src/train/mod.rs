@@ -8,6 +8,7 @@ pub mod compare;
 pub(crate) mod host;
 pub mod metrics;
 pub mod schema;
+pub mod tables;
 pub mod trainer;
 
 pub use metrics::{Phase, StepMetrics};

@@ -28,18 +28,9 @@ fn section(prefix: &str, knobs: &[Knob], defaults: &Value) -> Value {
         .collect()
 }
 
-fn written(x: &impl serde::Serialize) -> Value {
+/// A config section as serde writes it.
+pub(crate) fn written(x: &impl serde::Serialize) -> Value {
     serde_json::to_value(x).expect("configs serialise")
-}
-
-/// The knobs of `task`'s section, in the task's declaration order.
-pub fn task_knobs(task: &TaskConfig) -> &'static [Knob] {
-    match task {
-        TaskConfig::Arithmetic(_) => crate::tasks::arithmetic::ArithmeticConfig::KNOBS,
-        TaskConfig::Chain(_) => crate::tasks::chain::ChainConfig::KNOBS,
-        TaskConfig::Maze(_) => crate::tasks::maze::MazeConfig::KNOBS,
-        TaskConfig::Bandit(_) => crate::tasks::bandit::BanditConfig::KNOBS,
-    }
 }
 
 /// Every preset as `{name, source, knobs}`, `knobs` the values that differ from the defaults.
@@ -76,10 +67,7 @@ pub fn schema() -> Value {
             if let Some(o) = defaults.as_object_mut() {
                 o.remove("name");
             }
-            (
-                t.name().to_string(),
-                section("task", task_knobs(t), &defaults),
-            )
+            (t.name().to_string(), section("task", t.knobs(), &defaults))
         })
         .collect();
     json!({
@@ -100,7 +88,7 @@ pub fn knobs_of(task: &TaskConfig) -> impl Iterator<Item = (&'static str, &'stat
         ("algo", Knobs::KNOBS),
         ("train", TrainConfig::KNOBS),
         ("model", ModelConfig::KNOBS),
-        ("task", task_knobs(task)),
+        ("task", task.knobs()),
     ]
     .into_iter()
     .flat_map(|(section, knobs)| knobs.iter().map(move |k| (section, k)))
