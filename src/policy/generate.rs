@@ -142,7 +142,7 @@ fn completion_logits<const D: usize>(logits: Tensor<D>, temperature: f64) -> Ten
 fn encode_prompts(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
-    group: usize,
+    group_size: usize,
     device: &Device,
 ) -> (Vec<LayerCache>, Tensor<3>) {
     let encoded = Batch::new(prompts, 1, device);
@@ -153,8 +153,8 @@ fn encode_prompts(
     let repeat = |x: Tensor<4>| {
         let [p, h, s, d] = x.dims();
         x.unsqueeze_dim::<5>(1)
-            .expand([p, group, h, s, d])
-            .reshape([p * group, h, s, d])
+            .expand([p, group_size, h, s, d])
+            .reshape([p * group_size, h, s, d])
     };
     for layer in &mut cache {
         layer.keys = repeat(layer.keys.clone());
@@ -162,8 +162,8 @@ fn encode_prompts(
     }
     let last = logits
         .narrow(1, width - 1, 1)
-        .expand([p, group, vocab])
-        .reshape([p * group, 1, vocab]);
+        .expand([p, group_size, vocab])
+        .reshape([p * group_size, 1, vocab]);
     (cache, last)
 }
 
@@ -173,17 +173,17 @@ fn encode_prompts(
 fn decode(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
-    group: usize,
+    group_size: usize,
     max_len: usize,
     sampling: Sampling,
     noise: &[&[f32]],
 ) -> (Tensor<2, Int>, Tensor<2>) {
     let device = model.device();
-    let rows = prompts.len() * group;
+    let rows = prompts.len() * group_size;
     let vocab = model.vocab_size();
-    let (mut cache, first) = encode_prompts(model, prompts, group, &device);
+    let (mut cache, first) = encode_prompts(model, prompts, group_size, &device);
     let mut logits = first.reshape([rows, vocab]);
-    let layout = Batch::new(prompts, group, &device);
+    let layout = Batch::new(prompts, group_size, &device);
 
     let mut finished =
         Tensor::<2, Bool>::from_data(TensorData::new(vec![false; rows], [rows, 1]), &device);
@@ -241,13 +241,13 @@ fn decode(
 pub async fn generate(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
-    group: usize,
+    group_size: usize,
     max_len: usize,
     sampling: Sampling,
     rng: &mut TaskRng,
     threads: usize,
 ) -> Result<Completions, String> {
-    let rows = prompts.len() * group;
+    let rows = prompts.len() * group_size;
     let vocab = model.vocab_size();
     // Every step's noise is drawn up front, in the order one undivided batch draws it.
     let noise: Vec<Vec<f32>> = if sampling.greedy {
@@ -258,10 +258,11 @@ pub async fn generate(
     let jobs = runs(prompts.len(), threads)
         .into_iter()
         .map(|r| {
-            let cells = r.start * group * vocab..r.end * group * vocab;
+            let cells = r.start * group_size * vocab..r.end * group_size * vocab;
             let noise: Vec<&[f32]> = noise.iter().map(|step| &step[cells.clone()]).collect();
             let prompts = &prompts[r];
-            Box::new(move || decode(model, prompts, group, max_len, sampling, &noise)) as Job<'_, _>
+            Box::new(move || decode(model, prompts, group_size, max_len, sampling, &noise))
+                as Job<'_, _>
         })
         .collect();
     let (tokens, logps): (Vec<_>, Vec<_>) = run_all(jobs).into_iter().unzip();
@@ -300,16 +301,16 @@ pub async fn generate(
 pub fn completion_logprobs(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
-    group: usize,
+    group_size: usize,
     completions: Tensor<2, Int>,
     temperature: f64,
 ) -> (Tensor<2>, Tensor<2>) {
     let device = model.device();
     let [rows, len] = completions.dims();
-    let (mut cache, first) = encode_prompts(model, prompts, group, &device);
+    let (mut cache, first) = encode_prompts(model, prompts, group_size, &device);
     // Completion token t is predicted after token t − 1; the last token predicts nothing.
     let logits = if len > 1 {
-        let layout = Batch::new(prompts, group, &device);
+        let layout = Batch::new(prompts, group_size, &device);
         let positions = Tensor::cat(
             (0..len - 1)
                 .map(|t| layout.completion_positions(t, &device))
@@ -411,16 +412,17 @@ mod tests {
     #[test]
     fn a_shared_prompt_encoding_scores_like_one_encoding_per_row() {
         let model = model();
-        let group = 3;
-        let rows = prompts().len() * group;
+        let group_size = 3;
+        let rows = prompts().len() * group_size;
         let completions: Vec<i64> = (0..rows * 5).map(|i| 3 + (i * 7 % 11) as i64).collect();
         let completions =
             Tensor::<2, Int>::from_data(TensorData::new(completions, [rows, 5]), &model.device());
         let repeated: Vec<Vec<TokenId>> = prompts()
             .into_iter()
-            .flat_map(|p| std::iter::repeat_n(p, group))
+            .flat_map(|p| std::iter::repeat_n(p, group_size))
             .collect();
-        let (shared, _) = completion_logprobs(&model, &prompts(), group, completions.clone(), 1.0);
+        let (shared, _) =
+            completion_logprobs(&model, &prompts(), group_size, completions.clone(), 1.0);
         let (separate, _) = completion_logprobs(&model, &repeated, 1, completions, 1.0);
         for (a, b) in values(shared).iter().zip(values(separate)) {
             assert!((a - b).abs() < 1e-5, "{a} vs {b}");
