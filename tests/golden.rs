@@ -2,57 +2,24 @@
 //! README's 1e-6 relative tolerance, and through the f32 training path at 1e-4. Also the CLI's
 //! contract on invalid input: non-zero exit and one readable line.
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Stdio};
 
 use burn::tensor::{Device, FloatDType};
 use grpo_playground::oracle::{ObjectiveInput, ObjectiveOutput, evaluate};
 use serde_json::Value;
 
-fn cases_dir() -> PathBuf {
-    std::env::var_os("GOLDEN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden/cases"))
-}
+use common::{mismatch, read_cases, shared_dir};
 
 fn cases() -> Vec<(String, Value)> {
-    let dir = cases_dir();
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("golden cases should be at {}: {e}", dir.display()))
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let cases = read_cases(&shared_dir());
     assert!(
-        files.len() >= 61,
+        cases.len() >= 61,
         "expected the 61 golden cases, found {}",
-        files.len()
+        cases.len()
     );
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("readable case");
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, serde_json::from_str(&text).expect("case is JSON"))
-        })
-        .collect()
-}
-
-/// `|got − want| ≤ tol·max(1, |want|)` everywhere, booleans equal; the first mismatch's path.
-fn mismatch(got: &Value, want: &Value, tol: f64, path: &str) -> Option<String> {
-    match (got, want) {
-        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => g
-            .iter()
-            .zip(w)
-            .enumerate()
-            .find_map(|(i, (g, w))| mismatch(g, w, tol, &format!("{path}[{i}]"))),
-        (Value::Bool(g), Value::Bool(w)) if g == w => None,
-        (Value::Number(g), Value::Number(w)) => {
-            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            ((g - w).abs() > tol * w.abs().max(1.0)).then(|| format!("{path}: got {g}, want {w}"))
-        }
-        _ => Some(format!("{path}: got {got}, want {want}")),
-    }
+    cases
 }
 
 fn run(input: &Value, dtype: FloatDType) -> ObjectiveOutput {

@@ -4,6 +4,7 @@
 //!
 //! `GOLDEN_BLESS=1 cargo test --test reference` rewrites tests/golden/ from the generator.
 
+mod common;
 #[path = "reference/mod.rs"]
 mod reference;
 
@@ -16,52 +17,12 @@ use grpo_playground::oracle::{ObjectiveInput, evaluate};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-const KEYS: [&str; 5] = ["loss", "advantages", "kept", "grad_logp", "shaped_rewards"];
+use common::{mismatch, read_cases, shared_dir};
 
-fn shared_dir() -> PathBuf {
-    std::env::var_os("GOLDEN_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden/cases"))
-}
+const KEYS: [&str; 5] = ["loss", "advantages", "kept", "grad_logp", "shaped_rewards"];
 
 fn in_repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-/// The `*.json` files of `dir`, sorted, as (file name, case).
-fn read_cases(dir: &Path) -> Vec<(String, Value)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("golden cases should be at {}: {e}", dir.display()))
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            let text = std::fs::read_to_string(&p).expect("readable case");
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            let case = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-            (name, case)
-        })
-        .collect()
-}
-
-/// `|got − want| ≤ tol·max(1, |want|)` everywhere, booleans equal; the first mismatch's path.
-fn mismatch(got: &Value, want: &Value, tol: f64, path: &str) -> Option<String> {
-    match (got, want) {
-        (Value::Array(g), Value::Array(w)) if g.len() == w.len() => g
-            .iter()
-            .zip(w)
-            .enumerate()
-            .find_map(|(i, (g, w))| mismatch(g, w, tol, &format!("{path}[{i}]"))),
-        (Value::Bool(g), Value::Bool(w)) if g == w => None,
-        (Value::Number(g), Value::Number(w)) => {
-            let (g, w) = (g.as_f64().unwrap(), w.as_f64().unwrap());
-            ((g - w).abs() > tol * w.abs().max(1.0)).then(|| format!("{path}: got {g}, want {w}"))
-        }
-        _ => Some(format!("{path}: got {got}, want {want}")),
-    }
 }
 
 /// Every key of `expected` that differs, as `name: key...: got, want`.
