@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use grpo_playground::algo::PRESETS;
 use grpo_playground::config::{Backend, RunConfig};
 use grpo_playground::oracle::{self, ObjectiveInput};
-use grpo_playground::train::{StepMetrics, Trainer, compare, tables};
+use grpo_playground::train::{StepMetrics, Trainer, compare, paired, tables};
 
 #[derive(Parser)]
 #[command(
@@ -151,31 +151,30 @@ fn run(
     run_until(trainer, end, out, quiet)
 }
 
-/// Runs `trainer` until `end` steps are done; returns the metrics of the steps it ran.
+/// Runs `trainer` until `end` steps are done, writing each step's metrics to `out` and a
+/// progress line to stderr unless `quiet`; returns the metrics of the steps it ran.
 fn run_until(
     trainer: &mut Trainer,
     end: usize,
     mut out: Option<&mut dyn Write>,
     quiet: bool,
 ) -> Result<Vec<StepMetrics>, String> {
-    let mut all = Vec::new();
     let mut last_eval = None;
-    while trainer.steps_done() < end {
-        let m = futures_lite::future::block_on(trainer.step()).map_err(|e| e.to_string())?;
+    let all = paired::run_until(trainer, end, &mut |m, t| {
         last_eval = m.eval_accuracy.or(last_eval);
         if let Some(out) = out.as_deref_mut() {
             writeln!(
                 out,
                 "{}",
-                serde_json::to_string(&m).map_err(|e| e.to_string())?
+                serde_json::to_string(m).map_err(|e| e.to_string())?
             )
             .map_err(|e| e.to_string())?;
         }
         if !quiet {
-            progress(&m, trainer.total_steps(), last_eval);
+            progress(m, t.total_steps(), last_eval);
         }
-        all.push(m);
-    }
+        Ok(())
+    })?;
     if !quiet {
         eprintln!();
     }
@@ -277,46 +276,19 @@ fn compare(
         let t = Trainer::new(config, device(on)?).map_err(|e| e.to_string())?;
         with_threads(t, on, o.threads)
     };
-    // runs[config][seed] = every step's metrics.
-    let mut runs: Vec<Vec<Vec<StepMetrics>>> = vec![Vec::new(); paths.len()];
-    for seed in 0..seeds as usize {
-        let warm = if o.shared_warmup {
-            let first = &configs[0][seed];
-            for (path, c) in paths.iter().zip(&configs).skip(1) {
-                c[seed]
-                    .check_branch(first, 0)
-                    .map_err(|e| format!("--shared-warmup: {}: {e}", path.display()))?;
-            }
-            let mut t = trainer(first.clone())?;
-            eprintln!(
-                "seed {seed}: shared warm-up ({} steps)",
-                first.train.sft_steps
-            );
-            let metrics = run_until(&mut t, first.train.sft_steps, None, false)?;
-            let bytes = futures_lite::future::block_on(t.save()).map_err(|e| e.to_string())?;
-            Some((bytes, metrics))
-        } else {
-            None
-        };
-        for (i, path) in paths.iter().enumerate() {
-            let config = configs[i][seed].clone();
-            eprintln!("{} seed {seed}", path.display());
-            let metrics = match &warm {
-                Some((bytes, warm_metrics)) => {
-                    let on = backend(&config);
-                    let t = Trainer::branch(bytes, Some(config), device(on)?)
-                        .map_err(|e| e.to_string())?;
-                    let mut t = with_threads(t, on, o.threads)?;
-                    let mut all = warm_metrics.clone();
-                    all.extend(run(&mut t, None, false)?);
-                    all
-                }
-                None => run(&mut trainer(config)?, None, false)?,
-            };
-            runs[i].push(metrics);
-        }
-    }
+    let branch = |bytes: &[u8], config: RunConfig| {
+        let on = backend(&config);
+        let t = Trainer::branch(bytes, Some(config), device(on)?).map_err(|e| e.to_string())?;
+        with_threads(t, on, o.threads)
+    };
+    let log = |line: &str| eprintln!("{line}");
+    let runner = paired::Runner {
+        new: &trainer,
+        branch: &branch,
+        log: &log,
+    };
     let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    let runs = paired::run_paired(&configs, &names, o.shared_warmup, &runner)?;
     let presets: Vec<String> = configs.iter().map(|c| c[0].algo.preset.clone()).collect();
     let summary = compare::Summary::new(&names, &presets, &runs, target);
     std::fs::write(&o.csv, summary.runs_csv()).map_err(|e| format!("{}: {e}", o.csv.display()))?;

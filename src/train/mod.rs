@@ -7,6 +7,8 @@ pub mod checkpoint;
 pub mod compare;
 pub(crate) mod host;
 pub mod metrics;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod paired;
 pub mod schema;
 pub mod tables;
 pub mod trainer;
