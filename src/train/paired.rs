@@ -21,12 +21,15 @@ pub fn run_until(
     Ok(all)
 }
 
+/// Builds a fresh trainer for a config.
+pub type NewTrainer<'a> = &'a dyn Fn(RunConfig) -> Result<Trainer, String>;
+/// Builds a trainer continuing a saved state under a config.
+pub type BranchTrainer<'a> = &'a dyn Fn(&[u8], RunConfig) -> Result<Trainer, String>;
+
 /// How paired runs get their trainers.
 pub struct Runner<'a> {
-    /// A fresh trainer for a config.
-    pub new: &'a dyn Fn(RunConfig) -> Result<Trainer, String>,
-    /// A trainer continuing a saved state under a config.
-    pub branch: &'a dyn Fn(&[u8], RunConfig) -> Result<Trainer, String>,
+    pub new: NewTrainer<'a>,
+    pub branch: BranchTrainer<'a>,
     /// Called with a line before each run starts (progress).
     pub log: &'a dyn Fn(&str),
 }
