@@ -3,7 +3,8 @@
 // "auto" rules those out, then times one warm step on each device and keeps the faster.
 
 import { ask, errorMessage, spawnWorker, type Device } from './protocol';
-import { defaultState, toRunConfig, type BackendChoice, type Catalog, type RunConfig } from './state';
+import type { Catalog } from './schema';
+import { defaultState, toRunConfig, type BackendChoice, type RunConfig } from './state';
 
 /** The device chosen and why; `adapterName` is empty when no adapter was found. */
 export interface Resolved {
@@ -15,10 +16,26 @@ export interface Resolved {
 /** Calibration gives up after this long (a stuck GPU step would otherwise block the page). */
 const CALIBRATION_TIMEOUT_MS = 60_000;
 
-interface Adapter {
+export interface Adapter {
   name: string;
   /** What to call a software adapter in the badge; empty for hardware. */
   software: string;
+}
+
+/** The fields of `GPUAdapterInfo` the choice reads. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter?: boolean;
+}
+
+/** A name for the badge, and whether the adapter is software (SwiftShader, or the browser says it is a fallback). */
+export function describeAdapter(info: AdapterInfo): Adapter {
+  const name = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
+  const swiftShader = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+  return { name, software: swiftShader ? 'SwiftShader' : info.isFallbackAdapter === true ? name : '' };
 }
 
 /** The adapter WebGPU would use, or the reason there is none. */
@@ -33,10 +50,7 @@ async function findAdapter(): Promise<Adapter | string> {
     return `WebGPU adapter request failed: ${errorMessage(e)}`;
   }
   if (!adapter) return 'no WebGPU adapter';
-  const info = adapter.info;
-  const name = info.description || [info.vendor, info.architecture].filter(Boolean).join(' ') || 'unnamed adapter';
-  const swiftShader = /swiftshader/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
-  return { name, software: swiftShader ? 'SwiftShader' : info.isFallbackAdapter === true ? name : '' };
+  return describeAdapter(adapter.info);
 }
 
 function cpu(reason: string, adapterName = ''): Resolved {
@@ -66,20 +80,34 @@ async function calibrate(config: RunConfig): Promise<{ cpuMs: number; webgpuMs: 
   }
 }
 
-/** Resolves the user's choice; `calibration` is a tiny run config used only to time "auto". */
-export async function chooseBackend(choice: BackendChoice, calibration: RunConfig): Promise<Resolved> {
+/**
+ * The choice before any timing: `choice` with the adapter found (or why there is none). Null:
+ * "auto" on a hardware adapter, which times a step on each device (`afterCalibration`).
+ */
+export function decide(choice: BackendChoice, adapter: Adapter | string): Resolved | null {
   if (choice === 'cpu') return cpu('chosen in settings');
-  const adapter = await findAdapter();
   if (typeof adapter === 'string') return cpu(adapter);
   if (choice === 'webgpu') return { device: 'webgpu', reason: 'chosen in settings', adapterName: adapter.name };
   if (adapter.software) return cpu(`software adapter (${adapter.software})`, adapter.name);
+  return null;
+}
+
+/** "auto" after timing a warm step on each device: the faster one; the CPU when WebGPU failed. */
+export function afterCalibration(adapter: Adapter, t: { cpuMs: number; webgpuMs: number | null; error: string }): Resolved {
+  if (t.webgpuMs === null) return cpu(`WebGPU failed: ${t.error}`, adapter.name);
+  const timing = `WebGPU ${t.webgpuMs.toFixed(1)} ms/step, CPU ${t.cpuMs.toFixed(1)} ms/step`;
+  return t.webgpuMs < t.cpuMs
+    ? { device: 'webgpu', reason: `faster: ${timing}`, adapterName: adapter.name }
+    : cpu(`faster than WebGPU (${timing})`, adapter.name);
+}
+
+/** Resolves the user's choice; `calibration` is a tiny run config used only to time "auto". */
+export async function chooseBackend(choice: BackendChoice, calibration: RunConfig): Promise<Resolved> {
+  const adapter = choice === 'cpu' ? 'not asked' : await findAdapter();
+  const decided = decide(choice, adapter);
+  if (decided || typeof adapter === 'string') return decided ?? cpu(String(adapter));
   try {
-    const t = await calibrate(calibration);
-    if (t.webgpuMs === null) return cpu(`WebGPU failed: ${t.error}`, adapter.name);
-    const timing = `WebGPU ${t.webgpuMs.toFixed(1)} ms/step, CPU ${t.cpuMs.toFixed(1)} ms/step`;
-    return t.webgpuMs < t.cpuMs
-      ? { device: 'webgpu', reason: `faster: ${timing}`, adapterName: adapter.name }
-      : cpu(`faster than WebGPU (${timing})`, adapter.name);
+    return afterCalibration(adapter, await calibrate(calibration));
   } catch (e) {
     return cpu(errorMessage(e), adapter.name);
   }

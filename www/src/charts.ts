@@ -1,44 +1,27 @@
 // Live uPlot charts, one per metric (or group of metrics): x is the step, one line per variant in
 // its colour; with several seeds the line is their mean and a band spans their min and max.
-// Titles and legends use the Rust metric names; charts never rename a metric. The supervised
-// warm-up's steps are shaded on every chart, so what RL did is the part after the band.
+// Titles and tooltips are the schema's metric labels and help; which metrics share a chart is
+// metrics.ts's list. The supervised warm-up's steps are shaded on every chart, so what RL did is
+// the part after the band, and a step after a live knob change gets a dotted line in its
+// variant's colour.
 
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { byDifficulty, sortLabels, WARMUP_METRICS, type MetricName, type StepMetrics } from './protocol';
-import type { TaskName } from './state';
-
-/** A chart of metrics, or the per-difficulty held-out accuracy (its lines appear with the labels). */
-type ChartSpec = readonly MetricName[] | 'eval_by_difficulty';
-
-const CHARTS: readonly ChartSpec[] = [
-  ['reward_mean'],
-  ['eval_accuracy'],
-  'eval_by_difficulty',
-  // The warm-up's cross-entropy, then the RL objective: the shading tells them apart.
-  ['loss'],
-  ['kl'],
-  ['entropy'],
-  ['clip_frac_low', 'clip_frac_high'],
-  ['completion_len_mean'],
-  ['completion_len_correct', 'completion_len_incorrect'],
-  ['kept_frac', 'zero_std_group_frac'],
-  ['tokens_per_s'],
-];
+import { aggregate, byDifficulty, chartHelp, chartsOf, chartTitle, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
+import type { MetricInfo, TaskName } from './schema';
 
 /** Metrics reported only on some steps: drawn as points joined across the gaps. */
-const SPARSE: readonly MetricName[] = ['eval_accuracy'];
+const SPARSE: readonly string[] = ['eval_accuracy'];
 /** Metrics a step may lack (no correct completion, say): joined across the gaps, no points. */
-const GAPPY: readonly MetricName[] = ['completion_len_correct', 'completion_len_incorrect'];
+const GAPPY: readonly string[] = ['completion_len_correct', 'completion_len_incorrect'];
 /** Second and later metrics (or difficulties) of a chart are dashed, so lines in one colour stay readable. */
 const DASHES: readonly number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 4], [14, 4], [4, 2, 1, 2]];
 const HEIGHT = 170;
-/** What a difficulty label counts, per task (singular, plural). */
+/** What a difficulty label counts, per task (singular, plural); other tasks say "difficulty". */
 const DIFFICULTY: Record<TaskName, [string, string]> = {
   arithmetic: ['digit', 'digits'],
   chain: ['term', 'terms'],
   maze: ['move', 'moves'],
-  bandit: ['', ''],
 };
 const WARMUP_FILL = 'rgba(128, 128, 128, 0.13)';
 
@@ -47,32 +30,12 @@ export interface Line {
   colour: string;
 }
 
-type Column = (number | null)[];
-
-/** Per step (index step − 1): mean, min and max over the seeds that reported a value. */
-function aggregate(seeds: readonly StepMetrics[][], value: (m: StepMetrics) => unknown, steps: number): [Column, Column, Column] {
-  const buckets: number[][] = Array.from({ length: steps }, () => []);
-  for (const run of seeds) {
-    for (const m of run) {
-      const v = value(m);
-      if (typeof v === 'number') buckets[m.step - 1]?.push(v);
-    }
-  }
-  const pick = (f: (values: number[]) => number): Column => buckets.map((b) => (b.length > 0 ? f(b) : null));
-  return [pick((b) => b.reduce((a, v) => a + v, 0) / b.length), pick((b) => Math.min(...b)), pick((b) => Math.max(...b))];
-}
-
-function metricValue(metric: MetricName): (m: StepMetrics) => unknown {
-  // Warm-up steps describe no rollout: only what they measure is drawn.
-  return (m) => (m.phase === 'sft' && !WARMUP_METRICS.includes(metric) ? null : m[metric]);
-}
-
 /** The series of one metric of one variant: its line, then (with bands) the max and min edges. */
-function seriesFor(line: Line, metrics: readonly MetricName[], nth: number, banded: boolean): uPlot.Series[] {
+function seriesFor(line: Line, metrics: readonly string[], nth: number, banded: boolean, info: readonly MetricInfo[]): uPlot.Series[] {
   const metric = metrics[nth] ?? 'step';
   const sparse = SPARSE.includes(metric);
   const mean: uPlot.Series = {
-    label: metrics.length === 1 ? line.label : `${line.label}: ${metric}`,
+    label: metrics.length === 1 ? line.label : `${line.label}: ${info.find((m) => m.key === metric)?.label ?? metric}`,
     stroke: line.colour,
     width: 1.5,
     dash: DASHES[nth] ?? [],
@@ -106,22 +69,27 @@ export class Charts {
   private lines: Line[] = [];
   private banded = false;
   private task: TaskName = 'arithmetic';
+  private info: readonly MetricInfo[] = [];
   /** Steps 1..warmup are the supervised warm-up (shaded). */
   private warmup = 0;
+  /** Steps after a live knob change, per variant (dotted lines). */
+  private marks: LiveMark[] = [];
 
   constructor(private readonly root: HTMLElement) {
     new ResizeObserver(() => this.resize()).observe(root);
   }
 
-  /** Rebuilds every chart for these variants; `seeds` > 1 draws min–max bands. */
-  layout(lines: Line[], seeds: number, task: TaskName): void {
+  /** Rebuilds every chart for these variants; `seeds` > 1 draws min–max bands; `info`: the schema's metrics. */
+  layout(lines: Line[], seeds: number, task: TaskName, info: readonly MetricInfo[]): void {
     for (const p of this.plots) p.plot.destroy();
     this.root.replaceChildren();
     this.lines = lines;
     this.banded = seeds > 1;
     this.task = task;
+    this.info = info;
     this.warmup = 0;
-    this.plots = CHARTS.map((spec) => {
+    this.marks = [];
+    this.plots = chartsOf(info).map((spec) => {
       const box = document.createElement('div');
       box.className = 'chart';
       this.root.append(box);
@@ -134,8 +102,8 @@ export class Charts {
     const bands: uPlot.Band[] = [];
     let title: string;
     if (spec === 'eval_by_difficulty') {
-      const [one, many] = DIFFICULTY[this.task];
-      title = `eval_by_difficulty (held-out accuracy${many ? ` by ${many}` : ''})`;
+      const [one, many] = DIFFICULTY[this.task] ?? ['', ''];
+      title = many ? chartTitle(spec, this.info).replace(/difficulty$/, many) : chartTitle(spec, this.info);
       for (const line of this.lines) {
         labels.forEach((label, nth) => {
           const unit = label === '1' ? one : many;
@@ -152,11 +120,11 @@ export class Charts {
       // Hidden until an evaluation reports more than one difficulty.
       box.hidden = labels.length === 0;
     } else {
-      title = spec.join(' + ');
+      title = chartTitle(spec, this.info);
       for (const line of this.lines) {
         spec.forEach((_, nth) => {
           const first = series.length;
-          series.push(...seriesFor(line, spec, nth, this.banded));
+          series.push(...seriesFor(line, spec, nth, this.banded, this.info));
           if (this.banded) bands.push({ series: [first + 1, first + 2], fill: `${line.colour}26` });
         });
       }
@@ -169,9 +137,34 @@ export class Charts {
       series,
       bands,
       axes: [{}, { size: 56 }],
-      hooks: { drawClear: [(u) => this.shadeWarmup(u)] },
+      hooks: { drawClear: [(u) => this.shadeWarmup(u), (u) => this.markLive(u)] },
     };
-    return new uPlot(opts, [[], ...series.slice(1).map(() => [])], box);
+    const plot = new uPlot(opts, [[], ...series.slice(1).map(() => [])], box);
+    const head = plot.root.querySelector<HTMLElement>('.u-title');
+    if (head) head.title = chartHelp(spec, this.info);
+    return plot;
+  }
+
+  /** A dotted vertical line in the variant's colour at each step whose metrics carry live changes. */
+  private markLive(u: uPlot): void {
+    const { min, max } = u.scales.x;
+    if (this.marks.length === 0 || min === undefined || max === undefined) return;
+    const ctx = u.ctx;
+    const ratio = window.devicePixelRatio || 1;
+    const { top, height } = u.bbox;
+    ctx.save();
+    ctx.lineWidth = 1.5 * ratio;
+    ctx.setLineDash([2 * ratio, 3 * ratio]);
+    for (const mark of this.marks) {
+      if (mark.step < min || mark.step > max) continue;
+      const x = Math.round(u.valToPos(mark.step, 'x', true)) + 0.5;
+      ctx.strokeStyle = this.lines[mark.variant]?.colour ?? '#888';
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+    }
+    ctx.restore();
   }
 
   /** A light band over the warm-up steps, labelled, under the lines. */
@@ -202,6 +195,7 @@ export class Charts {
   update(runs: readonly StepMetrics[][][]): void {
     const steps = Math.max(0, ...runs.flat().map((r) => r.at(-1)?.step ?? 0));
     this.warmup = warmupEnd(runs);
+    this.marks = liveMarks(runs.slice(0, this.lines.length));
     const x = Array.from({ length: steps }, (_, i) => i + 1);
     const shown = runs.slice(0, this.lines.length);
     for (const p of this.plots) {

@@ -1,6 +1,7 @@
-// Small DOM builders for the control panel: one labelled input per knob of a table.
+// Small DOM builders for the control panel: one labelled control per knob, built from its
+// schema spec (range, help, paper, live or restart).
 
-import { knobProblem, type KnobSpec, type KnobValue } from './state';
+import { inputAttributes, knobProblem, type KnobSpec, type KnobValue } from './schema';
 
 export function el<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -16,9 +17,10 @@ export function el<K extends keyof HTMLElementTagNameMap>(
  * A `<label>` holding its caption and control, so the caption names the control; a group of
  * checkboxes (which carry their own labels) sits in a `<div>` instead.
  */
-export function field(caption: string, control: HTMLElement, help = ''): HTMLElement {
+export function field(caption: string | Node, control: HTMLElement, help = ''): HTMLElement {
   const tag = control.classList.contains('set') ? 'div' : 'label';
-  return el(tag, { className: 'field', title: help }, [el('span', { textContent: caption }), control]);
+  const head = typeof caption === 'string' ? el('span', { textContent: caption }) : caption;
+  return el(tag, { className: 'field', title: help }, [head, control]);
 }
 
 export interface Option<T extends string> {
@@ -48,16 +50,21 @@ export function select<T extends string>(options: readonly Option<T>[], value: T
   return s;
 }
 
-/** A number field; a nullable knob's field may be left empty (unset), its placeholder saying what that means. */
-function numberInput(spec: KnobSpec & { kind: 'int' | 'float' }, value: number | null, onChange: (v: number | null) => void): HTMLInputElement {
+/** Marks `control` invalid with `problem` as its tooltip, or valid with `help`. */
+function flag(control: HTMLElement, problem: string, help: string): void {
+  control.classList.toggle('invalid', problem !== '');
+  control.title = problem || help;
+}
+
+/** A number field; an unsettable knob's field may be left empty (unset), its placeholder saying what that means. */
+function numberInput(spec: KnobSpec & { kind: 'int' | 'float' }, value: number | null, help: string, onChange: (v: number | null) => void): HTMLInputElement {
   const input = el('input');
-  Object.assign(input, { type: 'number', min: String(spec.min), max: String(spec.max), step: spec.kind === 'int' ? '1' : String(spec.step), value: value === null ? '' : String(value) });
-  if (spec.kind === 'int' && spec.nullable) input.placeholder = spec.nullable;
+  Object.assign(input, { type: 'number', ...inputAttributes(spec, value), value: value === null ? '' : String(value), title: help });
+  if (spec.unset !== null) input.placeholder = spec.unset;
   input.addEventListener('change', () => {
-    const n = input.value.trim() === '' && spec.kind === 'int' && spec.nullable ? null : input.valueAsNumber;
+    const n = input.value.trim() === '' && spec.unset !== null ? null : input.valueAsNumber;
     const problem = knobProblem(spec, n);
-    input.classList.toggle('invalid', problem !== '');
-    input.title = problem || spec.help;
+    flag(input, problem, help);
     if (problem === '') onChange(n);
   });
   return input;
@@ -79,13 +86,53 @@ function setInput(options: readonly string[], value: readonly string[], onChange
   return box;
 }
 
-/** The control for one knob of a table, already labelled with the knob's name. */
+/** A JSON text field (a knob without a typed control, such as DAPO's overlong buffer). */
+function jsonInput(spec: KnobSpec, value: KnobValue, help: string, onChange: (v: KnobValue) => void): HTMLInputElement {
+  const input = Object.assign(el('input'), { type: 'text', value: JSON.stringify(value), title: help, className: 'json' });
+  input.addEventListener('change', () => {
+    let parsed: KnobValue;
+    try {
+      parsed = JSON.parse(input.value) as KnobValue;
+    } catch {
+      flag(input, `${spec.key}: not JSON; allowed: ${spec.allowed}`, help);
+      return;
+    }
+    const problem = knobProblem(spec, parsed);
+    flag(input, problem, help);
+    if (problem === '') onChange(parsed);
+  });
+  return input;
+}
+
+/** The tooltip of a knob: its help, range, paper, and whether it applies live or on Reset. */
+export function knobHelp(spec: KnobSpec): string {
+  const lines = [spec.help, `allowed: ${spec.allowed}`];
+  if (spec.source) lines.push(`from: ${spec.source}`);
+  if (!spec.path.startsWith('page.')) {
+    lines.push(spec.live ? 'live: a change applies to the running runs at their next step' : 'restart knob: a change takes effect on Reset');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A field's caption: its name, a `live` tag for a live knob, and the `on Reset` tag a field shows
+ * while its value differs from what the runs were made with (class `pending` on the field).
+ */
+export function caption(name: string, live = false): HTMLElement {
+  const head = el('span', { className: 'caption', textContent: name });
+  if (live) head.append(el('span', { className: 'tag live', textContent: 'live', title: 'applies to the running runs at their next step, without a Reset' }));
+  head.append(el('span', { className: 'tag restart', textContent: 'on Reset', title: 'the runs keep their value until Reset (or Run after a change)' }));
+  return head;
+}
+
+/** The control for one knob, labelled with the knob's name; `data-knob` is the knob's key. */
 export function knobField(spec: KnobSpec, value: KnobValue, onChange: (v: KnobValue) => void): HTMLElement {
+  const help = knobHelp(spec);
   let control: HTMLElement;
   switch (spec.kind) {
     case 'int':
     case 'float':
-      control = numberInput(spec, value === null ? null : Number(value), onChange);
+      control = numberInput(spec, typeof value === 'number' ? value : null, help, onChange);
       break;
     case 'bool': {
       const check = Object.assign(el('input'), { type: 'checkbox', checked: value === true });
@@ -99,7 +146,12 @@ export function knobField(spec: KnobSpec, value: KnobValue, onChange: (v: KnobVa
     case 'set':
       control = setInput(spec.options, Array.isArray(value) ? value : [], onChange);
       break;
+    case 'tokens':
+      control = jsonInput(spec, value, help, onChange);
+      break;
   }
   control.dataset.knob = spec.key;
-  return field(spec.key, control, spec.help);
+  const f = field(caption(spec.key, spec.live), control, help);
+  f.dataset.path = spec.path;
+  return f;
 }

@@ -1,6 +1,7 @@
 // Metrics out of the page: CSV (one row per step per variant per seed) and JSON (state + metrics).
 
-import { byDifficulty, METRIC_NAMES, sortLabels, type StepMetrics } from './protocol';
+import { byDifficulty, scalarMetrics, sortLabels, type StepMetrics } from './metrics';
+import type { MetricInfo } from './schema';
 import type { State } from './state';
 
 /** `metrics[variant][seedIndex]` = that run's steps, as the page holds them. */
@@ -11,25 +12,32 @@ function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
+function cell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  return csvField(typeof value === 'object' ? JSON.stringify(value) : String(value));
+}
+
 /**
- * Header `variant,label,preset,seed,` + every metric, then one `eval_by_difficulty.<label>`
- * column per difficulty label any step reported (held-out accuracy of the problems with that
- * many terms / digits / moves), numerically ordered. Metrics a step lacks are empty:
- * `eval_accuracy` and the difficulty columns off evaluation steps, `completion_len_correct` on a
- * step without a correct completion. Warm-up rows (`phase` sft) are repeated for every variant
- * of a seed: they share one warm-up.
+ * Header `variant,label,preset,seed,` + every scalar metric of the schema (`info`), in its
+ * order, then one `eval_by_difficulty.<label>` column per difficulty label any step reported
+ * (held-out accuracy of the problems with that many terms / digits / moves), numerically
+ * ordered, then `live_changes` (the step's live knob changes as JSON). Metrics a step lacks are
+ * empty: `eval_accuracy` and the difficulty columns off evaluation steps,
+ * `completion_len_correct` on a step without a correct completion. Warm-up rows (`phase` sft)
+ * are repeated for every variant of a seed: they share one warm-up.
  */
-export function toCsv(state: State, metrics: MetricsGrid): string {
+export function toCsv(state: State, metrics: MetricsGrid, info: readonly MetricInfo[]): string {
+  const columns = scalarMetrics(info);
   const labels = sortLabels(metrics.flat(2).flatMap((m) => Object.keys(byDifficulty(m) ?? {})));
-  const lines = [['variant', 'label', 'preset', 'seed', ...METRIC_NAMES, ...labels.map((l) => `eval_by_difficulty.${l}`)].join(',')];
+  const lines = [['variant', 'label', 'preset', 'seed', ...columns, ...labels.map((l) => `eval_by_difficulty.${l}`), 'live_changes'].join(',')];
   metrics.forEach((seeds, v) => {
     const variant = state.variants[v];
     if (!variant) return;
     seeds.forEach((steps, k) => {
       for (const m of steps) {
-        const head = [String(v), csvField(variant.label), variant.preset, String(state.seed + k)];
+        const head = [String(v), csvField(variant.label), csvField(variant.preset), String(state.seed + k)];
         const byLabel = byDifficulty(m) ?? {};
-        lines.push([...head, ...METRIC_NAMES.map((name) => String(m[name] ?? '')), ...labels.map((l) => String(byLabel[l] ?? ''))].join(','));
+        lines.push([...head, ...columns.map((name) => cell(m[name])), ...labels.map((l) => cell(byLabel[l])), cell(m.live_changes)].join(','));
       }
     });
   });

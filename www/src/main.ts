@@ -1,33 +1,38 @@
-// The page: builds the controls from the state tables, keeps the URL equal to the state, wires
+// The page: builds the controls from the Rust schema, keeps the URL equal to the state, wires
 // Run / Pause / Step / Reset, and forwards what the runs report to the cards, charts and viewer.
-// The Rust session has no live setters, so every control applies on the next Reset or Run.
+// Each control handler updates the state, then `commit` writes the URL and hands the live knobs
+// (learning rate, temperature, ε, β) to the running sessions; every other knob waits for Reset.
 
 import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Resolved } from './backend';
 import { Charts } from './charts';
-import { el, field, knobField, select, type Option } from './controls';
+import { caption, el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
-import { ask, errorMessage, spawnWorker, type PresetInfo, type StepMetrics } from './protocol';
-import { lastEval, lastReward, lastStep, Runs, type Counters, type Run } from './runs';
+import { lastEval, lastReward, lastStep, liveMarks, type StepMetrics } from './metrics';
+import { ask, errorMessage, spawnWorker } from './protocol';
+import { Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
+import { readSchema, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
 import {
-  BACKEND_CHOICES, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB, TASK_KNOBS, TASK_NAMES, TRAIN_KNOBS,
-  crossProblem, defaultState, fallbackDefaults, modelNumbers, newVariant, parse, readTaskDefaults, serialize, taskState,
-  type BackendChoice, type Catalog, type ModelChoice, type RunConfig, type State, type TaskDefaults, type TaskName, type Variant,
+  BACKEND_CHOICES, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB,
+  algoValue, crossProblem, defaultState, liveDiff, modelNumbers, newVariant, overridesProblem, parse, presetValue,
+  serialize, setAlgoKnob, taskSpecs, taskState, trainSpecs, withLive,
+  type BackendChoice, type ModelChoice, type RunConfig, type State, type Variant,
 } from './state';
 
 declare global {
   interface Window {
     /**
      * For browser tests: the live state, `metrics[variant][seedIndex]` = steps so far, the
-     * configs the current runs were created with, what the workers were asked to train, and
-     * the task defaults the page read from the wasm module.
+     * configs the current runs were created with (live changes included), what the workers
+     * were asked to train, the task defaults and the whole schema the page read from the wasm.
      */
     __playground: {
       readonly state: State;
       readonly metrics: StepMetrics[][][];
       readonly configs: RunConfig[][];
       readonly counters: Counters;
-      readonly defaults: TaskDefaults;
+      readonly defaults: Readonly<Record<TaskName, TaskDefault>>;
+      readonly catalog: Catalog;
       /** Whether the current runs share one warm-up per seed. */
       readonly sharedWarmup: boolean;
     };
@@ -56,17 +61,17 @@ const ui = {
   variants: byId('variants'),
   samples: byId('samples'),
   sampleVariant: byId<HTMLSelectElement>('sample-variant'),
+  liveLog: byId('live-log'),
 };
 
-let presets: PresetInfo[] = [];
-let catalog: Catalog = { presets: [], defaults: fallbackDefaults() };
+let catalog: Catalog;
 let state: State;
 /** A copy of the state the current runs were made from; `state` may have moved on since. */
 let applied: State | null = null;
 let backend: Resolved | null = null;
 /** The backend choice `backend` was resolved for: changing the control resolves again. */
 let resolvedFor: BackendChoice | null = null;
-const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack });
+const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, liveFailed: onLiveFailed });
 const charts = new Charts(byId('charts'));
 
 /** User actions run one after another, behind page start-up: a Run pressed early waits its turn. */
@@ -91,13 +96,38 @@ function pending(): boolean {
 /** The notice currently shown for a rule between two knobs (cleared once the rule holds). */
 let knobNotice = '';
 
-/** After every control change: the URL follows the state, and the note says a Reset is due. */
+/**
+ * Fields whose value may differ from what the runs were made with: `differs(applied)` says
+ * whether it does, and the field then shows its "on Reset" tag (class `pending`).
+ */
+type Watched = { el: HTMLElement; differs: (applied: State) => boolean };
+let setupWatched: Watched[] = [];
+let variantWatched: Watched[] = [];
+
+/**
+ * After every control change: live knobs go to the sessions that can still train (no Reset),
+ * the URL follows the state, and fields and note say which changes wait for a Reset.
+ */
 function commit(): void {
+  if (applied && runs.hasActive()) {
+    const changes = liveDiff(applied, state, catalog);
+    if (changes.some((c) => c !== null)) {
+      runs.setLive(changes);
+      applied = withLive(applied, changes, catalog);
+    }
+  }
   history.replaceState(null, '', serialize(state, catalog));
   ui.note.classList.toggle('pending', pending());
-  const problem = crossProblem(state.task, state.taskKnobs);
+  for (const w of [...setupWatched, ...variantWatched]) w.el.classList.toggle('pending', applied !== null && w.differs(applied));
+  const problem = crossProblem(catalog, state.task, state.taskKnobs);
   if (problem !== '' || (knobNotice !== '' && ui.notice.textContent === knobNotice)) showNotice(problem);
   knobNotice = problem;
+}
+
+/** `f`, watched for a difference from the applied state. */
+function watched(list: Watched[], f: HTMLElement, differs: (applied: State) => boolean): HTMLElement {
+  list.push({ el: f, differs });
+  return f;
 }
 
 // ---- controls
@@ -107,12 +137,14 @@ function presetOption(p: PresetInfo): Option<string> {
   return { value: p.name, text: `${p.name} — ${p.source}`, title: knobs.length > 0 ? knobs.join('\n') : 'all knobs at their defaults' };
 }
 
+/** How the task menu describes a task (other tasks: their name). */
 const TASK_TITLES: Record<TaskName, string> = {
   arithmetic: 'arithmetic (12+7=)',
   chain: 'chain (3+5+2=, sums)',
   maze: 'maze (walk to goal)',
   bandit: 'bandit (best arm)',
 };
+const sameJson = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The model menu: the named sizes, and the task's own default model when it is none of them. */
 function modelOptions(): Option<ModelChoice>[] {
@@ -125,8 +157,10 @@ function modelOptions(): Option<ModelChoice>[] {
 }
 
 function renderSetup(): void {
+  setupWatched = [];
+  const w = (f: HTMLElement, differs: (a: State) => boolean): HTMLElement => watched(setupWatched, f, differs);
   // A new task brings its own defaults: task knobs, model and trainer knobs all reset to them.
-  const taskField = field('task', select(TASK_NAMES.map((t) => ({ value: t, text: TASK_TITLES[t] })), state.task, (t) => {
+  const taskField = field(caption('task'), select(catalog.tasks.map((t) => ({ value: t, text: TASK_TITLES[t] ?? t })), state.task, (t) => {
     Object.assign(state, taskState(t, catalog));
     commit();
     renderSetup();
@@ -137,48 +171,103 @@ function renderSetup(): void {
   };
   ui.setup.replaceChildren(
     el('h2', { textContent: 'Task' }),
-    taskField,
-    ...TASK_KNOBS[state.task].map((spec) => knobField(spec, state.taskKnobs[spec.key], (v) => {
+    w(taskField, (a) => a.task !== state.task),
+    ...taskSpecs(catalog, state.task).map((spec) => w(knobField(spec, state.taskKnobs[spec.key] ?? null, (v) => {
       state.taskKnobs[spec.key] = v;
       commit();
-    })),
+    }), (a) => a.task !== state.task || !sameJson(a.taskKnobs[spec.key], state.taskKnobs[spec.key]))),
     el('h2', { textContent: 'Model and training' }),
-    field('model', select(modelOptions(), state.model, (m) => {
+    w(field(caption('model'), select(modelOptions(), state.model, (m) => {
       state.model = m;
       commit();
-    })),
-    ...TRAIN_KNOBS.map((spec) => knobField(spec, state.train[spec.key], (v) => {
+    })), (a) => !sameJson(modelNumbers(a.model, a.task, catalog), modelNumbers(state.model, state.task, catalog))),
+    ...trainSpecs(catalog).map((spec) => w(knobField(spec, state.train[spec.key], (v) => {
       state.train[spec.key] = Number(v);
       commit();
-    })),
-    knobField(SEEDS_KNOB, state.seeds, number('seeds')),
-    knobField(SEED_KNOB, state.seed, number('seed')),
-    field('backend', select(BACKEND_CHOICES.map((b) => ({ value: b, text: b })), state.backend, (b) => {
+    }), (a) => a.train[spec.key] !== state.train[spec.key])),
+    w(knobField(SEEDS_KNOB, state.seeds, number('seeds')), (a) => a.seeds !== state.seeds),
+    w(knobField(SEED_KNOB, state.seed, number('seed')), (a) => a.seed !== state.seed),
+    w(field(caption('backend'), select(BACKEND_CHOICES.map((b) => ({ value: b, text: b })), state.backend, (b) => {
       state.backend = b;
       commit();
-    }), 'auto measures: CPU unless a hardware GPU proves faster'),
+    }), 'auto measures: CPU unless a hardware GPU proves faster'), (a) => a.backend !== state.backend),
   );
+  commit();
 }
+
+const OVERRIDES_HELP = 'The same overrides as JSON, for any knob of the schema (the knob controls above write here too).';
 
 function overridesInput(v: Variant): HTMLInputElement {
   const input = Object.assign(el('input'), {
     type: 'text',
     value: Object.keys(v.overrides).length > 0 ? JSON.stringify(v.overrides) : '',
     placeholder: '{"epsilon_high": 0.28}',
-    title: 'knob overrides as a JSON object; checked by the trainer on Reset/Run',
+    title: OVERRIDES_HELP,
   });
+  input.dataset.knob = 'overrides';
   input.addEventListener('change', () => {
+    let problem: string;
+    let value: unknown;
     try {
-      const value: unknown = input.value.trim() === '' ? {} : JSON.parse(input.value);
-      if (typeof value !== 'object' || value === null || Array.isArray(value) || 'preset' in value) throw new Error('not an object of knobs');
-      v.overrides = value as Variant['overrides'];
-      input.classList.remove('invalid');
-      commit();
+      value = input.value.trim() === '' ? {} : JSON.parse(input.value);
+      problem = typeof value !== 'object' || value === null || Array.isArray(value)
+        ? 'overrides: must be a JSON object of knobs, e.g. {"epsilon_high": 0.28}'
+        : overridesProblem(catalog, value as Variant['overrides']);
     } catch {
-      input.classList.add('invalid');
+      problem = 'overrides: not JSON';
     }
+    input.classList.toggle('invalid', problem !== '');
+    input.title = problem || OVERRIDES_HELP;
+    if (problem !== '') return;
+    v.overrides = value as Variant['overrides'];
+    commit();
+    renderVariants();
   });
   return input;
+}
+
+/** Variant cards whose knob list is open (by index; re-rendering keeps it open). */
+const openKnobs = new Set<number>();
+
+/**
+ * The optimizer knobs of a variant, in the schema's order: each shows the value the variant
+ * trains with (its preset's, or its override's, in bold) and writes overrides when changed.
+ */
+function knobsDisclosure(v: Variant, i: number): HTMLElement {
+  const box = el('details', { className: 'knobs' });
+  box.open = openKnobs.has(i);
+  box.addEventListener('toggle', () => {
+    if (box.open) openKnobs.add(i);
+    else openKnobs.delete(i);
+  });
+  const changed = Object.keys(v.overrides).length;
+  box.append(
+    el('summary', { textContent: `optimizer knobs${changed > 0 ? ` · ${changed} changed` : ''}`, title: 'every knob of the optimizer: the preset sets some, you may override any' }),
+    el('p', { className: 'legend', textContent: `Values ${v.preset} trains with; bold: changed here. Hover a name for what it does and its paper.` }),
+  );
+  for (const spec of catalog.algo) {
+    const f = knobField(spec, algoValue(catalog, v, spec) as KnobValue, (value) => {
+      setAlgoKnob(catalog, v, spec, value as JsonValue);
+      commit();
+      renderVariants();
+    });
+    const own = presetValue(catalog, v.preset, spec);
+    f.title += `\n${v.preset}'s value: ${JSON.stringify(own)}`;
+    f.classList.toggle('changed', spec.key in v.overrides);
+    box.append(watched(variantWatched, f, (a) => {
+      const was = a.variants[i];
+      return !was || was.preset !== v.preset || !sameJson(algoValue(catalog, was, spec), algoValue(catalog, v, spec));
+    }));
+  }
+  const clear = el('button', { className: 'small', textContent: `all back to ${v.preset}`, title: 'remove every override of this variant' });
+  clear.disabled = changed === 0;
+  clear.addEventListener('click', () => {
+    v.overrides = {};
+    commit();
+    renderVariants();
+  });
+  box.append(clear);
+  return box;
 }
 
 function variantCard(v: Variant, i: number): HTMLElement {
@@ -203,35 +292,39 @@ function variantCard(v: Variant, i: number): HTMLElement {
   remove.disabled = state.variants.length <= MIN_VARIANTS;
   remove.addEventListener('click', () => {
     state.variants.splice(i, 1);
-    commit();
+    openKnobs.clear();
     renderVariants();
   });
-  const preset = select(presets.map(presetOption), v.preset, (name) => {
+  const preset = select(catalog.presets.map(presetOption), v.preset, (name) => {
     if (v.label === v.preset) v.label = name;
     v.preset = name;
     commit();
     renderVariants();
   });
+  preset.classList.add('preset');
   card.append(
     el('div', { className: 'card-head' }, [colour, label, remove]),
-    field('preset', preset),
-    field('overrides', overridesInput(v)),
+    watched(variantWatched, field(caption('preset'), preset), (a) => a.variants[i]?.preset !== v.preset),
+    knobsDisclosure(v, i),
+    field('overrides', overridesInput(v), OVERRIDES_HELP),
     el('div', { className: 'stats' }),
   );
   return card;
 }
 
 function renderVariants(): void {
+  variantWatched = [];
   ui.variants.replaceChildren(...state.variants.map(variantCard));
   ui.addVariant.disabled = state.variants.length >= MAX_VARIANTS;
   updateCards();
+  commit();
 }
 
 function addVariant(): void {
   const used = new Set(state.variants.map((v) => v.preset));
-  const next = catalog.presets.find((p) => !used.has(p)) ?? catalog.presets[0] ?? 'grpo';
+  const names = catalog.presets.map((p) => p.name);
+  const next = names.find((p) => !used.has(p)) ?? names[0] ?? 'grpo';
   state.variants.push(newVariant(next, state.variants.length));
-  commit();
   renderVariants();
 }
 
@@ -246,7 +339,7 @@ function updateCards(): void {
   const sft = applied?.train.sft_steps ?? 0;
   [...ui.variants.children].forEach((card, v) => {
     if (!(card instanceof HTMLElement)) return;
-    const seeds = runs.grid[v] ?? [];
+    const seeds = (runs.grid[v] ?? []).map((r) => r.metrics);
     const step = lastStep(seeds);
     const reward = lastReward(seeds);
     const held = lastEval(seeds);
@@ -272,7 +365,7 @@ function phaseText(step: number): string {
 function updateStatus(): void {
   const all = runs.grid.flat();
   const failed = all.find((r) => r.status === 'error');
-  const step = Math.min(...runs.grid.map(lastStep));
+  const step = Math.min(...runs.grid.map((seeds) => lastStep(seeds.map((r) => r.metrics))));
   const sft = applied?.train.sft_steps ?? 0;
   const rl = applied?.train.steps ?? 0;
   if (failed) setStatus(`error in ${runName(failed)}: ${failed.error}`);
@@ -303,8 +396,23 @@ function scheduleDraw(): void {
   drawPending = true;
   requestAnimationFrame(() => {
     drawPending = false;
-    charts.update(metricsGrid());
+    const grid = metricsGrid();
+    charts.update(grid);
+    showLiveLog(grid);
   });
+}
+
+/** The last few live changes, by step: `step 41 · grpo: learning_rate = 0.0001`. */
+function showLiveLog(grid: StepMetrics[][][]): void {
+  const marks = liveMarks(grid).slice(-4);
+  ui.liveLog.hidden = marks.length === 0;
+  ui.liveLog.replaceChildren(...(marks.length > 0 ? [el('span', { textContent: 'Live changes (dotted lines on the charts): ' })] : []), ...marks.map((m) => {
+    const v = applied?.variants[m.variant];
+    const text = Object.entries(m.changes).map(([k, value]) => `${k.replace(/^(train|algo)\./, '')} = ${JSON.stringify(value)}`).join(', ');
+    const item = el('span', { className: 'live-change', textContent: `step ${m.step} · ${v?.label ?? `variant ${m.variant}`}: ${text}` });
+    item.style.borderColor = v?.colour ?? '#888';
+    return item;
+  }));
 }
 
 function metricsGrid(): StepMetrics[][][] {
@@ -315,8 +423,8 @@ function renderSamplePanel(): void {
   const v = Number(ui.sampleVariant.value) || 0;
   const run = runs.grid[v]?.[0];
   const sft = applied?.train.sft_steps ?? 0;
-  const warming = run !== undefined && (runs.pendingWarmup(run) !== null || lastStep([run]) < sft);
-  renderSamples(ui.samples, applied?.task ?? state.task, run?.samples ?? [], run?.arms ?? [], warming);
+  const warming = run !== undefined && (runs.pendingWarmup(run) !== null || lastStep([run.metrics]) < sft);
+  renderSamples(ui.samples, run?.samples ?? [], run?.arms ?? [], warming);
 }
 
 function onRunChanged(run: Run, what: string): void {
@@ -330,8 +438,12 @@ function onRunChanged(run: Run, what: string): void {
 function onFellBack(run: Run, message: string): void {
   if (backend) backend = afterGpuFailure(backend, message);
   showBackend();
-  showNotice(`WebGPU failed for ${runName(run)} (${message}); it resumed on the CPU from step ${lastStep([run])}.`);
+  showNotice(`WebGPU failed for ${runName(run)} (${message}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
   scheduleDraw();
+}
+
+function onLiveFailed(run: Run, message: string): void {
+  showNotice(`A live change was refused by ${runName(run)}: ${message}`);
 }
 
 function showBackend(): void {
@@ -354,7 +466,8 @@ async function apply(): Promise<void> {
   const current = parse(serialize(state, catalog), catalog);
   applied = current;
   runs.reset(current, catalog, backend.device);
-  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task);
+  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task, catalog.metrics);
+  showLiveLog([]);
   ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
   renderSamplePanel();
   updateCards();
@@ -379,7 +492,7 @@ function wire(): void {
   }));
   ui.reset.addEventListener('click', () => act(apply));
   ui.exportCsv.addEventListener('click', () => act(() => {
-    if (applied) download('grpo-playground.csv', toCsv(applied, metricsGrid()), 'text/csv');
+    if (applied) download('grpo-playground.csv', toCsv(applied, metricsGrid(), catalog.metrics), 'text/csv');
   }));
   ui.exportJson.addEventListener('click', () => act(() => {
     if (applied) download('grpo-playground.json', toJson(applied, metricsGrid()), 'application/json');
@@ -394,7 +507,6 @@ function wire(): void {
     state = linked;
     renderSetup();
     renderVariants();
-    commit();
   }));
 }
 
@@ -415,13 +527,11 @@ async function start(): Promise<void> {
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');
   const probe = spawnWorker();
-  let defaults = '';
   try {
-    ({ presets, defaults } = await ask(probe, { type: 'presets' }, 'presets'));
+    catalog = readSchema((await ask(probe, { type: 'schema' }, 'schema')).schema);
   } finally {
     probe.terminate();
   }
-  catalog = { presets: presets.map((p) => p.name), defaults: defaults ? readTaskDefaults(defaults) : fallbackDefaults() };
   state = fromLink() ?? defaultState(catalog);
   window.__playground = {
     get state() {
@@ -438,6 +548,9 @@ async function start(): Promise<void> {
     },
     get defaults() {
       return catalog.defaults;
+    },
+    get catalog() {
+      return catalog;
     },
     get sharedWarmup() {
       return runs.warmups.length > 0;

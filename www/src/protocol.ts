@@ -1,68 +1,33 @@
-// What the page and its training workers say to each other, and the metric names both read.
+// What the page and its training workers say to each other.
 
-import type { RunConfig } from './state';
+import type { StepMetrics } from './metrics';
+import type { LiveChanges, RunConfig } from './state';
 
-/** Every field of the Rust `StepMetrics` (src/train/metrics.rs), in the order CSV columns use. */
-export const METRIC_NAMES = [
-  'step', 'phase', 'wall_ms', 'rollout_ms', 'update_ms', 'reward_mean', 'reward_std', 'accuracy', 'eval_accuracy', 'regret', 'loss',
-  'kl', 'entropy', 'clip_frac_low', 'clip_frac_high', 'ratio_mean', 'ratio_max',
-  'completion_len_mean', 'completion_len_min', 'completion_len_max', 'completion_len_correct', 'completion_len_incorrect', 'truncated_frac',
-  'zero_std_group_frac', 'kept_frac', 'resample_rounds', 'grad_norm', 'lr', 'tokens_per_s',
-  'prompt_tokens_encoded',
-] as const;
-
-export type MetricName = (typeof METRIC_NAMES)[number];
-
-/** Metrics a step may leave out (or report as null): evaluation-only ones, and the mean length
- * of correct / incorrect completions when a step had none of them. */
-export type OptionalMetric = 'eval_accuracy' | 'completion_len_correct' | 'completion_len_incorrect';
-
-/** One step's metrics; `eval_accuracy` and `eval_by_difficulty` (held-out accuracy per
- * difficulty label: terms, digits or path length; absent when the eval set has one difficulty)
- * are present only on evaluation steps, and warm-up (`phase: 'sft'`) steps sample nothing, so
- * their rollout metrics are placeholders. */
-export type StepMetrics = Record<Exclude<MetricName, OptionalMetric | 'phase'>, number> & {
-  [K in OptionalMetric]?: number | null;
-} & {
-  phase: 'sft' | 'rl';
-  eval_by_difficulty?: Record<string, number> | null;
-};
-
-/** What a warm-up step measures; its other metrics describe no rollout and are not drawn. */
-export const WARMUP_METRICS: readonly MetricName[] = ['step', 'phase', 'wall_ms', 'eval_accuracy', 'loss', 'grad_norm', 'lr'];
-
-/** The held-out accuracy of `m` per difficulty label, or null. */
-export function byDifficulty(m: StepMetrics): Record<string, number> | null {
-  const d = m.eval_by_difficulty;
-  return d && typeof d === 'object' ? d : null;
-}
-
-/** Difficulty labels in reading order: numerically when they are numbers. */
-export function sortLabels(labels: Iterable<string>): string[] {
-  return [...new Set(labels)].sort((a, b) => {
-    const [x, y] = [Number(a), Number(b)];
-    return Number.isFinite(x) && Number.isFinite(y) ? x - y : a.localeCompare(b);
-  });
+/** A maze sample as Rust draws it (`view` of a sample): the grid, and the cells the walk visited. */
+export interface MazeView {
+  kind: 'maze';
+  size: number;
+  /** `size * size` flags, row-major: true for a wall. */
+  walls: boolean[];
+  start: [number, number];
+  goal: [number, number];
+  /** Cells visited, start first. */
+  path: [number, number][];
+  /** The wall (or edge) cell the walk bumped into, where it stopped; null if none. */
+  blocked: [number, number] | null;
 }
 
 /** One completion of the last rollout, as `Session.samples(n)` returns it. */
 export interface Sample {
   prompt: string;
   completion: string;
-  prompt_tokens: number[];
-  completion_tokens: number[];
   reward: number;
   advantage: number;
   correct: boolean;
   kept: boolean;
   details: string;
-}
-
-/** One row of the Rust preset table; `knobs` holds only the values differing from the defaults. */
-export interface PresetInfo {
-  name: string;
-  source: string;
-  knobs: Record<string, unknown>;
+  /** What to draw besides the text (a maze); null or absent for tasks drawn as text. */
+  view?: MazeView | { kind: string } | null;
 }
 
 /** A device a session can run on (what `Session.create` accepts). */
@@ -73,7 +38,8 @@ export type Device = 'cpu' | 'webgpu';
  * session carries its `gen`, so the page drops what a replaced session still had in flight.
  */
 export type ToWorker =
-  | { type: 'presets' }
+  /** The schema document (`schema()`): knobs, presets, task defaults, metrics, tokens. */
+  | { type: 'schema' }
   /** Time one warm step on each device for `config`. */
   | { type: 'calibrate'; config: RunConfig }
   /**
@@ -87,11 +53,12 @@ export type ToWorker =
   /** Step until paused or the warm-up plus `config.train.steps` RL steps are done. */
   | { type: 'run' }
   | { type: 'pause' }
-  | { type: 'step' };
+  | { type: 'step' }
+  /** Change live knobs of the session between steps (`Session.set_live`); `config` as it now is. */
+  | { type: 'live'; changes: LiveChanges; config: RunConfig };
 
 export type FromWorker =
-  /** `defaults`: `task_defaults()`'s JSON. */
-  | { type: 'presets'; presets: PresetInfo[]; defaults: string }
+  | { type: 'schema'; schema: string }
   | { type: 'calibrated'; cpuMs: number; webgpuMs: number | null; error: string }
   | { type: 'ready'; backend: string; parameters: number; step: number }
   | { type: 'standby' }
@@ -103,6 +70,8 @@ export type FromWorker =
   | { type: 'warmed'; step: number; bytes: ArrayBuffer }
   | { type: 'paused' }
   | { type: 'done' }
+  /** `set_live` refused a change; the session goes on with its old values. */
+  | { type: 'liveError'; message: string }
   | { type: 'error'; message: string };
 
 /** A worker's message as it arrives: with the `gen` of the session it is about (0: none). */

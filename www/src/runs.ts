@@ -8,8 +8,10 @@
 // warm-up's metrics are shown for every variant of the seed (they are the same steps).
 
 import { isGpuFailure } from './backend';
-import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type StepMetrics, type ToWorker } from './protocol';
-import { toRunConfig, type Catalog, type RunConfig, type State } from './state';
+import type { StepMetrics } from './metrics';
+import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
+import type { Catalog } from './schema';
+import { toRunConfig, type LiveChanges, type RunConfig, type State } from './state';
 
 export type Status = 'starting' | 'ready' | 'running' | 'paused' | 'done' | 'error';
 
@@ -31,6 +33,8 @@ export interface Run {
   arms: number[];
   /** The last state saved by a WebGPU session of this run (after its branch, if it has one). */
   checkpoint: { step: number; bytes: ArrayBuffer } | null;
+  /** Every live change so far, merged: what a session resumed from a checkpoint is given again. */
+  live: LiveChanges;
 }
 
 /** The shared warm-up of one seed. */
@@ -47,6 +51,8 @@ export interface RunsEvents {
   changed(run: Run, what: FromWorker['type']): void;
   /** A WebGPU run failed with `message` and now resumes on the CPU. */
   fellBack(run: Run, message: string): void;
+  /** `set_live` refused a change on `run`. */
+  liveFailed(run: Run, message: string): void;
 }
 
 /** For tests and the curious: what the workers were asked to train. */
@@ -126,6 +132,27 @@ export class Runs {
     for (const r of this.active()) if (r.status !== 'running' && !this.waiting(r)) this.send(r, { type: 'step' });
   }
 
+  /**
+   * Live knob changes, `changes[variant]` (null: none), to every seed of each variant, between
+   * steps and without a Reset; the runs' configs follow, so a later branch or fallback keeps them.
+   */
+  setLive(changes: readonly (LiveChanges | null)[]): void {
+    changes.forEach((c, v) => {
+      if (!c) return;
+      for (const run of this.grid[v] ?? []) {
+        if (run.status === 'error') continue;
+        run.config = { ...run.config, train: { ...run.config.train, ...c.train }, algo: { ...run.config.algo, ...c.algo } };
+        run.live = { train: { ...run.live.train, ...c.train }, algo: { ...run.live.algo, ...c.algo } };
+        this.send(run, { type: 'live', changes: c, config: run.config });
+      }
+    });
+  }
+
+  /** Whether any run can still train (a live change to finished runs would change nothing). */
+  hasActive(): boolean {
+    return this.active().length > 0;
+  }
+
   /** The warm-up of `run`'s seed while it is still being trained, else null. */
   pendingWarmup(run: Run): Warmup | null {
     const w = this.warmupOf(run);
@@ -174,7 +201,7 @@ export class Runs {
   private newRun(variant: number, seedIndex: number, worker: Worker, config: RunConfig, device: Device): Run {
     const run: Run = {
       variant, seedIndex, worker, config, device, status: 'starting', gen: -1, error: '',
-      parameters: 0, metrics: [], samples: [], arms: [], checkpoint: null,
+      parameters: 0, metrics: [], samples: [], arms: [], checkpoint: null, live: {},
     };
     this.listen(run);
     return run;
@@ -230,7 +257,10 @@ export class Runs {
       case 'error':
         this.fail(run, m.message);
         return;
-      case 'presets':
+      case 'liveError':
+        this.events.liveFailed(run, m.message);
+        return;
+      case 'schema':
       case 'calibrated':
         return;
     }
@@ -298,36 +328,9 @@ export class Runs {
       run.metrics = run.metrics.filter((m) => m.step <= upTo);
       this.send(run, { type: 'create', gen: 0, config: run.config, backend: 'cpu', ...from });
     }
+    // A saved session holds the config it was created with: give it the live changes again.
+    if (checkpoint && (run.live.train || run.live.algo)) this.send(run, { type: 'live', changes: run.live, config: run.config });
     if (this.playing && run.status === 'running' && !this.waiting(run)) this.send(run, { type: 'run' });
     this.events.fellBack(run, message);
   }
-}
-
-/** The last step every seed of a variant has finished (0 before any). */
-export function lastStep(seeds: readonly Run[]): number {
-  return seeds.length === 0 ? 0 : Math.min(...seeds.map((r) => r.metrics.at(-1)?.step ?? 0));
-}
-
-function mean(values: readonly number[]): number | null {
-  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
-}
-
-/** The last value of `pick` in `metrics` (searching back), or null. */
-function lastOf(metrics: readonly StepMetrics[], pick: (m: StepMetrics) => number | null | undefined): number | null {
-  for (let i = metrics.length - 1; i >= 0; i--) {
-    const m = metrics[i];
-    const value = m ? pick(m) : undefined;
-    if (typeof value === 'number') return value;
-  }
-  return null;
-}
-
-/** Mean over seeds of each seed's last RL `reward_mean` (warm-up steps sample nothing); null before any. */
-export function lastReward(seeds: readonly Run[]): number | null {
-  return mean(seeds.flatMap((r) => lastOf(r.metrics, (m) => (m.phase === 'sft' ? null : m.reward_mean)) ?? []));
-}
-
-/** Mean over seeds of each seed's last held-out accuracy (warm-up evaluations included); null before any. */
-export function lastEval(seeds: readonly Run[]): number | null {
-  return mean(seeds.flatMap((r) => lastOf(r.metrics, (m) => m.eval_accuracy) ?? []));
 }

@@ -1,14 +1,9 @@
 // The sample viewer: one prompt's group of completions from the last rollout, with the reward
-// and advantage of each. Mazes are drawn as grids with the walked path, bandits as arm bars.
+// and advantage of each. A sample Rust gives a `view` of is drawn from it (a maze as a grid with
+// the walked path, as Rust walked it); bandits show the policy's arm probabilities as bars. The
+// page reads no token ids: prompts and completions arrive spelled.
 
-import type { Sample } from './protocol';
-import type { TaskName } from './state';
-
-/** Token ids from src/tasks/vocab.rs. */
-const EOS = 2;
-const CELL: Record<number, string> = { 17: 'wall', 18: 'open', 19: 'start', 20: 'goal' };
-const ROW_END = 21;
-const MOVES: Record<number, [number, number]> = { 22: [-1, 0], 23: [1, 0], 24: [0, -1], 25: [0, 1] };
+import type { MazeView, Sample } from './protocol';
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = '', text = ''): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
@@ -34,36 +29,20 @@ function table(samples: readonly Sample[]): HTMLTableElement {
   return t;
 }
 
-/** The maze rows of a prompt: BOS, then each row's cells followed by ROW_END. */
-function mazeRows(prompt: readonly number[]): string[][] {
-  const rows: string[][] = [[]];
-  for (const t of prompt) {
-    if (t === ROW_END) rows.push([]);
-    else if (CELL[t]) rows.at(-1)?.push(CELL[t]);
-  }
-  return rows.filter((r) => r.length > 0);
+function isMaze(view: Sample['view']): view is MazeView {
+  return typeof view === 'object' && view !== null && view.kind === 'maze';
 }
 
-/** The grid with the cells a completion walks through; a move into a wall or off the grid stops it. */
-function mazeGrid(sample: Sample): HTMLElement {
-  const rows = mazeRows(sample.prompt_tokens);
+/** The grid of a maze view: walls, start, goal, the cells the walk visited, the wall it bumped into. */
+function mazeGrid(sample: Sample, view: MazeView): HTMLElement {
   const grid = el('div', `maze${sample.correct ? ' correct' : ''}`);
-  grid.style.gridTemplateColumns = `repeat(${rows[0]?.length ?? 1}, 1fr)`;
-  const cells = rows.map((row) => row.map((kind) => grid.appendChild(el('div', `cell ${kind}`))));
-  let r = rows.findIndex((row) => row.includes('start'));
-  let c = rows[r]?.indexOf('start') ?? -1;
-  for (const t of sample.completion_tokens) {
-    const move = MOVES[t];
-    if (t === EOS || !move) break;
-    const [nr, nc] = [r + move[0], c + move[1]];
-    const next = cells[nr]?.[nc];
-    if (!next || rows[nr]?.[nc] === 'wall') {
-      cells[r]?.[c]?.classList.add('blocked');
-      break;
-    }
-    next.classList.add('path');
-    [r, c] = [nr, nc];
-  }
+  grid.style.gridTemplateColumns = `repeat(${view.size}, 1fr)`;
+  const at = ([r, c]: [number, number]): number => r * view.size + c;
+  const cells = view.walls.map((wall) => grid.appendChild(el('div', `cell ${wall ? 'wall' : 'open'}`)));
+  for (const cell of view.path.slice(1)) cells[at(cell)]?.classList.add('path');
+  cells[at(view.start)]?.classList.add('start');
+  cells[at(view.goal)]?.classList.add('goal');
+  if (view.blocked) cells[at(view.blocked)]?.classList.add('blocked');
   const box = el('figure', 'maze-sample');
   box.append(grid, el('figcaption', '', `${sample.completion} · r ${sample.reward.toFixed(2)} · A ${signed(sample.advantage)}`));
   box.title = sample.details;
@@ -79,17 +58,17 @@ function armBars(arms: readonly number[]): HTMLElement {
     const track = el('div', 'arm-track');
     track.append(bar);
     const row = el('div', 'arm');
-    row.append(el('span', 'mono', `a${k}`), track, el('span', '', p.toFixed(3)));
+    row.append(el('span', 'mono', `arm ${k}`), track, el('span', '', p.toFixed(3)));
     box.append(row);
   });
   return box;
 }
 
 /**
- * Replaces `root`'s content with the viewer of `samples` (one group) for `task`; `warming`:
- * the run is in its supervised warm-up, which samples nothing.
+ * Replaces `root`'s content with the viewer of `samples` (one group) and, for a bandit, its
+ * `arms` probabilities; `warming`: the run is in its supervised warm-up, which samples nothing.
  */
-export function renderSamples(root: HTMLElement, task: TaskName, samples: readonly Sample[], arms: readonly number[], warming = false): void {
+export function renderSamples(root: HTMLElement, samples: readonly Sample[], arms: readonly number[], warming = false): void {
   const first = samples[0];
   if (!first) {
     const text = warming
@@ -101,11 +80,12 @@ export function renderSamples(root: HTMLElement, task: TaskName, samples: readon
   const prompt = el('p', '', 'prompt ');
   prompt.append(el('code', '', first.prompt));
   const parts: HTMLElement[] = [prompt];
-  if (task === 'maze') {
+  const mazes = samples.flatMap((s) => (isMaze(s.view) ? [mazeGrid(s, s.view)] : []));
+  if (mazes.length > 0) {
     const grids = el('div', 'mazes');
-    grids.append(...samples.map(mazeGrid));
+    grids.append(...mazes);
     parts.push(grids);
   }
-  if (task === 'bandit' && arms.length > 0) parts.push(armBars(arms));
+  if (arms.length > 0) parts.push(armBars(arms));
   root.replaceChildren(...parts, table(samples));
 }

@@ -1,97 +1,31 @@
-// The whole page state: one typed object that *is* the URL hash, declared as tables of knobs.
-// Names follow the Rust RunConfig (src/config.rs, src/tasks/*.rs) so a knob reads the same in
-// the URL, in the UI and in the JSON a worker hands to `Session.create`.
+// The whole page state: one typed object that *is* the URL hash. Its knobs, their ranges and
+// their defaults come from the Rust schema (schema.ts); the page decides only which trainer
+// knobs it shows, the named model sizes, and its own knobs (seeds, colours, labels).
 //
-// Defaults are the task's own: the Rust side resolves a config that names only a task to that
-// task's defaults (`task_defaults()` in src/web/mod.rs), and the page reads them from there, so
-// `#task=maze` gets maze's model, trainer and task knobs. The URL names only what differs.
+// Defaults are the task's own: a config naming only a task resolves to that task's defaults
+// (`task_defaults` in the schema), so `#task=maze` gets maze's model, trainer and task knobs. The
+// URL names only what differs.
 
-export type TaskName = 'arithmetic' | 'chain' | 'maze' | 'bandit';
+import { knobProblem, sameValue, specOf, type Catalog, type JsonValue, type KnobSpec, type KnobValue, type PresetInfo, type TaskName } from './schema';
+
 export type ModelSize = 'tiny' | 'small' | 'default';
 /** A named size, or `task`: the task's own default model when it matches no named size. */
 export type ModelChoice = ModelSize | 'task';
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
-/** `null` only for a nullable knob left unset (absent from the config). */
-export type KnobValue = number | boolean | string | string[] | null;
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** One UI control and URL field; `kind` says how it is edited and written. */
-export type KnobSpec = { key: string; help: string } & (
-  /** `nullable`: empty means unset (what it then means, e.g. "same as digits"); `except`: values the range leaves out. */
-  | { kind: 'int'; def: number | null; min: number; max: number; nullable?: string; except?: readonly number[] }
-  | { kind: 'float'; def: number; min: number; max: number; step: number }
-  | { kind: 'bool'; def: boolean }
-  | { kind: 'choice'; def: string; options: readonly string[] }
-  | { kind: 'set'; def: readonly string[]; options: readonly string[] }
-);
-
-export const TASK_NAMES: readonly TaskName[] = ['arithmetic', 'chain', 'maze', 'bandit'];
-/** The task of a page without a hash. */
-export const DEFAULT_TASK: TaskName = 'arithmetic';
 
 /**
- * Difficulty knobs per task, with the Rust ranges; `def` is only a fallback: the defaults come
- * from `task_defaults()`.
+ * The trainer knobs the page shows, in this order (TRL names); the others keep the task's
+ * defaults. Their ranges, defaults and help are the schema's.
  */
-export const TASK_KNOBS: Record<TaskName, readonly KnobSpec[]> = {
-  arithmetic: [
-    { key: 'digits', kind: 'int', def: 1, min: 1, max: 4, help: 'operand width in digits (the widest)' },
-    { key: 'min_digits', kind: 'int', def: null, min: 1, max: 4, nullable: '= digits', help: 'narrowest operand width: each prompt draws its width from min_digits..digits (empty = digits)' },
-    { key: 'ops', kind: 'set', def: ['add'], options: ['add', 'sub', 'mul'], help: 'operations to sample' },
-    { key: 'allow_negative', kind: 'bool', def: false, help: 'subtraction may go below zero' },
-    { key: 'reversed', kind: 'bool', def: false, help: 'answer written least-significant digit first' },
-    { key: 'reward', kind: 'choice', def: 'exact', options: ['exact', 'partial'], help: 'exact answer or credit per position' },
-    { key: 'format_weight', kind: 'float', def: 0, min: 0, max: 1, step: 0.05, help: 'weight of the well-formed term' },
-  ],
-  chain: [
-    { key: 'min_terms', kind: 'int', def: 2, min: 2, max: 8, help: 'fewest terms of a sum (3+5+2 has 3)' },
-    { key: 'max_terms', kind: 'int', def: 4, min: 2, max: 8, help: 'most terms of a sum (at least min_terms)' },
-    { key: 'format_weight', kind: 'float', def: 0, min: 0, max: 1, step: 0.05, help: 'weight of the well-formed term' },
-    { key: 'eval_size', kind: 'int', def: 200, min: 1, max: 10000, help: 'held-out problems' },
-  ],
-  maze: [
-    { key: 'size', kind: 'int', def: 5, min: 4, max: 9, help: 'grid side length' },
-    { key: 'max_distance', kind: 'int', def: 0, min: 0, max: 64, except: [1], help: 'longest shortest path in moves (0 = a farthest cell; otherwise at least 2)' },
-    { key: 'progress_shaping', kind: 'float', def: 0, min: 0, max: 10, step: 0.1, help: 'weight of the dense progress term' },
-    { key: 'length_penalty', kind: 'float', def: 0, min: 0, max: 10, step: 0.1, help: 'penalty on detours of correct walks' },
-  ],
-  bandit: [
-    { key: 'arms', kind: 'int', def: 8, min: 2, max: 16, help: 'number of arms' },
-    { key: 'distribution', kind: 'choice', def: 'bernoulli', options: ['bernoulli', 'gaussian'], help: 'reward distribution' },
-    { key: 'noise_std', kind: 'float', def: 0.5, min: 0.01, max: 5, step: 0.05, help: 'std of Gaussian rewards (> 0)' },
-    { key: 'instances', kind: 'int', def: 1, min: 1, max: 16, help: 'bandit instances (contexts)' },
-    { key: 'contextual', kind: 'bool', def: false, help: 'name the context even with one instance' },
-  ],
-};
+export const TRAIN_KEYS = [
+  'num_generations', 'prompts_per_step', 'num_iterations', 'learning_rate', 'temperature',
+  'sft_steps', 'max_completion_length', 'steps', 'eval_every',
+] as const;
+export type TrainKey = (typeof TRAIN_KEYS)[number];
+export type Train = Record<TrainKey, number>;
 
-export interface Train {
-  num_generations: number;
-  prompts_per_step: number;
-  learning_rate: number;
-  temperature: number;
-  sft_steps: number;
-  max_completion_length: number;
-  steps: number;
-  eval_every: number;
-}
-
-/**
- * Trainer knobs the page exposes (TRL names), with their ranges; the others keep the task's
- * defaults on the Rust side. `def` is only a fallback for a wasm build without `task_defaults`.
- */
-export const TRAIN_KNOBS: readonly (KnobSpec & { key: keyof Train; kind: 'int' | 'float' })[] = [
-  { key: 'num_generations', kind: 'int', def: 8, min: 2, max: 64, help: 'G, completions per prompt' },
-  { key: 'prompts_per_step', kind: 'int', def: 16, min: 1, max: 64, help: 'prompts (groups) per step' },
-  { key: 'learning_rate', kind: 'float', def: 3e-4, min: 1e-5, max: 0.1, step: 1e-4, help: 'Adam learning rate of the RL steps' },
-  { key: 'temperature', kind: 'float', def: 1, min: 0.05, max: 5, step: 0.05, help: 'sampling temperature of the rollouts' },
-  { key: 'sft_steps', kind: 'int', def: 100, min: 0, max: 5000, help: 'supervised warm-up steps before RL (shared by the variants of a seed)' },
-  { key: 'max_completion_length', kind: 'int', def: 3, min: 1, max: 128, help: 'generation limit in tokens' },
-  { key: 'steps', kind: 'int', def: 300, min: 1, max: 100000, help: 'RL steps per run, after the warm-up' },
-  { key: 'eval_every', kind: 'int', def: 10, min: 1, max: 10000, help: 'steps between held-out evaluations' },
-];
-
-/** Model size presets → ModelConfig fields (src/policy/transformer.rs); context keeps the task's default. */
-export const MODEL_SIZES: Record<ModelSize, { d_model: number; n_layers: number; n_heads: number }> = {
+/** Named model sizes → ModelConfig fields (checked against the schema's model ranges in tests); context keeps the task's default. */
+export const MODEL_SIZES: Record<ModelSize, ModelNumbers> = {
   tiny: { d_model: 32, n_layers: 1, n_heads: 2 },
   small: { d_model: 48, n_layers: 2, n_heads: 4 },
   default: { d_model: 64, n_layers: 2, n_heads: 4 },
@@ -103,8 +37,18 @@ export const PALETTE: readonly string[] = ['#1f77b4', '#d62728', '#2ca02c', '#94
 export const MIN_VARIANTS = 2;
 export const MAX_VARIANTS = 6;
 export const MAX_SEEDS = 5;
-export const SEEDS_KNOB: KnobSpec & { kind: 'int' } = { key: 'seeds', kind: 'int', def: 1, min: 1, max: MAX_SEEDS, help: 'seeds per variant' };
-export const SEED_KNOB: KnobSpec & { kind: 'int' } = { key: 'seed', kind: 'int', def: 0, min: 0, max: Number.MAX_SAFE_INTEGER, help: 'base seed' };
+
+/** A knob of the page itself (not of a run config). */
+function pageInt(key: string, def: number, min: number, max: number | null, help: string): KnobSpec & { kind: 'int' } {
+  return { key, path: `page.${key}`, kind: 'int', def, min, max, except: [], help, source: '', live: false, unset: null, allowed: max === null ? `>= ${min}` : `[${min}, ${max}]` };
+}
+export const SEEDS_KNOB = pageInt('seeds', 1, 1, MAX_SEEDS, 'Seeds per variant: seed k of every variant shares prompts and initial weights (a paired comparison).');
+export const SEED_KNOB = pageInt('seed', 0, 0, null, 'Base seed: the runs of seed index k use seed + k.');
+
+/** The task of a page without a hash: arithmetic when the schema has it. */
+export function defaultTask(catalog: Catalog): TaskName {
+  return catalog.tasks.includes('arithmetic') ? 'arithmetic' : (catalog.tasks[0] ?? 'arithmetic');
+}
 
 /** One optimizer to compare: a preset plus knob overrides (`{"epsilon_high": 0.3}`). */
 export interface Variant {
@@ -116,7 +60,7 @@ export interface Variant {
 
 export interface State {
   task: TaskName;
-  /** The current task's knobs, keyed as in TASK_KNOBS[task], in that order. */
+  /** The current task's knobs, keyed as in the schema's task section, in its order. */
   taskKnobs: Record<string, KnobValue>;
   model: ModelChoice;
   train: Train;
@@ -143,107 +87,38 @@ export interface RunConfig {
   backend: 'auto' | 'cpu' | 'wgpu';
 }
 
-/** What `task_defaults()` returns per task: the whole config `{"task": {"name": …}}` resolves to. */
-export interface TaskDefault {
-  task: Record<string, JsonValue>;
-  model: ModelNumbers & Record<string, JsonValue>;
-  train: Record<string, JsonValue>;
-  [field: string]: JsonValue;
-}
-export type TaskDefaults = Record<TaskName, TaskDefault>;
-
-/** What the state functions need from the wasm module: the preset names and the task defaults. */
-export interface Catalog {
-  presets: readonly string[];
-  defaults: TaskDefaults;
+/** The difficulty knobs of `task`. */
+export function taskSpecs(catalog: Catalog, task: TaskName): readonly KnobSpec[] {
+  return catalog.taskKnobs[task] ?? [];
 }
 
-/** The knobs' own fallback values, for a wasm build that predates `task_defaults()`. */
-export function fallbackDefaults(): TaskDefaults {
-  const one = (task: TaskName): TaskDefault => ({
-    task: { name: task, ...Object.fromEntries(TASK_KNOBS[task].map((s) => [s.key, s.kind === 'set' ? [...s.def] : s.def])) },
-    model: { ...MODEL_SIZES.default },
-    train: Object.fromEntries(TRAIN_KNOBS.map((s) => [s.key, s.def])),
+/** The trainer knobs the page shows (TRAIN_KEYS), from the schema. */
+export function trainSpecs(catalog: Catalog): (KnobSpec & { key: TrainKey; kind: 'int' | 'float' })[] {
+  return TRAIN_KEYS.map((key) => {
+    const spec = specOf(catalog.train, key, 'train');
+    if ((spec.kind !== 'int' && spec.kind !== 'float') || spec.unset !== null) throw new Error(`schema: train.${key}: the page shows it as a number that is always set`);
+    return { ...spec, key };
   });
-  return { arithmetic: one('arithmetic'), chain: one('chain'), maze: one('maze'), bandit: one('bandit') };
-}
-
-/** Reads `task_defaults()`'s JSON, checking that every task is there. */
-export function readTaskDefaults(json: string): TaskDefaults {
-  const value = JSON.parse(json) as Partial<Record<TaskName, TaskDefault>>;
-  const fallback = fallbackDefaults();
-  const one = (task: TaskName): TaskDefault => {
-    const d = value[task];
-    return d && typeof d === 'object' && d.task && d.model && d.train ? d : fallback[task];
-  };
-  return { arithmetic: one('arithmetic'), chain: one('chain'), maze: one('maze'), bandit: one('bandit') };
-}
-
-/** Whether `value` is a valid value of `spec` (the checks `parse` and the controls make). */
-export function knobProblem(spec: KnobSpec, value: KnobValue): string {
-  switch (spec.kind) {
-    case 'int':
-    case 'float': {
-      if (value === null && spec.kind === 'int' && spec.nullable) return '';
-      const n = value;
-      const range = rangeText(spec);
-      if (typeof n !== 'number' || !Number.isFinite(n)) return `${spec.key}: "${String(n)}" is not a number; allowed: ${range}`;
-      if (spec.kind === 'int' && !Number.isInteger(n)) return `${spec.key}: ${n} is not an integer; allowed: ${range}`;
-      if (n < spec.min || n > spec.max || (spec.kind === 'int' && spec.except?.includes(n))) return `${spec.key}: ${n} is out of range; allowed: ${range}`;
-      return '';
-    }
-    case 'bool':
-      return typeof value === 'boolean' ? '' : `${spec.key}: "${String(value)}" is not true or false`;
-    case 'choice':
-      return typeof value === 'string' && spec.options.includes(value) ? '' : `${spec.key}: unknown "${String(value)}"; valid: ${spec.options.join(', ')}`;
-    case 'set': {
-      if (!Array.isArray(value)) return `${spec.key}: not a list`;
-      const bad = value.find((v) => !spec.options.includes(v));
-      if (bad !== undefined) return `${spec.key}: unknown "${bad}"; valid: ${spec.options.join(', ')}`;
-      if (value.length === 0) return `${spec.key}: choose at least one of ${spec.options.join(', ')}`;
-      return new Set(value).size === value.length ? '' : `${spec.key}: "${value.join(',')}" names an option twice`;
-    }
-  }
-}
-
-/** `[1, 4]`, `[0, 64] except 1`, `[1, 4] or empty (same as digits)`. */
-export function rangeText(spec: KnobSpec & { kind: 'int' | 'float' }): string {
-  let text = `[${spec.min}, ${spec.max}]`;
-  if (spec.kind === 'int' && spec.except && spec.except.length > 0) text += ` except ${spec.except.join(', ')}`;
-  if (spec.kind === 'int' && spec.nullable) text += ` or empty (${spec.nullable})`;
-  return text;
-}
-
-/** Rules between knobs of one task (Rust checks them too; the page says so before a run). */
-export function crossProblem(task: TaskName, knobs: Record<string, KnobValue>): string {
-  if (task === 'chain') {
-    const [lo, hi] = [knobs.min_terms, knobs.max_terms];
-    if (typeof lo === 'number' && typeof hi === 'number' && hi < lo) return `max_terms: ${hi} is below min_terms (${lo}); allowed: min_terms to 8`;
-  }
-  if (task === 'arithmetic') {
-    const [lo, hi] = [knobs.min_digits, knobs.digits];
-    if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) return `min_digits: ${lo} is above digits (${hi}); allowed: 1 to digits, or empty`;
-  }
-  return '';
 }
 
 function copy(value: KnobValue): KnobValue {
   return Array.isArray(value) ? [...value] : value;
 }
 
-/** The default of `spec` for `task`: Rust's when it gives a valid one, else the table's. */
-function knobDefault(spec: KnobSpec, given: JsonValue | undefined): KnobValue {
-  const fallback: KnobValue = spec.kind === 'set' ? [...spec.def] : spec.def;
-  if (given === undefined) return fallback;
-  const value = (Array.isArray(given) ? given.map(String) : given) as KnobValue;
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? fallback : knobProblem(spec, value) === '' ? copy(value) : fallback;
+/** `given` (the task's default from the schema) checked against `spec`; absent = unset or the knob's default. */
+function knobDefault(spec: KnobSpec, given: JsonValue | undefined, where: string): KnobValue {
+  if (given === undefined) return spec.unset !== null ? null : copy(spec.def as KnobValue);
+  const problem = knobProblem(spec, given as KnobValue);
+  if (problem !== '') throw new Error(`schema: ${where}: ${problem}`);
+  return copy(given as KnobValue);
 }
 
 /** The named size with the task default's numbers, else `task`. */
-function modelDefault(d: TaskDefault): ModelChoice {
+function modelDefault(catalog: Catalog, task: TaskName): ModelChoice {
+  const m = catalog.defaults[task]?.model ?? {};
   const found = (Object.keys(MODEL_SIZES) as ModelSize[]).find((name) => {
-    const m = MODEL_SIZES[name];
-    return m.d_model === d.model.d_model && m.n_layers === d.model.n_layers && m.n_heads === d.model.n_heads;
+    const s = MODEL_SIZES[name];
+    return s.d_model === m.d_model && s.n_layers === m.n_layers && s.n_heads === m.n_heads;
   });
   return found ?? 'task';
 }
@@ -251,19 +126,29 @@ function modelDefault(d: TaskDefault): ModelChoice {
 /** The task's defaults for the task-dependent part of the state. */
 export function taskState(task: TaskName, catalog: Catalog): Pick<State, 'task' | 'taskKnobs' | 'model' | 'train'> {
   const d = catalog.defaults[task];
+  if (!d) throw new Error(`task: unknown "${task}"; valid: ${catalog.tasks.join(', ')}`);
   return {
     task,
-    taskKnobs: Object.fromEntries(TASK_KNOBS[task].map((s) => [s.key, knobDefault(s, d.task[s.key])])),
-    model: modelDefault(d),
-    train: Object.fromEntries(TRAIN_KNOBS.map((s) => [s.key, knobDefault(s, d.train[s.key])])) as unknown as Train,
+    taskKnobs: Object.fromEntries(taskSpecs(catalog, task).map((s) => [s.key, knobDefault(s, d.task[s.key], `task_defaults.${task}.task.${s.key}`)])),
+    model: modelDefault(catalog, task),
+    train: Object.fromEntries(trainSpecs(catalog).map((s) => [s.key, knobDefault(s, d.train[s.key], `task_defaults.${task}.train.${s.key}`)])) as Train,
   };
 }
 
 /** The numbers of a model choice for `task`. */
 export function modelNumbers(choice: ModelChoice, task: TaskName, catalog: Catalog): ModelNumbers {
   if (choice !== 'task') return { ...MODEL_SIZES[choice] };
-  const m = catalog.defaults[task].model;
-  return { d_model: m.d_model, n_layers: m.n_layers, n_heads: m.n_heads };
+  const m = catalog.defaults[task]?.model ?? {};
+  return { d_model: Number(m.d_model), n_layers: Number(m.n_layers), n_heads: Number(m.n_heads) };
+}
+
+/** What is wrong with a model's numbers by the schema's model ranges ('' when nothing). */
+export function modelProblem(m: ModelNumbers, catalog: Catalog): string {
+  for (const key of ['d_model', 'n_layers', 'n_heads'] as const) {
+    const problem = knobProblem(specOf(catalog.model, key, 'model'), m[key]);
+    if (problem !== '') return problem;
+  }
+  return m.d_model % m.n_heads === 0 ? '' : `n_heads: ${m.n_heads} does not divide d_model (${m.d_model})`;
 }
 
 export function newVariant(preset: string, index: number): Variant {
@@ -271,9 +156,10 @@ export function newVariant(preset: string, index: number): Variant {
 }
 
 /** GRPO against Dr. GRPO when the preset table has them, else its first two rows; the task's defaults. */
-export function defaultState(catalog: Catalog, task: TaskName = DEFAULT_TASK): State {
-  const wanted = ['grpo', 'dr_grpo'].filter((p) => catalog.presets.includes(p));
-  const pair = wanted.length === 2 ? wanted : catalog.presets.slice(0, 2);
+export function defaultState(catalog: Catalog, task: TaskName = defaultTask(catalog)): State {
+  const names = catalog.presets.map((p) => p.name);
+  const wanted = ['grpo', 'dr_grpo'].filter((p) => names.includes(p));
+  const pair = wanted.length === 2 ? wanted : names.slice(0, 2);
   return {
     ...taskState(task, catalog),
     variants: pair.map(newVariant),
@@ -283,11 +169,72 @@ export function defaultState(catalog: Catalog, task: TaskName = DEFAULT_TASK): S
   };
 }
 
+// ---- a variant's optimizer knobs: the preset's row, then the variant's overrides
+
+export function presetOf(catalog: Catalog, name: string): PresetInfo | undefined {
+  return catalog.presets.find((p) => p.name === name);
+}
+
+/** The value `preset` gives `spec` (its row, else the knob's default). */
+export function presetValue(catalog: Catalog, preset: string, spec: KnobSpec): JsonValue {
+  const row = presetOf(catalog, preset)?.knobs ?? {};
+  return spec.key in row ? (row[spec.key] ?? null) : (spec.def as JsonValue);
+}
+
+/**
+ * The value a variant trains with: its override, else its preset's. An override of `null` is
+ * no override, as Rust reads it (so a preset's ε_high of 0.28 cannot be overridden to unset).
+ */
+export function algoValue(catalog: Catalog, v: Variant, spec: KnobSpec): JsonValue {
+  return v.overrides[spec.key] ?? presetValue(catalog, v.preset, spec);
+}
+
+/** Sets a knob of a variant: an override, or none when `value` is the preset's own (or null). */
+export function setAlgoKnob(catalog: Catalog, v: Variant, spec: KnobSpec, value: JsonValue): void {
+  if (value === null || sameValue(value, presetValue(catalog, v.preset, spec))) delete v.overrides[spec.key];
+  else v.overrides[spec.key] = value;
+}
+
+/**
+ * What is wrong with an overrides object ('' when nothing): unknown knobs, values out of range.
+ * `null` is accepted for any knob and means no override, as in Rust.
+ */
+export function overridesProblem(catalog: Catalog, overrides: Record<string, JsonValue>): string {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === 'preset') return 'preset: choose the preset with the menu, not in overrides';
+    const spec = catalog.algo.find((s) => s.key === key);
+    if (!spec) return `unknown knob "${key}"; valid: ${catalog.algo.map((s) => s.key).join(', ')}`;
+    const problem = value === null ? '' : knobProblem(spec, value as KnobValue);
+    if (problem !== '') return problem;
+  }
+  return '';
+}
+
+/**
+ * Rules between knobs of one task, worded as Rust words them (Rust checks them too and more, such
+ * as a model's heads dividing its width; the page says these before a run).
+ */
+export function crossProblem(catalog: Catalog, task: TaskName, knobs: Record<string, KnobValue>): string {
+  const specs = taskSpecs(catalog, task);
+  const has = (key: string): KnobSpec | undefined => specs.find((s) => s.key === key);
+  const [minTerms, maxTerms] = [has('min_terms'), has('max_terms')];
+  if (minTerms && maxTerms?.kind === 'int') {
+    const [lo, hi] = [knobs.min_terms, knobs.max_terms];
+    if (typeof lo === 'number' && typeof hi === 'number' && hi < lo) return `max_terms: ${hi} is out of range; allowed: [min_terms = ${lo}, ${maxTerms.max}]`;
+  }
+  const [minDigits, digits] = [has('min_digits'), has('digits')];
+  if (minDigits?.kind === 'int' && digits) {
+    const [lo, hi] = [knobs.min_digits, knobs.digits];
+    if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) return `min_digits: ${lo} is out of range; allowed: [${minDigits.min}, digits = ${hi}]`;
+  }
+  return '';
+}
+
 /** Run `seedIndex` of variant `variantIndex`: every variant's seed k shares prompts and initial weights. */
 export function toRunConfig(s: State, variantIndex: number, seedIndex: number, catalog: Catalog): RunConfig {
   const v = s.variants[variantIndex];
   if (!v) throw new Error(`no variant ${variantIndex}`);
-  // An unset nullable knob is left out: Rust reads its absence (min_digits: same as digits).
+  // An unset knob is left out: Rust reads its absence (min_digits: same as digits).
   const knobs = Object.fromEntries(Object.entries(s.taskKnobs).filter(([, value]) => value !== null));
   return {
     task: { name: s.task, ...knobs },
@@ -299,27 +246,77 @@ export function toRunConfig(s: State, variantIndex: number, seedIndex: number, c
   };
 }
 
+// ---- live knobs: what a running session can take without a Reset
+
+/** What `Session.set_live` takes: `{"train": {...}, "algo": {...}}`. */
+export interface LiveChanges {
+  train?: Record<string, JsonValue>;
+  algo?: Record<string, JsonValue>;
+}
+
+/** Whether the runs of `applied` can follow `state`'s variants one to one (same count and presets). */
+function sameVariants(applied: State, state: State): boolean {
+  return applied.variants.length === state.variants.length && applied.variants.every((v, i) => v.preset === state.variants[i]?.preset);
+}
+
+/**
+ * Per variant of `applied`, the live knobs `state` sets differently (null: none), with
+ * `state`'s values. Restart knobs are not in it; they wait for a Reset.
+ */
+export function liveDiff(applied: State, state: State, catalog: Catalog): (LiveChanges | null)[] {
+  const train: Record<string, JsonValue> = {};
+  if (applied.task === state.task) {
+    for (const spec of trainSpecs(catalog)) if (spec.live && applied.train[spec.key] !== state.train[spec.key]) train[spec.key] = state.train[spec.key];
+  }
+  const algoLive = catalog.algo.filter((s) => s.live);
+  const variants = sameVariants(applied, state);
+  return applied.variants.map((a, i) => {
+    const algo: Record<string, JsonValue> = {};
+    const v = state.variants[i];
+    if (variants && v) {
+      for (const spec of algoLive) {
+        const value = algoValue(catalog, v, spec);
+        if (!sameValue(algoValue(catalog, a, spec), value)) algo[spec.key] = value;
+      }
+    }
+    const changes: LiveChanges = {};
+    if (Object.keys(train).length > 0) changes.train = { ...train };
+    if (Object.keys(algo).length > 0) changes.algo = algo;
+    return changes.train || changes.algo ? changes : null;
+  });
+}
+
+/** `applied` with `changes[i]` applied to variant i (what the runs train with after `set_live`). */
+export function withLive(applied: State, changes: readonly (LiveChanges | null)[], catalog: Catalog): State {
+  const next: State = structuredClone(applied);
+  for (const [i, c] of changes.entries()) {
+    const v = next.variants[i];
+    if (!c || !v) continue;
+    Object.assign(next.train, c.train ?? {});
+    for (const [key, value] of Object.entries(c.algo ?? {})) setAlgoKnob(catalog, v, specOf(catalog.algo, key, 'algo'), value);
+  }
+  return next;
+}
+
 // ---- URL hash: `task=maze&size=6&model=tiny&...&v0.preset=grpo&v0.label=…&v0.colour=%23...`
 // Only what differs from the task's defaults is written (the task and the presets always are).
 
 function writeKnob(value: KnobValue): string {
-  return value === null ? '' : Array.isArray(value) ? value.join(',') : String(value);
-}
-
-function sameKnob(a: KnobValue | undefined, b: KnobValue | undefined): boolean {
-  return Array.isArray(a) && Array.isArray(b) ? a.join(',') === b.join(',') : a === b;
+  if (value === null) return '';
+  if (Array.isArray(value)) return value.join(',');
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 export function serialize(s: State, catalog: Catalog): string {
   const base = taskState(s.task, catalog);
   const p = new URLSearchParams();
   p.set('task', s.task);
-  for (const spec of TASK_KNOBS[s.task]) {
+  for (const spec of taskSpecs(catalog, s.task)) {
     const value = s.taskKnobs[spec.key];
-    if (value !== undefined && !sameKnob(value, base.taskKnobs[spec.key])) p.set(spec.key, writeKnob(value));
+    if (value !== undefined && !sameValue(value, base.taskKnobs[spec.key])) p.set(spec.key, writeKnob(value));
   }
   if (s.model !== base.model) p.set('model', s.model);
-  for (const spec of TRAIN_KNOBS) if (s.train[spec.key] !== base.train[spec.key]) p.set(spec.key, String(s.train[spec.key]));
+  for (const spec of trainSpecs(catalog)) if (s.train[spec.key] !== base.train[spec.key]) p.set(spec.key, String(s.train[spec.key]));
   if (s.seeds !== SEEDS_KNOB.def) p.set('seeds', String(s.seeds));
   if (s.seed !== SEED_KNOB.def) p.set('seed', String(s.seed));
   if (s.backend !== 'auto') p.set('backend', s.backend);
@@ -340,23 +337,21 @@ function oneOf<T extends string>(field: string, value: string, valid: readonly T
 }
 
 /** The value of `spec` written as `raw` in a URL; `def` when absent. Throws naming the field and range. */
-function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): KnobValue {
+export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): KnobValue {
   if (raw === null) return copy(def);
   let value: KnobValue;
   switch (spec.kind) {
     case 'int':
-    case 'float': {
+    case 'float':
       if (raw.trim() === '') {
-        if (spec.kind === 'int' && spec.nullable) return null;
-        throw new Error(`${spec.key}: empty; allowed: ${rangeText(spec)}`);
+        if (spec.unset !== null) return null;
+        throw new Error(`${spec.key}: empty; allowed: ${spec.allowed}`);
       }
-      const n = Number(raw);
-      if (!Number.isFinite(n)) throw new Error(`${spec.key}: "${raw}" is not a number; allowed: ${rangeText(spec)}`);
-      value = n;
+      value = Number(raw);
+      if (!Number.isFinite(value)) throw new Error(`${spec.key}: "${raw}" is not a number; allowed: ${spec.allowed}`);
       break;
-    }
     case 'bool':
-      value = oneOf(spec.key, raw, ['true', 'false']) === 'true';
+      value = raw === 'true' ? true : raw === 'false' ? false : raw;
       break;
     case 'choice':
       value = raw;
@@ -364,13 +359,20 @@ function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): KnobValue
     case 'set':
       value = raw === '' ? [] : raw.split(',');
       break;
+    case 'tokens':
+      try {
+        value = JSON.parse(raw) as KnobValue;
+      } catch {
+        throw new Error(`${spec.key}: "${raw}" is not JSON; allowed: ${spec.allowed}`);
+      }
+      break;
   }
   const problem = knobProblem(spec, value);
   if (problem !== '') throw new Error(problem);
   return value;
 }
 
-function readOverrides(field: string, raw: string | null): Variant['overrides'] {
+function readOverrides(field: string, raw: string | null, catalog: Catalog): Variant['overrides'] {
   if (raw === null) return {};
   let value: unknown;
   try {
@@ -381,7 +383,8 @@ function readOverrides(field: string, raw: string | null): Variant['overrides'] 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new Error(`${field}: must be a JSON object of knob overrides`);
   }
-  if ('preset' in value) throw new Error(`${field}: choose the preset with the menu, not in overrides`);
+  const problem = overridesProblem(catalog, value as Variant['overrides']);
+  if (problem !== '') throw new Error(`${field}.${problem}`);
   return value as Variant['overrides'];
 }
 
@@ -393,7 +396,7 @@ function readColour(field: string, raw: string | null, fallback: string): string
 
 /**
  * The state a hash describes; missing fields take the task's defaults. Unknown fields, task,
- * model or preset names and out-of-range values throw an Error that names the field and lists
+ * model, preset or knob names and out-of-range values throw an Error that names the field and
  * what is valid.
  */
 export function parse(hash: string, catalog: Catalog): State {
@@ -403,20 +406,21 @@ export function parse(hash: string, catalog: Catalog): State {
     read.add(key);
     return p.get(key);
   };
-  const task = oneOf('task', get('task') ?? DEFAULT_TASK, TASK_NAMES);
+  const task = oneOf('task', get('task') ?? defaultTask(catalog), catalog.tasks);
   const base = defaultState(catalog, task);
-  const taskKnobs = Object.fromEntries(TASK_KNOBS[task].map((s) => [s.key, readKnob(s, get(s.key), base.taskKnobs[s.key] ?? null)]));
-  const cross = crossProblem(task, taskKnobs);
+  const taskKnobs = Object.fromEntries(taskSpecs(catalog, task).map((s) => [s.key, readKnob(s, get(s.key), base.taskKnobs[s.key] ?? null)]));
+  const cross = crossProblem(catalog, task, taskKnobs);
   if (cross !== '') throw new Error(cross);
-  const train = Object.fromEntries(TRAIN_KNOBS.map((s) => [s.key, readKnob(s, get(s.key), base.train[s.key])])) as unknown as Train;
+  const train = Object.fromEntries(trainSpecs(catalog).map((s) => [s.key, readKnob(s, get(s.key), base.train[s.key])])) as Train;
 
+  const presets = catalog.presets.map((x) => x.name);
   const variants: Variant[] = [];
   for (let i = 0; p.has(`v${i}.preset`); i++) {
-    const preset = oneOf(`v${i}.preset`, get(`v${i}.preset`) ?? '', catalog.presets);
+    const preset = oneOf(`v${i}.preset`, get(`v${i}.preset`) ?? '', presets);
     const fallback = newVariant(preset, i);
     variants.push({
       preset,
-      overrides: readOverrides(`v${i}.overrides`, get(`v${i}.overrides`)),
+      overrides: readOverrides(`v${i}.overrides`, get(`v${i}.overrides`), catalog),
       label: get(`v${i}.label`) ?? fallback.label,
       colour: readColour(`v${i}.colour`, get(`v${i}.colour`), fallback.colour),
     });
@@ -437,7 +441,7 @@ export function parse(hash: string, catalog: Catalog): State {
   };
   const unknown = [...p.keys()].filter((k) => !read.has(k));
   if (unknown.length > 0) {
-    throw new Error(`unknown URL field(s) ${unknown.join(', ')}; valid: ${[...read].filter((k) => !k.startsWith('v')).join(', ')}, v<N>.preset/label/colour/overrides`);
+    throw new Error(`unknown URL field(s) ${unknown.join(', ')}; valid: ${[...read].filter((k) => !/^v\d+\./.test(k)).join(', ')}, v<N>.preset/label/colour/overrides`);
   }
   return state;
 }

@@ -15,6 +15,11 @@ declare module '*/pkg/grpo_playground.js' {
     static branch(bytes: Uint8Array, config_json: string, backend: string): Promise<Session>;
     /** Resolves to one step's metrics as JSON. */
     step(): Promise<unknown>;
+    /**
+     * Changes live knobs between steps, `{"train": {...}, "algo": {...}}`; throws naming the
+     * field for a restart knob or a value out of range.
+     */
+    set_live(changes_json: string): void;
     /** Resolves to a bandit's arm probabilities as a JSON array (`[]` for other tasks). */
     arm_probabilities(): Promise<unknown>;
     samples(n: number): string;
@@ -28,10 +33,8 @@ declare module '*/pkg/grpo_playground.js' {
     free(): void;
   }
 
-  /** JSON `[{name, source, knobs}]`. */
-  export function presets(): string;
-  /** JSON `{"arithmetic": RunConfig, "chain": …, "maze": …, "bandit": …}`: each task's defaults. */
-  export function task_defaults(): string;
+  /** The schema document as JSON: knobs, presets, task defaults, metrics, tokens (src/train/schema.rs). */
+  export function schema(): string;
   /** `""` when valid, else a message naming the field. */
   export function validate_config(config_json: string): string;
   /** Resolves to JSON `{backend, timing, kernels}`: the reference step timed on `backend`. */

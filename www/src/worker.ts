@@ -3,8 +3,9 @@
 // cores of the machine (the browser schedules the workers), and a crash ends only its own run.
 // JS drives the loop: a play loop calls `session.step()` until its cancel token goes stale.
 
-import init, { Session, presets, task_defaults, validate_config } from '../pkg/grpo_playground.js';
-import { errorMessage, type Device, type FromWorker, type FromWorkerTagged, type PresetInfo, type Sample, type StepMetrics, type ToWorker } from './protocol';
+import init, { Session, schema, validate_config } from '../pkg/grpo_playground.js';
+import type { StepMetrics } from './metrics';
+import { errorMessage, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
 import type { RunConfig } from './state';
 
 /** Steps between sample snapshots for the viewer (each costs a JSON round trip). */
@@ -111,7 +112,8 @@ async function postWarmed(r: Run): Promise<void> {
 
 async function postSamples(r: Run): Promise<void> {
   const samples = JSON.parse(r.session.samples(r.config.train.num_generations)) as Sample[];
-  const arms = r.config.task.name === 'bandit' ? (JSON.parse(String(await r.session.arm_probabilities())) as number[]) : [];
+  // `[]` for tasks whose answers are not one choice among a few tokens.
+  const arms = JSON.parse(String(await r.session.arm_probabilities())) as number[];
   post({ type: 'samples', samples, arms });
 }
 
@@ -138,6 +140,23 @@ function unfinished(): Run | null {
   return run.step < (run.warmup ? sft_steps : sft_steps + steps) ? run : null;
 }
 
+/**
+ * One turn of the worker's task queue. A CPU step can resolve without leaving the microtask
+ * queue, so a loop of them would never let the page's messages (pause, live changes) in: the
+ * play loop waits for this between steps. A MessageChannel message, unlike setTimeout, is not
+ * clamped to 4 ms.
+ */
+const turns = new MessageChannel();
+const TURN_MS = 10;
+const waiting: (() => void)[] = [];
+turns.port1.onmessage = () => waiting.shift()?.();
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    turns.port2.postMessage(null);
+  });
+}
+
 /** Steps until the token goes stale (pause, step, reset) or the step budget is spent. */
 async function play(): Promise<void> {
   const mine = ++token;
@@ -147,7 +166,13 @@ async function play(): Promise<void> {
     await stepOnce(r, false);
     return true;
   };
-  while (await serial(advance));
+  let turn = performance.now();
+  while (await serial(advance)) {
+    // A turn every few milliseconds: messages wait at most that (and a step); fast steps lose little.
+    if (performance.now() - turn < TURN_MS) continue;
+    await nextTurn();
+    turn = performance.now();
+  }
   // A warm-up session has said `warmed` instead; the page branches the RL runs from it.
   if (mine === token && run && !run.warmup) post({ type: 'done' });
 }
@@ -176,11 +201,10 @@ async function timeStep(config: RunConfig, backend: Device): Promise<number> {
 
 async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
-    case 'presets': {
+    case 'schema':
       await loadWasm();
-      post({ type: 'presets', presets: JSON.parse(presets()) as PresetInfo[], defaults: task_defaults() });
+      post({ type: 'schema', schema: schema() });
       return;
-    }
     case 'calibrate':
       post(await calibrate(m.config));
       return;
@@ -200,6 +224,23 @@ async function handle(m: ToWorker): Promise<void> {
         if (r) await stepOnce(r, true);
         else if (run && !run.warmup) post({ type: 'done' });
       });
+    case 'live':
+      return serial(async () => live(m));
+  }
+}
+
+/**
+ * Live knobs change between steps. A warm-up session only notes the config (it trains no RL
+ * step; the branch after it starts from `config`); a worker without a session has nothing to do.
+ */
+function live(m: Extract<ToWorker, { type: 'live' }>): void {
+  if (!run) return;
+  run.config = m.config;
+  if (run.warmup) return;
+  try {
+    run.session.set_live(JSON.stringify(m.changes));
+  } catch (e) {
+    post({ type: 'liveError', message: errorMessage(e) });
   }
 }
 

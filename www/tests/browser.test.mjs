@@ -119,7 +119,9 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
   const state = await page.evaluate(() => JSON.stringify(window.__playground.state));
   const second = await open(browser, shared);
   assert.equal(await second.page.evaluate(() => JSON.stringify(window.__playground.state)), state);
-  assert.equal(await second.page.textContent('[data-testid="variant-1"] select, [data-testid="variant-1"]').then((t) => t.includes('rloo')), true);
+  // The preset menu's chosen value (every preset's name is in the card's text, chosen or not).
+  assert.equal(await second.page.inputValue('[data-testid="variant-1"] select.preset'), 'rloo');
+  assert.equal(await second.page.inputValue('[data-testid="variant-0"] select.preset'), 'grpo');
 
   // To look at, outside the repo (tests never rewrite tracked files; README's screenshot comes from
   // `SHOT=... node bench/defaults.mjs`).
@@ -129,6 +131,96 @@ test('auto falls back to the CPU without WebGPU, trains, exports CSV and restore
 });
 
 const attr = (page, n, name) => page.getAttribute(`[data-testid="variant-${n}"]`, name);
+
+/** Types `value` into the control `selector` and leaves it (a `change` event). */
+async function type(page, selector, value) {
+  await page.fill(selector, String(value));
+  await page.press(selector, 'Tab');
+}
+
+const fieldClasses = (page, selector) => page.$eval(selector, (e) => e.closest('.field').className);
+
+test('live knobs change running runs without a Reset; restart knobs wait for it and say so; typed knobs write overrides', { timeout: 150_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, bandit('cpu', 100000));
+  await page.click('[data-testid="run"]');
+  await waitForSteps(page, 2, 3, 60_000);
+  assert.equal(await page.locator('.field:has([data-knob="learning_rate"]) .tag.live').count(), 1, 'a live knob is tagged live');
+  assert.equal(await page.locator('.field:has([data-knob="num_generations"]) .tag.live').count(), 0);
+
+  // learning_rate (train, live): every variant's next step carries it, in its lr too.
+  await type(page, '[data-knob="learning_rate"]', 0.005);
+  const changed = (variant, path, value) => page.waitForFunction(([v, p, x]) => window.__playground.metrics[v].every((runs) =>
+    runs.some((m) => m.live_changes && m.live_changes[p] === x)), [variant, path, value], { timeout: 30_000, polling: 100 });
+  await changed(0, 'train.learning_rate', 0.005);
+  await changed(1, 'train.learning_rate', 0.005);
+  const metrics = await page.evaluate(() => window.__playground.metrics);
+  for (const runs of metrics) {
+    const steps = runs[0].map((m) => m.step);
+    assert.deepEqual(steps, steps.map((_, i) => i + 1), 'the same run goes on: no Reset');
+    const at = runs[0].findIndex((m) => m.live_changes);
+    assert.ok(at >= 3, `changed at step ${at + 1}`);
+    assert.ok(runs[0].slice(at).every((m) => m.lr === 0.005), 'the steps after it train with the new rate');
+    assert.ok(runs[0].slice(0, at).every((m) => m.lr !== 0.005));
+  }
+  assert.equal(await page.evaluate(() => window.__playground.configs[1][0].train.learning_rate), 0.005);
+  assert.doesNotMatch(await fieldClasses(page, '[data-knob="learning_rate"]'), /pending/);
+  assert.match(await page.textContent('#live-log'), /learning_rate = 0\.005/);
+
+  // epsilon (a variant's, live): only that variant's sessions, written as its override.
+  await page.click('[data-testid="variant-1"] details.knobs > summary');
+  await type(page, '[data-testid="variant-1"] [data-knob="epsilon"]', 0.1);
+  await changed(1, 'algo.epsilon', 0.1);
+  assert.match(decodeURIComponent(new URL(page.url()).hash), /v1\.overrides=\{"epsilon":0\.1\}/);
+  assert.equal(await page.inputValue('[data-testid="variant-1"] [data-knob="overrides"]'), '{"epsilon":0.1}');
+  assert.equal((await page.evaluate(() => window.__playground.metrics[0][0])).some((m) => m.live_changes?.['algo.epsilon'] !== undefined), false);
+
+  // Restart knobs: the field and the note say Reset; the runs keep their value and go on.
+  await type(page, '[data-knob="num_generations"]', 4);
+  await page.click('[data-testid="variant-0"] details.knobs > summary');
+  await page.selectOption('[data-testid="variant-0"] select[data-knob="loss_agg_mode"]', 'token-mean');
+  assert.match(await fieldClasses(page, '[data-knob="num_generations"]'), /pending/);
+  assert.match(await fieldClasses(page, '[data-testid="variant-0"] [data-knob="loss_agg_mode"]'), /pending/);
+  assert.match(await fieldClasses(page, '[data-testid="variant-0"] [data-knob="loss_agg_mode"]'), /changed/);
+  assert.match(await page.getAttribute('#note', 'class'), /pending/);
+  assert.match(decodeURIComponent(new URL(page.url()).hash), /v0\.overrides=\{"loss_agg_mode":"token-mean"\}/);
+  const before = await stepOf(page, 0);
+  await page.waitForFunction((k) => Number(document.querySelector('[data-testid="variant-0"]').dataset.step) > k + 2, before, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__playground.configs[0][0].train.num_generations), 8, 'the running runs keep G until Reset');
+  assert.equal(await page.locator('#samples .arm').count(), 8, 'the bandit\'s arm bars');
+  // Pause reaches a worker whose CPU steps never leave the microtask queue.
+  await page.click('[data-testid="pause"]');
+  await page.waitForFunction(() => /^paused/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 10_000 });
+  const paused = await stepOf(page, 0);
+  await page.waitForTimeout(500);
+  assert.equal(await stepOf(page, 0), paused, 'paused runs stay at their step');
+  await page.screenshot({ path: join(mkdtempSync(join(tmpdir(), 'grpo-shot-')), 'live.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+});
+
+test('mazes are drawn from the view Rust gives each sample', { timeout: 120_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  // A short warm-up, so that the walks move (an untrained policy's first token is rarely a move).
+  const { page, errors } = await open(browser, `${BASE}#task=maze&model=tiny&sft_steps=40&steps=2&num_generations=4&prompts_per_step=2&backend=cpu&v0.preset=grpo&v1.preset=rloo`);
+  await page.click('[data-testid="run"]');
+  await page.waitForSelector('#samples .maze', { timeout: 100_000 });
+  const size = await page.evaluate(() => window.__playground.state.taskKnobs.size);
+  const grids = await page.$$eval('#samples .maze', (mazes) => mazes.map((m) => ({
+    cells: m.querySelectorAll('.cell').length,
+    walls: m.querySelectorAll('.cell.wall').length,
+    start: m.querySelectorAll('.cell.start').length,
+    goal: m.querySelectorAll('.cell.goal').length,
+    marked: m.querySelectorAll('.cell.path, .cell.blocked').length,
+  })));
+  assert.equal(grids.length, 4, 'one grid per completion of the group');
+  for (const g of grids) {
+    assert.equal(g.cells, size * size);
+    assert.deepEqual([g.start, g.goal], [1, 1]);
+    assert.ok(g.walls > 0 && g.walls < size * size);
+  }
+  assert.ok(grids.some((g) => g.marked > 0), 'some walk moved or bumped');
+  assert.deepEqual(errors, []);
+});
 
 test('the README embed example trains to a reward above 0 on the CPU, with the bandit\'s own defaults', { timeout: 120_000 }, async () => {
   const browser = await launch({ webgpu: false });

@@ -1,154 +1,228 @@
-// Unit tests of the page state (src/state.ts) in Node, without a browser or the wasm: Vite's
-// SSR loader compiles the TypeScript. The catalog stands in for `presets()` and `task_defaults()`.
-import { test, before, after } from 'node:test';
+// The page state (src/state.ts) against the real schema: task defaults, the URL round trip for
+// every preset and for random states over every exposed knob's range, parse errors that name
+// the field and what is valid, variant knobs (preset value or override), and live changes.
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'vite';
+import { catalog, load, rustSchema, seeded } from './support.mjs';
 
-let server;
-let S;
+const S = await load('/src/state.ts');
+const Sc = await load('/src/schema.ts');
+const c = await catalog();
+const { validate } = await rustSchema();
 
-before(async () => {
-  server = await createServer({ root: new URL('..', import.meta.url).pathname, logLevel: 'warn', server: { middlewareMode: true, hmr: false }, appType: 'custom' });
-  S = await server.ssrLoadModule('/src/state.ts');
+const presetNames = c.presets.map((p) => p.name);
+const pair = (preset) => presetNames.find((p) => p !== preset);
+
+test('a URL naming only the task gets that task\'s defaults, as the schema\'s task_defaults give them', () => {
+  for (const task of c.tasks) {
+    const s = S.parse(`#task=${task}`, c);
+    const d = c.defaults[task];
+    assert.equal(s.task, task);
+    for (const key of S.TRAIN_KEYS) assert.equal(s.train[key], d.train[key], `${task}: train.${key}`);
+    for (const spec of c.taskKnobs[task]) assert.deepEqual(s.taskKnobs[spec.key], d.task[spec.key] ?? null, `${task}: task.${spec.key}`);
+    assert.deepEqual(Object.keys(s.taskKnobs), c.taskKnobs[task].map((k) => k.key), 'in the schema\'s order');
+    const model = S.toRunConfig(s, 0, 0, c).model;
+    for (const key of ['d_model', 'n_layers', 'n_heads']) assert.equal(model[key], d.model[key], `${task}: model.${key}`);
+    assert.equal(S.serialize(s, c), `#task=${task}&v0.preset=grpo&v1.preset=dr_grpo`, 'the URL names only what differs');
+  }
+  assert.equal(S.defaultState(c).task, 'arithmetic');
 });
 
-after(async () => {
-  await server?.close();
-});
-
-const PRESETS = ['grpo', 'dr_grpo', 'dapo', 'rloo'];
-
-/** Task defaults shaped like `task_defaults()`: each task with its own model and trainer knobs. */
-function catalog() {
-  const train = (over) => ({
-    num_generations: 8, prompts_per_step: 8, num_iterations: 1, minibatches: 1, max_completion_length: 16,
-    temperature: 1, top_p: 1, learning_rate: 0.001, adam_beta1: 0.9, adam_beta2: 0.999, weight_decay: 0,
-    max_grad_norm: 1, entropy_coef: 0, steps: 200, eval_every: 10, sft_steps: 0, sft_learning_rate: 0.003, log_kl: false, ...over,
-  });
-  const run = (task, model, over) => ({ task, model: { context: 64, ...model }, algo: { preset: 'grpo' }, train: train(over), seed: 0, backend: 'auto' });
-  return {
-    presets: PRESETS,
-    defaults: {
-      arithmetic: run({ name: 'arithmetic', digits: 2, min_digits: 1, ops: ['add'], allow_negative: false, reversed: false, reward: 'exact', format_weight: 0, eval_size: 200 },
-        { d_model: 64, n_layers: 2, n_heads: 4 }, { sft_steps: 150, max_completion_length: 4, steps: 300 }),
-      chain: run({ name: 'chain', min_terms: 2, max_terms: 4, format_weight: 0.1, eval_size: 300 },
-        { d_model: 48, n_layers: 2, n_heads: 4 }, { sft_steps: 200, max_completion_length: 12 }),
-      maze: run({ name: 'maze', size: 5, progress_shaping: 0.5, length_penalty: 0, eval_size: 200, max_distance: 0 },
-        { d_model: 96, n_layers: 3, n_heads: 4 }, { sft_steps: 300, max_completion_length: 24, learning_rate: 0.0005 }),
-      bandit: run({ name: 'bandit', arms: 8, distribution: 'bernoulli', noise_std: 0.5, instances: 1, contextual: false, eval_size: 1 },
-        { d_model: 32, n_layers: 1, n_heads: 2 }, { sft_steps: 0, max_completion_length: 1, learning_rate: 0.01 }),
-    },
-  };
-}
-
-test('a URL naming only the task gets that task\'s defaults', () => {
-  const c = catalog();
-  const s = S.parse('#task=maze', c);
-  assert.equal(s.task, 'maze');
-  assert.equal(s.train.sft_steps, 300);
-  assert.equal(s.train.max_completion_length, 24);
-  assert.equal(s.train.learning_rate, 0.0005);
-  assert.equal(s.taskKnobs.progress_shaping, 0.5);
-  assert.equal(s.model, 'task', 'maze\'s 96/3/4 model is none of the named sizes');
-  assert.deepEqual(S.toRunConfig(s, 0, 0, c).model, { d_model: 96, n_layers: 3, n_heads: 4 });
-  const bandit = S.parse('#task=bandit&arms=8&v0.preset=grpo&v1.preset=rloo', c);
-  assert.equal(bandit.model, 'tiny');
-  assert.equal(bandit.train.sft_steps, 0);
-  assert.equal(bandit.train.learning_rate, 0.01);
-  assert.deepEqual(bandit.variants.map((v) => v.preset), ['grpo', 'rloo']);
-  const chain = S.parse('#task=chain', c);
-  assert.equal(chain.model, 'small');
-  assert.deepEqual(chain.taskKnobs, { min_terms: 2, max_terms: 4, format_weight: 0.1, eval_size: 300 });
-  const page = S.defaultState(c);
-  assert.equal(page.task, 'arithmetic');
-  assert.equal(page.taskKnobs.digits, 2);
-  assert.equal(page.taskKnobs.min_digits, 1);
-});
-
-test('serialize writes only what differs from the task defaults, and parse reads it back', () => {
-  const c = catalog();
-  assert.equal(S.serialize(S.parse('#task=maze', c), c), '#task=maze&v0.preset=grpo&v1.preset=dr_grpo');
-  const embed = '#task=bandit&arms=8&v0.preset=grpo&v1.preset=rloo';
-  assert.equal(S.serialize(S.parse(embed, c), c), '#task=bandit&v0.preset=grpo&v1.preset=rloo');
-
-  const s = S.defaultState(c, 'chain');
-  s.taskKnobs.max_terms = 6;
-  s.train.steps = 50;
-  s.model = 'tiny';
-  s.seeds = 3;
-  s.backend = 'cpu';
-  s.variants[1].label = 'a <b>label</b>, with "quotes" & =';
-  s.variants[1].overrides = { epsilon_high: 0.3 };
-  s.variants.push(S.newVariant('dapo', 2));
-  const hash = S.serialize(s, c);
-  for (const field of ['max_terms=6', 'steps=50', 'model=tiny', 'seeds=3', 'backend=cpu', 'v2.preset=dapo']) assert.ok(hash.includes(field), `${hash} lacks ${field}`);
-  for (const field of ['min_terms', 'sft_steps', 'v0.label', 'v0.colour', 'v2.colour']) assert.ok(!hash.includes(field), `${hash} has ${field}`);
-  assert.deepEqual(S.parse(hash, c), s);
-
-  // A nullable knob: unset, or set away from a default that is set.
-  const a = S.defaultState(c, 'arithmetic');
-  a.taskKnobs.min_digits = null;
-  const back = S.parse(S.serialize(a, c), c);
-  assert.equal(back.taskKnobs.min_digits, null);
-  assert.deepEqual(back, a);
-  assert.equal(S.toRunConfig(a, 0, 0, c).task.min_digits, undefined, 'unset means absent from the config');
-  a.taskKnobs.ops = ['add', 'mul'];
-  assert.deepEqual(S.parse(S.serialize(a, c), c), a);
-});
-
-test('round trip over every task and random knob values', () => {
-  const c = catalog();
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-  for (let i = 0; i < 200; i++) {
-    const task = S.TASK_NAMES[i % S.TASK_NAMES.length];
-    const s = S.defaultState(c, task);
-    for (const spec of S.TASK_KNOBS[task]) {
-      if (rand() < 0.5) continue;
-      if (spec.kind === 'int') {
-        let v = spec.min + Math.floor(rand() * (spec.max - spec.min + 1));
-        if (spec.except?.includes(v)) v = spec.min;
-        s.taskKnobs[spec.key] = spec.nullable && rand() < 0.3 ? null : v;
-      } else if (spec.kind === 'float') s.taskKnobs[spec.key] = Math.round((spec.min + rand() * (spec.max - spec.min)) * 100) / 100;
-      else if (spec.kind === 'bool') s.taskKnobs[spec.key] = rand() < 0.5;
-      else if (spec.kind === 'choice') s.taskKnobs[spec.key] = spec.options[Math.floor(rand() * spec.options.length)];
-      else s.taskKnobs[spec.key] = spec.options.filter((_, j) => j === 0 || rand() < 0.5);
+test('every preset round-trips through the URL, and Rust accepts the config the page makes of it', () => {
+  for (const preset of presetNames) {
+    for (const task of c.tasks) {
+      const s = S.defaultState(c, task);
+      s.variants = [S.newVariant(preset, 0), S.newVariant(pair(preset), 1)];
+      const hash = S.serialize(s, c);
+      assert.ok(hash.includes(`v0.preset=${preset}`), hash);
+      assert.deepEqual(S.parse(hash, c), s, hash);
+      if (validate) assert.equal(validate(JSON.stringify(S.toRunConfig(s, 0, 0, c))), '', `${preset} on ${task}`);
     }
-    if (S.crossProblem(task, s.taskKnobs) !== '') continue;
-    for (const spec of S.TRAIN_KNOBS) if (rand() < 0.3) s.train[spec.key] = spec.kind === 'int' ? spec.min + Math.floor(rand() * 10) : spec.min * 2;
-    s.model = S.MODEL_CHOICES[Math.floor(rand() * S.MODEL_CHOICES.length)];
-    assert.deepEqual(S.parse(S.serialize(s, c), c), s, S.serialize(s, c));
   }
 });
 
-test('bad URL values name the field and the allowed range, or what is valid', () => {
-  const c = catalog();
-  const cases = [
-    ['#task=arithmetic&digits=9', /^Error: digits: 9 is out of range; allowed: \[1, 4\]/],
-    ['#task=maze&max_distance=1', /^Error: max_distance: 1 is out of range; allowed: \[0, 64\] except 1/],
-    ['#task=bandit&noise_std=0', /^Error: noise_std: 0 is out of range; allowed: \[0.01, 5\]/],
-    ['#task=chain&min_terms=5&max_terms=3', /^Error: max_terms: 3 is below min_terms \(5\)/],
-    ['#task=arithmetic&digits=2&min_digits=3', /^Error: min_digits: 3 is above digits \(2\)/],
-    ['#task=chain&num_generations=1', /^Error: num_generations: 1 is out of range; allowed: \[2, 64\]/],
-    ['#task=chain&steps=abc', /^Error: steps: "abc" is not a number; allowed: \[1, 100000\]/],
-    ['#task=chain&eval_size=2.5', /^Error: eval_size: 2.5 is not an integer/],
-    ['#task=nope', /^Error: task: unknown "nope"; valid: arithmetic, chain, maze, bandit/],
-    ['#task=maze&digits=2', /^Error: unknown URL field\(s\) digits/],
-    ['#task=chain&model=huge', /^Error: model: unknown "huge"/],
-    ['#task=chain&v0.preset=grpo&v1.preset=zzz', /^Error: v1.preset: unknown "zzz"/],
-    ['#task=chain&v0.preset=grpo&v0.colour=red&v1.preset=rloo', /^Error: v0.colour: "red" is not a colour; allowed: #rrggbb/],
-    ['#task=arithmetic&ops=add,div', /^Error: ops: unknown "div"/],
-  ];
-  for (const [hash, message] of cases) assert.throws(() => S.parse(hash, c), message, hash);
+/** A random valid value of `spec`. */
+function randomValue(spec, rand) {
+  if (spec.unset !== null && rand() < 0.2) return null;
+  switch (spec.kind) {
+    case 'int': {
+      const hi = spec.max ?? spec.min + 1000;
+      let v = spec.min + Math.floor(rand() * (hi - spec.min + 1));
+      while (spec.except.includes(v)) v = v + 1 <= hi ? v + 1 : spec.min;
+      return v;
+    }
+    case 'float': {
+      const lo = spec.min ?? -10;
+      const hi = spec.max ?? lo + 10 * (1 + Math.abs(lo));
+      // Open ends: stay off them; a few values get many digits, to test the text round trip.
+      let v = lo + (0.001 + 0.998 * rand()) * (hi - lo);
+      if (rand() < 0.7) v = Number(v.toPrecision(1 + Math.floor(rand() * 4)));
+      return Sc.knobProblem(spec, v) === '' ? v : lo + (hi - lo) / 2;
+    }
+    case 'bool':
+      return rand() < 0.5;
+    case 'choice':
+      return spec.options[Math.floor(rand() * spec.options.length)];
+    case 'set': {
+      const chosen = spec.options.filter(() => rand() < 0.5);
+      return chosen.length > 0 ? chosen : [spec.options[0]];
+    }
+    case 'tokens':
+      return rand() < 0.5 ? Math.floor(rand() * 8) : { fraction_of_max: Number((0.05 + 0.95 * rand()).toFixed(2)) };
+    default:
+      throw new Error(spec.kind);
+  }
+}
+
+test('200 random states over every exposed knob\'s range round-trip through the URL', () => {
+  const rand = seeded(7);
+  const pick = (list) => list[Math.floor(rand() * list.length)];
+  let knobs = 0;
+  for (let i = 0; i < 200; i++) {
+    const task = c.tasks[i % c.tasks.length];
+    const s = S.defaultState(c, task);
+    for (const spec of c.taskKnobs[task]) if (rand() < 0.6) s.taskKnobs[spec.key] = randomValue(spec, rand);
+    // Rules between task knobs hold by construction: order the pairs they tie.
+    for (const [lo, hi] of [['min_terms', 'max_terms'], ['min_digits', 'digits']]) {
+      const [a, b] = [s.taskKnobs[lo], s.taskKnobs[hi]];
+      if (typeof a === 'number' && typeof b === 'number' && a > b) [s.taskKnobs[lo], s.taskKnobs[hi]] = [b, a];
+    }
+    assert.equal(S.crossProblem(c, task, s.taskKnobs), '');
+    for (const spec of S.trainSpecs(c)) if (rand() < 0.5) s.train[spec.key] = randomValue(spec, rand);
+    s.model = pick(S.MODEL_CHOICES);
+    s.seeds = 1 + Math.floor(rand() * S.MAX_SEEDS);
+    s.seed = Math.floor(rand() * 1e6);
+    s.backend = pick(S.BACKEND_CHOICES);
+    const count = S.MIN_VARIANTS + Math.floor(rand() * (S.MAX_VARIANTS - S.MIN_VARIANTS + 1));
+    s.variants = Array.from({ length: count }, (_, v) => {
+      const variant = S.newVariant(pick(presetNames), v);
+      for (const spec of c.algo) if (rand() < 0.15) S.setAlgoKnob(c, variant, spec, randomValue(spec, rand));
+      if (rand() < 0.3) variant.label = `${variant.label} #${v}, "α" & =?`;
+      if (rand() < 0.3) variant.colour = `#${Math.floor(rand() * 0xffffff).toString(16).padStart(6, '0')}`;
+      return variant;
+    });
+    const hash = S.serialize(s, c);
+    assert.deepEqual(S.parse(hash, c), s, hash);
+    knobs += hash.split('&').length;
+  }
+  assert.ok(knobs > 1500, `${knobs} URL fields written`);
 });
 
-test('a wasm build without task_defaults falls back to the tables', () => {
-  const c = { presets: PRESETS, defaults: S.fallbackDefaults() };
-  const s = S.parse('#task=maze', c);
-  assert.equal(s.taskKnobs.size, 5);
-  assert.equal(s.model, 'default');
-  assert.deepEqual(S.parse(S.serialize(s, c), c), s);
-  const read = S.readTaskDefaults(JSON.stringify({ maze: catalog().defaults.maze }));
-  assert.equal(read.maze.train.sft_steps, 300);
-  assert.equal(read.chain.task.name, 'chain');
+test('unset knobs: empty in the URL, absent from the config', () => {
+  const a = S.defaultState(c, 'arithmetic');
+  a.taskKnobs.min_digits = 1;
+  const set = S.serialize(a, c);
+  a.taskKnobs.min_digits = null;
+  const unset = S.serialize(a, c);
+  assert.notEqual(set, unset);
+  assert.deepEqual(S.parse(unset, c).taskKnobs.min_digits, null);
+  assert.equal(S.toRunConfig(a, 0, 0, c).task.min_digits, undefined);
+  // An algo override of null is no override (Rust reads it so): the preset's value stands.
+  const v = S.newVariant('dapo', 0);
+  const high = Sc.specOf(c.algo, 'epsilon_high', 'algo');
+  S.setAlgoKnob(c, v, high, 0.3);
+  S.setAlgoKnob(c, v, high, null);
+  assert.deepEqual(v.overrides, {});
+  assert.equal(S.algoValue(c, v, high), S.presetValue(c, 'dapo', high));
+  assert.equal(S.algoValue(c, { ...v, overrides: { epsilon_high: null } }, high), S.presetValue(c, 'dapo', high));
+  const grpo = S.newVariant('grpo', 1);
+  assert.equal(S.algoValue(c, grpo, high), null, 'unset where the preset leaves it unset');
+});
+
+test('bad URL values name the field and what is allowed, in Rust\'s words', () => {
+  const spec = (task, key) => Sc.specOf(c.taskKnobs[task], key, task);
+  const train = (key) => Sc.specOf(c.train, key, 'train');
+  const esc = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const cases = [
+    ['#task=arithmetic&digits=9', `digits: 9 is out of range; allowed: ${spec('arithmetic', 'digits').allowed}`],
+    ['#task=maze&max_distance=1', 'max_distance: 1 is out of range; allowed: [0, 64] except 1'],
+    ['#task=bandit&noise_std=0', `noise_std: 0 is out of range; allowed: ${spec('bandit', 'noise_std').allowed}`],
+    ['#task=chain&learning_rate=0', `learning_rate: 0 is out of range; allowed: ${train('learning_rate').allowed}`],
+    ['#task=chain&temperature=-1', `temperature: -1 is out of range; allowed: ${train('temperature').allowed}`],
+    ['#task=chain&num_generations=0', `num_generations: 0 is out of range; allowed: ${train('num_generations').allowed}`],
+    ['#task=chain&min_terms=5&max_terms=3', 'max_terms: 3 is out of range; allowed: [min_terms = 5, 8]'],
+    ['#task=arithmetic&digits=2&min_digits=3', 'min_digits: 3 is out of range; allowed: [1, digits = 2]'],
+    ['#task=arithmetic&min_digits=', null],
+    ['#task=chain&steps=abc', `steps: "abc" is not a number; allowed: ${train('steps').allowed}`],
+    ['#task=chain&eval_size=2.5', 'eval_size: 2.5 is not an integer'],
+    ['#task=chain&steps=', 'steps: empty; allowed: >= 1'],
+    ['#task=arithmetic&allow_negative=yes', 'allow_negative: "yes" is not valid; allowed: true or false'],
+    ['#task=arithmetic&reward=half', 'reward: "half" is not valid; allowed: one of exact, partial'],
+    ['#task=arithmetic&ops=add,div', 'ops: "div" is not valid; allowed: a non-empty list of distinct add, sub, mul'],
+    ['#task=arithmetic&ops=add,add', 'ops: lists "add" twice'],
+    ['#task=nope', `task: unknown "nope"; valid: ${c.tasks.join(', ')}`],
+    ['#task=maze&digits=2', 'unknown URL field(s) digits; valid: task, size'],
+    ['#task=chain&model=huge', 'model: unknown "huge"; valid: tiny, small, default, task'],
+    ['#task=chain&backend=tpu', 'backend: unknown "tpu"; valid: auto, webgpu, cpu'],
+    ['#task=chain&seeds=9', `seeds: 9 is out of range; allowed: [1, ${S.MAX_SEEDS}]`],
+    ['#task=chain&v0.preset=grpo&v1.preset=zzz', `v1.preset: unknown "zzz"; valid: ${presetNames.join(', ')}`],
+    ['#task=chain&v0.preset=grpo', 'variants: 1 given; valid: 2 to 6'],
+    ['#task=chain&v0.preset=grpo&v0.colour=red&v1.preset=rloo', 'v0.colour: "red" is not a colour; allowed: #rrggbb'],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"eps":0.1}&v1.preset=rloo', `v0.overrides.unknown knob "eps"; valid: ${c.algo.map((k) => k.key).join(', ')}`],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"epsilon":-1}&v1.preset=rloo', `v0.overrides.epsilon: -1 is out of range; allowed: ${Sc.specOf(c.algo, 'epsilon', 'algo').allowed}`],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"prune_ratio":1}&v1.preset=rloo', 'v0.overrides.prune_ratio: 1 is out of range; allowed: [0, 1)'],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"loss_agg_mode":"sum"}&v1.preset=rloo', 'v0.overrides.loss_agg_mode: "sum" is not valid; allowed: one of token-mean'],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"overlong_buffer_len":{"fraction_of_max":2}}&v1.preset=rloo', 'v0.overrides.overlong_buffer_len.fraction_of_max: 2 is out of range; allowed: (0, 1]'],
+    ['#task=chain&v0.preset=grpo&v0.overrides={"preset":"dapo"}&v1.preset=rloo', 'v0.overrides.preset: choose the preset with the menu'],
+    ['#task=chain&v0.preset=grpo&v0.overrides=[1]&v1.preset=rloo', 'v0.overrides: must be a JSON object of knob overrides'],
+    ['#task=chain&v0.preset=grpo&v0.overrides={&v1.preset=rloo', 'v0.overrides: not JSON'],
+  ];
+  for (const [hash, message] of cases) {
+    const url = hash.replaceAll('{', '%7B').replaceAll('}', '%7D').replaceAll('"', '%22');
+    if (message === null) assert.doesNotThrow(() => S.parse(url, c), hash);
+    else assert.throws(() => S.parse(url, c), new RegExp(`^Error: ${esc(message)}`), hash);
+  }
+});
+
+test('a variant\'s knob is its override, else its preset\'s value, else the default; its preset\'s value removes the override', () => {
+  const beta = Sc.specOf(c.algo, 'beta', 'algo');
+  const grpo = c.presets.find((p) => p.name === 'grpo');
+  const v = S.newVariant('grpo', 0);
+  assert.equal(S.algoValue(c, v, beta), grpo.knobs.beta ?? beta.def);
+  S.setAlgoKnob(c, v, beta, 0.5);
+  assert.deepEqual(v.overrides, { beta: 0.5 });
+  assert.equal(S.algoValue(c, v, beta), 0.5);
+  S.setAlgoKnob(c, v, beta, S.presetValue(c, 'grpo', beta));
+  assert.deepEqual(v.overrides, {});
+  const surrogate = Sc.specOf(c.algo, 'surrogate', 'algo');
+  assert.equal(S.presetValue(c, 'grpo', surrogate), surrogate.def, 'a knob the preset leaves alone: the default');
+  assert.equal(S.overridesProblem(c, { epsilon: 0.1, loss_agg_mode: 'token-mean' }), '');
+  const config = S.toRunConfig({ ...S.defaultState(c, 'chain'), variants: [{ ...v, overrides: { epsilon: 0.1 } }, S.newVariant('rloo', 1)] }, 0, 0, c);
+  assert.deepEqual(config.algo, { epsilon: 0.1, preset: 'grpo' });
+});
+
+test('live changes: live knobs go to the running sessions, restart knobs wait for Reset', () => {
+  const applied = S.defaultState(c, 'chain');
+  const state = structuredClone(applied);
+  assert.deepEqual(S.liveDiff(applied, state, c), [null, null]);
+  state.train.learning_rate = 1e-4;
+  state.train.steps += 1;
+  state.taskKnobs.max_terms = 5;
+  const eps = Sc.specOf(c.algo, 'epsilon', 'algo');
+  const high = Sc.specOf(c.algo, 'epsilon_high', 'algo');
+  S.setAlgoKnob(c, state.variants[1], eps, 0.1);
+  S.setAlgoKnob(c, state.variants[1], high, 0.28);
+  S.setAlgoKnob(c, state.variants[1], Sc.specOf(c.algo, 'surrogate', 'algo'), 'sapo');
+  const diff = S.liveDiff(applied, state, c);
+  assert.deepEqual(diff, [
+    { train: { learning_rate: 1e-4 } },
+    { train: { learning_rate: 1e-4 }, algo: { epsilon: 0.1, epsilon_high: 0.28 } },
+  ]);
+  const next = S.withLive(applied, diff, c);
+  assert.deepEqual(S.liveDiff(next, state, c), [null, null], 'applied now has the live values');
+  assert.equal(next.train.steps, applied.train.steps, 'restart knobs keep the applied value');
+  assert.deepEqual(next.variants[1].overrides, { epsilon: 0.1, epsilon_high: 0.28 });
+  assert.equal(next.taskKnobs.max_terms, applied.taskKnobs.max_terms);
+  // Clearing an override is a change back to the preset's value (dr_grpo leaves ε_high unset).
+  delete state.variants[1].overrides.epsilon;
+  S.setAlgoKnob(c, state.variants[1], high, null);
+  assert.deepEqual(S.liveDiff(next, state, c)[1], { algo: { epsilon: S.presetValue(c, state.variants[1].preset, eps), epsilon_high: null } });
+  // Other variants (added, removed, another preset): their knobs wait for Reset, the trainer's
+  // stay live; another task: nothing is live.
+  const other = structuredClone(state);
+  other.train.learning_rate = 5e-5;
+  other.variants[0].preset = 'rloo';
+  assert.deepEqual(S.liveDiff(next, other, c), [{ train: { learning_rate: 5e-5 } }, { train: { learning_rate: 5e-5 } }]);
+  other.task = 'maze';
+  assert.deepEqual(S.liveDiff(next, other, c), [null, null]);
 });

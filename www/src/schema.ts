@@ -1,0 +1,282 @@
+// The Rust schema: `schema()` in the wasm (`grpo-playground schema` natively) describes every
+// knob — default, range, help, paper, live or restart — the presets, each task's default config,
+// the metrics and the spelling of every token. The page builds its controls, validation and URL
+// parsing from it and copies none of it. This file is the one place that turns the schema's knob
+// objects into the page's `KnobSpec`, and checks a value exactly as Rust's `Knob::check` does.
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A task name as the schema lists them (`arithmetic`, `chain`, `maze`, `bandit`). */
+export type TaskName = string;
+/** DAPO's overlong buffer in tokens, or a fraction of `max_completion_length`. */
+export type Tokens = number | { fraction_of_max: number };
+/** `null` only for a knob that may be left unset (what that means is its `unset`). */
+export type KnobValue = number | boolean | string | string[] | { fraction_of_max: number } | null;
+
+/** One knob, as a control, a URL field and a JSON override read it. */
+export type KnobSpec = {
+  key: string;
+  /** Dotted path in a run config (`train.learning_rate`); `page.…` for the page's own knobs. */
+  path: string;
+  help: string;
+  /** The paper it comes from; empty for engineering knobs. */
+  source: string;
+  /** Whether a running session takes a new value between steps (`Session.set_live`). */
+  live: boolean;
+  /** What leaving it unset (`null`, empty in the URL) means; null: it always has a value. */
+  unset: string | null;
+  /** The accepted values as Rust's messages write them: `[1, 4]`, `> 0`, `[0, 64] except 1`. */
+  allowed: string;
+} & (
+  | { kind: 'int'; def: number | null; min: number; max: number | null; except: readonly number[] }
+  | { kind: 'float'; def: number | null; min: number | null; max: number | null; exclusiveMin: boolean; exclusiveMax: boolean }
+  | { kind: 'bool'; def: boolean }
+  | { kind: 'choice'; def: string; options: readonly string[] }
+  | { kind: 'set'; def: readonly string[]; options: readonly string[] }
+  /** Edited as JSON only (a number of tokens or `{"fraction_of_max": f}`). */
+  | { kind: 'tokens'; def: Tokens }
+);
+
+/** One row of the Rust preset table; `knobs` holds only the values differing from the defaults. */
+export interface PresetInfo {
+  name: string;
+  source: string;
+  knobs: Record<string, JsonValue>;
+}
+
+/** One field of a step's metrics: its key in the JSON, its chart title and what it measures. */
+export interface MetricInfo {
+  key: string;
+  label: string;
+  help: string;
+}
+
+/** What a config naming only the task resolves to (the complete Rust `RunConfig`). */
+export interface TaskDefault {
+  task: Record<string, JsonValue>;
+  model: Record<string, JsonValue>;
+  train: Record<string, JsonValue>;
+  algo: Record<string, JsonValue>;
+  [field: string]: JsonValue;
+}
+
+/** The schema, read and checked, with its knobs as `KnobSpec`s. */
+export interface Catalog {
+  /** The tasks in the schema's order. */
+  tasks: readonly TaskName[];
+  /** Each task's difficulty knobs, in declaration order. */
+  taskKnobs: Readonly<Record<TaskName, readonly KnobSpec[]>>;
+  train: readonly KnobSpec[];
+  algo: readonly KnobSpec[];
+  model: readonly KnobSpec[];
+  defaults: Readonly<Record<TaskName, TaskDefault>>;
+  presets: readonly PresetInfo[];
+  metrics: readonly MetricInfo[];
+  /** `tokens[id]` spells token `id`. */
+  tokens: readonly string[];
+}
+
+const KINDS = ['int', 'float', 'bool', 'choice', 'set', 'tokens'] as const;
+
+function fail(where: string, problem: string): never {
+  throw new Error(`schema: ${where}: ${problem}`);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function text(o: Record<string, unknown>, field: string, where: string): string {
+  const v = o[field];
+  if (typeof v !== 'string') fail(where, `${field} is not a string`);
+  return v;
+}
+
+function num(o: Record<string, unknown>, field: string, where: string, nullable: boolean): number | null {
+  const v = o[field] ?? null;
+  if (v === null && nullable) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(where, `${field} is not a number`);
+  return v;
+}
+
+function strings(o: Record<string, unknown>, field: string, where: string): string[] {
+  const v = o[field];
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) fail(where, `${field} is not a list of strings`);
+  return v as string[];
+}
+
+/** One knob object of the schema as the page's `KnobSpec`; throws naming what does not fit. */
+export function toKnobSpec(raw: unknown, section: string): KnobSpec {
+  if (!isObject(raw)) fail(section, 'a knob is not an object');
+  const key = text(raw, 'key', section);
+  const where = `${section}.${key}`;
+  const kind = KINDS.find((k) => k === raw.kind) ?? fail(where, `unknown kind ${JSON.stringify(raw.kind)}`);
+  const unset = raw.unset === undefined || raw.unset === null ? null : text(raw, 'unset', where);
+  const base = {
+    key,
+    path: typeof raw.path === 'string' ? raw.path : `${section}.${key}`,
+    help: text(raw, 'help', where),
+    source: typeof raw.source === 'string' ? raw.source : '',
+    live: raw.live === true,
+    unset,
+    allowed: text(raw, 'allowed', where),
+  };
+  const def = raw.default;
+  let spec: KnobSpec;
+  switch (kind) {
+    case 'int': {
+      const except = raw.except ?? [];
+      if (!Array.isArray(except) || !except.every((x) => Number.isInteger(x))) fail(where, 'except is not a list of integers');
+      spec = { ...base, kind, def: def === null ? null : (def as number), min: num(raw, 'min', where, false) ?? 0, max: num(raw, 'max', where, true), except: except as number[] };
+      break;
+    }
+    case 'float':
+      spec = {
+        ...base, kind, def: def === null ? null : (def as number),
+        min: num(raw, 'min', where, true), max: num(raw, 'max', where, true),
+        exclusiveMin: raw.exclusive_min === true, exclusiveMax: raw.exclusive_max === true,
+      };
+      break;
+    case 'bool':
+      spec = { ...base, kind, def: def as boolean };
+      break;
+    case 'choice':
+      spec = { ...base, kind, def: def as string, options: strings(raw, 'options', where) };
+      break;
+    case 'set':
+      spec = { ...base, kind, def: (def ?? []) as string[], options: strings(raw, 'options', where) };
+      break;
+    case 'tokens':
+      spec = { ...base, kind, def: def as Tokens };
+      break;
+  }
+  // The schema's own default must pass its own range.
+  const problem = knobProblem(spec, spec.def as KnobValue);
+  if (problem !== '') fail(where, `its default fails its range: ${problem}`);
+  return spec;
+}
+
+function knobList(raw: unknown, section: string): KnobSpec[] {
+  if (!Array.isArray(raw)) fail(section, 'not a list of knobs');
+  return raw.map((k) => toKnobSpec(k, section));
+}
+
+/** Reads the schema document; throws naming the part that is missing or malformed. */
+export function readSchema(json: string): Catalog {
+  const doc: unknown = JSON.parse(json);
+  if (!isObject(doc)) fail('document', 'not an object');
+  const tasksRaw = doc.tasks;
+  if (!isObject(tasksRaw)) fail('tasks', 'not an object');
+  const tasks = Object.keys(tasksRaw);
+  if (tasks.length === 0) fail('tasks', 'none');
+  const taskKnobs = Object.fromEntries(tasks.map((t) => [t, knobList(tasksRaw[t], `task(${t})`)]));
+  const defaultsRaw = doc.task_defaults;
+  if (!isObject(defaultsRaw)) fail('task_defaults', 'not an object');
+  const defaults: Record<TaskName, TaskDefault> = {};
+  for (const t of tasks) {
+    const d = defaultsRaw[t];
+    if (!isObject(d) || !isObject(d.task) || !isObject(d.model) || !isObject(d.train)) fail(`task_defaults.${t}`, 'not a run config');
+    defaults[t] = { algo: {}, ...d } as TaskDefault;
+  }
+  const presetsRaw = doc.presets;
+  if (!Array.isArray(presetsRaw) || presetsRaw.length === 0) fail('presets', 'not a list of presets');
+  const presets = presetsRaw.map((p, i): PresetInfo => {
+    if (!isObject(p) || !isObject(p.knobs)) fail(`presets[${i}]`, 'not {name, source, knobs}');
+    return { name: text(p, 'name', `presets[${i}]`), source: text(p, 'source', `presets[${i}]`), knobs: p.knobs as Record<string, JsonValue> };
+  });
+  const metricsRaw = doc.metrics;
+  if (!Array.isArray(metricsRaw)) fail('metrics', 'not a list');
+  const metrics = metricsRaw.map((m, i): MetricInfo => {
+    if (!isObject(m)) fail(`metrics[${i}]`, 'not {key, label, help}');
+    return { key: text(m, 'key', `metrics[${i}]`), label: text(m, 'label', `metrics[${i}]`), help: text(m, 'help', `metrics[${i}]`) };
+  });
+  const tokens = strings(doc, 'tokens', 'document');
+  return {
+    tasks,
+    taskKnobs,
+    train: knobList(doc.train, 'train'),
+    algo: knobList(doc.algo, 'algo'),
+    model: knobList(doc.model, 'model'),
+    defaults,
+    presets,
+    metrics,
+    tokens,
+  };
+}
+
+/** The spec of `key` in `specs`; throws naming the section when the schema lacks it. */
+export function specOf(specs: readonly KnobSpec[], key: string, section: string): KnobSpec {
+  return specs.find((s) => s.key === key) ?? fail(section, `no knob ${key}`);
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+}
+
+/**
+ * `''` when `value` is valid for `spec`, else a message naming the knob and what is allowed
+ * (Rust's wording: `digits: 9 is out of range; allowed: [1, 4]`). Accepts exactly what Rust's
+ * `Knob::check` (and serde's types before it) accepts.
+ */
+export function knobProblem(spec: KnobSpec, value: KnobValue | undefined): string {
+  const { key, allowed } = spec;
+  if (value === null || value === undefined) return spec.unset !== null ? '' : `${key}: no value; allowed: ${allowed}`;
+  switch (spec.kind) {
+    case 'int':
+    case 'float': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${key}: ${show(value)} is not a number; allowed: ${allowed}`;
+      if (spec.kind === 'int') {
+        if (!Number.isInteger(value)) return `${key}: ${value} is not an integer; allowed: ${allowed}`;
+        const outside = value < spec.min || (spec.max !== null && value > spec.max) || spec.except.includes(value) || !Number.isSafeInteger(value);
+        return outside ? `${key}: ${value} is out of range; allowed: ${allowed}` : '';
+      }
+      const { min, max, exclusiveMin, exclusiveMax } = spec;
+      const above = min === null || (exclusiveMin ? value > min : value >= min);
+      const below = max === null || (exclusiveMax ? value < max : value <= max);
+      return above && below ? '' : `${key}: ${value} is out of range; allowed: ${allowed}`;
+    }
+    case 'bool':
+      return typeof value === 'boolean' ? '' : `${key}: ${show(value)} is not valid; allowed: ${allowed}`;
+    case 'choice':
+      return typeof value === 'string' && spec.options.includes(value) ? '' : `${key}: ${show(value)} is not valid; allowed: ${allowed}`;
+    case 'set': {
+      if (!Array.isArray(value)) return `${key}: ${show(value)} is not a list; allowed: ${allowed}`;
+      const bad = value.find((v) => !spec.options.includes(v));
+      if (bad !== undefined) return `${key}: ${show(bad)} is not valid; allowed: ${allowed}`;
+      if (value.length === 0) return `${key}: is empty; allowed: ${allowed}`;
+      const twice = value.find((v, i) => value.indexOf(v) !== i);
+      return twice === undefined ? '' : `${key}: lists ${show(twice)} twice; allowed: each of ${spec.options.join(', ')} at most once`;
+    }
+    case 'tokens': {
+      if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? '' : `${key}: ${value} is out of range; allowed: ${allowed}`;
+      if (isObject(value) && Object.keys(value).length === 1 && 'fraction_of_max' in value) {
+        const f = value.fraction_of_max;
+        return typeof f === 'number' && f > 0 && f <= 1 ? '' : `${key}.fraction_of_max: ${show(f)} is out of range; allowed: (0, 1]`;
+      }
+      return `${key}: ${show(value)} is not valid; allowed: ${allowed}`;
+    }
+  }
+}
+
+/** Whether two knob values are the same (lists element-wise, objects by their JSON). */
+export function sameValue(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The `<input type="number">` attributes of a numeric knob at `value`: inclusive bounds become
+ * `min` / `max` (an exclusive bound is left to the page's check, since `min` would admit it), and
+ * the step is a tenth of `value`'s order of magnitude (0.2 → 0.01, 1e-3 → 1e-4), 1 for ints.
+ */
+export function inputAttributes(spec: KnobSpec & { kind: 'int' | 'float' }, value: number | null): { min?: string; max?: string; step: string } {
+  const out: { min?: string; max?: string; step: string } = { step: '1' };
+  if (spec.kind === 'int') {
+    out.min = String(spec.min);
+    if (spec.max !== null) out.max = String(spec.max);
+    return out;
+  }
+  if (spec.min !== null && !spec.exclusiveMin) out.min = String(spec.min);
+  if (spec.max !== null && !spec.exclusiveMax) out.max = String(spec.max);
+  const ref = value !== null && value !== 0 ? Math.abs(value) : spec.max !== null ? Math.abs(spec.max) : 1;
+  out.step = String(Number((10 ** (Math.floor(Math.log10(ref)) - 1)).toPrecision(1)));
+  return out;
+}
