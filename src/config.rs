@@ -154,7 +154,11 @@ impl RunConfig {
         for set in sets {
             apply_set(&mut value, set)?;
         }
-        let config: RunConfig = from_json_value(with_task_defaults(value))?;
+        let value = with_task_defaults(value);
+        if let Some(task) = value.get("task") {
+            TaskConfig::from_value(task).map_err(|e| e.within("task"))?;
+        }
+        let config: RunConfig = from_json_value(value)?;
         config.validate()?;
         Ok(config)
     }

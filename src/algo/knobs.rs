@@ -48,7 +48,7 @@ macro_rules! knobs {
             #[serde(default = "default_preset")]
             pub preset: String,
             $(
-                #[serde(default, skip_serializing_if = "Option::is_none")]
+                #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "given")]
                 pub $name: Option<$ty>,
             )*
         }
@@ -65,6 +65,14 @@ macro_rules! knobs {
             }
         }
     };
+}
+
+/// An override that is present: `null` is a value of an optional knob (`"epsilon_high": null`
+/// means "= epsilon", even over a preset that sets it), not the absence of an override.
+fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn default_preset() -> String {

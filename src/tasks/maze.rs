@@ -216,7 +216,8 @@ impl Maze {
 }
 
 /// Why a walk stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Stop {
     /// On EOS.
     Eos,
@@ -438,7 +439,8 @@ impl Task for MazeTask {
     }
 
     /// The grid and the walk: `{kind, size, walls (row-major), start, goal, path (cells visited,
-    /// start first), blocked (the wall bumped into, or null)}`.
+    /// start first), end (why it stopped: eos, wall — also off the grid —, bad_token,
+    /// exhausted), blocked (the wall bumped into; null off the grid)}`.
     fn view(&self, problem: &Problem, completion: &[TokenId]) -> serde_json::Value {
         let maze = &problem.instance;
         let walk = maze.walk(completion);
@@ -449,6 +451,7 @@ impl Task for MazeTask {
             "start": maze.start,
             "goal": maze.goal,
             "path": walk.cells,
+            "end": walk.end,
             "blocked": walk.blocked,
         })
     }
@@ -785,6 +788,8 @@ mod tests {
         let view = t.view(p, &moves);
         assert_eq!(view["path"], json!(walk.cells));
         assert_eq!(view["blocked"], json!(walk.blocked));
+        assert_eq!(view["end"], json!(walk.end));
+        assert_eq!(solved["end"], json!("exhausted"), "no EOS after the moves");
     }
 
     #[test]

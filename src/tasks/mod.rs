@@ -335,6 +335,25 @@ macro_rules! registry {
                 match self { $( Self::$variant(_) => <$config>::KNOBS, )* }
             }
 
+            /// Parses `{"name": ..., ...knobs}` naming the field inside the task (`digits`) on a
+            /// bad value and listing the tasks on an unknown name, where serde's tagged enum
+            /// would report only the whole object.
+            pub fn from_value(value: &serde_json::Value) -> Result<TaskConfig, ConfigError> {
+                let names = [$( $name, )*].join(", ");
+                let mut knobs = value
+                    .as_object()
+                    .cloned()
+                    .ok_or_else(|| ConfigError::new("", format!("must be an object with a name; tasks: {names}")))?;
+                let name = knobs.remove("name");
+                match name.as_ref().and_then(serde_json::Value::as_str) {
+                    $( Some($name) => crate::error::from_json_value(knobs.into()).map(Self::$variant), )*
+                    _ => Err(ConfigError::new(
+                        "name",
+                        format!("unknown task {}; valid: {names}", name.unwrap_or_default()),
+                    )),
+                }
+            }
+
             /// Builds the task; `seed` fixes its held-out set and any per-instance parameters.
             pub fn build(&self, seed: u64) -> Result<AnyTask, ConfigError> {
                 self.validate()?;

@@ -182,29 +182,29 @@ export function presetValue(catalog: Catalog, preset: string, spec: KnobSpec): J
 }
 
 /**
- * The value a variant trains with: its override, else its preset's. An override of `null` is
- * no override, as Rust reads it (so a preset's ε_high of 0.28 cannot be overridden to unset).
+ * The value a variant trains with: its override, else its preset's. An override of `null` unsets
+ * an optional knob, as Rust reads it (`epsilon_high: null` is "= epsilon" even under dapo).
  */
 export function algoValue(catalog: Catalog, v: Variant, spec: KnobSpec): JsonValue {
-  return v.overrides[spec.key] ?? presetValue(catalog, v.preset, spec);
+  return spec.key in v.overrides ? (v.overrides[spec.key] ?? null) : presetValue(catalog, v.preset, spec);
 }
 
-/** Sets a knob of a variant: an override, or none when `value` is the preset's own (or null). */
+/** Sets a knob of a variant: an override, or none when `value` is the preset's own. */
 export function setAlgoKnob(catalog: Catalog, v: Variant, spec: KnobSpec, value: JsonValue): void {
-  if (value === null || sameValue(value, presetValue(catalog, v.preset, spec))) delete v.overrides[spec.key];
+  if (sameValue(value, presetValue(catalog, v.preset, spec))) delete v.overrides[spec.key];
   else v.overrides[spec.key] = value;
 }
 
 /**
  * What is wrong with an overrides object ('' when nothing): unknown knobs, values out of range.
- * `null` is accepted for any knob and means no override, as in Rust.
+ * `null` is a value of an optional knob only (it unsets it), as in Rust.
  */
 export function overridesProblem(catalog: Catalog, overrides: Record<string, JsonValue>): string {
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'preset') return 'preset: choose the preset with the menu, not in overrides';
     const spec = catalog.algo.find((s) => s.key === key);
     if (!spec) return `unknown knob "${key}"; valid: ${catalog.algo.map((s) => s.key).join(', ')}`;
-    const problem = value === null ? '' : knobProblem(spec, value as KnobValue);
+    const problem = value === null && spec.unset === null ? `${key}: null is not a value of this knob; allowed: ${spec.allowed}` : value === null ? '' : knobProblem(spec, value as KnobValue);
     if (problem !== '') return problem;
   }
   return '';

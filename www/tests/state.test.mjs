@@ -117,16 +117,22 @@ test('unset knobs: empty in the URL, absent from the config', () => {
   assert.notEqual(set, unset);
   assert.deepEqual(S.parse(unset, c).taskKnobs.min_digits, null);
   assert.equal(S.toRunConfig(a, 0, 0, c).task.min_digits, undefined);
-  // An algo override of null is no override (Rust reads it so): the preset's value stands.
+  // An algo override of null unsets an optional knob (Rust reads it so), even over a preset
+  // that sets it: dapo with epsilon_high null is a symmetric clip.
   const v = S.newVariant('dapo', 0);
   const high = Sc.specOf(c.algo, 'epsilon_high', 'algo');
   S.setAlgoKnob(c, v, high, 0.3);
   S.setAlgoKnob(c, v, high, null);
-  assert.deepEqual(v.overrides, {});
-  assert.equal(S.algoValue(c, v, high), S.presetValue(c, 'dapo', high));
-  assert.equal(S.algoValue(c, { ...v, overrides: { epsilon_high: null } }, high), S.presetValue(c, 'dapo', high));
+  assert.deepEqual(v.overrides, { epsilon_high: null });
+  assert.equal(S.algoValue(c, v, high), null);
+  S.setAlgoKnob(c, v, high, S.presetValue(c, 'dapo', high));
+  assert.deepEqual(v.overrides, {}, "the preset's own value is no override");
   const grpo = S.newVariant('grpo', 1);
   assert.equal(S.algoValue(c, grpo, high), null, 'unset where the preset leaves it unset');
+  S.setAlgoKnob(c, grpo, high, null);
+  assert.deepEqual(grpo.overrides, {}, 'null over a preset that leaves it unset is no change');
+  const beta = Sc.specOf(c.algo, 'beta', 'algo');
+  assert.match(S.overridesProblem(c, { beta: null }), /^beta: null is not a value/);
 });
 
 test('bad URL values name the field and what is allowed, in Rust\'s words', () => {
