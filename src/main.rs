@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use grpo_playground::algo::PRESETS;
 use grpo_playground::config::{Backend, RunConfig};
 use grpo_playground::oracle::{self, ObjectiveInput};
+use grpo_playground::train::lesson::Lesson;
 use grpo_playground::train::{StepMetrics, Trainer, compare, paired, tables};
 
 #[derive(Parser)]
@@ -98,6 +99,29 @@ enum Command {
     /// Print every task's defaults: its knobs, and the trainer and model knobs a config naming
     /// only that task gets (as a Markdown table).
     Tasks,
+    /// Run a lesson (`lessons/ID.json`) on paired seeds and evaluate its checks: per check the
+    /// paired difference per seed, its mean ± sd and how many seeds held. Exit status 0 when
+    /// every check holds in a majority of seeds, 1 when one does not, 2 on bad input.
+    Lesson {
+        /// The lesson's id (see `--list`).
+        #[arg(required_unless_present = "list")]
+        id: Option<String>,
+        /// Print one line per lesson: id, title, paper (tab-separated).
+        #[arg(long, conflicts_with = "id")]
+        list: bool,
+        /// Paired seeds; default: the lesson's own.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
+        seeds: Option<u64>,
+        /// The first seed; default: the lesson's own.
+        #[arg(long)]
+        seed_base: Option<u64>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// CPU threads for scoring and gradients.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+        threads: u16,
+    },
     /// Evaluate the objective on the JSON batch on stdin (format: shared/golden/README.md):
     /// loss, per-token advantages, kept flags, d loss / d logp, as JSON on stdout.
     Objective {
@@ -545,10 +569,96 @@ fn keep_large_allocations_in_the_heap() {
     }
 }
 
+/// `lesson --list`, or the lesson's report and whether every check held.
+fn lesson(
+    id: Option<String>,
+    seeds: Option<u64>,
+    seed_base: Option<u64>,
+    json: bool,
+    threads: u16,
+) -> Result<(String, bool), String> {
+    let Some(id) = id else {
+        let all = Lesson::all().map_err(|e| e.to_string())?;
+        let lines: Vec<String> = all
+            .iter()
+            .map(|l| {
+                format!(
+                    "{}\t{}\t{} (arXiv {})",
+                    l.id, l.title, l.paper.title, l.paper.arxiv
+                )
+            })
+            .collect();
+        return Ok((lines.join("\n"), true));
+    };
+    let lesson = Lesson::find(&id).map_err(|e| e.to_string())?;
+    let base = seed_base.unwrap_or(lesson.base_seed());
+    let n = seeds.unwrap_or(lesson.setup.seeds as u64);
+    let configs = (0..lesson.setup.variants.len())
+        .map(|v| {
+            (base..base + n)
+                .map(|seed| lesson.config(v, seed).map_err(|e| e.to_string()))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let new = |config: RunConfig| {
+        let t = Trainer::new(config, Device::flex()).map_err(|e| e.to_string())?;
+        with_threads(t, Backend::Cpu, threads)
+    };
+    let branch = |bytes: &[u8], config: RunConfig| {
+        let t = Trainer::branch(bytes, Some(config), Device::flex()).map_err(|e| e.to_string())?;
+        with_threads(t, Backend::Cpu, threads)
+    };
+    let log = |line: &str| eprintln!("{line}");
+    let runner = paired::Runner {
+        new: &new,
+        branch: &branch,
+        log: &log,
+    };
+    let names: Vec<String> = lesson.setup.variants.iter().map(|v| v.id.clone()).collect();
+    let runs = paired::run_paired(&configs, &names, true, &runner)?;
+    let report = lesson.check(&runs);
+    let text = if json {
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    } else {
+        let mut out = format!("{} — {}\n{}\n\n", lesson.id, lesson.title, lesson.claim);
+        for c in &report.checks {
+            let diffs: Vec<String> = c
+                .per_seed
+                .iter()
+                .map(|d| d.map_or("-".into(), |d| format!("{d:+.4}")))
+                .collect();
+            out += &format!(
+                "{:<14} {} − {}  expect {:<7}  per seed [{}]  mean {:+.4} ± {:.4}  {}/{} seeds  {}\n",
+                c.metric,
+                c.variants[0],
+                c.variants[1],
+                serde_json::to_value(c.expect)
+                    .map_err(|e| e.to_string())?
+                    .as_str()
+                    .unwrap_or(""),
+                diffs.join(", "),
+                c.paired_mean,
+                c.paired_sd,
+                c.seeds_held,
+                c.seeds,
+                if c.held { "held" } else { "NOT held" }
+            );
+        }
+        out + if report.held {
+            "every check held"
+        } else {
+            "a check did not hold"
+        }
+    };
+    Ok((text, report.held))
+}
+
 fn main() -> ExitCode {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     keep_large_allocations_in_the_heap();
     let cli = Cli::parse();
+    // What to print, and whether it succeeded (a lesson whose checks fail exits with 1).
+    let done = |out: String| (out, true);
     let result = match cli.command {
         Command::Train {
             config,
@@ -558,36 +668,44 @@ fn main() -> ExitCode {
             resume,
             device,
             threads,
-        } => train(config, sets, out, save, resume, device, threads),
+        } => train(config, sets, out, save, resume, device, threads).map(done),
         Command::Compare {
             configs,
             sets,
             seeds,
             target,
             options,
-        } => compare(configs, sets, seeds, target, options),
+        } => compare(configs, sets, seeds, target, options).map(done),
         Command::Bench {
             sets,
             devices,
             options,
-        } => bench(sets, devices, options),
-        Command::Presets { markdown } => Ok(if markdown {
+        } => bench(sets, devices, options).map(done),
+        Command::Presets { markdown } => Ok(done(if markdown {
             tables::presets()
         } else {
             presets_table()
-        }),
-        Command::Tasks => Ok(tables::tasks()),
-        Command::Schema { markdown } => Ok(if markdown {
+        })),
+        Command::Tasks => Ok(done(tables::tasks())),
+        Command::Schema { markdown } => Ok(done(if markdown {
             tables::knobs()
         } else {
             grpo_playground::train::schema::schema().to_string()
-        }),
-        Command::Objective { f32 } => objective(f32),
+        })),
+        Command::Objective { f32 } => objective(f32).map(done),
+        Command::Lesson {
+            id,
+            seeds,
+            seed_base,
+            json,
+            threads,
+            ..
+        } => lesson(id, seeds, seed_base, json, threads),
     };
     match result {
-        Ok(out) => {
+        Ok((out, held)) => {
             println!("{}", out.trim_end());
-            ExitCode::SUCCESS
+            ExitCode::from(if held { 0 } else { 1 })
         }
         Err(message) => {
             eprintln!("error: {message}");

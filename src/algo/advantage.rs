@@ -23,6 +23,9 @@ pub enum AdvEstimator {
     ReinforcePpBaseline,
     /// A_{i,t} = G_t − b, b = reward of the prompt's greedy completion (ReMax 2310.10505).
     Remax,
+    /// A_{i,t} = G_t: the return itself, no baseline (REINFORCE, Williams 1992) — what a group
+    /// baseline is measured against.
+    Reinforce,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -75,6 +78,7 @@ impl AdvEstimator {
         "reinforce_pp",
         "reinforce_pp_baseline",
         "remax",
+        "reinforce",
     ];
 
     /// Completions sampled per prompt beyond `num_generations`: MC-GRPO's pivot.
@@ -86,16 +90,17 @@ impl AdvEstimator {
             | Self::Gpg
             | Self::ReinforcePp
             | Self::ReinforcePpBaseline
-            | Self::Remax => 0,
+            | Self::Remax
+            | Self::Reinforce => 0,
         }
     }
 
     /// The smallest group (completions sampled per prompt) the estimator is defined for: ReMax
-    /// needs one (its baseline is the greedy completion), MC-GRPO a median of at least three,
-    /// the others a mean of at least two.
+    /// needs one (its baseline is the greedy completion) and REINFORCE one (it has none),
+    /// MC-GRPO a median of at least three, the others a mean of at least two.
     pub fn min_group_size(self) -> usize {
         match self {
-            Self::Remax => 1,
+            Self::Remax | Self::Reinforce => 1,
             Self::McGrpo => 3,
             Self::Grpo | Self::Rloo | Self::Gpg | Self::ReinforcePp | Self::ReinforcePpBaseline => {
                 2
@@ -117,7 +122,8 @@ impl AdvEstimator {
             | Self::Gpg
             | Self::ReinforcePp
             | Self::ReinforcePpBaseline
-            | Self::Remax => false,
+            | Self::Remax
+            | Self::Reinforce => false,
         }
     }
 
@@ -131,7 +137,8 @@ impl AdvEstimator {
             | Self::Gpg
             | Self::McGrpo
             | Self::ReinforcePp
-            | Self::ReinforcePpBaseline => false,
+            | Self::ReinforcePpBaseline
+            | Self::Reinforce => false,
         }
     }
 
@@ -145,7 +152,8 @@ impl AdvEstimator {
             | Self::Gpg
             | Self::ReinforcePp
             | Self::ReinforcePpBaseline
-            | Self::Remax => None,
+            | Self::Remax
+            | Self::Reinforce => None,
         }
     }
 
@@ -163,6 +171,7 @@ impl AdvEstimator {
             Self::Gpg => input.broadcast(gpg(input.g0())),
             Self::McGrpo => input.broadcast(median_centred(input.g0(), knobs.mad_eps)),
             Self::ReinforcePp => whiten(input.returns.clone(), input.mask),
+            Self::Reinforce => input.returns.clone(),
             Self::ReinforcePpBaseline => whiten(input.broadcast(centred(input.g0())), input.mask),
             Self::Remax => {
                 let baseline = input

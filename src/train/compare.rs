@@ -138,6 +138,16 @@ pub const MEASURES: &[Measure] = &[
         },
     },
     Measure {
+        name: "kept_frac",
+        doc: "fraction of completions the filters kept, whole RL phase",
+        of: |r| mean(&r.rl.iter().map(|m| m.kept_frac).collect::<Vec<_>>()),
+    },
+    Measure {
+        name: "grad_norm",
+        doc: "gradient norm before clipping, last fifth",
+        of: |r| r.late(|m| Some(m.grad_norm)),
+    },
+    Measure {
         name: "update_ms",
         doc: "mean update time per RL step (ms)",
         of: |r| mean(&r.rl.iter().map(|m| m.update_ms).collect::<Vec<_>>()),

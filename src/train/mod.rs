@@ -6,6 +6,7 @@
 pub mod checkpoint;
 pub mod compare;
 pub(crate) mod host;
+pub mod lesson;
 pub mod metrics;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod paired;

@@ -17,6 +17,7 @@ use wasm_bindgen::prelude::*;
 use crate::config::{Backend, RunConfig};
 use crate::tasks::vocab::spell_all;
 use crate::train::Trainer;
+use crate::train::lesson::Lesson;
 
 unsafe extern "C" {
     /// cubecl registers static constructors; without one explicit call here every JS→wasm call
@@ -243,6 +244,24 @@ impl Session {
 #[wasm_bindgen]
 pub fn schema() -> String {
     crate::train::schema::schema().to_string()
+}
+
+/// Every lesson (`lessons/*.json`) as a JSON array, or the error naming the file and field.
+#[wasm_bindgen]
+pub fn lessons() -> Result<String, JsError> {
+    let all = Lesson::all().map_err(|e| JsError::new(&e.to_string()))?;
+    serde_json::to_string(&all).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The checks of lesson `id` on the page's runs so far: `runs_json` is
+/// `[[[step metrics, ...] per seed] per variant]` in the lesson's variant order; resolves to the
+/// report as `grpo-playground lesson ID --json` prints it.
+#[wasm_bindgen]
+pub fn lesson_check(id: &str, runs_json: &str) -> Result<String, JsError> {
+    let lesson = Lesson::find(id).map_err(|e| JsError::new(&e.to_string()))?;
+    let runs: Vec<Vec<Vec<crate::train::StepMetrics>>> =
+        serde_json::from_str(runs_json).map_err(|e| JsError::new(&format!("runs: {e}")))?;
+    serde_json::to_string(&lesson.check(&runs)).map_err(|e| JsError::new(&e.to_string()))
 }
 
 /// Validates a run config; `""` when valid, else the message naming the field.

@@ -171,6 +171,8 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
             (x - med) / (median(&deviations) + knobs.mad_eps)
         }),
         AdvEstimator::ReinforcePp => whiten(returns.to_vec()),
+        // No baseline: the return is the advantage.
+        AdvEstimator::Reinforce => returns.to_vec(),
         AdvEstimator::ReinforcePpBaseline => whiten(per_group(&centred)),
         AdvEstimator::Remax => input
             .groups

@@ -196,6 +196,18 @@ fn combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
             json!({"loss_agg_mode": "token-mean"}),
             BINARY,
         ),
+        (
+            "grpo",
+            "no-baseline",
+            json!({"adv_estimator": "reinforce", "surrogate": "reinforce", "beta": 0.0}),
+            GRADED,
+        ),
+        (
+            "grpo",
+            "no-baseline-kl-in-reward",
+            json!({"adv_estimator": "reinforce", "kl_in_reward": true, "kl_estimator": "k1"}),
+            BINARY,
+        ),
     ]);
     out
 }

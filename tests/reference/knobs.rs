@@ -19,6 +19,7 @@ pub enum AdvEstimator {
     ReinforcePp,
     ReinforcePpBaseline,
     Remax,
+    Reinforce,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

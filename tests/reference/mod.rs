@@ -79,7 +79,7 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
 /// The conditions under which ALGORITHMS.md's formulas are defined.
 fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     let min_size = match knobs.adv_estimator {
-        AdvEstimator::Remax => 1,
+        AdvEstimator::Remax | AdvEstimator::Reinforce => 1,
         AdvEstimator::McGrpo => 3,
         _ => 2,
     };
