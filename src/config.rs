@@ -215,7 +215,7 @@ impl RunConfig {
         self.model.validate().map_err(|e| e.within("model"))?;
         let knobs = self.algo.knobs().map_err(|e| e.within("algo"))?;
         self.train
-            .validate(knobs.adv_estimator.min_num_generations())
+            .validate(knobs.adv_estimator.needs().min_num_generations())
             .map_err(|e| e.within("train"))?;
         let buffer = knobs
             .overlong_buffer_len

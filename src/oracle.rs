@@ -196,7 +196,7 @@ pub async fn evaluate(
     let dims @ (p, g, t) = input.dims()?;
     let dtype = DType::from(dtype);
     let greedy: Option<Vec<f64>> = input.groups.iter().map(|g| g.greedy_reward).collect();
-    if knobs.adv_estimator.needs_greedy_baseline()
+    if knobs.adv_estimator.needs().greedy_baseline
         && let Some(gi) = input.groups.iter().position(|g| g.greedy_reward.is_none())
     {
         return Err(ConfigError::new(

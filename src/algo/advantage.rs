@@ -45,6 +45,30 @@ impl ScaleRewards {
     pub const NAMES: &'static [&'static str] = &["group", "batch", "none"];
 }
 
+/// What an estimator asks of the rollout and the batch ([`AdvEstimator::needs`]); config
+/// validation, the batch checks and the trainer read it, so no variant is named outside here.
+#[derive(Debug, Clone, Copy)]
+pub struct Needs {
+    /// Completions sampled per prompt beyond `num_generations` (MC-GRPO's pivot).
+    pub extra_samples: usize,
+    /// The smallest group (completions sampled per prompt) the estimator is defined for.
+    pub min_group_size: usize,
+    /// Groups must be odd-sized, so that their median is one of them.
+    pub odd_group: bool,
+    /// The baseline is each prompt's greedy-completion reward, which the trainer generates and
+    /// the batch carries as `greedy_reward`.
+    pub greedy_baseline: bool,
+    /// Keep flags `[P, G]` of a filter the estimator implies.
+    pub implied_filter: Option<fn(&Tensor<2>) -> Tensor<2>>,
+}
+
+impl Needs {
+    /// The smallest `num_generations`: the group without the extra samples.
+    pub fn min_num_generations(&self) -> usize {
+        self.min_group_size - self.extra_samples
+    }
+}
+
 /// What an estimator reads.
 pub struct EstimatorInput<'a> {
     /// Returns-to-go G_t, `[P, G, T]`, 0 on padding.
@@ -81,79 +105,39 @@ impl AdvEstimator {
         "reinforce",
     ];
 
-    /// Completions sampled per prompt beyond `num_generations`: MC-GRPO's pivot.
-    pub fn extra_samples(self) -> usize {
+    /// What the estimator asks of the rollout and the batch, one row per variant.
+    pub const fn needs(self) -> Needs {
+        // A mean baseline over the group: at least two completions, nothing else.
+        const MEAN: Needs = Needs {
+            extra_samples: 0,
+            min_group_size: 2,
+            odd_group: false,
+            greedy_baseline: false,
+            implied_filter: None,
+        };
         match self {
-            Self::McGrpo => 1,
-            Self::Grpo
-            | Self::Rloo
-            | Self::Gpg
-            | Self::ReinforcePp
-            | Self::ReinforcePpBaseline
-            | Self::Remax
-            | Self::Reinforce => 0,
-        }
-    }
-
-    /// The smallest group (completions sampled per prompt) the estimator is defined for: ReMax
-    /// needs one (its baseline is the greedy completion) and REINFORCE one (it has none),
-    /// MC-GRPO a median of at least three, the others a mean of at least two.
-    pub fn min_group_size(self) -> usize {
-        match self {
-            Self::Remax | Self::Reinforce => 1,
-            Self::McGrpo => 3,
             Self::Grpo | Self::Rloo | Self::Gpg | Self::ReinforcePp | Self::ReinforcePpBaseline => {
-                2
+                MEAN
             }
-        }
-    }
-
-    /// The smallest `num_generations` (the group without [`AdvEstimator::extra_samples`]).
-    pub fn min_num_generations(self) -> usize {
-        self.min_group_size() - self.extra_samples()
-    }
-
-    /// Whether groups must be odd-sized, so that their median is one of them (MC-GRPO).
-    pub fn requires_odd_group(self) -> bool {
-        match self {
-            Self::McGrpo => true,
-            Self::Grpo
-            | Self::Rloo
-            | Self::Gpg
-            | Self::ReinforcePp
-            | Self::ReinforcePpBaseline
-            | Self::Remax
-            | Self::Reinforce => false,
-        }
-    }
-
-    /// Whether the baseline is the reward of each prompt's greedy completion (ReMax), which the
-    /// trainer then generates and the batch carries as `greedy_reward`.
-    pub fn needs_greedy_baseline(self) -> bool {
-        match self {
-            Self::Remax => true,
-            Self::Grpo
-            | Self::Rloo
-            | Self::Gpg
-            | Self::McGrpo
-            | Self::ReinforcePp
-            | Self::ReinforcePpBaseline
-            | Self::Reinforce => false,
-        }
-    }
-
-    /// The keep flags `[P, G]` of the filter the estimator implies, if any: MC-GRPO drops its
-    /// pivot, leaving G gradient samples of the G+1.
-    pub fn implied_filter(self, rewards: &Tensor<2>) -> Option<Tensor<2>> {
-        match self {
-            Self::McGrpo => Some(super::filter::mc_grpo_pivot(rewards)),
-            Self::Grpo
-            | Self::Rloo
-            | Self::Gpg
-            | Self::ReinforcePp
-            | Self::ReinforcePpBaseline
-            | Self::Remax
-            | Self::Reinforce => None,
+            // A median of G + 1 that is one of them, left out of the gradient.
+            Self::McGrpo => Needs {
+                extra_samples: 1,
+                min_group_size: 3,
+                odd_group: true,
+                implied_filter: Some(super::filter::mc_grpo_pivot),
+                ..MEAN
+            },
+            // The baseline is the greedy completion's reward: one sampled completion will do.
+            Self::Remax => Needs {
+                min_group_size: 1,
+                greedy_baseline: true,
+                ..MEAN
+            },
+            // No baseline at all.
+            Self::Reinforce => Needs {
+                min_group_size: 1,
+                ..MEAN
+            },
         }
     }
 

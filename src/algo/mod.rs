@@ -18,7 +18,7 @@ pub mod ratio;
 pub mod shaping;
 pub mod surrogate;
 
-pub use advantage::{AdvEstimator, ScaleRewards};
+pub use advantage::{AdvEstimator, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;
 pub use kl::KlEstimator;
 pub use knobs::{AlgoConfig, Knobs};

@@ -49,24 +49,24 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             ">= 1",
         ));
     }
-    if g < knobs.adv_estimator.min_group_size() {
+    if g < knobs.adv_estimator.needs().min_group_size {
         return Err(ConfigError::new(
             "num_generations",
             format!(
                 "groups of {g} completion(s) are too small for adv_estimator {}; allowed: >= {}",
                 serde_json::json!(knobs.adv_estimator),
-                knobs.adv_estimator.min_group_size()
+                knobs.adv_estimator.needs().min_group_size
             ),
         ));
     }
     let estimator = serde_json::json!(knobs.adv_estimator);
-    if knobs.adv_estimator.requires_odd_group() && g % 2 == 0 {
+    if knobs.adv_estimator.needs().odd_group && g % 2 == 0 {
         return Err(ConfigError::new(
             "num_generations",
             format!("{estimator} groups hold G+1 completions and must be odd-sized; got {g}"),
         ));
     }
-    if knobs.adv_estimator.needs_greedy_baseline() && r.greedy_reward.is_none() {
+    if knobs.adv_estimator.needs().greedy_baseline && r.greedy_reward.is_none() {
         return Err(ConfigError::new(
             "greedy_reward",
             format!(
@@ -139,8 +139,8 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
     if knobs.mask_truncated_completions {
         kept = kept * filter::mask_truncated(&r.truncated);
     }
-    if let Some(implied) = knobs.adv_estimator.implied_filter(&r.rewards) {
-        kept = kept * implied;
+    if let Some(implied) = knobs.adv_estimator.needs().implied_filter {
+        kept = kept * implied(&r.rewards);
     }
     if knobs.prune_ratio > 0.0 {
         let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);

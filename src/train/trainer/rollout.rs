@@ -27,7 +27,7 @@ pub(super) struct SampledGroups {
 impl Trainer {
     /// Completions sampled per prompt: G, plus MC-GRPO's pivot.
     pub(super) fn group_size(&self) -> usize {
-        self.config.train.num_generations + self.knobs.adv_estimator.extra_samples()
+        self.config.train.num_generations + self.knobs.adv_estimator.needs().extra_samples
     }
 
     pub(super) fn sampling(&self, greedy: bool) -> Sampling {
@@ -65,7 +65,7 @@ impl Trainer {
             .map(|(row, tokens)| problems[row / group].verify(tokens, &mut self.rng))
             .collect();
         // ReMax's baseline: the reward of one greedy completion per prompt.
-        let greedy_rewards = if self.knobs.adv_estimator.needs_greedy_baseline() {
+        let greedy_rewards = if self.knobs.adv_estimator.needs().greedy_baseline {
             let greedy = generate(
                 &inference,
                 &prompts,
