@@ -2,8 +2,8 @@
 //! REINFORCE++, ReMax, CPPO, GPG, ...) on tiny policies and verifiable toy tasks, natively and in
 //! the browser.
 //!
-//! Layers, each depending only on those after it: the CLI and [`oracle`] → [`train`] →
-//! [`algo`], [`policy`], [`tasks`] → [`config`]/[`error`]. `algo` is pure tensor math over
+//! Layers, each depending only on those after it: the CLI and [`web`] → [`train`] → [`oracle`]
+//! → [`algo`], [`policy`], [`tasks`] → [`config`], [`schema`], [`error`]. `algo` is pure tensor math over
 //! burn's runtime [`burn::tensor::Device`]; `tasks` never touches burn.
 
 pub mod algo;

@@ -9,7 +9,7 @@ use crate::algo::{self, AlgoConfig, PolicyInput, RolloutBatch};
 use crate::error::{ConfigError, from_json_value};
 
 /// One objective call: knobs, L_max and groups of completions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectiveInput {
     pub config: AlgoConfig,
@@ -18,7 +18,7 @@ pub struct ObjectiveInput {
 }
 
 /// A prompt's completions (and, for ReMax, its greedy completion's reward).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupInput {
     #[serde(default)]
@@ -27,7 +27,7 @@ pub struct GroupInput {
 }
 
 /// One completion: its reward, verdict, and per-token log-probs (equal lengths, ≥ 1).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CompletionInput {
     pub reward: f64,
@@ -185,16 +185,18 @@ fn unpad(values: &[f64], input: &ObjectiveInput, t: usize) -> Vec<Vec<Vec<f64>>>
         .collect()
 }
 
-/// Evaluates the objective on `device` (which must have autodiff) in `dtype`: loss, per-token
-/// advantages, keep flags, d loss / d logp and shaped rewards.
-pub async fn evaluate(
-    input: &ObjectiveInput,
-    device: &Device,
-    dtype: FloatDType,
-) -> Result<ObjectiveOutput, ConfigError> {
+/// The batch of an input as tensors, its steps 1–4, and log π as a gradient leaf.
+struct Prepared {
+    knobs: algo::Knobs,
+    dims: (usize, usize, usize),
+    batch: RolloutBatch,
+    adv: algo::Advantages,
+    logp: Tensor<3>,
+}
+
+fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prepared, ConfigError> {
     let knobs = input.config.knobs().map_err(|e| e.within("config"))?;
     let dims @ (p, g, t) = input.dims()?;
-    let dtype = DType::from(dtype);
     let greedy: Option<Vec<f64>> = input.groups.iter().map(|g| g.greedy_reward).collect();
     if knobs.adv_estimator.needs().greedy_baseline
         && let Some(gi) = input.groups.iter().position(|g| g.greedy_reward.is_none())
@@ -219,7 +221,7 @@ pub async fn evaluate(
         .completions()
         .flat_map(|c| (0..t).map(move |i| flag(i < c.logp.len())))
         .collect();
-    let rollouts = RolloutBatch {
+    let batch = RolloutBatch {
         rewards: input.per_completion((p, g), |c| c.reward, device, dtype),
         correct: input.per_completion((p, g), |c| flag(c.correct), device, dtype),
         truncated: input.per_completion((p, g), |c| flag(c.truncated), device, dtype),
@@ -229,41 +231,240 @@ pub async fn evaluate(
         greedy_reward: greedy.map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
         max_completion_length: input.max_completion_length,
     };
-    let adv = algo::advantages(&knobs, &rollouts)?;
-
+    let adv = algo::advantages(&knobs, &batch)?;
     let logp = input
         .tokens(dims, |c| &c.logp, device, dtype)
         .require_grad();
-    let out = algo::policy_loss(
-        &knobs,
-        &PolicyInput {
-            logp: logp.clone(),
-            logp_old: rollouts.logp_old.clone(),
-            logp_ref: rollouts.logp_ref.clone(),
-            mask: rollouts.mask.clone(),
-            advantages: adv.advantages.clone(),
-            kept: adv.kept.clone(),
+    Ok(Prepared {
+        knobs,
+        dims,
+        batch,
+        adv,
+        logp,
+    })
+}
+
+impl Prepared {
+    fn policy_input(&self, max_completion_length: usize) -> PolicyInput {
+        PolicyInput {
+            logp: self.logp.clone(),
+            logp_old: self.batch.logp_old.clone(),
+            logp_ref: self.batch.logp_ref.clone(),
+            mask: self.batch.mask.clone(),
+            advantages: self.adv.advantages.clone(),
+            kept: self.adv.kept.clone(),
+            max_completion_length,
+        }
+    }
+
+    /// The oracle's output: loss, advantages, keep flags, d loss / d logp, shaped rewards.
+    async fn output(&self, input: &ObjectiveInput) -> Result<ObjectiveOutput, ConfigError> {
+        let (_, g, t) = self.dims;
+        let out = algo::policy_loss(&self.knobs, &self.policy_input(input.max_completion_length))?;
+        let grads = out.loss.backward();
+        let grad = self
+            .logp
+            .grad(&grads)
+            .unwrap_or_else(|| self.logp.zeros_like().inner());
+        let loss = read(out.loss.unsqueeze()).await?[0];
+        let advantages = read(self.adv.advantages.clone()).await?;
+        let kept = read(self.adv.kept.clone().unsqueeze()).await?;
+        let shaped = read(self.adv.shaped_rewards.clone().unsqueeze()).await?;
+        let grad = read(grad).await?;
+        Ok(ObjectiveOutput {
+            loss,
+            advantages: unpad(&advantages, input, t),
+            kept: kept
+                .chunks(g)
+                .map(|k| k.iter().map(|&x| x > 0.5).collect())
+                .collect(),
+            grad_logp: unpad(&grad, input, t),
+            shaped_rewards: shaped.chunks(g).map(<[f64]>::to_vec).collect(),
+        })
+    }
+}
+
+/// Evaluates the objective on `device` (which must have autodiff) in `dtype`: loss, per-token
+/// advantages, keep flags, d loss / d logp and shaped rewards.
+pub async fn evaluate(
+    input: &ObjectiveInput,
+    device: &Device,
+    dtype: FloatDType,
+) -> Result<ObjectiveOutput, ConfigError> {
+    prepare(input, device, DType::from(dtype))?
+        .output(input)
+        .await
+}
+
+/// Which clip, if any, changed a token's term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClipState {
+    Inside,
+    Low,
+    High,
+    /// The dual clip's bound c·A (A < 0).
+    Dual,
+}
+
+/// One token of an inspected step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenView {
+    pub logp: f64,
+    pub logp_old: f64,
+    pub logp_ref: Option<f64>,
+    /// The importance ratio as the knobs use it (token or sequence level).
+    pub ratio: f64,
+    pub advantage: f64,
+    pub clip: ClipState,
+    /// The surrogate's term ℓ̃ (`None` for a sequence-level loss).
+    pub surrogate: Option<f64>,
+    /// The KL term β·k(logp_ref − logp), when the KL is in the loss.
+    pub kl: Option<f64>,
+    /// d loss / d logp.
+    pub grad_logp: f64,
+}
+
+/// One completion of an inspected step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompletionView {
+    pub reward: f64,
+    pub shaped_reward: f64,
+    pub kept: bool,
+    /// The knobs whose filter dropped it (`dynamic_sampling`, `prune_ratio`, ...).
+    pub dropped_by: Vec<&'static str>,
+    pub tokens: Vec<TokenView>,
+}
+
+/// One group of an inspected step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupView {
+    pub reward_mean: f64,
+    /// Unbiased standard deviation of the group's raw rewards.
+    pub reward_std: f64,
+    pub completions: Vec<CompletionView>,
+}
+
+/// The objective of one batch, shown per token: what the step inspector displays. `shown` is
+/// exactly [`evaluate`]'s output on `input` (in f64), so `grpo-playground objective` on `input`
+/// reproduces it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub input: ObjectiveInput,
+    pub shown: ObjectiveOutput,
+    pub groups: Vec<GroupView>,
+    /// The loss is one per sequence or group (GVPO): no per-token terms.
+    pub sequence_level: bool,
+}
+
+/// [`evaluate`] in f64 on the CPU, with every token's ratio, clip state and loss terms, each
+/// completion's filters, and each group's reward statistics.
+pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
+    let device = Device::flex().autodiff();
+    let prepared = prepare(&input, &device, DType::F64)?;
+    let shown = prepared.output(&input).await?;
+    let (_, g, t) = prepared.dims;
+    let knobs = &prepared.knobs;
+    let policy = prepared.policy_input(input.max_completion_length);
+    let ratio = knobs
+        .ratio_level
+        .ratio(&policy.logp, &policy.logp_old, &policy.mask)
+        .detach();
+    let clipped = knobs
+        .surrogate
+        .clipped_tokens(knobs, &ratio, &policy.advantages);
+    let logp = policy.logp.clone().detach();
+    let parts = knobs.surrogate.parts(
+        knobs,
+        &algo::surrogate::LossTerms {
+            logp: &logp,
+            logp_old: &policy.logp_old,
+            ratio: &ratio,
+            advantages: &policy.advantages,
+            mask: &policy.mask,
+            kept: &policy.kept,
+            logp_ref: policy.logp_ref.as_ref().filter(|_| knobs.needs_reference()),
             max_completion_length: input.max_completion_length,
         },
-    )?;
-    let grads = out.loss.backward();
-    let grad = logp
-        .grad(&grads)
-        .unwrap_or_else(|| logp.zeros_like().inner());
-
-    let loss = read(out.loss.unsqueeze()).await?[0];
-    let advantages = read(adv.advantages).await?;
-    let kept = read(adv.kept.unsqueeze()).await?;
-    let shaped = read(adv.shaped_rewards.unsqueeze()).await?;
-    let grad = read(grad).await?;
-    Ok(ObjectiveOutput {
-        loss,
-        advantages: unpad(&advantages, input, t),
-        kept: kept
-            .chunks(g)
-            .map(|k| k.iter().map(|&x| x > 0.5).collect())
-            .collect(),
-        grad_logp: unpad(&grad, input, t),
-        shaped_rewards: shaped.chunks(g).map(<[f64]>::to_vec).collect(),
+    );
+    let (surrogate, kl) = match parts {
+        algo::surrogate::Parts::Tokens { surrogate, kl } => (
+            Some(unpad(&read(surrogate).await?, &input, t)),
+            match kl {
+                Some(kl) => Some(unpad(&read(kl).await?, &input, t)),
+                None => None,
+            },
+        ),
+        algo::surrogate::Parts::Sequence(_) => (None, None),
+    };
+    let per_token = async |x: Tensor<3>| Ok::<_, ConfigError>(unpad(&read(x).await?, &input, t));
+    let ratio = per_token(ratio).await?;
+    let (low, high, dual) = (
+        per_token(clipped.low).await?,
+        per_token(clipped.high).await?,
+        per_token(clipped.dual).await?,
+    );
+    let mut dropped: Vec<Vec<Vec<&'static str>>> = vec![vec![Vec::new(); g]; input.groups.len()];
+    for (name, flags) in &prepared.adv.filters {
+        let flags = read(flags.clone().unsqueeze()).await?;
+        for (row, &f) in flags.iter().enumerate() {
+            if f < 0.5 {
+                dropped[row / g][row % g].push(name);
+            }
+        }
+    }
+    let groups = input
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(gi, group)| {
+            let rewards: Vec<f64> = group.completions.iter().map(|c| c.reward).collect();
+            let n = rewards.len() as f64;
+            let mean = rewards.iter().sum::<f64>() / n;
+            let var = rewards.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+            let completions = group
+                .completions
+                .iter()
+                .enumerate()
+                .map(|(ci, c)| CompletionView {
+                    reward: c.reward,
+                    shaped_reward: shown.shaped_rewards[gi][ci],
+                    kept: shown.kept[gi][ci],
+                    dropped_by: dropped[gi][ci].clone(),
+                    tokens: (0..c.logp.len())
+                        .map(|ti| TokenView {
+                            logp: c.logp[ti],
+                            logp_old: c.logp_old[ti],
+                            logp_ref: c.logp_ref.as_ref().map(|r| r[ti]),
+                            ratio: ratio[gi][ci][ti],
+                            advantage: shown.advantages[gi][ci][ti],
+                            clip: if dual[gi][ci][ti] > 0.5 {
+                                ClipState::Dual
+                            } else if low[gi][ci][ti] > 0.5 {
+                                ClipState::Low
+                            } else if high[gi][ci][ti] > 0.5 {
+                                ClipState::High
+                            } else {
+                                ClipState::Inside
+                            },
+                            surrogate: surrogate.as_ref().map(|s| s[gi][ci][ti]),
+                            kl: kl.as_ref().map(|k| k[gi][ci][ti]),
+                            grad_logp: shown.grad_logp[gi][ci][ti],
+                        })
+                        .collect(),
+                })
+                .collect();
+            GroupView {
+                reward_mean: mean,
+                reward_std: var.sqrt(),
+                completions,
+            }
+        })
+        .collect();
+    Ok(Inspection {
+        sequence_level: knobs.surrogate.is_sequence_level(),
+        input,
+        shown,
+        groups,
     })
 }

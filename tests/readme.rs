@@ -1,5 +1,5 @@
-//! README.md's generated tables equal what the code declares: the knobs, presets, task defaults
-//! and metrics are declared once in Rust, and the README shows that declaration.
+//! README.md's generated tables equal what the code declares: the knobs, presets, task defaults,
+//! metrics and lessons are declared once (in Rust and lessons/), and the README shows that.
 //! `README_BLESS=1 cargo test --test readme` rewrites the tables in place.
 
 use grpo_playground::train::tables;
@@ -7,9 +7,10 @@ use grpo_playground::train::tables;
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 
 /// The generated blocks: each sits between `<!-- generated: NAME -->` and `<!-- end -->`.
-fn blocks() -> [(&'static str, String); 4] {
+fn blocks() -> [(&'static str, String); 5] {
     [
         ("presets", tables::presets()),
+        ("lessons", tables::lessons()),
         ("tasks", tables::tasks()),
         ("knobs", tables::knobs()),
         ("metrics", tables::metrics()),

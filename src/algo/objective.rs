@@ -37,6 +37,9 @@ pub struct Advantages {
     pub advantages: Tensor<3>,
     /// 1 where the completion survives every filter, `[P, G]`.
     pub kept: Tensor<2>,
+    /// Each active filter's own keep flags, `[P, G]`, named by the knob that asks for it; `kept`
+    /// is their product.
+    pub filters: Vec<(&'static str, Tensor<2>)>,
 }
 
 /// Rejects a batch the knobs cannot handle (checked on shapes only: no device readback).
@@ -131,26 +134,36 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         advantages = lead_difficulty_weight(advantages, &r.correct);
     }
 
-    // 4. Filters.
-    let mut kept = r.rewards.ones_like();
+    // 4. Filters, each named by the knob that asks for it.
+    let mut filters = Vec::new();
     if knobs.dynamic_sampling {
-        kept = kept * filter::dynamic_sampling(&r.rewards);
+        filters.push(("dynamic_sampling", filter::dynamic_sampling(&r.rewards)));
     }
     if knobs.mask_truncated_completions {
-        kept = kept * filter::mask_truncated(&r.truncated);
+        filters.push((
+            "mask_truncated_completions",
+            filter::mask_truncated(&r.truncated),
+        ));
     }
     if let Some(implied) = knobs.adv_estimator.needs().implied_filter {
-        kept = kept * implied(&r.rewards);
+        filters.push(("adv_estimator", implied(&r.rewards)));
     }
     if knobs.prune_ratio > 0.0 {
         let seq_advantages = advantages.clone().narrow(2, 0, 1).reshape([p, g]);
-        kept = kept * filter::prune(&seq_advantages, knobs.prune_ratio);
+        filters.push((
+            "prune_ratio",
+            filter::prune(&seq_advantages, knobs.prune_ratio),
+        ));
     }
+    let kept = filters
+        .iter()
+        .fold(r.rewards.ones_like(), |kept, (_, f)| kept * f.clone());
 
     Ok(Advantages {
         shaped_rewards: shaped,
         advantages,
         kept,
+        filters,
     })
 }
 
@@ -244,7 +257,7 @@ fn loss_metrics(
     let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
     let n = weights.clone().sum().clamp_min(1.0);
     let mean = |x: Tensor<3>| (x * weights.clone()).sum() / n.clone();
-    let (low, high) = knobs
+    let clipped = knobs
         .surrogate
         .clipped_tokens(knobs, &ratio, &input.advantages);
     let kl = match reference {
@@ -256,8 +269,8 @@ fn loss_metrics(
     LossMetrics {
         ratio_mean: mean(ratio.clone()),
         ratio_max: (ratio * weights.clone()).max(),
-        clip_ratio_low: mean(low),
-        clip_ratio_high: mean(high),
+        clip_ratio_low: mean(clipped.low),
+        clip_ratio_high: mean(clipped.high),
         kl,
     }
 }

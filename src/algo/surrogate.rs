@@ -63,6 +63,23 @@ impl Surrogate {
     /// when the KL is in the loss (step 7), aggregated by `loss_agg_mode` (step 8); or a
     /// sequence-level loss such as GVPO's in their place.
     pub fn loss(self, knobs: &Knobs, t: &LossTerms) -> Tensor<1> {
+        match self.parts(knobs, t) {
+            Parts::Tokens { surrogate, kl } => {
+                let per_token = match kl {
+                    Some(kl) => surrogate + kl,
+                    None => surrogate,
+                };
+                knobs
+                    .loss_agg_mode
+                    .aggregate(per_token, t.mask, t.kept, t.max_completion_length)
+            }
+            Parts::Sequence(loss) => loss,
+        }
+    }
+
+    /// What [`Surrogate::loss`] is made of: per-token terms before aggregation, or a whole
+    /// sequence-level loss (what the step inspector shows per token).
+    pub fn parts(self, knobs: &Knobs, t: &LossTerms) -> Parts {
         let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
         let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
         let per_token = match self {
@@ -91,51 +108,92 @@ impl Surrogate {
             Self::Gvpo => {
                 let [p, g, _] = t.advantages.dims();
                 let seq_advantages = t.advantages.clone().narrow(2, 0, 1).reshape([p, g]);
-                return gvpo_loss(
+                return Parts::Sequence(gvpo_loss(
                     t.logp,
                     t.logp_old,
                     t.mask,
                     &seq_advantages,
                     t.kept,
                     knobs.gvpo_beta,
-                );
+                ));
             }
         };
-        let per_token = match t.logp_ref {
-            Some(logp_ref) if !knobs.kl_in_reward => {
-                per_token
-                    + knobs
-                        .kl_estimator
-                        .penalty(logp_ref.clone() - t.logp.clone())
-                        .mul_scalar(knobs.beta)
-            }
-            _ => per_token,
+        let kl = match t.logp_ref {
+            Some(logp_ref) if !knobs.kl_in_reward => Some(
+                knobs
+                    .kl_estimator
+                    .penalty(logp_ref.clone() - t.logp.clone())
+                    .mul_scalar(knobs.beta),
+            ),
+            _ => None,
         };
-        knobs
-            .loss_agg_mode
-            .aggregate(per_token, t.mask, t.kept, t.max_completion_length)
+        Parts::Tokens {
+            surrogate: per_token,
+            kl,
+        }
     }
 
-    /// 0/1 per token where the lower / upper clip changed the term (`clip_ratio/low_mean`,
-    /// `clip_ratio/high_mean`): for `clip`, r < 1 − εl with A < 0 and r > 1 + εh with A > 0; for
-    /// `cispo`, whose clip bounds a weight, r outside the range whatever A; 0 for the others.
+    /// 0/1 per token where a clip changed the term (`clip_ratio/low_mean`,
+    /// `clip_ratio/high_mean`): for `clip`, r < 1 − εl with A < 0 (low), r > 1 + εh with A > 0
+    /// (high), and with `clip_ratio_c` c, A < 0 with r > c (dual); for `cispo`, whose clip bounds
+    /// a weight, r outside the range whatever A; 0 for the others.
     pub fn clipped_tokens(
         self,
         knobs: &Knobs,
         ratio: &Tensor<3>,
         advantages: &Tensor<3>,
-    ) -> (Tensor<3>, Tensor<3>) {
+    ) -> Clipped {
         let below = ratio.clone().lower_elem(1.0 - knobs.epsilon);
         let above = ratio.clone().greater_elem(1.0 + knobs.epsilon_high());
+        let none = || ratio.zeros_like();
         match self {
-            Self::Clip => (
-                indicator(below.bool_and(advantages.clone().lower_elem(0.0)), ratio),
-                indicator(above.bool_and(advantages.clone().greater_elem(0.0)), ratio),
-            ),
-            Self::Cispo => (indicator(below, ratio), indicator(above, ratio)),
-            Self::Reinforce | Self::Sapo | Self::Gvpo => (ratio.zeros_like(), ratio.zeros_like()),
+            Self::Clip => {
+                let negative = advantages.clone().lower_elem(0.0);
+                Clipped {
+                    low: indicator(below.bool_and(negative.clone()), ratio),
+                    high: indicator(above.bool_and(advantages.clone().greater_elem(0.0)), ratio),
+                    dual: match knobs.clip_ratio_c {
+                        Some(c) => {
+                            indicator(ratio.clone().greater_elem(c).bool_and(negative), ratio)
+                        }
+                        None => none(),
+                    },
+                }
+            }
+            Self::Cispo => Clipped {
+                low: indicator(below, ratio),
+                high: indicator(above, ratio),
+                dual: none(),
+            },
+            Self::Reinforce | Self::Sapo | Self::Gvpo => Clipped {
+                low: none(),
+                high: none(),
+                dual: none(),
+            },
         }
     }
+}
+
+/// What a surrogate's loss is made of ([`Surrogate::parts`]). Built once per loss and taken
+/// apart at once, so the size difference of the variants costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub enum Parts {
+    /// ℓ̃ per token and the KL term per token (when the KL is in the loss), `[P, G, T]`, before
+    /// aggregation.
+    Tokens {
+        surrogate: Tensor<3>,
+        kl: Option<Tensor<3>>,
+    },
+    /// The whole loss of a sequence-level surrogate, `[1]`.
+    Sequence(Tensor<1>),
+}
+
+/// 0/1 per token, `[P, G, T]`: where each clip changed the term ([`Surrogate::clipped_tokens`]).
+pub struct Clipped {
+    pub low: Tensor<3>,
+    pub high: Tensor<3>,
+    /// The dual clip's bound c·A, for A < 0.
+    pub dual: Tensor<3>,
 }
 
 /// GVPO's group loss (see [`Surrogate::Gvpo`]), `[1]`.

@@ -10,6 +10,7 @@ use crate::policy::ModelConfig;
 use crate::schema::Knob;
 use crate::tasks::TaskConfig;
 
+use super::lesson::{Expect, Lesson};
 use super::metrics::METRICS;
 use super::schema::written;
 
@@ -117,6 +118,47 @@ pub fn knobs() -> String {
         ));
     }
     parts.join("\n")
+}
+
+/// Every lesson: its id, paper, claim and checks.
+pub fn lessons() -> String {
+    let mut out = String::from("| lesson | paper | claim | checks |\n|---|---|---|---|\n");
+    for l in Lesson::all().unwrap_or_default() {
+        let label = |id: &str| {
+            l.setup
+                .variants
+                .iter()
+                .find(|v| v.id == id)
+                .map_or(id.to_string(), |v| v.label.clone())
+        };
+        let checks: Vec<String> = l
+            .observe
+            .iter()
+            .map(|c| {
+                let expect = match c.expect {
+                    Expect::Higher => "higher".to_string(),
+                    Expect::Lower => "lower".to_string(),
+                    Expect::Similar => format!("within {}", c.within.unwrap_or_default()),
+                };
+                format!(
+                    "`{}` of {} {expect} than {}",
+                    c.metric,
+                    label(&c.variants[0]),
+                    label(&c.variants[1])
+                )
+            })
+            .collect();
+        out += &format!(
+            "| `{}` — {} | {} ({}) | {} | {} |\n",
+            l.id,
+            cell(&l.title),
+            cell(&l.paper.title),
+            l.paper.arxiv,
+            cell(&l.claim),
+            cell(&checks.join("; "))
+        );
+    }
+    out
 }
 
 /// Every metric of a step: key, label, meaning.

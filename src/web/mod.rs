@@ -158,6 +158,22 @@ impl Session {
         })
     }
 
+    /// The last RL step per token (`Trainer::inspect`) as JSON: the oracle's input and what it
+    /// computes (`input`, `shown`), each token's numbers, each group's statistics, the spelled
+    /// prompts and tokens; `null` before the first RL step.
+    pub fn inspect(&self) -> js_sys::Promise {
+        let trainer = self.trainer.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let t = trainer.try_borrow().map_err(|_| busy())?;
+            let view = t
+                .inspect()
+                .await
+                .map_err(|e| JsError::new(&e.to_string()))?;
+            let json = serde_json::to_string(&view).map_err(|e| JsError::new(&e.to_string()))?;
+            Ok(JsValue::from_str(&json))
+        })
+    }
+
     /// Changes live knobs between steps (`Trainer::set_live`), e.g.
     /// `{"train": {"learning_rate": 0.0001}, "algo": {"epsilon": 0.1}}`; throws naming the field
     /// for a restart knob or a value out of range, and then changes nothing.

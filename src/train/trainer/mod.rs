@@ -2,11 +2,13 @@
 //! RL step; the RL step reads top to bottom in ALGORITHMS.md's order, each stage in its module:
 //! [`rollout`] (sampling, resampling, groups), [`batch`] (padding, masks, compaction),
 //! [`gradients`] (threads, the chain-rule cut, clipping), [`minibatch`] (the updates and their
-//! statistics), [`evaluate`] (held-out accuracy, the probe) and [`saving`] (checkpoints).
+//! statistics), [`evaluate`] (held-out accuracy, the probe), [`inspect`] (the last step, per
+//! token) and [`saving`] (checkpoints).
 
 mod batch;
 mod evaluate;
 mod gradients;
+mod inspect;
 mod minibatch;
 mod rollout;
 mod saving;
@@ -27,6 +29,7 @@ use crate::tasks::{AnyProblem, AnyTask, TaskRng, TokenId};
 pub(crate) use batch::pad_rows;
 use batch::{Compaction, mask_rows};
 pub use evaluate::Evaluation;
+pub use inspect::StepInspection;
 use minibatch::{UpdateBatch, UpdateStats};
 use rollout::SampledGroups;
 
@@ -84,8 +87,14 @@ pub struct TrainedBatch {
     /// Each completion up to and including EOS.
     pub completions: Vec<Vec<TokenId>>,
     pub rewards: Vec<f64>,
+    pub correct: Vec<bool>,
+    pub truncated: Vec<bool>,
+    /// Each prompt's greedy-completion reward, for an estimator with a greedy baseline.
+    pub greedy_rewards: Option<Vec<f64>>,
     /// `[B, max_completion_length]` sampling-time log-probs, 0 after the end.
     pub logp_old: Tensor<2>,
+    /// `[B, max_completion_length]` log-probs under the reference, when the objective reads them.
+    pub logp_ref: Option<Tensor<2>>,
 }
 
 impl Trainer {
@@ -308,14 +317,21 @@ impl Trainer {
         let rollout_ms = now_ms() - start;
         let (p, g) = (groups.problems.len(), groups.group_size);
         let prompts: Vec<Vec<TokenId>> = groups.problems.iter().map(|p| p.prompt.clone()).collect();
+        let (batch, kl_diagnostic) = self.rollout_tensors(&groups, &prompts);
         self.last_batch = Some(TrainedBatch {
             prompts: prompts.clone(),
             group_size: g,
             completions: groups.completions.tokens.clone(),
             rewards: groups.verdicts.iter().map(|v| v.reward).collect(),
+            correct: groups.verdicts.iter().map(|v| v.correct).collect(),
+            truncated: groups.completions.truncated.clone(),
+            greedy_rewards: groups.greedy_rewards.clone(),
             logp_old: groups.completions.logp.clone(),
+            logp_ref: batch.logp_ref.clone().map(|r| {
+                let [p, g, l] = r.dims();
+                r.reshape([p * g, l])
+            }),
         });
-        let (batch, kl_diagnostic) = self.rollout_tensors(&groups, &prompts);
 
         // Steps 1–4, then one readback: the keep flags (to drop what the loss will not see before
         // any forward pass), the advantages (for the sample viewer) and the `log_kl` diagnostic.

@@ -1,0 +1,86 @@
+//! The last RL step per token, for the step inspector: the objective's oracle on exactly the
+//! batch the step trained on, with every token spelled.
+
+use serde::Serialize;
+
+use super::{TrainError, Trainer};
+use crate::oracle::{CompletionInput, GroupInput, Inspection, ObjectiveInput, inspect};
+use crate::tasks::vocab::{spell, spell_all};
+use crate::train::host::read;
+
+/// [`Inspection`] of the last step, with its prompts and tokens spelled.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepInspection {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    /// Each group's prompt, spelled.
+    pub prompts: Vec<String>,
+    /// Group × completion × token, spelled.
+    pub text: Vec<Vec<Vec<String>>>,
+}
+
+impl Trainer {
+    /// The last RL step's batch through the objective oracle (f64, CPU), per token: what its
+    /// first update saw — log π equal to log π_old, so the ratio is 1, as it is for every update
+    /// when `num_iterations` and `minibatches` are 1. From values the step kept; no rollout and
+    /// no forward pass. `None` before the first RL step.
+    pub async fn inspect(&self) -> Result<Option<StepInspection>, TrainError> {
+        let Some(batch) = &self.last_batch else {
+            return Ok(None);
+        };
+        let l = self.config.train.max_completion_length;
+        let g = batch.group_size;
+        let rows =
+            |values: Vec<f64>| -> Vec<Vec<f64>> { values.chunks(l).map(<[f64]>::to_vec).collect() };
+        let flat = |t: &burn::tensor::Tensor<2>| {
+            let [b, l] = t.dims();
+            t.clone().reshape([b * l])
+        };
+        let logp_old = rows(read(flat(&batch.logp_old)).await?);
+        let logp_ref = match &batch.logp_ref {
+            Some(r) => Some(rows(read(flat(r)).await?)),
+            None => None,
+        };
+        let groups = batch
+            .prompts
+            .iter()
+            .enumerate()
+            .map(|(p, _)| GroupInput {
+                greedy_reward: batch.greedy_rewards.as_ref().map(|r| r[p]),
+                completions: (p * g..(p + 1) * g)
+                    .map(|row| {
+                        let n = batch.completions[row].len();
+                        CompletionInput {
+                            reward: batch.rewards[row],
+                            correct: batch.correct[row],
+                            truncated: batch.truncated[row],
+                            logp: logp_old[row][..n].to_vec(),
+                            logp_old: logp_old[row][..n].to_vec(),
+                            logp_ref: logp_ref.as_ref().map(|r| r[row][..n].to_vec()),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let input = ObjectiveInput {
+            config: self.config.algo.clone(),
+            max_completion_length: l,
+            groups,
+        };
+        let inspection = inspect(input).await?;
+        Ok(Some(StepInspection {
+            inspection,
+            prompts: batch.prompts.iter().map(|p| spell_all(p)).collect(),
+            text: batch
+                .completions
+                .chunks(g)
+                .map(|group| {
+                    group
+                        .iter()
+                        .map(|c| c.iter().map(|&t| spell(t)).collect())
+                        .collect()
+                })
+                .collect(),
+        }))
+    }
+}

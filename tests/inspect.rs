@@ -1,0 +1,123 @@
+//! The step inspector's view of a trained step is the objective oracle's, on exactly the batch
+//! the step trained on: `shown` equals `evaluate(input)`, the advantages and keep flags equal
+//! the trainer's own, and every token's numbers are consistent with the knobs.
+
+use burn::tensor::{Device, FloatDType};
+use grpo_playground::config::RunConfig;
+use grpo_playground::oracle::{ClipState, evaluate};
+use grpo_playground::train::Trainer;
+use serde_json::json;
+
+/// Two RL steps of `algo` on 1-digit addition after a short warm-up.
+fn trained(algo: serde_json::Value) -> Trainer {
+    let config = json!({
+        "task": {"name": "arithmetic", "digits": 1},
+        "algo": algo,
+        "train": {"sft_steps": 30, "steps": 2, "prompts_per_step": 6, "num_generations": 4,
+                  "max_completion_length": 4, "eval_every": 100}
+    });
+    let mut t = Trainer::new(
+        RunConfig::from_json(&config.to_string()).unwrap(),
+        Device::flex(),
+    )
+    .unwrap();
+    while t.steps_done() < t.total_steps() {
+        futures_lite::future::block_on(t.step()).unwrap();
+    }
+    t
+}
+
+#[test]
+fn the_inspection_is_the_oracle_on_the_trained_batch() {
+    for algo in [
+        json!({"preset": "grpo"}),
+        json!({"preset": "dapo"}),
+        json!({"preset": "cppo"}),
+        json!({"preset": "remax"}),
+        json!({"preset": "mc_grpo"}),
+        json!({"preset": "gvpo"}),
+        json!({"preset": "grpo", "clip_ratio_c": 3.0, "beta": 0.0}),
+    ] {
+        let t = trained(algo.clone());
+        let view = futures_lite::future::block_on(t.inspect())
+            .unwrap()
+            .expect("an RL step ran");
+        let i = &view.inspection;
+        let device = Device::flex().autodiff();
+        let oracle =
+            futures_lite::future::block_on(evaluate(&i.input, &device, FloatDType::F64)).unwrap();
+        assert_eq!(i.shown, oracle, "{algo}: shown is the oracle's output");
+        // The trainer's sample viewer read the same advantages and keep flags (in f32).
+        let g = t.last_batch().unwrap().group_size;
+        for (r, s) in t.samples().iter().enumerate() {
+            let c = &i.groups[r / g].completions[r % g];
+            assert_eq!(c.kept, s.kept, "{algo}: row {r} kept");
+            let a = c.tokens[0].advantage;
+            assert!(
+                (a - s.advantage).abs() <= 1e-4 * a.abs().max(1.0),
+                "{algo}: row {r}"
+            );
+            assert_eq!(
+                c.kept,
+                c.dropped_by.is_empty(),
+                "{algo}: a dropped completion says why"
+            );
+            assert_eq!(view.text[r / g][r % g].len(), c.tokens.len());
+        }
+        for token in i
+            .groups
+            .iter()
+            .flat_map(|g| &g.completions)
+            .flat_map(|c| &c.tokens)
+        {
+            // The first update's view: log π = log π_old, so every ratio is 1 and nothing clips.
+            assert_eq!(token.ratio, 1.0, "{algo}");
+            assert_eq!(token.clip, ClipState::Inside, "{algo}");
+            assert_eq!(token.surrogate.is_none(), i.sequence_level, "{algo}");
+        }
+    }
+}
+
+#[test]
+fn pruned_and_pivot_completions_name_their_filter() {
+    let cppo = trained(json!({"preset": "cppo"}));
+    let view = futures_lite::future::block_on(cppo.inspect())
+        .unwrap()
+        .unwrap();
+    let dropped: Vec<_> = view
+        .inspection
+        .groups
+        .iter()
+        .flat_map(|g| &g.completions)
+        .filter(|c| !c.kept)
+        .collect();
+    assert!(!dropped.is_empty(), "CPPO prunes half of every group");
+    assert!(
+        dropped
+            .iter()
+            .all(|c| c.dropped_by.contains(&"prune_ratio"))
+    );
+    let mc = trained(json!({"preset": "mc_grpo"}));
+    let view = futures_lite::future::block_on(mc.inspect())
+        .unwrap()
+        .unwrap();
+    for g in &view.inspection.groups {
+        let pivots = g
+            .completions
+            .iter()
+            .filter(|c| c.dropped_by.contains(&"adv_estimator"))
+            .count();
+        assert_eq!(pivots, 1, "one pivot per group of G + 1");
+    }
+}
+
+#[test]
+fn there_is_nothing_to_inspect_before_the_first_rl_step() {
+    let config = RunConfig::from_json(r#"{"task": {"name": "bandit"}}"#).unwrap();
+    let t = Trainer::new(config, Device::flex()).unwrap();
+    assert!(
+        futures_lite::future::block_on(t.inspect())
+            .unwrap()
+            .is_none()
+    );
+}
