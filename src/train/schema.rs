@@ -140,7 +140,9 @@ mod tests {
                 let options = match knob.range {
                     Range::Choice { options } => options.iter().map(|o| json!(o)).collect(),
                     Range::Set { options } => options.iter().map(|o| json!([o])).collect(),
-                    _ => Vec::new(),
+                    Range::Int { .. } | Range::Float { .. } | Range::Bool | Range::Tokens => {
+                        Vec::new()
+                    }
                 };
                 for option in options {
                     let mut config = json!({"task": {"name": task.name()}});
