@@ -2,20 +2,28 @@
 // Run / Pause / Step / Reset, and forwards what the runs report to the cards, charts and viewer.
 // Each control handler updates the state, then `commit` writes the URL and hands the live knobs
 // (learning rate, temperature, ε, β) to the running sessions; every other knob waits for Reset.
+// A lesson (`#lesson=ID`) sets the whole state from its setup; its panel asks for a prediction
+// before Run, and Rust's `lesson_check` (in a helper worker) scores the runs as they report.
 
 import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Resolved } from './backend';
 import { Charts } from './charts';
 import { caption, el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
+import { LessonPanel, type RunPhase } from './lesson-panel';
+import {
+  answered, browserStore, loadProgress, readLessons, readReport, saveProgress, withAnswer, withCompleted,
+  type Lesson, type Progress, type Report,
+} from './lessons';
 import { lastEval, lastReward, lastStep, liveMarks, type StepMetrics } from './metrics';
 import { ask, errorMessage, spawnWorker } from './protocol';
 import { Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
-import { readSchema, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
+import { readSchema, sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
 import {
   BACKEND_CHOICES, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB,
-  algoValue, crossProblem, defaultState, liveDiff, modelNumbers, newVariant, overridesProblem, parse, presetValue,
-  serialize, setAlgoKnob, taskSpecs, taskState, trainSpecs, withLive,
+  algoValue, crossProblem, defaultState, isLessonSetup, lessonOf, lessonState, liveDiff, modelNumbers, moreTrainSpecs,
+  newVariant, overridesProblem, parse, phases, presetValue, serialize, setAlgoKnob, sharesWarmup, taskSpecs, taskState,
+  trainProblem, trainSpecs, variantTrain, withLive,
   type BackendChoice, type ModelChoice, type RunConfig, type State, type Variant,
 } from './state';
 
@@ -35,6 +43,10 @@ declare global {
       readonly catalog: Catalog;
       /** Whether the current runs share one warm-up per seed. */
       readonly sharedWarmup: boolean;
+      /** The lesson checks last reported for the current runs (null: none yet or no lesson). */
+      readonly report: Report | null;
+      /** lesson_check calls made so far (they are throttled). */
+      readonly checkCalls: number;
     };
   }
 }
@@ -62,6 +74,8 @@ const ui = {
   samples: byId('samples'),
   sampleVariant: byId<HTMLSelectElement>('sample-variant'),
   liveLog: byId('live-log'),
+  lessons: byId<HTMLSelectElement>('lessons'),
+  lesson: byId('lesson'),
 };
 
 let catalog: Catalog;
@@ -89,8 +103,10 @@ function showNotice(text: string): void {
   ui.notice.hidden = text === '';
 }
 
+/** Whether the runs were made from other knobs than the page shows (which lesson it is aside). */
 function pending(): boolean {
-  return applied === null || serialize(applied, catalog) !== serialize(state, catalog);
+  const knobs = (s: State): string => serialize({ ...s, lesson: null }, catalog);
+  return applied === null || knobs(applied) !== knobs(state);
 }
 
 /** The notice currently shown for a rule between two knobs (cleared once the rule holds). */
@@ -113,7 +129,7 @@ function commit(): void {
     const changes = liveDiff(applied, state, catalog);
     if (changes.some((c) => c !== null)) {
       runs.setLive(changes);
-      applied = withLive(applied, changes, catalog);
+      applied = withLive(applied, state, catalog);
     }
   }
   history.replaceState(null, '', serialize(state, catalog));
@@ -122,6 +138,7 @@ function commit(): void {
   const problem = crossProblem(catalog, state.task, state.taskKnobs);
   if (problem !== '' || (knobNotice !== '' && ui.notice.textContent === knobNotice)) showNotice(problem);
   knobNotice = problem;
+  showLesson();
 }
 
 /** `f`, watched for a difference from the applied state. */
@@ -185,6 +202,7 @@ function renderSetup(): void {
       state.train[spec.key] = Number(v);
       commit();
     }), (a) => a.train[spec.key] !== state.train[spec.key])),
+    moreTraining(w),
     w(knobField(SEEDS_KNOB, state.seeds, number('seeds')), (a) => a.seeds !== state.seeds),
     w(knobField(SEED_KNOB, state.seed, number('seed')), (a) => a.seed !== state.seed),
     w(field(caption('backend'), select(BACKEND_CHOICES.map((b) => ({ value: b, text: b })), state.backend, (b) => {
@@ -195,7 +213,64 @@ function renderSetup(): void {
   commit();
 }
 
+/** Whether the "more training knobs" list is open (re-rendering keeps it so). */
+let moreOpen = false;
+
+/** The trainer knobs not shown above, under a disclosure; bold where they differ from the task's default. */
+function moreTraining(w: (f: HTMLElement, differs: (a: State) => boolean) => HTMLElement): HTMLElement {
+  const defaults = taskState(state.task, catalog).train;
+  const specs = moreTrainSpecs(catalog);
+  const changed = specs.filter((spec) => !sameValue(state.train[spec.key], defaults[spec.key])).length;
+  const box = el('details', { className: 'knobs more-train' });
+  box.open = moreOpen;
+  box.addEventListener('toggle', () => {
+    moreOpen = box.open;
+  });
+  box.append(el('summary', { textContent: `more training knobs${changed > 0 ? ` · ${changed} changed` : ''}`, title: `the other trainer knobs; bold: not ${state.task}'s default` }));
+  for (const spec of specs) {
+    const f = knobField(spec, state.train[spec.key] ?? null, (v) => {
+      state.train[spec.key] = v;
+      commit();
+      renderSetup();
+    });
+    f.classList.toggle('changed', !sameValue(state.train[spec.key], defaults[spec.key]));
+    box.append(w(f, (a) => !sameValue(a.train[spec.key], state.train[spec.key])));
+  }
+  return box;
+}
+
 const OVERRIDES_HELP = 'The same overrides as JSON, for any knob of the schema (the knob controls above write here too).';
+const TRAIN_HELP = 'Trainer knobs of this variant only, as JSON, laid over the shared ones above (e.g. {"num_generations": 2}: a group size of its own).';
+
+/** A variant's own trainer knobs as JSON, checked against the schema's trainer knobs. */
+function variantTrainInput(v: Variant): HTMLInputElement {
+  const input = Object.assign(el('input'), {
+    type: 'text',
+    value: Object.keys(v.train).length > 0 ? JSON.stringify(v.train) : '',
+    placeholder: '{"num_generations": 4}',
+    title: TRAIN_HELP,
+  });
+  input.dataset.knob = 'train';
+  input.addEventListener('change', () => {
+    let problem: string;
+    let value: unknown;
+    try {
+      value = input.value.trim() === '' ? {} : JSON.parse(input.value);
+      problem = typeof value !== 'object' || value === null || Array.isArray(value)
+        ? 'training knobs: must be a JSON object of trainer knobs, e.g. {"num_generations": 4}'
+        : trainProblem(catalog, value as Variant['train']);
+    } catch {
+      problem = 'training knobs: not JSON';
+    }
+    input.classList.toggle('invalid', problem !== '');
+    input.title = problem || TRAIN_HELP;
+    if (problem !== '') return;
+    v.train = value as Variant['train'];
+    commit();
+    renderVariants();
+  });
+  return input;
+}
 
 function overridesInput(v: Variant): HTMLInputElement {
   const input = Object.assign(el('input'), {
@@ -307,8 +382,14 @@ function variantCard(v: Variant, i: number): HTMLElement {
     watched(variantWatched, field(caption('preset'), preset), (a) => a.variants[i]?.preset !== v.preset),
     knobsDisclosure(v, i),
     field('overrides', overridesInput(v), OVERRIDES_HELP),
-    el('div', { className: 'stats' }),
+    watched(variantWatched, field(caption('own training'), variantTrainInput(v), TRAIN_HELP), (a) => !sameValue(a.variants[i]?.train ?? {}, v.train)),
   );
+  const own = Object.entries(v.train);
+  if (own.length > 0) {
+    const shared = own.map(([k, value]) => `${k} = ${JSON.stringify(value)} (shared: ${JSON.stringify(state.train[k] ?? null)})`).join(', ');
+    card.append(el('p', { className: 'own-train', textContent: `Trains with its own ${shared}.` }));
+  }
+  card.append(el('div', { className: 'stats' }));
   return card;
 }
 
@@ -336,9 +417,9 @@ function addVariant(): void {
  * seeds of the last held-out accuracy (empty before the first evaluation).
  */
 function updateCards(): void {
-  const sft = applied?.train.sft_steps ?? 0;
   [...ui.variants.children].forEach((card, v) => {
     if (!(card instanceof HTMLElement)) return;
+    const sft = applied ? variantTrain(applied, v).sft_steps : 0;
     const seeds = (runs.grid[v] ?? []).map((r) => r.metrics);
     const step = lastStep(seeds);
     const reward = lastReward(seeds);
@@ -356,8 +437,7 @@ function updateCards(): void {
 
 /** Where the runs are: `warm-up: step 40 / 100 (supervised)` or `RL: step 20 / 300`. */
 function phaseText(step: number): string {
-  const sft = applied?.train.sft_steps ?? 0;
-  const rl = applied?.train.steps ?? 0;
+  const { sft, rl } = applied ? phases(applied) : { sft: 0, rl: 0 };
   if (sft > 0 && (step < sft || runs.inWarmup())) return `warm-up: step ${step} / ${sft} (supervised)`;
   return `RL: step ${Math.max(0, step - sft)} / ${rl}`;
 }
@@ -366,8 +446,7 @@ function updateStatus(): void {
   const all = runs.grid.flat();
   const failed = all.find((r) => r.status === 'error');
   const step = Math.min(...runs.grid.map((seeds) => lastStep(seeds.map((r) => r.metrics))));
-  const sft = applied?.train.sft_steps ?? 0;
-  const rl = applied?.train.steps ?? 0;
+  const { sft, rl } = applied ? phases(applied) : { sft: 0, rl: 0 };
   if (failed) setStatus(`error in ${runName(failed)}: ${failed.error}`);
   else if (all.length === 0) setStatus('no runs');
   else if (all.every((r) => r.status === 'done')) setStatus(`done: ${sft > 0 ? `${sft} warm-up + ` : ''}${rl} RL steps`);
@@ -381,7 +460,7 @@ function updateStatus(): void {
       ? `trained once per seed, shared by the ${variants} variants`
       : 'trained by each variant';
     const plan = sft > 0 ? `${sft} supervised warm-up steps (${shared}), then ${rl} RL steps` : `${rl} RL steps`;
-    setStatus(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; press Run`);
+    setStatus(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; ${runBlocked() ? 'answer the lesson\'s question, then press Run' : 'press Run'}`);
   }
 }
 
@@ -422,7 +501,7 @@ function metricsGrid(): StepMetrics[][][] {
 function renderSamplePanel(): void {
   const v = Number(ui.sampleVariant.value) || 0;
   const run = runs.grid[v]?.[0];
-  const sft = applied?.train.sft_steps ?? 0;
+  const sft = run?.config.train.sft_steps ?? 0;
   const warming = run !== undefined && (runs.pendingWarmup(run) !== null || lastStep([run.metrics]) < sft);
   renderSamples(ui.samples, run?.samples ?? [], run?.arms ?? [], warming);
 }
@@ -430,7 +509,14 @@ function renderSamplePanel(): void {
 function onRunChanged(run: Run, what: string): void {
   updateCards();
   updateStatus();
-  if (what === 'metrics') scheduleDraw();
+  if (what === 'metrics') {
+    scheduleDraw();
+    scheduleCheck(false);
+  }
+  if (what === 'done' || what === 'error' || what === 'paused' || what === 'ready') {
+    showRunPhase();
+    scheduleCheck(true);
+  }
   if (what === 'warmed') renderSamplePanel();
   if (what === 'samples' && run.seedIndex === 0 && String(run.variant) === ui.sampleVariant.value) renderSamplePanel();
 }
@@ -451,6 +537,206 @@ function showBackend(): void {
   ui.backend.title = backend?.reason ?? '';
 }
 
+// ---- lessons
+
+/** The helper worker: it read the schema and the lessons, and scores the runs with `lesson_check`. */
+let helper: Worker | null = null;
+const store = browserStore();
+let progress: Progress = {};
+/** The checks last reported for the current runs. */
+let report: Report | null = null;
+/** Bumped by every apply: a report about older runs is dropped. */
+let checkEpoch = 0;
+let checkCalls = 0;
+let checkTimer: ReturnType<typeof setTimeout> | null = null;
+let checkBusy = false;
+let checkDue = false;
+let lastCheck = 0;
+/** `lesson_check` runs at most this often while metrics arrive (it reads every step of every run). */
+const CHECK_EVERY_MS = 500;
+/** The runs of this apply were marked completed already. */
+let completedMarked = false;
+let shownPhase: RunPhase = 'idle';
+const panel = new LessonPanel(ui.lesson, {
+  answer: (q, choice) => {
+    const lesson = currentLesson();
+    if (!lesson) return;
+    progress = withAnswer(progress, lesson, q, choice);
+    saveProgress(store, progress);
+    showLesson(true);
+    updateStatus();
+  },
+  run: () => runLesson(),
+  go: (id) => goLesson(id),
+  restore: () => {
+    if (state.lesson) goLesson(state.lesson);
+  },
+  resetProgress: () => {
+    progress = {};
+    saveProgress(store, progress);
+    showLesson(true);
+    updateStatus();
+  },
+});
+
+/** The lesson the page shows, or null. */
+function currentLesson(): Lesson | null {
+  return state.lesson === null ? null : (catalog.lessons.find((l) => l.id === state.lesson) ?? null);
+}
+
+/** Whether Run must wait: a lesson is shown and its questions are not all answered. */
+function runBlocked(): boolean {
+  const lesson = currentLesson();
+  return lesson !== null && !answered(lesson, progress);
+}
+
+/** How far the current runs are. */
+function runPhase(): RunPhase {
+  const all = runs.grid.flat();
+  if (all.length > 0 && all.every((r) => r.status === 'done')) return 'done';
+  return all.some((r) => r.status === 'running') ? 'running' : 'idle';
+}
+
+/** Why the lesson's checks cannot read the current runs ('' when they can). */
+function checkMismatch(lesson: Lesson): string {
+  const made = applied ?? state;
+  const n = lesson.setup.variants.length;
+  if (made.variants.length !== n) {
+    return `The checks compare the lesson's ${n} variants, in its order; these runs have ${made.variants.length}. Go back to the lesson's setup to check them.`;
+  }
+  return '';
+}
+
+/** What a lesson's runs are, in a sentence. */
+function setupWords(s: State): string {
+  const { sft, rl } = phases(s);
+  const n = s.variants.length;
+  const seeds = `${s.seeds} paired seed${s.seeds === 1 ? '' : 's'}`;
+  const warm = sft > 0 ? `${sft} supervised warm-up steps (${sharesWarmup(s) ? 'trained once per seed, shared by the variants' : 'each variant its own'}), then ` : '';
+  return `${n} variants × ${seeds} on ${TASK_TITLES[s.task] ?? s.task}: ${warm}${rl} RL steps — ${n * s.seeds} runs training side by side (the cards on the left hold every knob).`;
+}
+
+/** The Lessons menu: each lesson, ✓ once completed. */
+function showLessonMenu(): void {
+  const none = Object.assign(el('option', { textContent: catalog.lessons.length > 0 ? 'none (free play)' : 'none in this build' }), { value: '' });
+  ui.lessons.replaceChildren(none, ...catalog.lessons.map((l, i) => {
+    const mark = progress[l.id]?.completed ? '✓ ' : answered(l, progress) && l.predict.length > 0 ? '· ' : '';
+    return Object.assign(el('option', { textContent: `${mark}${i + 1}. ${l.title}`, title: l.claim }), { value: l.id });
+  }));
+  ui.lessons.value = currentLesson()?.id ?? '';
+  ui.lessons.disabled = catalog.lessons.length === 0;
+}
+
+/** What the panel last drew: it is rebuilt when this changes (or when asked to). */
+let lessonDrawn = '';
+
+/** Draws the lesson panel (full = rebuild it; else only when what it shows changed) and gates Run. */
+function showLesson(full = false): void {
+  if (!catalog) return;
+  const lesson = currentLesson();
+  const blocked = runBlocked();
+  ui.run.disabled = blocked;
+  ui.step.disabled = blocked;
+  ui.run.title = blocked ? 'answer the lesson\'s question first' : '';
+  const view = lesson && {
+    lesson,
+    lessons: catalog.lessons,
+    progress,
+    setup: setupWords(state),
+    pristine: isLessonSetup(state, catalog),
+    mismatch: checkMismatch(lesson),
+  };
+  const drawn = view ? JSON.stringify([view.lesson.id, view.setup, view.pristine, view.mismatch]) : '';
+  if (!full && drawn === lessonDrawn) return;
+  lessonDrawn = drawn;
+  showLessonMenu();
+  panel.show(view);
+  panel.checks(report, runPhase());
+}
+
+/** Re-draws what follows the phase of the runs when it changed (Run's state, the explanation). */
+function showRunPhase(): void {
+  const phase = runPhase();
+  if (phase === shownPhase) return;
+  shownPhase = phase;
+  panel.checks(report, phase);
+}
+
+/** The lesson the current runs were made for, when its checks can read them. */
+function checkedLesson(): Lesson | null {
+  const id = applied?.lesson ?? null;
+  if (id === null || id !== state.lesson || !helper) return null;
+  const lesson = catalog.lessons.find((l) => l.id === id) ?? null;
+  return lesson && checkMismatch(lesson) === '' ? lesson : null;
+}
+
+/** Asks for the checks soon: at most every CHECK_EVERY_MS, at once when `now` (a run finished). */
+function scheduleCheck(now: boolean): void {
+  if (!checkedLesson()) return;
+  checkDue = true;
+  if (checkBusy) return;
+  if (checkTimer !== null) {
+    if (!now) return;
+    clearTimeout(checkTimer);
+  }
+  const wait = now ? 0 : Math.max(0, lastCheck + CHECK_EVERY_MS - performance.now());
+  checkTimer = setTimeout(() => void runCheck(), wait);
+}
+
+async function runCheck(): Promise<void> {
+  checkTimer = null;
+  const lesson = checkedLesson();
+  if (!checkDue || !lesson || !helper) return;
+  checkDue = false;
+  checkBusy = true;
+  lastCheck = performance.now();
+  const epoch = checkEpoch;
+  const phase = runPhase();
+  try {
+    checkCalls++;
+    const reply = await ask(helper, { type: 'check', id: lesson.id, runs: JSON.stringify(metricsGrid()) }, 'checked');
+    if (epoch === checkEpoch) {
+      report = readReport(reply.report);
+      panel.checks(report, runPhase());
+      if (phase === 'done' && !completedMarked) {
+        completedMarked = true;
+        progress = withCompleted(progress, lesson);
+        saveProgress(store, progress);
+        showLesson(true);
+      }
+    }
+  } catch (e) {
+    showNotice(`The lesson's checks failed: ${errorMessage(e)}`);
+  } finally {
+    checkBusy = false;
+    if (checkDue) scheduleCheck(runPhase() === 'done');
+  }
+}
+
+/** Loads lesson `id`: its whole setup (the backend choice kept), then fresh runs of it. */
+function goLesson(id: string): void {
+  act(async () => {
+    const lesson = lessonOf(catalog, id);
+    state = { ...lessonState(lesson, catalog), backend: state.backend };
+    showNotice('');
+    renderSetup();
+    renderVariants();
+    showLesson(true);
+    await apply();
+  });
+}
+
+/** The panel's Run: fresh runs when the last ones finished, else as the Run button. */
+function runLesson(): void {
+  act(async () => {
+    if (runBlocked()) return;
+    if (runPhase() === 'done' || pending()) await apply();
+    runs.run();
+    updateStatus();
+    showRunPhase();
+  });
+}
+
 // ---- actions
 
 /** Makes the runs match the current state, from scratch. */
@@ -466,6 +752,10 @@ async function apply(): Promise<void> {
   const current = parse(serialize(state, catalog), catalog);
   applied = current;
   runs.reset(current, catalog, backend.device);
+  checkEpoch++;
+  report = null;
+  completedMarked = false;
+  checkDue = false;
   charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task, catalog.metrics);
   showLiveLog([]);
   ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
@@ -473,6 +763,8 @@ async function apply(): Promise<void> {
   updateCards();
   updateStatus();
   commit();
+  showLesson(true);
+  shownPhase = runPhase();
 }
 
 async function applyIfPending(): Promise<void> {
@@ -481,15 +773,28 @@ async function applyIfPending(): Promise<void> {
 
 function wire(): void {
   ui.run.addEventListener('click', () => act(async () => {
+    if (runBlocked()) return;
     await applyIfPending();
     runs.run();
     updateStatus();
+    showRunPhase();
   }));
   ui.pause.addEventListener('click', () => act(() => runs.pause()));
   ui.step.addEventListener('click', () => act(async () => {
+    if (runBlocked()) return;
     await applyIfPending();
     runs.step();
   }));
+  ui.lessons.addEventListener('change', () => {
+    const id = ui.lessons.value;
+    if (id !== '') goLesson(id);
+    else {
+      // Free play: the same knobs, no lesson (the URL then names them all).
+      state.lesson = null;
+      commit();
+      showLesson(true);
+    }
+  });
   ui.reset.addEventListener('click', () => act(apply));
   ui.exportCsv.addEventListener('click', () => act(() => {
     if (applied) download('grpo-playground.csv', toCsv(applied, metricsGrid(), catalog.metrics), 'text/csv');
@@ -500,13 +805,17 @@ function wire(): void {
   ui.addVariant.addEventListener('click', () => act(addVariant));
   ui.sampleVariant.addEventListener('change', renderSamplePanel);
   // replaceState never fires this: only a hand-edited URL or a pasted link does.
-  window.addEventListener('hashchange', () => act(() => {
+  window.addEventListener('hashchange', () => act(async () => {
     if (location.hash === serialize(state, catalog)) return;
     const linked = fromLink();
     if (!linked) return;
+    const otherLesson = linked.lesson !== state.lesson;
     state = linked;
     renderSetup();
     renderVariants();
+    showLesson(true);
+    // Another lesson: fresh runs of its setup, as the menu makes them.
+    if (otherLesson && linked.lesson !== null) await apply();
   }));
 }
 
@@ -526,13 +835,29 @@ async function start(): Promise<void> {
   // `?embed` (before the hash) keeps only charts, Run / Pause / Reset and the badge, for iframes.
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');
+  // The helper worker reads the schema and the lessons, then stays to score lesson runs.
   const probe = spawnWorker();
   try {
     catalog = readSchema((await ask(probe, { type: 'schema' }, 'schema')).schema);
-  } finally {
+  } catch (e) {
     probe.terminate();
+    throw e;
   }
+  helper = probe;
+  let lessonProblem = '';
+  try {
+    catalog = { ...catalog, lessons: readLessons((await ask(probe, { type: 'lessons' }, 'lessons')).lessons) };
+  } catch (e) {
+    lessonProblem = `No lessons in this page: ${errorMessage(e)}`;
+  }
+  if (catalog.lessons.length === 0) {
+    // Nothing to score: the helper's wasm instance need not stay.
+    probe.terminate();
+    helper = null;
+  }
+  progress = loadProgress(store);
   state = fromLink() ?? defaultState(catalog);
+  if (lessonProblem !== '') showNotice(lessonProblem);
   window.__playground = {
     get state() {
       return state;
@@ -554,6 +879,12 @@ async function start(): Promise<void> {
     },
     get sharedWarmup() {
       return runs.warmups.length > 0;
+    },
+    get report() {
+      return report;
+    },
+    get checkCalls() {
+      return checkCalls;
     },
   };
   renderSetup();

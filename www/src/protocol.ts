@@ -40,6 +40,10 @@ export type Device = 'cpu' | 'webgpu';
 export type ToWorker =
   /** The schema document (`schema()`): knobs, presets, task defaults, metrics, tokens. */
   | { type: 'schema' }
+  /** Every lesson (`lessons()`), as JSON; an error names the lesson file and field. */
+  | { type: 'lessons' }
+  /** Lesson `id`'s checks (`lesson_check`) on `runs`, `[[[step metrics] per seed] per variant]` as JSON. */
+  | { type: 'check'; id: string; runs: string }
   /** Time one warm step on each device for `config`. */
   | { type: 'calibrate'; config: RunConfig }
   /**
@@ -59,6 +63,9 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'schema'; schema: string }
+  | { type: 'lessons'; lessons: string }
+  /** `lesson_check`'s report as JSON. */
+  | { type: 'checked'; report: string }
   | { type: 'calibrated'; cpuMs: number; webgpuMs: number | null; error: string }
   | { type: 'ready'; backend: string; parameters: number; step: number }
   | { type: 'standby' }

@@ -11,7 +11,7 @@ import { isGpuFailure } from './backend';
 import type { StepMetrics } from './metrics';
 import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
 import type { Catalog } from './schema';
-import { toRunConfig, type LiveChanges, type RunConfig, type State } from './state';
+import { sharesWarmup, toRunConfig, type LiveChanges, type RunConfig, type State, type Train } from './state';
 
 export type Status = 'starting' | 'ready' | 'running' | 'paused' | 'done' | 'error';
 
@@ -93,9 +93,10 @@ export class Runs {
       }),
     );
     for (const r of spare) r.worker.terminate();
-    // Seed k's warm-up runs in variant (k mod V)'s worker, spreading the warm-ups of several seeds.
+    // Seed k's warm-up runs in variant (k mod V)'s worker, spreading the warm-ups of several
+    // seeds. Variants whose own trainer knobs change what the warm-up reads each train their own.
     const variants = this.grid.length;
-    this.warmups = state.train.sft_steps > 0 && variants > 0
+    this.warmups = sharesWarmup(state) && variants > 0
       ? Array.from({ length: state.seeds }, (_, k) => ({ seedIndex: k, runner: this.at(k % variants, k), bytes: null }))
       : [];
     for (const run of this.grid.flat()) {
@@ -141,7 +142,7 @@ export class Runs {
       if (!c) return;
       for (const run of this.grid[v] ?? []) {
         if (run.status === 'error') continue;
-        run.config = { ...run.config, train: { ...run.config.train, ...c.train }, algo: { ...run.config.algo, ...c.algo } };
+        run.config = { ...run.config, train: { ...run.config.train, ...c.train } as Train, algo: { ...run.config.algo, ...c.algo } };
         run.live = { train: { ...run.live.train, ...c.train }, algo: { ...run.live.algo, ...c.algo } };
         this.send(run, { type: 'live', changes: c, config: run.config });
       }
@@ -261,6 +262,8 @@ export class Runs {
         this.events.liveFailed(run, m.message);
         return;
       case 'schema':
+      case 'lessons':
+      case 'checked':
       case 'calibrated':
         return;
     }

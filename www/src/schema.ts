@@ -4,6 +4,8 @@
 // parsing from it and copies none of it. This file is the one place that turns the schema's knob
 // objects into the page's `KnobSpec`, and checks a value exactly as Rust's `Knob::check` does.
 
+import type { Lesson } from './lessons';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A task name as the schema lists them (`arithmetic`, `chain`, `maze`, `bandit`). */
 export type TaskName = string;
@@ -73,6 +75,8 @@ export interface Catalog {
   metrics: readonly MetricInfo[];
   /** `tokens[id]` spells token `id`. */
   tokens: readonly string[];
+  /** The lessons (`lessons()` in the wasm, read by lessons.ts), in file order; none in `readSchema`'s result. */
+  lessons: readonly Lesson[];
 }
 
 const KINDS = ['int', 'float', 'bool', 'choice', 'set', 'tokens'] as const;
@@ -200,6 +204,7 @@ export function readSchema(json: string): Catalog {
     presets,
     metrics,
     tokens,
+    lessons: [],
   };
 }
 

@@ -1,11 +1,13 @@
 // The whole page state: one typed object that *is* the URL hash. Its knobs, their ranges and
 // their defaults come from the Rust schema (schema.ts); the page decides only which trainer
-// knobs it shows, the named model sizes, and its own knobs (seeds, colours, labels).
+// knobs it shows first, the named model sizes, and its own knobs (seeds, colours, labels).
 //
 // Defaults are the task's own: a config naming only a task resolves to that task's defaults
 // (`task_defaults` in the schema), so `#task=maze` gets maze's model, trainer and task knobs. The
-// URL names only what differs.
+// URL names only what differs. A lesson (`#lesson=ID`) is a whole state of its own, its setup:
+// its URL names the lesson and only what differs from that setup.
 
+import type { Lesson } from './lessons';
 import { knobProblem, sameValue, specOf, type Catalog, type JsonValue, type KnobSpec, type KnobValue, type PresetInfo, type TaskName } from './schema';
 
 export type ModelSize = 'tiny' | 'small' | 'default';
@@ -14,15 +16,25 @@ export type ModelChoice = ModelSize | 'task';
 export type BackendChoice = 'auto' | 'webgpu' | 'cpu';
 
 /**
- * The trainer knobs the page shows, in this order (TRL names); the others keep the task's
- * defaults. Their ranges, defaults and help are the schema's.
+ * The trainer knobs the page shows first, in this order (TRL names); the others sit under "more
+ * training knobs". Their ranges, defaults and help are the schema's.
  */
 export const TRAIN_KEYS = [
   'num_generations', 'prompts_per_step', 'num_iterations', 'learning_rate', 'temperature',
   'sft_steps', 'max_completion_length', 'steps', 'eval_every',
 ] as const;
 export type TrainKey = (typeof TRAIN_KEYS)[number];
-export type Train = Record<TrainKey, number>;
+/** Every trainer knob of the schema; the ones shown first (TRAIN_KEYS) are numbers. */
+export type Train = Record<TrainKey, number> & { [knob: string]: KnobValue };
+
+/**
+ * The trainer knobs the supervised warm-up reads: the variants of a seed share one warm-up only
+ * when they agree on these (Rust's `RunConfig::check_branch` before the warm-up's end).
+ */
+export const WARMUP_TRAIN_KEYS: readonly string[] = [
+  'sft_steps', 'sft_learning_rate', 'prompts_per_step', 'max_completion_length',
+  'adam_beta1', 'adam_beta2', 'weight_decay', 'max_grad_norm',
+];
 
 /** Named model sizes → ModelConfig fields (checked against the schema's model ranges in tests); context keeps the task's default. */
 export const MODEL_SIZES: Record<ModelSize, ModelNumbers> = {
@@ -50,10 +62,14 @@ export function defaultTask(catalog: Catalog): TaskName {
   return catalog.tasks.includes('arithmetic') ? 'arithmetic' : (catalog.tasks[0] ?? 'arithmetic');
 }
 
-/** One optimizer to compare: a preset plus knob overrides (`{"epsilon_high": 0.3}`). */
+/**
+ * One optimizer to compare: a preset plus knob overrides (`{"epsilon_high": 0.3}`), and trainer
+ * knobs of its own laid over the shared ones (`{"num_generations": 2}`).
+ */
 export interface Variant {
   preset: string;
   overrides: { [knob: string]: JsonValue };
+  train: { [knob: string]: JsonValue };
   label: string;
   colour: string;
 }
@@ -69,6 +85,8 @@ export interface State {
   seeds: number;
   seed: number;
   backend: BackendChoice;
+  /** The lesson this state came from (its checks read the runs), or null. */
+  lesson: string | null;
 }
 
 export interface ModelNumbers {
@@ -92,13 +110,23 @@ export function taskSpecs(catalog: Catalog, task: TaskName): readonly KnobSpec[]
   return catalog.taskKnobs[task] ?? [];
 }
 
-/** The trainer knobs the page shows (TRAIN_KEYS), from the schema. */
+/** The trainer knobs the page shows first (TRAIN_KEYS), from the schema. */
 export function trainSpecs(catalog: Catalog): (KnobSpec & { key: TrainKey; kind: 'int' | 'float' })[] {
   return TRAIN_KEYS.map((key) => {
     const spec = specOf(catalog.train, key, 'train');
     if ((spec.kind !== 'int' && spec.kind !== 'float') || spec.unset !== null) throw new Error(`schema: train.${key}: the page shows it as a number that is always set`);
     return { ...spec, key };
   });
+}
+
+/** The schema's other trainer knobs, in its order ("more training knobs"). */
+export function moreTrainSpecs(catalog: Catalog): KnobSpec[] {
+  return catalog.train.filter((s) => !(TRAIN_KEYS as readonly string[]).includes(s.key));
+}
+
+/** Every trainer knob: those shown first, then the others. */
+export function everyTrainSpec(catalog: Catalog): KnobSpec[] {
+  return [...trainSpecs(catalog), ...moreTrainSpecs(catalog)];
 }
 
 function copy(value: KnobValue): KnobValue {
@@ -131,7 +159,7 @@ export function taskState(task: TaskName, catalog: Catalog): Pick<State, 'task' 
     task,
     taskKnobs: Object.fromEntries(taskSpecs(catalog, task).map((s) => [s.key, knobDefault(s, d.task[s.key], `task_defaults.${task}.task.${s.key}`)])),
     model: modelDefault(catalog, task),
-    train: Object.fromEntries(trainSpecs(catalog).map((s) => [s.key, knobDefault(s, d.train[s.key], `task_defaults.${task}.train.${s.key}`)])) as Train,
+    train: Object.fromEntries(everyTrainSpec(catalog).map((s) => [s.key, knobDefault(s, d.train[s.key], `task_defaults.${task}.train.${s.key}`)])) as Train,
   };
 }
 
@@ -152,7 +180,7 @@ export function modelProblem(m: ModelNumbers, catalog: Catalog): string {
 }
 
 export function newVariant(preset: string, index: number): Variant {
-  return { preset, overrides: {}, label: preset, colour: PALETTE[index % PALETTE.length] ?? '#000000' };
+  return { preset, overrides: {}, train: {}, label: preset, colour: PALETTE[index % PALETTE.length] ?? '#000000' };
 }
 
 /** GRPO against Dr. GRPO when the preset table has them, else its first two rows; the task's defaults. */
@@ -166,6 +194,7 @@ export function defaultState(catalog: Catalog, task: TaskName = defaultTask(cata
     seeds: SEEDS_KNOB.def ?? 1,
     seed: SEED_KNOB.def ?? 0,
     backend: 'auto',
+    lesson: null,
   };
 }
 
@@ -211,6 +240,39 @@ export function overridesProblem(catalog: Catalog, overrides: Record<string, Jso
 }
 
 /**
+ * What is wrong with a variant's own trainer knobs ('' when nothing): unknown knobs, values out
+ * of range (no trainer knob may be unset).
+ */
+export function trainProblem(catalog: Catalog, train: Record<string, JsonValue>): string {
+  for (const [key, value] of Object.entries(train)) {
+    const spec = catalog.train.find((s) => s.key === key);
+    if (!spec) return `unknown knob "${key}"; valid: ${catalog.train.map((s) => s.key).join(', ')}`;
+    const problem = knobProblem(spec, value as KnobValue);
+    if (problem !== '') return problem;
+  }
+  return '';
+}
+
+/** The trainer knobs variant `i` trains with: the shared ones, its own laid over them. */
+export function variantTrain(s: State, i: number): Train {
+  return { ...s.train, ...(s.variants[i]?.train ?? {}) } as Train;
+}
+
+/** Whether the variants of a seed can share one warm-up: there is one, and they agree on what it reads. */
+export function sharesWarmup(s: State): boolean {
+  const trains = s.variants.map((_, i) => variantTrain(s, i));
+  const first = trains[0];
+  if (!first || first.sft_steps <= 0) return false;
+  return trains.every((t) => WARMUP_TRAIN_KEYS.every((k) => sameValue(t[k], first[k])));
+}
+
+/** The longest warm-up and RL phase of the variants (they differ only with trainer knobs of their own). */
+export function phases(s: State): { sft: number; rl: number } {
+  const trains = s.variants.map((_, i) => variantTrain(s, i));
+  return { sft: Math.max(0, ...trains.map((t) => t.sft_steps)), rl: Math.max(0, ...trains.map((t) => t.steps)) };
+}
+
+/**
  * Rules between knobs of one task, worded as Rust words them (Rust checks them too and more, such
  * as a model's heads dividing its width; the page says these before a run).
  */
@@ -240,7 +302,7 @@ export function toRunConfig(s: State, variantIndex: number, seedIndex: number, c
     task: { name: s.task, ...knobs },
     model: modelNumbers(s.model, s.task, catalog),
     algo: { ...v.overrides, preset: v.preset },
-    train: { ...s.train },
+    train: variantTrain(s, variantIndex),
     seed: s.seed + seedIndex,
     backend: s.backend === 'webgpu' ? 'wgpu' : s.backend,
   };
@@ -261,16 +323,22 @@ function sameVariants(applied: State, state: State): boolean {
 
 /**
  * Per variant of `applied`, the live knobs `state` sets differently (null: none), with
- * `state`'s values. Restart knobs are not in it; they wait for a Reset.
+ * `state`'s values: trainer knobs (shared or the variant's own) when the task is the same,
+ * optimizer knobs when the variants are. Restart knobs are not in it; they wait for a Reset.
  */
 export function liveDiff(applied: State, state: State, catalog: Catalog): (LiveChanges | null)[] {
-  const train: Record<string, JsonValue> = {};
-  if (applied.task === state.task) {
-    for (const spec of trainSpecs(catalog)) if (spec.live && applied.train[spec.key] !== state.train[spec.key]) train[spec.key] = state.train[spec.key];
-  }
+  const trainLive = applied.task === state.task ? catalog.train.filter((s) => s.live) : [];
   const algoLive = catalog.algo.filter((s) => s.live);
   const variants = sameVariants(applied, state);
   return applied.variants.map((a, i) => {
+    const train: Record<string, JsonValue> = {};
+    const was = variantTrain(applied, i);
+    const now = variantTrain(state, i);
+    for (const spec of trainLive) {
+      // Other variants: a run keeps a trainer knob of its own, and follows the shared ones.
+      const target = variants ? now[spec.key] : spec.key in a.train ? was[spec.key] : state.train[spec.key];
+      if (!sameValue(was[spec.key], target)) train[spec.key] = target as JsonValue;
+    }
     const algo: Record<string, JsonValue> = {};
     const v = state.variants[i];
     if (variants && v) {
@@ -280,26 +348,141 @@ export function liveDiff(applied: State, state: State, catalog: Catalog): (LiveC
       }
     }
     const changes: LiveChanges = {};
-    if (Object.keys(train).length > 0) changes.train = { ...train };
+    if (Object.keys(train).length > 0) changes.train = train;
     if (Object.keys(algo).length > 0) changes.algo = algo;
     return changes.train || changes.algo ? changes : null;
   });
 }
 
-/** `applied` with `changes[i]` applied to variant i (what the runs train with after `set_live`). */
-export function withLive(applied: State, changes: readonly (LiveChanges | null)[], catalog: Catalog): State {
+/**
+ * `applied` once the runs took `liveDiff(applied, state)`: its live knobs written as `state`
+ * writes them (so the two serialise alike when nothing else differs), the rest as they were.
+ */
+export function withLive(applied: State, state: State, catalog: Catalog): State {
   const next: State = structuredClone(applied);
-  for (const [i, c] of changes.entries()) {
-    const v = next.variants[i];
-    if (!c || !v) continue;
-    Object.assign(next.train, c.train ?? {});
-    for (const [key, value] of Object.entries(c.algo ?? {})) setAlgoKnob(catalog, v, specOf(catalog.algo, key, 'algo'), value);
-  }
+  const trainLive = applied.task === state.task ? catalog.train.filter((s) => s.live).map((s) => s.key) : [];
+  const algoLive = catalog.algo.filter((s) => s.live).map((s) => s.key);
+  for (const key of trainLive) next.train[key] = state.train[key] ?? null;
+  if (!sameVariants(applied, state)) return next;
+  next.variants.forEach((v, i) => {
+    const target = state.variants[i];
+    if (!target) return;
+    const copy = (keys: readonly string[], to: Record<string, JsonValue>, from: Record<string, JsonValue>): void => {
+      for (const key of keys) {
+        if (key in from) to[key] = from[key] ?? null;
+        else delete to[key];
+      }
+    };
+    copy(trainLive, v.train, target.train);
+    copy(algoLive, v.overrides, target.overrides);
+  });
   return next;
 }
 
+// ---- lessons: a lesson's setup is a whole state
+
+/** The lesson `id`; an unknown id lists the valid ones. */
+export function lessonOf(catalog: Catalog, id: string): Lesson {
+  const found = catalog.lessons.find((l) => l.id === id);
+  if (!found) {
+    const valid = catalog.lessons.map((l) => l.id);
+    throw new Error(`lesson: unknown "${id}"; valid: ${valid.length > 0 ? valid.join(', ') : '(no lessons in this build)'}`);
+  }
+  return found;
+}
+
+function isRecord(x: unknown): x is Record<string, JsonValue> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/**
+ * The page state of `lesson`'s setup: its task and knobs, model, trainer knobs, seed and seeds
+ * over the task's defaults, and its variants (preset, overrides, trainer knobs of their own,
+ * label) in its order with the page's colours. Throws naming the lesson and field for what the
+ * page cannot hold (a model of none of its sizes) or a value out of range.
+ */
+export function lessonState(lesson: Lesson, catalog: Catalog): State {
+  const at = `lesson ${lesson.id}: setup`;
+  const config = lesson.setup.config;
+  for (const key of Object.keys(config)) {
+    if (!['task', 'model', 'train', 'seed'].includes(key)) throw new Error(`${at}.config.${key}: the page sets only task, model, train and seed`);
+  }
+  const task = isRecord(config.task) ? config.task : {};
+  const name = typeof task.name === 'string' ? task.name : defaultTask(catalog);
+  if (!catalog.tasks.includes(name)) throw new Error(`${at}.config.task.name: unknown "${name}"; valid: ${catalog.tasks.join(', ')}`);
+  const base = taskState(name, catalog);
+  const specs = taskSpecs(catalog, name);
+  for (const [key, value] of Object.entries(task)) {
+    if (key === 'name') continue;
+    const spec = specs.find((s) => s.key === key);
+    if (!spec) throw new Error(`${at}.config.task.${key}: not a knob of ${name}; valid: ${specs.map((s) => s.key).join(', ')}`);
+    const problem = knobProblem(spec, value as KnobValue);
+    if (problem !== '') throw new Error(`${at}.config.task.${problem}`);
+    base.taskKnobs[key] = value as KnobValue;
+  }
+  const cross = crossProblem(catalog, name, base.taskKnobs);
+  if (cross !== '') throw new Error(`${at}.config.task.${cross}`);
+  if (config.model !== undefined) {
+    const model = isRecord(config.model) ? config.model : {};
+    const numbers: Record<string, JsonValue> = { ...modelNumbers(base.model, name, catalog), ...model };
+    const choice = MODEL_CHOICES.find((c) => sameValue(modelNumbers(c, name, catalog) as unknown as JsonValue, numbers));
+    if (!choice) throw new Error(`${at}.config.model: ${JSON.stringify(model)} is none of the page's sizes (${MODEL_CHOICES.join(', ')})`);
+    base.model = choice;
+  }
+  const train = isRecord(config.train) ? config.train : {};
+  const trainIssue = trainProblem(catalog, train);
+  if (trainIssue !== '') throw new Error(`${at}.config.train.${trainIssue}`);
+  Object.assign(base.train, train);
+  const seed = config.seed ?? SEED_KNOB.def ?? 0;
+  const seedIssue = knobProblem(SEED_KNOB, seed as KnobValue);
+  if (seedIssue !== '') throw new Error(`${at}.config.${seedIssue}`);
+  const presets = catalog.presets.map((p) => p.name);
+  const variants = lesson.setup.variants.map((v, i): Variant => {
+    const where = `${at}.variants[${i}]`;
+    oneOf(`${where}.preset`, v.preset, presets);
+    const overrides = overridesProblem(catalog, v.overrides);
+    if (overrides !== '') throw new Error(`${where}.overrides.${overrides}`);
+    const own = trainProblem(catalog, v.train);
+    if (own !== '') throw new Error(`${where}.train.${own}`);
+    return { ...newVariant(v.preset, i), overrides: structuredClone(v.overrides), train: structuredClone(v.train), label: v.label };
+  });
+  if (variants.length < MIN_VARIANTS || variants.length > MAX_VARIANTS) throw new Error(`${at}.variants: ${variants.length}; valid: ${MIN_VARIANTS} to ${MAX_VARIANTS}`);
+  const seeds = knobProblem(SEEDS_KNOB, lesson.setup.seeds);
+  if (seeds !== '') throw new Error(`${at}.${seeds}`);
+  return { ...base, variants, seeds: lesson.setup.seeds, seed: seed as number, backend: 'auto', lesson: lesson.id };
+}
+
+/** Whether `s` is its lesson's setup exactly (the backend aside); false without a lesson. */
+export function isLessonSetup(s: State, catalog: Catalog): boolean {
+  if (s.lesson === null) return false;
+  const own = lessonState(lessonOf(catalog, s.lesson), catalog);
+  return serialize({ ...s, backend: 'auto' }, catalog) === serialize(own, catalog);
+}
+
+/** Order-blind equality of JSON values (overrides written in another key order are the same). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => sameJson(x, b[i]));
+  }
+  if (isRecord(a) && isRecord(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((k) => k in b && sameJson(a[k], b[k]));
+  }
+  return a === b;
+}
+
+/**
+ * What a hash leaves out means: the lesson's setup when it names one (another task than the
+ * lesson's brings that task's defaults, as the task menu does), else the task's defaults.
+ */
+function baseState(catalog: Catalog, task: TaskName, lesson: State | null): State {
+  if (!lesson) return defaultState(catalog, task);
+  return lesson.task === task ? lesson : { ...lesson, ...taskState(task, catalog) };
+}
+
 // ---- URL hash: `task=maze&size=6&model=tiny&...&v0.preset=grpo&v0.label=…&v0.colour=%23...`
-// Only what differs from the task's defaults is written (the task and the presets always are).
+// Only what differs from the task's defaults is written (the task and the presets always are);
+// with a lesson, `lesson=ID` and only what differs from its setup (`#lesson=kl-beta&steps=20`).
 
 function writeKnob(value: KnobValue): string {
   if (value === null) return '';
@@ -308,25 +491,34 @@ function writeKnob(value: KnobValue): string {
 }
 
 export function serialize(s: State, catalog: Catalog): string {
-  const base = taskState(s.task, catalog);
+  const lesson = s.lesson === null ? null : lessonState(lessonOf(catalog, s.lesson), catalog);
+  const base = baseState(catalog, s.task, lesson);
   const p = new URLSearchParams();
-  p.set('task', s.task);
+  if (s.lesson !== null) p.set('lesson', s.lesson);
+  if (!lesson || lesson.task !== s.task) p.set('task', s.task);
   for (const spec of taskSpecs(catalog, s.task)) {
     const value = s.taskKnobs[spec.key];
     if (value !== undefined && !sameValue(value, base.taskKnobs[spec.key])) p.set(spec.key, writeKnob(value));
   }
   if (s.model !== base.model) p.set('model', s.model);
-  for (const spec of trainSpecs(catalog)) if (s.train[spec.key] !== base.train[spec.key]) p.set(spec.key, String(s.train[spec.key]));
-  if (s.seeds !== SEEDS_KNOB.def) p.set('seeds', String(s.seeds));
-  if (s.seed !== SEED_KNOB.def) p.set('seed', String(s.seed));
+  for (const spec of everyTrainSpec(catalog)) {
+    const value = s.train[spec.key];
+    if (value !== undefined && !sameValue(value, base.train[spec.key])) p.set(spec.key, writeKnob(value));
+  }
+  if (s.seeds !== base.seeds) p.set('seeds', String(s.seeds));
+  if (s.seed !== base.seed) p.set('seed', String(s.seed));
   if (s.backend !== 'auto') p.set('backend', s.backend);
-  s.variants.forEach((v, i) => {
-    const fallback = newVariant(v.preset, i);
-    p.set(`v${i}.preset`, v.preset);
-    if (v.label !== fallback.label) p.set(`v${i}.label`, v.label);
-    if (v.colour !== fallback.colour) p.set(`v${i}.colour`, v.colour);
-    if (Object.keys(v.overrides).length > 0) p.set(`v${i}.overrides`, JSON.stringify(v.overrides));
-  });
+  // A lesson's own variants are not written; any change writes them all.
+  if (!lesson || !sameJson(s.variants, lesson.variants)) {
+    s.variants.forEach((v, i) => {
+      const fallback = newVariant(v.preset, i);
+      p.set(`v${i}.preset`, v.preset);
+      if (v.label !== fallback.label) p.set(`v${i}.label`, v.label);
+      if (v.colour !== fallback.colour) p.set(`v${i}.colour`, v.colour);
+      if (Object.keys(v.overrides).length > 0) p.set(`v${i}.overrides`, JSON.stringify(v.overrides));
+      if (Object.keys(v.train).length > 0) p.set(`v${i}.train`, JSON.stringify(v.train));
+    });
+  }
   return `#${p.toString()}`;
 }
 
@@ -372,8 +564,9 @@ export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): Kn
   return value;
 }
 
-function readOverrides(field: string, raw: string | null, catalog: Catalog): Variant['overrides'] {
-  if (raw === null) return {};
+/** A JSON object from the URL field `field` (null when absent). */
+function readObject(field: string, raw: string | null, what: string): Record<string, JsonValue> | null {
+  if (raw === null) return null;
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -381,11 +574,26 @@ function readOverrides(field: string, raw: string | null, catalog: Catalog): Var
     throw new Error(`${field}: not JSON: ${raw}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${field}: must be a JSON object of knob overrides`);
+    throw new Error(`${field}: must be a JSON object of ${what}`);
   }
-  const problem = overridesProblem(catalog, value as Variant['overrides']);
+  return value as Record<string, JsonValue>;
+}
+
+function readOverrides(field: string, raw: string | null, catalog: Catalog): Variant['overrides'] {
+  const value = readObject(field, raw, 'knob overrides');
+  if (value === null) return {};
+  const problem = overridesProblem(catalog, value);
   if (problem !== '') throw new Error(`${field}.${problem}`);
-  return value as Variant['overrides'];
+  return value;
+}
+
+/** `v<N>.train`: trainer knobs of one variant, checked against the schema's trainer knobs. */
+function readVariantTrain(field: string, raw: string | null, catalog: Catalog): Variant['train'] {
+  const value = readObject(field, raw, 'trainer knobs');
+  if (value === null) return {};
+  const problem = trainProblem(catalog, value);
+  if (problem !== '') throw new Error(`${field}.${problem}`);
+  return value;
 }
 
 function readColour(field: string, raw: string | null, fallback: string): string {
@@ -395,9 +603,9 @@ function readColour(field: string, raw: string | null, fallback: string): string
 }
 
 /**
- * The state a hash describes; missing fields take the task's defaults. Unknown fields, task,
- * model, preset or knob names and out-of-range values throw an Error that names the field and
- * what is valid.
+ * The state a hash describes; missing fields take the task's defaults, or with `lesson=ID` the
+ * lesson's setup. Unknown fields, lesson, task, model, preset or knob names and out-of-range
+ * values throw an Error that names the field and what is valid.
  */
 export function parse(hash: string, catalog: Catalog): State {
   const p = new URLSearchParams(hash.replace(/^#/, ''));
@@ -406,12 +614,15 @@ export function parse(hash: string, catalog: Catalog): State {
     read.add(key);
     return p.get(key);
   };
-  const task = oneOf('task', get('task') ?? defaultTask(catalog), catalog.tasks);
-  const base = defaultState(catalog, task);
+  // Read first, listed last among the valid fields.
+  const lessonId = p.get('lesson');
+  const lesson = lessonId === null ? null : lessonState(lessonOf(catalog, lessonId), catalog);
+  const task = oneOf('task', get('task') ?? lesson?.task ?? defaultTask(catalog), catalog.tasks);
+  const base = baseState(catalog, task, lesson);
   const taskKnobs = Object.fromEntries(taskSpecs(catalog, task).map((s) => [s.key, readKnob(s, get(s.key), base.taskKnobs[s.key] ?? null)]));
   const cross = crossProblem(catalog, task, taskKnobs);
   if (cross !== '') throw new Error(cross);
-  const train = Object.fromEntries(trainSpecs(catalog).map((s) => [s.key, readKnob(s, get(s.key), base.train[s.key])])) as Train;
+  const train = Object.fromEntries(everyTrainSpec(catalog).map((s) => [s.key, readKnob(s, get(s.key), base.train[s.key] ?? null)])) as Train;
 
   const presets = catalog.presets.map((x) => x.name);
   const variants: Variant[] = [];
@@ -421,6 +632,7 @@ export function parse(hash: string, catalog: Catalog): State {
     variants.push({
       preset,
       overrides: readOverrides(`v${i}.overrides`, get(`v${i}.overrides`), catalog),
+      train: readVariantTrain(`v${i}.train`, get(`v${i}.train`), catalog),
       label: get(`v${i}.label`) ?? fallback.label,
       colour: readColour(`v${i}.colour`, get(`v${i}.colour`), fallback.colour),
     });
@@ -434,14 +646,16 @@ export function parse(hash: string, catalog: Catalog): State {
     taskKnobs,
     model: oneOf('model', get('model') ?? base.model, MODEL_CHOICES),
     train,
-    variants: variants.length > 0 ? variants : base.variants,
+    variants: variants.length > 0 ? variants : structuredClone(base.variants),
     seeds: readKnob(SEEDS_KNOB, get('seeds'), base.seeds) as number,
     seed: readKnob(SEED_KNOB, get('seed'), base.seed) as number,
     backend: oneOf('backend', get('backend') ?? base.backend, BACKEND_CHOICES),
+    lesson: lessonId,
   };
+  read.add('lesson');
   const unknown = [...p.keys()].filter((k) => !read.has(k));
   if (unknown.length > 0) {
-    throw new Error(`unknown URL field(s) ${unknown.join(', ')}; valid: ${[...read].filter((k) => !/^v\d+\./.test(k)).join(', ')}, v<N>.preset/label/colour/overrides`);
+    throw new Error(`unknown URL field(s) ${unknown.join(', ')}; valid: ${[...read].filter((k) => !/^v\d+\./.test(k)).join(', ')}, v<N>.preset/label/colour/overrides/train`);
   }
   return state;
 }

@@ -37,6 +37,10 @@ declare module '*/pkg/grpo_playground.js' {
   export function schema(): string;
   /** `""` when valid, else a message naming the field. */
   export function validate_config(config_json: string): string;
+  /** Every lesson (`lessons/*.json`) as a JSON array; throws naming the file and field of a bad one. */
+  export function lessons(): string;
+  /** Lesson `id`'s checks on `runs_json` (`[[[step metrics] per seed] per variant]`, the lesson's order), as JSON. */
+  export function lesson_check(id: string, runs_json: string): string;
   /** Resolves to JSON `{backend, timing, kernels}`: the reference step timed on `backend`. */
   export function bench(backend: string, warmup: number, steps: number): Promise<unknown>;
 }

@@ -364,3 +364,111 @@ test('the bench page times the reference step in wasm, each prompt encoded once 
   assert.equal(t.prompt_tokens_unshared, 8 * t.prompt_tokens_encoded);
   assert.deepEqual(result.kernels.map((k) => k.ms >= 0 && Number.isFinite(k.ms)), Array(6).fill(true));
 });
+
+test('a lesson: predict before Run, the checks tick with numbers as the runs report, then why; Next / Previous; progress survives a reload', { timeout: 170_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  // kl-beta with a short warm-up and RL phase on 2 seeds (the lesson's own: 300 + 150 steps on 3).
+  const url = `${BASE}#lesson=kl-beta&sft_steps=20&steps=16&eval_every=8&seeds=2&backend=cpu`;
+  const { page, errors } = await open(browser, url);
+  const { lessons, state } = await page.evaluate(() => ({ lessons: window.__playground.catalog.lessons, state: window.__playground.state }));
+  const lesson = lessons.find((l) => l.id === 'kl-beta');
+  assert.ok(lesson, 'the kl-beta lesson is in the wasm');
+  assert.deepEqual(state.variants.map((v) => v.label), lesson.setup.variants.map((v) => v.label));
+  assert.equal(state.train.log_kl, true, 'the lesson\'s trainer knobs beyond the shown ones');
+  assert.deepEqual([state.train.sft_steps, state.train.steps, state.seeds], [20, 16, 2], 'the URL\'s knobs on top of the lesson');
+  const panel = '[data-testid="lesson-panel"]';
+  await page.waitForSelector(`${panel} h2`, { state: 'visible' });
+  assert.equal(await page.textContent(`${panel} h2`), lesson.title);
+  assert.match(await page.textContent(`${panel} .claim`), new RegExp(lesson.claim.slice(0, 30).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  assert.equal(await page.getAttribute('[data-testid="lesson-paper"]', 'href'), `https://arxiv.org/abs/${lesson.paper.arxiv}`);
+  assert.equal(await page.inputValue('[data-testid="lessons"]'), 'kl-beta');
+  await page.waitForFunction(() => /^ready/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 60_000 });
+
+  // Predict first: Run waits for an answer; the answer and its why show once chosen.
+  assert.equal(await page.isDisabled('[data-testid="run"]'), true);
+  assert.equal(await page.isDisabled('[data-testid="lesson-run"]'), true);
+  const states = () => page.$$eval('[data-testid^="check-"]', (rows) => rows.map((r) => r.dataset.checkState));
+  assert.deepEqual(await states(), lesson.observe.map(() => 'pending'));
+  const wrong = lesson.predict[0].answer === 0 ? 1 : 0;
+  await page.click(`[data-testid="question-0"] [data-choice="${wrong}"]`);
+  assert.match(await page.textContent('[data-testid="why-0"]'), new RegExp(`^Not quite: the answer is “${lesson.predict[0].choices[lesson.predict[0].answer].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”`));
+  assert.equal(await page.isDisabled('[data-testid="lesson-run"]'), false);
+  assert.equal(await page.isDisabled('[data-testid="run"]'), false);
+
+  // Run: record every check row's state as it changes, with the status line at that moment.
+  await page.evaluate(() => {
+    window.__seen = [];
+    new MutationObserver(() => {
+      for (const r of document.querySelectorAll('[data-testid^="check-"]')) window.__seen.push([r.dataset.checkState, document.querySelector('[data-testid="status"]').textContent]);
+    }).observe(document.querySelector('[data-testid="observe"]'), { subtree: true, childList: true, attributes: true });
+  });
+  await page.click('[data-testid="lesson-run"]');
+  await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 120_000, polling: 250 });
+  await page.waitForFunction(() => document.querySelector('[data-testid="lesson-panel"]').dataset.done === 'true'
+    && [...document.querySelectorAll('[data-testid^="check-"]')].every((r) => r.dataset.checkState !== 'pending'), null, { timeout: 10_000 });
+  const seen = await page.evaluate(() => window.__seen);
+  assert.ok(seen.some(([s, status]) => s !== 'pending' && !/^done/.test(status)), 'a check showed a result while the runs were still training');
+  assert.ok(await page.evaluate(() => window.__playground.checkCalls) >= 2, 'lesson_check ran more than once');
+  const rows = await page.$$eval('[data-testid^="check-"]', (rs) => rs.map((r) => ({ state: r.dataset.checkState, seeds: r.dataset.seeds, mean: r.dataset.pairedMean, text: r.textContent })));
+  const report = await page.evaluate(() => window.__playground.report);
+  rows.forEach((row, k) => {
+    const r = report.checks[k];
+    assert.equal(row.state, r.held ? 'held' : 'failed');
+    assert.equal(row.seeds, '2');
+    assert.equal(Number(row.mean), r.paired_mean);
+    const [a, b] = lesson.observe[k].variants.map((id) => lesson.setup.variants.find((v) => v.id === id).label);
+    assert.match(row.text, new RegExp(`^[✓✗]${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} vs ${b.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ ${lesson.observe[k].expect} on ${r.seeds_held} of 2 seeds \\([−+]?\\d`), row.text);
+    assert.match(row.text, /difference per seed \(.+\): [−+]?\d[\d.]*, [−+]?\d/);
+  });
+  assert.equal(await page.isVisible('[data-testid="lesson-explanation"]'), true, 'the explanation once the runs finished');
+  assert.match(await page.textContent('[data-testid="lesson-explanation"]'), /What the paper reported/);
+  assert.match(await page.textContent('[data-testid="lesson-verdict"]'), /held/);
+  assert.match(await page.textContent('[data-testid="lesson-progress"]'), new RegExp(`1 of ${lessons.length} answered, 1 completed`));
+  await page.locator(panel).screenshot({ path: join(mkdtempSync(join(tmpdir(), 'grpo-shot-')), 'lesson.png') });
+
+  // Next: the next lesson's whole setup, its own URL, its question unanswered.
+  const at = lessons.findIndex((l) => l.id === 'kl-beta');
+  const next = lessons[at + 1];
+  await page.click('[data-testid="lesson-next"]');
+  // The viewer's backend choice stays; the rest is the lesson's.
+  await page.waitForFunction((id) => location.hash === `#lesson=${id}&backend=cpu`, next.id, { timeout: 30_000 });
+  assert.equal(await page.textContent(`${panel} h2`), next.title);
+  assert.equal(await page.locator('[data-testid^="variant-"]').count(), next.setup.variants.length);
+  const own = next.setup.variants.findIndex((v) => Object.keys(v.train).length > 0);
+  if (own >= 0) assert.match(await page.textContent(`[data-testid="variant-${own}"] .own-train`), new RegExp(`Trains with its own ${Object.keys(next.setup.variants[own].train)[0]}`));
+  assert.equal(await page.isDisabled('[data-testid="run"]'), next.predict.length > 0);
+  // Previous: back to kl-beta as the lesson sets it up, already answered.
+  await page.click('[data-testid="lesson-prev"]');
+  await page.waitForFunction(() => location.hash === '#lesson=kl-beta&backend=cpu', null, { timeout: 30_000 });
+  assert.equal(await page.evaluate(() => window.__playground.state.train.steps), lesson.setup.config.train.steps);
+  assert.equal(await page.getAttribute('[data-testid="question-0"]', 'data-answered'), 'true');
+  assert.equal(await page.isDisabled('[data-testid="lesson-run"]'), false);
+  assert.deepEqual(await states(), lesson.observe.map(() => 'pending'), 'fresh runs: nothing measured');
+  // A reload keeps the answer and the completed mark.
+  await page.reload();
+  await page.waitForFunction(() => window.__playground !== undefined && document.querySelector('[data-testid="question-0"]'), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute('[data-testid="question-0"]', 'data-answered'), 'true');
+  assert.match(await page.textContent('[data-testid="lessons"] option[value="kl-beta"]'), /^✓ /);
+  assert.deepEqual(errors, []);
+});
+
+test('lesson links: ?embed shows the lesson compactly; an unknown id lists the valid ones; corrupt saved progress is ignored', { timeout: 90_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, `${BASE}?embed#lesson=cppo&backend=cpu`);
+  await page.waitForSelector('[data-testid="lesson-panel"] h2', { state: 'visible' });
+  for (const hook of ['predict', 'observe', 'lesson-run', 'check-0', 'run', 'backend']) assert.equal(await page.isVisible(`[data-testid="${hook}"]`), true, hook);
+  for (const hidden of ['.controls', '[data-testid="lessons"]', '[data-testid="lesson-next"]', '.lesson-panel .why']) assert.equal(await page.isVisible(hidden), false, hidden);
+  assert.equal(await page.isDisabled('[data-testid="run"]'), true, 'the prediction comes first in embed mode too');
+
+  const ids = await page.evaluate(() => window.__playground.catalog.lessons.map((l) => l.id));
+  await page.evaluate(() => localStorage.setItem('grpo-playground.lessons', '{"version":1,"lessons":{"cppo":{"answers":"oops"'));
+  const bad = await open(browser, `${BASE}#lesson=${encodeURIComponent('<img src=x onerror="window.__pwned=1">')}`);
+  await bad.page.waitForFunction(() => document.getElementById('notice')?.hidden === false, null, { timeout: 30_000 });
+  assert.match(await bad.page.textContent('#notice'), new RegExp(`lesson: unknown "<img src=x onerror="window.__pwned=1">"; valid: ${ids.join(', ')}`));
+  assert.equal(await bad.page.evaluate(() => document.querySelectorAll('#notice img').length + (window.__pwned ?? 0)), 0);
+  await bad.page.selectOption('[data-testid="lessons"]', 'cppo');
+  await bad.page.waitForFunction(() => location.hash === '#lesson=cppo', null, { timeout: 30_000 });
+  assert.equal(await bad.page.getAttribute('[data-testid="question-0"]', 'data-answered'), 'false', 'the corrupt progress was ignored');
+  assert.match(await bad.page.textContent('[data-testid="lesson-progress"]'), /0 of \d+ answered, 0 completed/);
+  assert.deepEqual([...errors, ...bad.errors], []);
+});

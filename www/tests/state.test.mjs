@@ -74,29 +74,35 @@ function randomValue(spec, rand) {
   }
 }
 
-test('200 random states over every exposed knob\'s range round-trip through the URL', () => {
+test('200 random states over every exposed knob\'s range round-trip through the URL, with and without a lesson under them', () => {
   const rand = seeded(7);
   const pick = (list) => list[Math.floor(rand() * list.length)];
   let knobs = 0;
+  let lessons = 0;
   for (let i = 0; i < 200; i++) {
     const task = c.tasks[i % c.tasks.length];
-    const s = S.defaultState(c, task);
-    for (const spec of c.taskKnobs[task]) if (rand() < 0.6) s.taskKnobs[spec.key] = randomValue(spec, rand);
+    // Every third state starts from a lesson's setup (then edited, perhaps to another task).
+    const lesson = i % 3 === 0 && c.lessons.length > 0 ? pick(c.lessons) : null;
+    const s = lesson ? { ...S.lessonState(lesson, c), ...(rand() < 0.5 ? S.taskState(task, c) : {}) } : S.defaultState(c, task);
+    if (lesson) lessons++;
+    for (const spec of c.taskKnobs[s.task]) if (rand() < 0.6) s.taskKnobs[spec.key] = randomValue(spec, rand);
     // Rules between task knobs hold by construction: order the pairs they tie.
     for (const [lo, hi] of [['min_terms', 'max_terms'], ['min_digits', 'digits']]) {
       const [a, b] = [s.taskKnobs[lo], s.taskKnobs[hi]];
       if (typeof a === 'number' && typeof b === 'number' && a > b) [s.taskKnobs[lo], s.taskKnobs[hi]] = [b, a];
     }
-    assert.equal(S.crossProblem(c, task, s.taskKnobs), '');
-    for (const spec of S.trainSpecs(c)) if (rand() < 0.5) s.train[spec.key] = randomValue(spec, rand);
+    assert.equal(S.crossProblem(c, s.task, s.taskKnobs), '');
+    for (const spec of S.everyTrainSpec(c)) if (rand() < 0.4) s.train[spec.key] = randomValue(spec, rand);
     s.model = pick(S.MODEL_CHOICES);
     s.seeds = 1 + Math.floor(rand() * S.MAX_SEEDS);
     s.seed = Math.floor(rand() * 1e6);
     s.backend = pick(S.BACKEND_CHOICES);
     const count = S.MIN_VARIANTS + Math.floor(rand() * (S.MAX_VARIANTS - S.MIN_VARIANTS + 1));
-    s.variants = Array.from({ length: count }, (_, v) => {
+    // A lesson's own variants half of the time (unwritten in its URL), else new ones.
+    if (!lesson || rand() < 0.5) s.variants = Array.from({ length: count }, (_, v) => {
       const variant = S.newVariant(pick(presetNames), v);
       for (const spec of c.algo) if (rand() < 0.15) S.setAlgoKnob(c, variant, spec, randomValue(spec, rand));
+      for (const spec of c.train) if (rand() < 0.05) variant.train[spec.key] = randomValue(spec, rand);
       if (rand() < 0.3) variant.label = `${variant.label} #${v}, "α" & =?`;
       if (rand() < 0.3) variant.colour = `#${Math.floor(rand() * 0xffffff).toString(16).padStart(6, '0')}`;
       return variant;
@@ -104,8 +110,10 @@ test('200 random states over every exposed knob\'s range round-trip through the 
     const hash = S.serialize(s, c);
     assert.deepEqual(S.parse(hash, c), s, hash);
     knobs += hash.split('&').length;
+    if (lesson) assert.match(hash, new RegExp(`^#lesson=${lesson.id}(&|$)`));
   }
   assert.ok(knobs > 1500, `${knobs} URL fields written`);
+  if (c.lessons.length > 0) assert.ok(lessons >= 60, `${lessons} states on a lesson`);
 });
 
 test('unset knobs: empty in the URL, absent from the config', () => {
@@ -214,7 +222,7 @@ test('live changes: live knobs go to the running sessions, restart knobs wait fo
     { train: { learning_rate: 1e-4 } },
     { train: { learning_rate: 1e-4 }, algo: { epsilon: 0.1, epsilon_high: 0.28 } },
   ]);
-  const next = S.withLive(applied, diff, c);
+  const next = S.withLive(applied, state, c);
   assert.deepEqual(S.liveDiff(next, state, c), [null, null], 'applied now has the live values');
   assert.equal(next.train.steps, applied.train.steps, 'restart knobs keep the applied value');
   assert.deepEqual(next.variants[1].overrides, { epsilon: 0.1, epsilon_high: 0.28 });
