@@ -7,9 +7,14 @@ use serde::Serialize;
 use super::metrics::{Phase, StepMetrics};
 
 /// One summary number of a run, from its steps; `None` when the run never measured it.
+#[derive(serde::Serialize)]
 pub struct Measure {
     pub name: &'static str,
+    /// What it measures, as a noun a sentence can use ("held-out accuracy").
+    pub label: &'static str,
+    /// Over which steps, and how.
     pub doc: &'static str,
+    #[serde(skip)]
     pub of: fn(&Run) -> Option<f64>,
 }
 
@@ -64,6 +69,7 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
 pub const MEASURES: &[Measure] = &[
     Measure {
         name: "final_eval",
+        label: "held-out accuracy",
         doc: "held-out accuracy at the last evaluation",
         of: |r| {
             r.evals()
@@ -73,16 +79,19 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "rl_start_eval",
+        label: "held-out accuracy",
         doc: "held-out accuracy where RL started (the warm-up's last evaluation)",
         of: |r| r.warm_up.iter().rev().find_map(|m| m.eval_accuracy),
     },
     Measure {
         name: "rl_eval_mean",
+        label: "held-out accuracy",
         doc: "mean held-out accuracy over the RL phase's evaluations (area under the curve)",
         of: |r| mean(&r.evals().collect::<Vec<_>>()),
     },
     Measure {
         name: "steps_to_target",
+        label: "RL steps to the target accuracy",
         doc: "RL steps (warm-up not counted) until held-out accuracy first reached --target",
         of: |r| {
             r.rl.iter()
@@ -92,41 +101,49 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "reward",
+        label: "reward",
         doc: "mean reward, last fifth of the RL steps",
         of: |r| r.late(|m| Some(m.reward_mean)),
     },
     Measure {
         name: "entropy",
+        label: "entropy",
         doc: "mean policy entropy, last fifth",
         of: |r| r.late(|m| Some(m.entropy)),
     },
     Measure {
         name: "kl",
+        label: "KL",
         doc: "k3 KL to the policy RL started from, last fifth (β > 0 or train.log_kl)",
         of: |r| r.late(|m| Some(m.kl)),
     },
     Measure {
         name: "len_correct",
+        label: "length of correct answers",
         doc: "mean length of correct completions, last fifth",
         of: |r| r.late(|m| m.completion_len_correct),
     },
     Measure {
         name: "len_incorrect",
+        label: "length of wrong answers",
         doc: "mean length of incorrect completions, last fifth",
         of: |r| r.late(|m| m.completion_len_incorrect),
     },
     Measure {
         name: "clip_frac",
+        label: "clipped fraction of tokens",
         doc: "fraction of tokens clipped (low + high), last fifth",
         of: |r| r.late(|m| Some(m.clip_frac_low + m.clip_frac_high)),
     },
     Measure {
         name: "ratio_max",
+        label: "largest importance ratio",
         doc: "largest importance ratio over the RL phase",
         of: |r| r.rl.iter().map(|m| m.ratio_max).reduce(f64::max),
     },
     Measure {
         name: "zero_std",
+        label: "share of all-equal groups",
         doc: "fraction of groups with all-equal rewards before any resampling, whole RL phase",
         of: |r| {
             mean(
@@ -139,21 +156,25 @@ pub const MEASURES: &[Measure] = &[
     },
     Measure {
         name: "kept_frac",
+        label: "share of completions kept",
         doc: "fraction of completions the filters kept, whole RL phase",
         of: |r| mean(&r.rl.iter().map(|m| m.kept_frac).collect::<Vec<_>>()),
     },
     Measure {
         name: "grad_norm",
+        label: "gradient norm",
         doc: "gradient norm before clipping, last fifth",
         of: |r| r.late(|m| Some(m.grad_norm)),
     },
     Measure {
         name: "update_ms",
+        label: "update time per step",
         doc: "mean update time per RL step (ms)",
         of: |r| mean(&r.rl.iter().map(|m| m.update_ms).collect::<Vec<_>>()),
     },
     Measure {
         name: "step_ms",
+        label: "time per step",
         doc: "mean wall time per RL step (ms)",
         of: |r| mean(&r.rl.iter().map(|m| m.wall_ms).collect::<Vec<_>>()),
     },

@@ -1,5 +1,6 @@
 //! The whole schema as one JSON document: every knob of every section with its default, the
-//! presets, each task's default config, the metrics and the vocabulary. `grpo-playground schema`
+//! presets, each task's default config, the metrics, the measures of a run (what lessons
+//! check) and the vocabulary. `grpo-playground schema`
 //! prints it and the page builds its controls, validation and URL parsing from it.
 
 use serde_json::{Value, json};
@@ -78,6 +79,7 @@ pub fn schema() -> Value {
         "task_defaults": task_defaults(),
         "presets": presets(),
         "metrics": METRICS,
+        "measures": super::compare::MEASURES,
         "tokens": (0..VOCAB_SIZE as u32).map(spell).collect::<Vec<_>>(),
     })
 }

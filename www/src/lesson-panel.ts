@@ -4,6 +4,7 @@
 // set as text, never parsed as HTML.
 
 import { el } from './controls';
+import type { MeasureInfo } from './schema';
 import { checkWords, chosen, verdictWords, type CheckState, type Lesson, type Progress, type Report } from './lessons';
 
 export interface PanelEvents {
@@ -27,6 +28,8 @@ export interface PanelView {
   pristine: boolean;
   /** Why the checks cannot read the runs (e.g. the page has other variants), or ''. */
   mismatch: string;
+  /** The measures checks name (the schema's), for their words. */
+  measures: readonly MeasureInfo[];
 }
 
 /** How far the runs are: none yet, training, or every run finished. */
@@ -231,7 +234,7 @@ export class LessonPanel {
     const states: CheckState[] = [];
     const rows = lesson.observe.map((o, k) => {
       const result = view.mismatch === '' ? (this.report?.checks[k] ?? null) : null;
-      const words = checkWords(o, result, labels);
+      const words = checkWords(o, result, labels, view.measures);
       states.push(words.state);
       const row = el('li', { className: `check ${words.state}`, title: words.means }, [
         el('span', { className: 'mark', textContent: MARKS[words.state] }),

@@ -5,7 +5,7 @@
 // localStorage. It holds no DOM (lesson-panel.ts draws) and no page state (state.ts maps a
 // lesson's setup to one).
 
-import type { JsonValue } from './schema';
+import type { JsonValue, MeasureInfo } from './schema';
 
 /** One arm of a lesson's comparison: how checks name it, its label, preset, and knobs of its own. */
 export interface LessonVariant {
@@ -194,31 +194,7 @@ export function readReport(json: string): Report {
   };
 }
 
-// ---- a check in words
-
-/**
- * What a measure of Rust's `compare` is, in a student's words: a noun, and the part of the run
- * it reads. (Rust's MEASURES carry a doc line but the wasm does not export it; a measure missing
- * here is shown by its name.)
- */
-export const MEASURE_WORDS: Readonly<Record<string, { noun: string; window: string }>> = {
-  final_eval: { noun: 'held-out accuracy', window: 'at the last evaluation' },
-  rl_start_eval: { noun: 'held-out accuracy', window: 'where RL started' },
-  rl_eval_mean: { noun: 'held-out accuracy', window: 'averaged over the RL evaluations' },
-  steps_to_target: { noun: 'RL steps to the target accuracy', window: 'until held-out accuracy first reached it' },
-  reward: { noun: 'reward', window: 'mean over the last fifth of the RL steps' },
-  entropy: { noun: 'entropy', window: 'mean over the last fifth of the RL steps' },
-  kl: { noun: 'KL', window: 'to the policy RL started from, mean over the last fifth of the RL steps' },
-  len_correct: { noun: 'length of correct answers', window: 'tokens, mean over the last fifth of the RL steps' },
-  len_incorrect: { noun: 'length of wrong answers', window: 'tokens, mean over the last fifth of the RL steps' },
-  clip_frac: { noun: 'clipped fraction of tokens', window: 'low + high, mean over the last fifth of the RL steps' },
-  ratio_max: { noun: 'largest importance ratio', window: 'over the whole RL phase' },
-  zero_std: { noun: 'share of all-equal groups', window: 'groups whose rewards are all equal, over the whole RL phase' },
-  kept_frac: { noun: 'share of completions kept', window: 'after the filters, over the whole RL phase' },
-  grad_norm: { noun: 'gradient norm', window: 'before clipping, mean over the last fifth of the RL steps' },
-  update_ms: { noun: 'update time per step', window: 'ms, mean over the RL steps' },
-  step_ms: { noun: 'time per step', window: 'ms, mean over the RL steps' },
-};
+// ---- a check in words (the measures' nouns and windows come from Rust's schema)
 
 export type CheckState = 'held' | 'failed' | 'pending';
 
@@ -259,11 +235,11 @@ function expectWords(o: Observe): string {
  * named by `labels` (id → label). Pending until a seed has measured it; then held or failed as
  * Rust decided (a majority of the measured seeds).
  */
-export function checkWords(o: Observe, result: CheckResult | null, labels: Readonly<Record<string, string>>): CheckWords {
+export function checkWords(o: Observe, result: CheckResult | null, labels: Readonly<Record<string, string>>, measures: readonly MeasureInfo[]): CheckWords {
   const [a, b] = o.variants.map((id) => labels[id] ?? id) as [string, string];
-  const words = MEASURE_WORDS[o.metric];
-  const noun = words?.noun ?? o.metric;
-  const means = words ? `${noun}: ${words.window}` : `${o.metric} (a measure of compare)`;
+  const words = measures.find((m) => m.name === o.metric);
+  const noun = words?.label ?? o.metric;
+  const means = words ? `${noun}: ${words.doc}` : `${o.metric} (a measure of compare)`;
   const head = `${a} vs ${b}: ${noun} ${expectWords(o)}`;
   if (!result || result.seeds === 0 || result.paired_mean === null) {
     return { state: 'pending', line: `${head} — not yet measured`, perSeed: '', means };

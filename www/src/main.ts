@@ -645,6 +645,7 @@ function showLesson(full = false): void {
     setup: setupWords(state),
     pristine: isLessonSetup(state, catalog),
     mismatch: checkMismatch(lesson),
+    measures: catalog.measures,
   };
   const drawn = view ? JSON.stringify([view.lesson.id, view.setup, view.pristine, view.mismatch]) : '';
   if (!full && drawn === lessonDrawn) return;

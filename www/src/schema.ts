@@ -45,6 +45,13 @@ export interface PresetInfo {
   knobs: Record<string, JsonValue>;
 }
 
+/** A measure of a run (`compare`'s, what lessons check): its name, a noun for it, and its window. */
+export interface MeasureInfo {
+  name: string;
+  label: string;
+  doc: string;
+}
+
 /** One field of a step's metrics: its key in the JSON, its chart title and what it measures. */
 export interface MetricInfo {
   key: string;
@@ -73,6 +80,7 @@ export interface Catalog {
   defaults: Readonly<Record<TaskName, TaskDefault>>;
   presets: readonly PresetInfo[];
   metrics: readonly MetricInfo[];
+  measures: readonly MeasureInfo[];
   /** `tokens[id]` spells token `id`. */
   tokens: readonly string[];
   /** The lessons (`lessons()` in the wasm, read by lessons.ts), in file order; none in `readSchema`'s result. */
@@ -193,6 +201,12 @@ export function readSchema(json: string): Catalog {
     if (!isObject(m)) fail(`metrics[${i}]`, 'not {key, label, help}');
     return { key: text(m, 'key', `metrics[${i}]`), label: text(m, 'label', `metrics[${i}]`), help: text(m, 'help', `metrics[${i}]`) };
   });
+  const measuresRaw = doc.measures;
+  if (!Array.isArray(measuresRaw)) fail('measures', 'not a list');
+  const measures = measuresRaw.map((m, i): MeasureInfo => {
+    if (!isObject(m)) fail(`measures[${i}]`, 'not {name, label, doc}');
+    return { name: text(m, 'name', `measures[${i}]`), label: text(m, 'label', `measures[${i}]`), doc: text(m, 'doc', `measures[${i}]`) };
+  });
   const tokens = strings(doc, 'tokens', 'document');
   return {
     tasks,
@@ -203,6 +217,7 @@ export function readSchema(json: string): Catalog {
     defaults,
     presets,
     metrics,
+    measures,
     tokens,
     lessons: [],
   };

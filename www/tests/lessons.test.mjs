@@ -244,29 +244,29 @@ const kl = { metric: 'kl', variants: ['a', 'b'], expect: 'lower' };
 const result = (fields) => ({ metric: 'kl', variants: ['a', 'b'], expect: 'lower', held: false, seeds_held: 0, seeds: 0, paired_mean: null, paired_sd: null, per_seed: [], ...fields });
 
 test('a check in words: what it compares, the direction, k of n seeds, mean ± sd and each seed\'s difference', () => {
-  const pending = L.checkWords(kl, null, labels);
+  const pending = L.checkWords(kl, null, labels, c.measures);
   assert.equal(pending.state, 'pending');
   assert.equal(pending.line, 'β = 0.2 vs β = 0: KL lower — not yet measured');
-  assert.equal(L.checkWords(kl, result({ per_seed: [null, null, null] }), labels).state, 'pending', 'no seed measured it yet');
+  assert.equal(L.checkWords(kl, result({ per_seed: [null, null, null] }), labels, c.measures).state, 'pending', 'no seed measured it yet');
 
-  const held = L.checkWords(kl, result({ held: true, seeds_held: 2, seeds: 3, paired_mean: -0.1, paired_sd: 0.05, per_seed: [-0.08, -0.17, 0.01] }), labels);
+  const held = L.checkWords(kl, result({ held: true, seeds_held: 2, seeds: 3, paired_mean: -0.1, paired_sd: 0.05, per_seed: [-0.08, -0.17, 0.01] }), labels, c.measures);
   assert.equal(held.state, 'held');
   assert.equal(held.line, 'β = 0.2 vs β = 0: KL lower on 2 of 3 seeds (−0.10 ± 0.05)');
   assert.equal(held.perSeed, 'difference per seed (β = 0.2 − β = 0): −0.08, −0.17, +0.01');
-  assert.match(held.means, /^KL: to the policy RL started from/);
+  assert.match(held.means, /^KL: .*policy RL started from/);
 
-  const partial = L.checkWords(kl, result({ held: false, seeds_held: 1, seeds: 2, paired_mean: 0.0004, paired_sd: 0.0031, per_seed: [-0.0018, 0.0026, null] }), labels);
+  const partial = L.checkWords(kl, result({ held: false, seeds_held: 1, seeds: 2, paired_mean: 0.0004, paired_sd: 0.0031, per_seed: [-0.0018, 0.0026, null] }), labels, c.measures);
   assert.equal(partial.state, 'failed');
   assert.equal(partial.line, 'β = 0.2 vs β = 0: KL lower on 1 of 2 seeds (+0.0004 ± 0.0031; 1 not yet measured)');
   assert.equal(partial.perSeed, 'difference per seed (β = 0.2 − β = 0): −0.0018, +0.0026, not yet');
 
-  const one = L.checkWords(kl, result({ held: true, seeds_held: 1, seeds: 1, paired_mean: -29.9, paired_sd: 0, per_seed: [-29.9] }), labels);
+  const one = L.checkWords(kl, result({ held: true, seeds_held: 1, seeds: 1, paired_mean: -29.9, paired_sd: 0, per_seed: [-29.9] }), labels, c.measures);
   assert.equal(one.line, 'β = 0.2 vs β = 0: KL lower on 1 of 1 seed (−30)', 'one seed: no spread');
 
   const similar = { metric: 'final_eval', variants: ['a', 'b'], expect: 'similar', within: 0.08 };
-  const same = L.checkWords(similar, result({ metric: 'final_eval', expect: 'similar', held: true, seeds_held: 3, seeds: 3, paired_mean: -1e-17, paired_sd: 0.034, per_seed: [0.02, -0.04, 0.02] }), labels);
+  const same = L.checkWords(similar, result({ metric: 'final_eval', expect: 'similar', held: true, seeds_held: 3, seeds: 3, paired_mean: -1e-17, paired_sd: 0.034, per_seed: [0.02, -0.04, 0.02] }), labels, c.measures);
   assert.equal(same.line, 'β = 0.2 vs β = 0: held-out accuracy within ±0.08 on 3 of 3 seeds (0.000 ± 0.034)', 'a zero is unsigned');
-  assert.equal(L.checkWords({ metric: 'new_measure', variants: ['a', 'b'], expect: 'higher' }, null, labels).line, 'β = 0.2 vs β = 0: new_measure higher — not yet measured', 'a measure without words: its name');
+  assert.equal(L.checkWords({ metric: 'new_measure', variants: ['a', 'b'], expect: 'higher' }, null, labels, c.measures).line, 'β = 0.2 vs β = 0: new_measure higher — not yet measured', 'a measure without words: its name');
   assert.equal(L.signed(-0.004, 2), '0.00');
   assert.equal(L.signed(0.126, 2), '+0.13');
 });
@@ -283,7 +283,7 @@ test('the verdict over the checks: nothing yet, so far while training, held or n
 
 test('every lesson\'s checks have words; Rust\'s report on step metrics reads as the panel words it', { skip: noLessons || (!check && 'no lesson_check with GRPO_SCHEMA') }, () => {
   for (const lesson of c.lessons) {
-    for (const o of lesson.observe) assert.ok(L.MEASURE_WORDS[o.metric], `${lesson.id}: words for ${o.metric}`);
+    for (const o of lesson.observe) assert.ok(c.measures.some((m) => m.name === o.metric), `${lesson.id}: the schema has the measure ${o.metric}`);
   }
   // Step metrics of the schema's shape, a few RL steps per run: variant 0 − variant 1 on kl is
   // −0.1, +0.1 and −0.2 on the three seeds; the third seed of variant 0 has not started.
@@ -302,14 +302,14 @@ test('every lesson\'s checks have words; Rust\'s report on step metrics reads as
   assert.equal(report.checks.length, lesson.observe.length);
   const r = report.checks[k];
   assert.deepEqual([r.seeds, r.per_seed.length, r.per_seed[2]], [2, 3, null]);
-  const words = L.checkWords(lesson.observe[k], r, Object.fromEntries(lesson.setup.variants.map((v) => [v.id, v.label])));
+  const words = L.checkWords(lesson.observe[k], r, Object.fromEntries(lesson.setup.variants.map((v) => [v.id, v.label])), c.measures);
   const direction = lesson.observe[k].expect;
   assert.equal(words.state, r.held ? 'held' : 'failed');
   assert.match(words.line, new RegExp(`: KL ${direction} on ${r.seeds_held} of 2 seeds \\(0\\.00 ± 0\\.14; 1 not yet measured\\)$`));
   assert.equal(words.perSeed.split(': ')[1], '−0.10, +0.10, not yet');
   // Before any step: every check pending.
   const empty = L.readReport(check(lesson.id, JSON.stringify(lesson.setup.variants.map(() => [[], [], []]))));
-  assert.ok(empty.checks.every((x) => x.paired_mean === null && L.checkWords(lesson.observe[0], x, {}).state === 'pending'));
+  assert.ok(empty.checks.every((x) => x.paired_mean === null && L.checkWords(lesson.observe[0], x, {}, c.measures).state === 'pending'));
 });
 
 test('lessons() is read as the page reads it: a malformed lesson names itself and its field', { skip: noLessons }, () => {
