@@ -262,7 +262,7 @@ fn invalid_trainer_configs_name_their_field() {
     let cases = [
         (
             r#"{"task": {"name": "sudoku"}}"#,
-            "task.name: unknown variant `sudoku`, expected one of `arithmetic`, `chain`, `maze`, `bandit`",
+            "task.name: unknown task \"sudoku\"; valid: arithmetic, chain, maze, bandit",
         ),
         (
             r#"{"task": {"name": "maze", "size": 12}}"#,
