@@ -242,62 +242,57 @@ function moreTraining(w: (f: HTMLElement, differs: (a: State) => boolean) => HTM
 const OVERRIDES_HELP = 'The same overrides as JSON, for any knob of the schema (the knob controls above write here too).';
 const TRAIN_HELP = 'Trainer knobs of this variant only, as JSON, laid over the shared ones above (e.g. {"num_generations": 2}: a group size of its own).';
 
-/** A variant's own trainer knobs as JSON, checked against the schema's trainer knobs. */
-function variantTrainInput(v: Variant): HTMLInputElement {
+/**
+ * A JSON-object field of a variant (its algo overrides or its own trainer knobs): `problem`
+ * checks a parsed object against the schema, `apply` stores it.
+ */
+function jsonObjectInput(
+  what: string,
+  current: Record<string, JsonValue>,
+  example: string,
+  help: string,
+  problemOf: (value: Record<string, JsonValue>) => string,
+  apply: (value: Record<string, JsonValue>) => void,
+): HTMLInputElement {
   const input = Object.assign(el('input'), {
     type: 'text',
-    value: Object.keys(v.train).length > 0 ? JSON.stringify(v.train) : '',
-    placeholder: '{"num_generations": 4}',
-    title: TRAIN_HELP,
+    value: Object.keys(current).length > 0 ? JSON.stringify(current) : '',
+    placeholder: example,
+    title: help,
   });
-  input.dataset.knob = 'train';
   input.addEventListener('change', () => {
     let problem: string;
     let value: unknown;
     try {
       value = input.value.trim() === '' ? {} : JSON.parse(input.value);
       problem = typeof value !== 'object' || value === null || Array.isArray(value)
-        ? 'training knobs: must be a JSON object of trainer knobs, e.g. {"num_generations": 4}'
-        : trainProblem(catalog, value as Variant['train']);
+        ? `${what}: must be a JSON object, e.g. ${example}`
+        : problemOf(value as Record<string, JsonValue>);
     } catch {
-      problem = 'training knobs: not JSON';
+      problem = `${what}: not JSON`;
     }
     input.classList.toggle('invalid', problem !== '');
-    input.title = problem || TRAIN_HELP;
+    input.title = problem || help;
     if (problem !== '') return;
-    v.train = value as Variant['train'];
+    apply(value as Record<string, JsonValue>);
     commit();
     renderVariants();
   });
   return input;
 }
 
+/** A variant's own trainer knobs as JSON, checked against the schema's trainer knobs. */
+function variantTrainInput(v: Variant): HTMLInputElement {
+  const input = jsonObjectInput('training knobs', v.train, '{"num_generations": 4}', TRAIN_HELP,
+    (value) => trainProblem(catalog, value as Variant['train']), (value) => { v.train = value as Variant['train']; });
+  input.dataset.knob = 'train';
+  return input;
+}
+
 function overridesInput(v: Variant): HTMLInputElement {
-  const input = Object.assign(el('input'), {
-    type: 'text',
-    value: Object.keys(v.overrides).length > 0 ? JSON.stringify(v.overrides) : '',
-    placeholder: '{"epsilon_high": 0.28}',
-    title: OVERRIDES_HELP,
-  });
+  const input = jsonObjectInput('overrides', v.overrides, '{"epsilon_high": 0.28}', OVERRIDES_HELP,
+    (value) => overridesProblem(catalog, value), (value) => { v.overrides = value; });
   input.dataset.knob = 'overrides';
-  input.addEventListener('change', () => {
-    let problem: string;
-    let value: unknown;
-    try {
-      value = input.value.trim() === '' ? {} : JSON.parse(input.value);
-      problem = typeof value !== 'object' || value === null || Array.isArray(value)
-        ? 'overrides: must be a JSON object of knobs, e.g. {"epsilon_high": 0.28}'
-        : overridesProblem(catalog, value as Variant['overrides']);
-    } catch {
-      problem = 'overrides: not JSON';
-    }
-    input.classList.toggle('invalid', problem !== '');
-    input.title = problem || OVERRIDES_HELP;
-    if (problem !== '') return;
-    v.overrides = value as Variant['overrides'];
-    commit();
-    renderVariants();
-  });
   return input;
 }
 
