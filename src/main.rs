@@ -104,11 +104,15 @@ enum Command {
     /// every check holds in a majority of seeds, 1 when one does not, 2 on bad input.
     Lesson {
         /// The lesson's id (see `--list`).
-        #[arg(required_unless_present = "list")]
+        #[arg(required_unless_present_any = ["list", "file"])]
         id: Option<String>,
         /// Print one line per lesson: id, title, paper (tab-separated).
-        #[arg(long, conflicts_with = "id")]
+        #[arg(long, conflicts_with_all = ["id", "file"])]
         list: bool,
+        /// Run a lesson file that is not built in (a draft: `lessons/` files are embedded at
+        /// build time).
+        #[arg(long, conflicts_with = "id")]
+        file: Option<PathBuf>,
         /// Paired seeds; default: the lesson's own.
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
         seeds: Option<u64>,
@@ -569,28 +573,39 @@ fn keep_large_allocations_in_the_heap() {
     }
 }
 
+/// `lesson --list`: one line per lesson, `id<TAB>title<TAB>paper`.
+fn lesson_list() -> Result<(String, bool), String> {
+    let all = Lesson::all().map_err(|e| e.to_string())?;
+    let lines: Vec<String> = all
+        .iter()
+        .map(|l| {
+            format!(
+                "{}\t{}\t{} (arXiv {})",
+                l.id, l.title, l.paper.title, l.paper.arxiv
+            )
+        })
+        .collect();
+    Ok((lines.join("\n"), true))
+}
+
 /// `lesson --list`, or the lesson's report and whether every check held.
 fn lesson(
     id: Option<String>,
+    file: Option<PathBuf>,
     seeds: Option<u64>,
     seed_base: Option<u64>,
     json: bool,
     threads: u16,
 ) -> Result<(String, bool), String> {
-    let Some(id) = id else {
-        let all = Lesson::all().map_err(|e| e.to_string())?;
-        let lines: Vec<String> = all
-            .iter()
-            .map(|l| {
-                format!(
-                    "{}\t{}\t{} (arXiv {})",
-                    l.id, l.title, l.paper.title, l.paper.arxiv
-                )
-            })
-            .collect();
-        return Ok((lines.join("\n"), true));
+    let lesson = match (id, file) {
+        (Some(id), _) => Lesson::find(&id).map_err(|e| e.to_string())?,
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("--file {}: {e}", path.display()))?;
+            Lesson::from_json(&text).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        (None, None) => return lesson_list(),
     };
-    let lesson = Lesson::find(&id).map_err(|e| e.to_string())?;
     let base = seed_base.unwrap_or(lesson.base_seed());
     let n = seeds.unwrap_or(lesson.setup.seeds as u64);
     let configs = (0..lesson.setup.variants.len())
@@ -695,12 +710,13 @@ fn main() -> ExitCode {
         Command::Objective { f32 } => objective(f32).map(done),
         Command::Lesson {
             id,
+            file,
             seeds,
             seed_base,
             json,
             threads,
             ..
-        } => lesson(id, seeds, seed_base, json, threads),
+        } => lesson(id, file, seeds, seed_base, json, threads),
     };
     match result {
         Ok((out, held)) => {

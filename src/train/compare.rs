@@ -136,6 +136,12 @@ pub const MEASURES: &[Measure] = &[
         of: |r| r.late(|m| Some(m.clip_frac_low + m.clip_frac_high)),
     },
     Measure {
+        name: "clip_frac_high",
+        label: "fraction of tokens clipped above",
+        doc: "fraction of tokens the upper clip bound changed (ratio > 1 + ε_high, A > 0), last fifth",
+        of: |r| r.late(|m| Some(m.clip_frac_high)),
+    },
+    Measure {
         name: "ratio_max",
         label: "largest importance ratio",
         doc: "largest importance ratio over the RL phase",
