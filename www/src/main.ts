@@ -10,6 +10,8 @@ import { Charts } from './charts';
 import { caption, el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
 import { LessonPanel, type RunPhase } from './lesson-panel';
+import { exportButton } from './tool-export';
+import { toRunConfig } from './state';
 import {
   answered, browserStore, loadProgress, readLessons, readReport, saveProgress, withAnswer, withCompleted,
   type Lesson, type Progress, type Report,
@@ -384,7 +386,7 @@ function variantCard(v: Variant, i: number): HTMLElement {
     const shared = own.map(([k, value]) => `${k} = ${JSON.stringify(value)} (shared: ${JSON.stringify(state.train[k] ?? null)})`).join(', ');
     card.append(el('p', { className: 'own-train', textContent: `Trains with its own ${shared}.` }));
   }
-  card.append(el('div', { className: 'stats' }));
+  card.append(el('div', { className: 'stats' }), exportButton(() => toRunConfig(state, i, 0, catalog), () => v.preset, `export-tool-${i}`));
   return card;
 }
 
