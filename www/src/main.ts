@@ -11,6 +11,7 @@ import { caption, el, field, knobField, select, type Option } from './controls';
 import { download, toCsv, toJson } from './exporter';
 import { LessonPanel, type RunPhase } from './lesson-panel';
 import { exportButton } from './tool-export';
+import { registerOffline } from './offline';
 import { toRunConfig } from './state';
 import {
   answered, browserStore, loadProgress, readLessons, readReport, saveProgress, withAnswer, withCompleted,
@@ -830,6 +831,7 @@ function fromLink(): State | null {
 }
 
 async function start(): Promise<void> {
+  registerOffline();
   // `?embed` (before the hash) keeps only charts, Run / Pause / Reset and the badge, for iframes.
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');

@@ -377,13 +377,23 @@ impl Builder<'_> {
         }
     }
 
-    /// The overlong buffer in tokens, when on.
-    fn overlong_buffer(&self) -> Option<usize> {
+    /// DAPO's overlong buffer, which neither target has as a trainer setting: when on, listed
+    /// with `where_it_is(buffer tokens)` and what carries the factor; else off.
+    fn overlong_buffer(&mut self, where_it_is: impl Fn(usize) -> String, factor: &str) {
         let n = self
             .knobs
             .overlong_buffer_len
             .tokens(self.train.max_completion_length);
-        (n > 0).then_some(n)
+        if n == 0 {
+            self.unused(&["algo.overlong_buffer_len", "algo.overlong_penalty_factor"]);
+            return;
+        }
+        self.unmapped("algo.overlong_buffer_len", n, where_it_is(n));
+        self.unmapped(
+            "algo.overlong_penalty_factor",
+            self.knobs.overlong_penalty_factor,
+            factor,
+        );
     }
 
     /// Whole groups per minibatch and minibatches per pass as the trainer forms them (chunks of

@@ -52,26 +52,17 @@ pub(super) fn map(b: &mut Builder) {
             b.unused(&["algo.scale_rewards", "algo.std_eps"]);
         }
     }
-    match b.overlong_buffer() {
-        Some(n) => {
-            b.unmapped(
-                "algo.overlong_buffer_len",
-                n,
-                format!(
-                    "a reward function in TRL, not a config field: add \
-                     trl.rewards.get_soft_overlong_punishment(max_completion_len={}, \
-                     soft_punish_cache={n}) to reward_funcs",
-                    t.max_completion_length
-                ),
-            );
-            b.unmapped(
-                "algo.overlong_penalty_factor",
-                k.overlong_penalty_factor,
-                "that reward function's weight in reward_weights",
-            );
-        }
-        None => b.unused(&["algo.overlong_buffer_len", "algo.overlong_penalty_factor"]),
-    }
+    b.overlong_buffer(
+        |n| {
+            format!(
+                "a reward function in TRL, not a config field: add \
+                 trl.rewards.get_soft_overlong_punishment(max_completion_len={}, \
+                 soft_punish_cache={n}) to reward_funcs",
+                t.max_completion_length
+            )
+        },
+        "that reward function's weight in reward_weights",
+    );
     kl(b);
     if k.dynamic_sampling {
         b.unmapped(

@@ -76,23 +76,15 @@ pub(super) fn map(b: &mut Builder) {
     } else {
         b.unused(&["algo.scale_rewards", "algo.std_eps"]);
     }
-    match b.overlong_buffer() {
-        Some(n) => {
-            b.unmapped(
-                "algo.overlong_buffer_len",
-                n,
-                "not a trainer setting: verl's `dapo` reward manager applies it \
-                 (reward.reward_manager.name=dapo and its overlong_buffer_cfg: enable, len, \
-                 penalty_factor, passed as reward kwargs)",
-            );
-            b.unmapped(
-                "algo.overlong_penalty_factor",
-                k.overlong_penalty_factor,
-                "that reward manager's overlong_buffer_cfg.penalty_factor",
-            );
-        }
-        None => b.unused(&["algo.overlong_buffer_len", "algo.overlong_penalty_factor"]),
-    }
+    b.overlong_buffer(
+        |_| {
+            "not a trainer setting: verl's `dapo` reward manager applies it \
+             (reward.reward_manager.name=dapo and its overlong_buffer_cfg: enable, len, \
+             penalty_factor, passed as reward kwargs)"
+                .to_string()
+        },
+        "that reward manager's overlong_buffer_cfg.penalty_factor",
+    );
     kl(b);
     if k.dynamic_sampling {
         b.set(
