@@ -1,6 +1,6 @@
 // The built page (www/dist) on a plain static server under a sub-path, then offline: the service
 // worker (src/sw.ts) serves it from its cache and it still trains. Also the TRL / verl export of a
-// variant card. Headless Chromium via playwright-core, as browser.test.mjs. Run: `npm test` in www/.
+// variant card, and replayable figures (the JSON export read back by `#replay=URL`). Headless Chromium via playwright-core, as browser.test.mjs. Run: `npm test` in www/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -19,10 +19,17 @@ const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-com
   '--disable-sync', '--no-first-run'];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json' };
 
+/** Files served at MOUNT besides DIST's (the replay files of a test). */
+const extra = new Map();
+
 /** Serves DIST at MOUNT only, as a static host would; everything else is 404. */
 function staticServer() {
   return createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', BASE).pathname);
+    if (extra.has(path)) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(extra.get(path));
+      return;
+    }
     if (!path.startsWith(MOUNT)) {
       res.writeHead(404).end();
       return;
@@ -104,6 +111,41 @@ test('a variant card exports its config as a TRL GRPOConfig and as verl override
   assert.match(verl, /actor_rollout_ref\.actor\.clip_ratio_high=0\.28 \\$/m);
   assert.match(verl, /actor_rollout_ref\.rollout\.n=8 \\$/m);
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a finished comparison exports as a figure that #replay=URL draws at once, and Run trains again', { timeout: 180_000 }, async () => {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${BASE}${URL_STATE}`);
+  await trains(page);
+  await page.waitForFunction(() => [0, 1].every((v) => document.querySelector(`[data-testid="variant-${v}"]`)?.getAttribute('data-step') === '3'),
+    null, { timeout: 60_000, polling: 250 });
+  const trained = await page.evaluate(() => window.__playground.metrics);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="export-json"]')]);
+  extra.set(`${MOUNT}figure.json`, await readFile(await download.path(), 'utf8'));
+  extra.set(`${MOUNT}bad.json`, JSON.stringify({ format: 'grpo-playground replay', version: 1, hash: '#v0.preset=<img src=x onerror=alert(1)>' }));
+
+  const replayed = await browser.newPage();
+  replayed.on('pageerror', (e) => errors.push(String(e)));
+  await replayed.goto(`${BASE}#replay=figure.json`);
+  await replayed.waitForFunction(() => /replay of 2 finished runs/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    null, { timeout: 60_000, polling: 250 });
+  assert.deepEqual(await replayed.evaluate(() => window.__playground.metrics), trained, 'the same metrics, not trained here');
+  assert.equal(await replayed.getAttribute('[data-testid="variant-1"]', 'data-step'), '3');
+  assert.match(new URL(replayed.url()).hash, /v1\.preset=dapo/, 'the URL holds the replayed state');
+  await replayed.click('[data-testid="run"]');
+  await replayed.waitForFunction(() => /RL: step|done/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    null, { timeout: 60_000, polling: 250 });
+
+  await replayed.goto(`${BASE}#replay=bad.json`);
+  await replayed.reload();
+  await replayed.waitForFunction(() => /replay hash: v0\.preset: unknown/.test(document.querySelector('#notice')?.textContent ?? ''),
+    null, { timeout: 60_000, polling: 250 });
+  assert.equal(await replayed.locator('#notice img').count(), 0, 'text from the file is shown as text');
+  assert.deepEqual(errors, []);
+  await replayed.close();
   await page.close();
 });
 
