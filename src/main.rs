@@ -10,7 +10,7 @@ use grpo_playground::algo::PRESETS;
 use grpo_playground::config::{Backend, RunConfig};
 use grpo_playground::oracle::{self, ObjectiveInput};
 use grpo_playground::train::lesson::Lesson;
-use grpo_playground::train::{StepMetrics, Trainer, compare, paired, tables};
+use grpo_playground::train::{StepMetrics, Trainer, compare, export, paired, tables};
 
 #[derive(Parser)]
 #[command(
@@ -125,6 +125,20 @@ enum Command {
         /// CPU threads for scoring and gradients.
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
         threads: u16,
+    },
+    /// Print a config as the settings of the tools that train real models: a TRL
+    /// `GRPOConfig(...)` snippet or verl command-line overrides. Knobs without a counterpart are
+    /// listed in a comment with the reason.
+    Export {
+        /// The tool: trl or verl.
+        #[arg(long)]
+        to: String,
+        /// Run config (JSON); fields left out keep their defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override a field: `--set algo.preset=dapo`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
     },
     /// Evaluate the objective on the JSON batch on stdin (format: shared/golden/README.md):
     /// loss, per-token advantages, kept flags, d loss / d logp, as JSON on stdout.
@@ -543,6 +557,17 @@ fn presets_table() -> String {
         .collect()
 }
 
+/// `config` (with `sets`) as `to`'s settings.
+fn export(to: &str, config: Option<&PathBuf>, sets: &[String]) -> Result<String, String> {
+    let target: export::Target = to
+        .parse()
+        .map_err(|e: grpo_playground::ConfigError| format!("--{e}"))?;
+    let config = read_config(config, sets)?;
+    export::export(&config, target)
+        .map(|e| e.to_string())
+        .map_err(|e| e.to_string())
+}
+
 fn objective(f32: bool) -> Result<String, String> {
     let mut text = String::new();
     std::io::stdin()
@@ -708,6 +733,7 @@ fn main() -> ExitCode {
             grpo_playground::train::schema::schema().to_string()
         })),
         Command::Objective { f32 } => objective(f32).map(done),
+        Command::Export { to, config, sets } => export(&to, config.as_ref(), &sets).map(done),
         Command::Lesson {
             id,
             file,

@@ -304,3 +304,11 @@ pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<Strin
     let kernels = bench::kernel_costs(&device, 20).await.map_err(js)?;
     Ok(serde_json::json!({ "backend": name, "timing": timing, "kernels": kernels }).to_string())
 }
+
+/// A run config as the settings of another tool (`grpo-playground export --to trl|verl`): a TRL
+/// `GRPOConfig(...)` snippet or verl overrides; throws naming the field for an invalid config or
+/// an unknown `to`.
+#[wasm_bindgen]
+pub fn export_config(config_json: &str, to: &str) -> Result<String, JsError> {
+    crate::train::export::export_json(config_json, to).map_err(|e| JsError::new(&e.to_string()))
+}

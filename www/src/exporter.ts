@@ -1,4 +1,5 @@
-// Metrics out of the page: CSV (one row per step per variant per seed) and JSON (state + metrics).
+// Metrics out of the page: CSV (one row per step per variant per seed), and downloads (the JSON
+// export is the replay file of replay.ts).
 
 import { byDifficulty, scalarMetrics, sortLabels, type StepMetrics } from './metrics';
 import type { MetricInfo } from './schema';
@@ -42,17 +43,6 @@ export function toCsv(state: State, metrics: MetricsGrid, info: readonly MetricI
     });
   });
   return `${lines.join('\n')}\n`;
-}
-
-/** The state (as in the URL) and every run's steps, keyed by variant and seed value. */
-export function toJson(state: State, metrics: MetricsGrid): string {
-  const runs = metrics.map((seeds, v) => ({
-    variant: v,
-    label: state.variants[v]?.label ?? '',
-    preset: state.variants[v]?.preset ?? '',
-    seeds: seeds.map((steps, k) => ({ seed: state.seed + k, steps })),
-  }));
-  return JSON.stringify({ state, runs }, null, 2);
 }
 
 /** Offers `text` as a file download. */

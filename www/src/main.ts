@@ -8,8 +8,12 @@
 import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Resolved } from './backend';
 import { Charts } from './charts';
 import { caption, el, field, knobField, select, type Option } from './controls';
-import { download, toCsv, toJson } from './exporter';
+import { download, toCsv } from './exporter';
 import { LessonPanel, type RunPhase } from './lesson-panel';
+import { exportButton } from './tool-export';
+import { registerOffline } from './offline';
+import { fetchReplay, readReplay, toReplay, type Replay } from './replay';
+import { toRunConfig } from './state';
 import {
   answered, browserStore, loadProgress, readLessons, readReport, saveProgress, withAnswer, withCompleted,
   type Lesson, type Progress, type Report,
@@ -106,7 +110,7 @@ function showNotice(text: string): void {
 /** Whether the runs were made from other knobs than the page shows (which lesson it is aside). */
 function pending(): boolean {
   const knobs = (s: State): string => serialize({ ...s, lesson: null }, catalog);
-  return applied === null || knobs(applied) !== knobs(state);
+  return applied === null || replay !== null || knobs(applied) !== knobs(state);
 }
 
 /** The notice currently shown for a rule between two knobs (cleared once the rule holds). */
@@ -384,7 +388,7 @@ function variantCard(v: Variant, i: number): HTMLElement {
     const shared = own.map(([k, value]) => `${k} = ${JSON.stringify(value)} (shared: ${JSON.stringify(state.train[k] ?? null)})`).join(', ');
     card.append(el('p', { className: 'own-train', textContent: `Trains with its own ${shared}.` }));
   }
-  card.append(el('div', { className: 'stats' }));
+  card.append(el('div', { className: 'stats' }), exportButton(() => toRunConfig(state, i, 0, catalog), () => v.preset, `export-tool-${i}`));
   return card;
 }
 
@@ -415,7 +419,7 @@ function updateCards(): void {
   [...ui.variants.children].forEach((card, v) => {
     if (!(card instanceof HTMLElement)) return;
     const sft = applied ? variantTrain(applied, v).sft_steps : 0;
-    const seeds = (runs.grid[v] ?? []).map((r) => r.metrics);
+    const seeds = metricsGrid()[v] ?? [];
     const step = lastStep(seeds);
     const reward = lastReward(seeds);
     const held = lastEval(seeds);
@@ -438,6 +442,7 @@ function phaseText(step: number): string {
 }
 
 function updateStatus(): void {
+  if (replay) return;
   const all = runs.grid.flat();
   const failed = all.find((r) => r.status === 'error');
   const step = Math.min(...runs.grid.map((seeds) => lastStep(seeds.map((r) => r.metrics))));
@@ -490,7 +495,38 @@ function showLiveLog(grid: StepMetrics[][][]): void {
 }
 
 function metricsGrid(): StepMetrics[][][] {
-  return runs.grid.map((seeds) => seeds.map((r) => r.metrics));
+  return replay ?? runs.grid.map((seeds) => seeds.map((r) => r.metrics));
+}
+
+/** A finished comparison's metrics shown in place of the runs' until the next Run or Reset. */
+let replay: StepMetrics[][][] | null = null;
+
+/** Draws replay `r` at once: its state, cards and charts; Run then trains it live. */
+function showReplay(r: Replay): void {
+  runs.pause();
+  state = r.state;
+  applied = r.state;
+  replay = r.grid;
+  renderSetup();
+  renderVariants();
+  charts.layout(r.state.variants.map((v) => ({ label: v.label, colour: v.colour })), r.state.seeds, r.state.task, catalog.metrics);
+  charts.update(r.grid);
+  showLiveLog(r.grid);
+  updateCards();
+  showNotice('');
+  setStatus(`replay of ${r.grid.flat().length} finished runs, not trained here — press Run to train it live`);
+  showLesson(true);
+}
+
+/** The replay a dropped file or `#replay=URL` names, or a notice saying what is wrong with it. */
+function loadReplay(read: () => Promise<Replay>): void {
+  act(async () => {
+    try {
+      showReplay(await read());
+    } catch (e) {
+      showNotice(errorMessage(e));
+    }
+  });
 }
 
 function renderSamplePanel(): void {
@@ -747,6 +783,7 @@ async function apply(): Promise<void> {
   }
   const current = parse(serialize(state, catalog), catalog);
   applied = current;
+  replay = null;
   runs.reset(current, catalog, backend.device);
   checkEpoch++;
   report = null;
@@ -796,13 +833,22 @@ function wire(): void {
     if (applied) download('grpo-playground.csv', toCsv(applied, metricsGrid(), catalog.metrics), 'text/csv');
   }));
   ui.exportJson.addEventListener('click', () => act(() => {
-    if (applied) download('grpo-playground.json', toJson(applied, metricsGrid()), 'application/json');
+    if (applied) download('grpo-playground.json', toReplay(applied, metricsGrid(), catalog), 'application/json');
   }));
   ui.addVariant.addEventListener('click', () => act(addVariant));
   ui.sampleVariant.addEventListener('change', renderSamplePanel);
   // replaceState never fires this: only a hand-edited URL or a pasted link does.
+  document.addEventListener('dragover', (e) => e.preventDefault());
+  document.addEventListener('drop', (e) => {
+    const file = e.dataTransfer?.files[0];
+    if (!file) return;
+    e.preventDefault();
+    loadReplay(async () => readReplay(await file.text(), catalog));
+  });
   window.addEventListener('hashchange', () => act(async () => {
     if (location.hash === serialize(state, catalog)) return;
+    const url = replayLink();
+    if (url !== null) return loadReplay(() => fetchReplay(url, catalog));
     const linked = fromLink();
     if (!linked) return;
     const otherLesson = linked.lesson !== state.lesson;
@@ -815,8 +861,14 @@ function wire(): void {
   }));
 }
 
+/** The URL of `#replay=URL`, or null. */
+function replayLink(): string | null {
+  return location.hash.startsWith('#replay=') ? decodeURIComponent(location.hash.slice('#replay='.length)) : null;
+}
+
 /** The state the URL hash describes (the default one without a hash), or null with a notice. */
 function fromLink(): State | null {
+  if (replayLink() !== null) return null;
   try {
     const linked = location.hash.length > 1 ? parse(location.hash, catalog) : defaultState(catalog);
     showNotice('');
@@ -828,6 +880,7 @@ function fromLink(): State | null {
 }
 
 async function start(): Promise<void> {
+  registerOffline();
   // `?embed` (before the hash) keeps only charts, Run / Pause / Reset and the badge, for iframes.
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');
@@ -886,6 +939,8 @@ async function start(): Promise<void> {
   renderSetup();
   renderVariants();
   await apply();
+  const url = replayLink();
+  if (url !== null) loadReplay(() => fetchReplay(url, catalog));
 }
 
 wire();

@@ -30,6 +30,9 @@ export interface Sample {
   view?: MazeView | { kind: string } | null;
 }
 
+/** A tool `export_config` writes a run config for. */
+export type ExportTarget = 'trl' | 'verl';
+
 /** A device a session can run on (what `Session.create` accepts). */
 export type Device = 'cpu' | 'webgpu';
 
@@ -44,6 +47,8 @@ export type ToWorker =
   | { type: 'lessons' }
   /** Lesson `id`'s checks (`lesson_check`) on `runs`, `[[[step metrics] per seed] per variant]` as JSON. */
   | { type: 'check'; id: string; runs: string }
+  /** `config` as `to`'s settings (`export_config`): a TRL GRPOConfig snippet or verl overrides. */
+  | { type: 'export'; config: RunConfig; to: ExportTarget }
   /** Time one warm step on each device for `config`. */
   | { type: 'calibrate'; config: RunConfig }
   /**
@@ -66,6 +71,7 @@ export type FromWorker =
   | { type: 'lessons'; lessons: string }
   /** `lesson_check`'s report as JSON. */
   | { type: 'checked'; report: string }
+  | { type: 'exported'; text: string }
   | { type: 'calibrated'; cpuMs: number; webgpuMs: number | null; error: string }
   | { type: 'ready'; backend: string; parameters: number; step: number }
   | { type: 'standby' }

@@ -41,6 +41,8 @@ declare module '*/pkg/grpo_playground.js' {
   export function lessons(): string;
   /** Lesson `id`'s checks on `runs_json` (`[[[step metrics] per seed] per variant]`, the lesson's order), as JSON. */
   export function lesson_check(id: string, runs_json: string): string;
+  /** `config_json` as a TRL GRPOConfig snippet or verl overrides (`to`: trl, verl); throws naming the field. */
+  export function export_config(config_json: string, to: string): string;
   /** Resolves to JSON `{backend, timing, kernels}`: the reference step timed on `backend`. */
   export function bench(backend: string, warmup: number, steps: number): Promise<unknown>;
 }

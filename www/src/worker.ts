@@ -3,7 +3,7 @@
 // cores of the machine (the browser schedules the workers), and a crash ends only its own run.
 // JS drives the loop: a play loop calls `session.step()` until its cancel token goes stale.
 
-import init, { Session, lesson_check, lessons, schema, validate_config } from '../pkg/grpo_playground.js';
+import init, { Session, export_config, lesson_check, lessons, schema, validate_config } from '../pkg/grpo_playground.js';
 import type { StepMetrics } from './metrics';
 import { errorMessage, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
 import type { RunConfig } from './state';
@@ -212,6 +212,10 @@ async function handle(m: ToWorker): Promise<void> {
     case 'check':
       await loadWasm();
       post({ type: 'checked', report: lesson_check(m.id, m.runs) });
+      return;
+    case 'export':
+      await loadWasm();
+      post({ type: 'exported', text: export_config(JSON.stringify(m.config), m.to) });
       return;
     case 'calibrate':
       post(await calibrate(m.config));

@@ -1,5 +1,5 @@
 // The exporter (src/exporter.ts): CSV with one row per step per variant and seed, its columns
-// the schema's metrics; JSON with the state and every run's steps.
+// the schema's metrics (the JSON export is the replay file: replay.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { catalog, load } from './support.mjs';
@@ -63,16 +63,4 @@ test('CSV: the schema\'s metrics as columns, one row per step per variant and se
   assert.equal(row(0, 0, 1)[col('eval_accuracy')], '');
   assert.deepEqual(JSON.parse(row(1, 0, 3)[col('live_changes')]), { 'train.learning_rate': 1e-4 });
   assert.equal(row(1, 0, 2)[col('live_changes')], '');
-});
-
-test('JSON: the state and every run\'s steps by variant and seed value', () => {
-  const state = S.defaultState(c, 'maze');
-  state.seed = 3;
-  const grid = [[steps(2, 0, 0)], [steps(1, 1, 0)]];
-  const out = JSON.parse(E.toJson(state, grid));
-  assert.deepEqual(out.state, JSON.parse(JSON.stringify(state)));
-  assert.deepEqual(out.runs.map((r) => [r.variant, r.label, r.preset, r.seeds.map((s) => [s.seed, s.steps.length])]), [
-    [0, 'grpo', 'grpo', [[3, 2]]],
-    [1, 'dr_grpo', 'dr_grpo', [[3, 1]]],
-  ]);
 });

@@ -1,0 +1,464 @@
+//! verl's Hydra overrides for `python3 -m verl.trainer.main_ppo`. Names and meanings read from
+//! verl 0.9.1 (PyPI wheel): `verl/trainer/config/_generated_ppo_trainer.yaml` (every key, flattened),
+//! `verl/trainer/config/actor/actor.yaml` (ppo_mini_batch_size, clip_ratio_c: dual clip always on
+//! in `vanilla`, loss_scale_factor, kl_loss_type names), `verl/trainer/config/algorithm.py`
+//! (`filter_groups`), `verl/trainer/ppo/core_algos.py` (`AdvantageEstimator` names L97–110;
+//! GRPO's σ + 1e-6 and `norm_adv_by_std_in_grpo` L268; GPG's α = B / count_nonzero(R) L809–811;
+//! `agg_loss` L1140–1205: `seq-mean-token-sum-norm` = (1/B)·Σ / loss_scale_factor; the registered
+//! policy losses `vanilla`, `gspo`, `sapo` (always seq-mean-token-mean), `gpg` (−A·log π), `cispo`;
+//! `kl_penalty_forward` L2228–2247: k1/k2/k3, k3 clamped),
+//! `verl/trainer/ppo/v1/trainer_base.py` L1807 (ppo_mini_batch_size × rollout.n),
+//! `verl/trainer/ppo/v1/replay_buffer.py` (the DAPO group filter on the pre-KL reward) and
+//! `verl/workers/reward_manager/dapo.py` (the overlong buffer).
+
+use std::fmt;
+
+use super::{Builder, Export, Lit, name_of, write_accounts};
+use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, ScaleRewards, Surrogate};
+
+const ACTOR: &str = "actor_rollout_ref.actor";
+const ROLLOUT: &str = "actor_rollout_ref.rollout";
+
+fn actor(key: &str) -> String {
+    format!("{ACTOR}.{key}")
+}
+
+pub(super) fn map(b: &mut Builder) {
+    let (k, t) = (b.knobs, b.train);
+    let estimator = match k.adv_estimator {
+        AdvEstimator::Grpo => Some("grpo"),
+        AdvEstimator::Rloo => Some("rloo"),
+        AdvEstimator::Gpg => Some("gpg"),
+        AdvEstimator::ReinforcePp => Some("reinforce_plus_plus"),
+        AdvEstimator::ReinforcePpBaseline => Some("reinforce_plus_plus_baseline"),
+        AdvEstimator::Remax => Some("remax"),
+        AdvEstimator::McGrpo | AdvEstimator::Reinforce => None,
+    };
+    match estimator {
+        Some("gpg") => b.set_noted(
+            &["algo.adv_estimator"],
+            "algorithm.adv_estimator",
+            Lit::str("gpg"),
+            "verl's α is B / (completions with a non-zero reward); GPG's paper and this crate \
+             use B / (B − completions in all-equal groups)",
+        ),
+        Some(name) => b.set(
+            &["algo.adv_estimator"],
+            "algorithm.adv_estimator",
+            Lit::str(name),
+        ),
+        None => b.unmapped(
+            "algo.adv_estimator",
+            name_of(k.adv_estimator),
+            "no verl estimator computes it",
+        ),
+    }
+    if k.adv_estimator == AdvEstimator::Grpo {
+        match k.scale_rewards {
+            ScaleRewards::Batch => b.unmapped(
+                "algo.scale_rewards",
+                "batch",
+                "verl's grpo divides by the group's σ only (norm_adv_by_std_in_grpo)",
+            ),
+            scale => b.set(
+                &["algo.scale_rewards"],
+                "algorithm.norm_adv_by_std_in_grpo",
+                Lit::Bool(scale == ScaleRewards::Group),
+            ),
+        }
+        if k.scale_rewards == ScaleRewards::None {
+            b.unused(&["algo.std_eps"]);
+        } else if k.std_eps == 1e-6 {
+            b.implicit("algo.std_eps", k.std_eps, "verl adds 1e-6 to σ");
+        } else {
+            b.unmapped("algo.std_eps", k.std_eps, "verl adds a fixed 1e-6 to σ");
+        }
+    } else {
+        b.unused(&["algo.scale_rewards", "algo.std_eps"]);
+    }
+    b.overlong_buffer(
+        |_| {
+            "not a trainer setting: verl's `dapo` reward manager applies it \
+             (reward.reward_manager.name=dapo and its overlong_buffer_cfg: enable, len, \
+             penalty_factor, passed as reward kwargs)"
+                .to_string()
+        },
+        "that reward manager's overlong_buffer_cfg.penalty_factor",
+    );
+    kl(b);
+    if k.dynamic_sampling {
+        b.set(
+            &["algo.dynamic_sampling"],
+            "algorithm.filter_groups.enable",
+            Lit::Bool(true),
+        );
+        b.set_noted(
+            &["algo.dynamic_sampling"],
+            "algorithm.filter_groups.metric",
+            Lit::str("reward"),
+            "verl drops a group whose pre-KL rewards are all identical and refills the batch \
+             without a bound on tries (max_num_gen_batches=0); this crate stops after a few",
+        );
+    } else {
+        b.unused(&["algo.dynamic_sampling"]);
+    }
+    if k.mask_truncated_completions {
+        b.unmapped(
+            "algo.mask_truncated_completions",
+            true,
+            "verl's trainer has no option that drops truncated completions",
+        );
+    } else {
+        b.unused(&["algo.mask_truncated_completions"]);
+    }
+    surrogate(b);
+    if k.surrogate != Surrogate::Gvpo
+        && !(k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean)
+    {
+        b.set(
+            &["algo.loss_agg_mode"],
+            &actor("loss_agg_mode"),
+            Lit::Str(name_of(k.loss_agg_mode)),
+        );
+        if k.loss_agg_mode == LossAggMode::SeqMeanTokenSumNorm {
+            b.set_noted(
+                &["algo.loss_agg_mode"],
+                &actor("loss_scale_factor"),
+                Lit::Int(t.max_completion_length as u64),
+                "verl divides the per-sequence sums by the sequence count and by \
+                 loss_scale_factor (default: the padded length); L_max makes it Σ/(B·L_max) as here",
+            );
+        }
+    }
+    train(b);
+}
+
+/// β, the estimator, and whether the KL is in the reward (`algorithm.*`) or the loss
+/// (`actor.*`).
+fn kl(b: &mut Builder) {
+    let k = b.knobs;
+    let estimator = match k.kl_estimator {
+        KlEstimator::K1 => "k1",
+        KlEstimator::K2 => "k2",
+        KlEstimator::K3 => "k3",
+    };
+    let k3_note = "verl clamps k3's log-ratio to ±20 and k3 to [−10, 10]; this crate does not";
+    if !k.needs_reference() {
+        if k.beta == 0.0 {
+            b.set(&["algo.beta"], &actor("use_kl_loss"), Lit::Bool(false));
+            b.set(
+                &["algo.beta"],
+                "algorithm.use_kl_in_reward",
+                Lit::Bool(false),
+            );
+        } else {
+            b.unused(&["algo.beta"]);
+        }
+        b.unused(&["algo.kl_estimator", "algo.kl_in_reward"]);
+        return;
+    }
+    if k.kl_in_reward {
+        b.set(
+            &["algo.kl_in_reward"],
+            "algorithm.use_kl_in_reward",
+            Lit::Bool(true),
+        );
+        b.set(&["algo.beta"], "algorithm.kl_ctrl.type", Lit::str("fixed"));
+        b.set(
+            &["algo.beta"],
+            "algorithm.kl_ctrl.kl_coef",
+            Lit::Float(k.beta),
+        );
+        if k.kl_estimator == KlEstimator::K3 {
+            b.set_noted(
+                &["algo.kl_estimator"],
+                "algorithm.kl_penalty",
+                Lit::str(estimator),
+                k3_note,
+            );
+        } else {
+            b.set(
+                &["algo.kl_estimator"],
+                "algorithm.kl_penalty",
+                Lit::str(estimator),
+            );
+        }
+        b.set(
+            &["algo.kl_in_reward"],
+            &actor("use_kl_loss"),
+            Lit::Bool(false),
+        );
+    } else {
+        b.set(&["algo.beta"], &actor("use_kl_loss"), Lit::Bool(true));
+        b.set(&["algo.beta"], &actor("kl_loss_coef"), Lit::Float(k.beta));
+        if k.kl_estimator == KlEstimator::K3 {
+            b.set_noted(
+                &["algo.kl_estimator"],
+                &actor("kl_loss_type"),
+                Lit::str(estimator),
+                k3_note,
+            );
+        } else {
+            b.set(
+                &["algo.kl_estimator"],
+                &actor("kl_loss_type"),
+                Lit::str(estimator),
+            );
+        }
+        b.set(
+            &["algo.kl_in_reward"],
+            "algorithm.use_kl_in_reward",
+            Lit::Bool(false),
+        );
+    }
+}
+
+/// The policy loss (`actor.policy_loss.loss_mode`), the ratio level and the clip ranges.
+fn surrogate(b: &mut Builder) {
+    let k = b.knobs;
+    let taus = ["algo.sapo_tau_pos", "algo.sapo_tau_neg"];
+    let sequence = k.ratio_level == RatioLevel::Sequence;
+    let loss_mode = actor("policy_loss.loss_mode");
+    let token_ratio_only = |b: &mut Builder, what: &str| {
+        if sequence {
+            b.unmapped(
+                "algo.ratio_level",
+                "sequence",
+                format!("verl's {what} loss uses token ratios"),
+            );
+        } else {
+            b.implicit("algo.ratio_level", "token", format!("verl's {what} loss"));
+        }
+    };
+    match k.surrogate {
+        Surrogate::Gvpo => {
+            b.unused(&[
+                "algo.ratio_level",
+                "algo.loss_agg_mode",
+                "algo.epsilon",
+                "algo.epsilon_high",
+                "algo.clip_ratio_c",
+            ]);
+            b.unused(&taus);
+        }
+        Surrogate::Reinforce => {
+            b.set_noted(
+                &["algo.surrogate"],
+                &loss_mode,
+                Lit::str("gpg"),
+                "verl's gpg policy loss is −A·log π aggregated by loss_agg_mode: this crate's \
+                 reinforce surrogate",
+            );
+            b.unused(&[
+                "algo.ratio_level",
+                "algo.epsilon",
+                "algo.epsilon_high",
+                "algo.clip_ratio_c",
+            ]);
+            b.unused(&taus);
+        }
+        Surrogate::Clip => {
+            let mode = if sequence { "gspo" } else { "vanilla" };
+            b.set(
+                &["algo.surrogate", "algo.ratio_level"],
+                &loss_mode,
+                Lit::str(mode),
+            );
+            clip_range(b);
+            match (k.clip_ratio_c, sequence) {
+                (Some(c), false) => b.set(
+                    &["algo.clip_ratio_c"],
+                    &actor("clip_ratio_c"),
+                    Lit::Float(c),
+                ),
+                (None, false) => b.set_noted(
+                    &["algo.clip_ratio_c"],
+                    &actor("clip_ratio_c"),
+                    Lit::Float(1e9),
+                    "verl's vanilla loss always applies dual clip (default c = 3.0); this config \
+                     has none, and a huge c turns it off",
+                ),
+                (Some(c), true) => {
+                    b.unmapped("algo.clip_ratio_c", c, "verl's gspo loss has no dual clip")
+                }
+                (None, true) => b.unused(&["algo.clip_ratio_c"]),
+            }
+            b.unused(&taus);
+        }
+        Surrogate::Sapo => {
+            b.set(&["algo.surrogate"], &loss_mode, Lit::str("sapo"));
+            token_ratio_only(b, "sapo");
+            b.set(
+                &["algo.sapo_tau_pos"],
+                &actor("tau_pos"),
+                Lit::Float(k.sapo_tau_pos),
+            );
+            b.set(
+                &["algo.sapo_tau_neg"],
+                &actor("tau_neg"),
+                Lit::Float(k.sapo_tau_neg),
+            );
+            if k.loss_agg_mode != LossAggMode::SeqMeanTokenMean {
+                b.unmapped(
+                    "algo.loss_agg_mode",
+                    name_of(k.loss_agg_mode),
+                    "verl's sapo loss always averages per sequence (seq-mean-token-mean)",
+                );
+            }
+            b.unused(&["algo.epsilon", "algo.epsilon_high", "algo.clip_ratio_c"]);
+        }
+        Surrogate::Cispo => {
+            b.set(&["algo.surrogate"], &loss_mode, Lit::str("cispo"));
+            token_ratio_only(b, "cispo");
+            clip_range(b);
+            b.unused(&["algo.clip_ratio_c"]);
+            b.unused(&taus);
+        }
+    }
+}
+
+/// εl and εh as verl's clip ratios (r clipped to [1 − low, 1 + high], as here).
+fn clip_range(b: &mut Builder) {
+    let k = b.knobs;
+    b.set(
+        &["algo.epsilon"],
+        &actor("clip_ratio_low"),
+        Lit::Float(k.epsilon),
+    );
+    b.set(
+        &["algo.epsilon_high"],
+        &actor("clip_ratio_high"),
+        Lit::Float(k.epsilon_high()),
+    );
+}
+
+/// The trainer's knobs.
+fn train(b: &mut Builder) {
+    let (k, t) = (b.knobs, b.train);
+    b.set(
+        &["train.num_generations"],
+        &format!("{ROLLOUT}.n"),
+        Lit::Int(t.num_generations as u64),
+    );
+    b.set(
+        &["train.prompts_per_step"],
+        "data.train_batch_size",
+        Lit::Int(t.prompts_per_step as u64),
+    );
+    let (per, _, equal) = b.minibatch_shape();
+    if equal {
+        b.set_noted(
+            &["train.minibatches"],
+            &actor("ppo_mini_batch_size"),
+            Lit::Int(per as u64),
+            "counts prompts: verl multiplies it by rollout.n",
+        );
+    } else {
+        b.set(
+            &["train.prompts_per_step"],
+            &actor("ppo_mini_batch_size"),
+            Lit::Int(t.prompts_per_step as u64),
+        );
+        b.unmapped(
+            "train.minibatches",
+            t.minibatches,
+            format!(
+                "{} prompts in minibatches of {per} leave a smaller last one; verl's are equal",
+                t.prompts_per_step
+            ),
+        );
+    }
+    b.set(
+        &["train.num_iterations"],
+        &actor("ppo_epochs"),
+        Lit::Int(t.num_iterations as u64),
+    );
+    b.set(
+        &["train.max_completion_length"],
+        "data.max_response_length",
+        Lit::Int(t.max_completion_length as u64),
+    );
+    b.set(
+        &["train.temperature"],
+        &format!("{ROLLOUT}.temperature"),
+        Lit::Float(t.temperature),
+    );
+    b.set(
+        &["train.top_p"],
+        &format!("{ROLLOUT}.top_p"),
+        Lit::Float(t.top_p),
+    );
+    b.set(
+        &["train.learning_rate"],
+        &actor("optim.lr"),
+        Lit::Float(t.learning_rate),
+    );
+    b.set(
+        &["train.adam_beta1", "train.adam_beta2"],
+        &actor("optim.betas"),
+        Lit::Floats(vec![t.adam_beta1, t.adam_beta2]),
+    );
+    b.set(
+        &["train.weight_decay"],
+        &actor("optim.weight_decay"),
+        Lit::Float(t.weight_decay),
+    );
+    b.set(
+        &["train.max_grad_norm"],
+        &actor("optim.clip_grad"),
+        Lit::Float(t.max_grad_norm),
+    );
+    if t.entropy_coef > 0.0 && k.loss_agg_mode != LossAggMode::TokenMean {
+        b.set_noted(
+            &["train.entropy_coef"],
+            &actor("entropy_coeff"),
+            Lit::Float(t.entropy_coef),
+            "verl aggregates the entropy bonus by loss_agg_mode; this crate takes its token mean",
+        );
+    } else {
+        b.set(
+            &["train.entropy_coef"],
+            &actor("entropy_coeff"),
+            Lit::Float(t.entropy_coef),
+        );
+    }
+    b.set(
+        &["train.steps"],
+        "trainer.total_training_steps",
+        Lit::Int(t.steps as u64),
+    );
+    b.set(
+        &["train.eval_every"],
+        "trainer.test_freq",
+        Lit::Int(t.eval_every as u64),
+    );
+    b.unmapped(
+        "seed",
+        b.seed,
+        "verl seeds its parts separately (data.seed orders the prompts; the rollout engine and \
+         FSDP have their own)",
+    );
+}
+
+pub(super) fn render(e: &Export, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(
+        f,
+        "# verl overrides for grpo-playground preset `{}` on task `{}` (grpo-playground export --to verl).\n\
+         # Names as in verl 0.9.1 (verl/trainer/config/_generated_ppo_trainer.yaml). Add your model\n\
+         # (actor_rollout_ref.model.path), data (data.train_files, data.val_files), reward function,\n\
+         # rollout engine (actor_rollout_ref.rollout.name) and micro batch sizes.",
+        e.preset, e.task
+    )?;
+    write_accounts(e, f, "verl")?;
+    write!(f, "python3 -m verl.trainer.main_ppo")?;
+    for m in &e.mapped {
+        let value = m.value.hydra();
+        // Brackets would be a glob pattern to the shell.
+        if value.contains('[') {
+            write!(f, " \\\n    '{}={value}'", m.name)?;
+        } else {
+            write!(f, " \\\n    {}={value}", m.name)?;
+        }
+    }
+    writeln!(f)
+}
