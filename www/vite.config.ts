@@ -1,5 +1,5 @@
 import { defineConfig } from 'vite';
-import { SW_ENTRY, precache } from './src/precache';
+import { SW_ENTRY, precache } from './src/precache.ts';
 
 // Relative base so the built page works from any sub-path (GitHub Pages, a blog's iframe).
 export default defineConfig({

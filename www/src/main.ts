@@ -881,6 +881,8 @@ function fromLink(): State | null {
 
 async function start(): Promise<void> {
   registerOffline();
+  // Read before the first commit rewrites the hash to the state's.
+  const replayUrl = replayLink();
   // `?embed` (before the hash) keeps only charts, Run / Pause / Reset and the badge, for iframes.
   document.body.classList.toggle('embed', new URLSearchParams(location.search).has('embed'));
   setStatus('loading the wasm module…');
@@ -939,8 +941,7 @@ async function start(): Promise<void> {
   renderSetup();
   renderVariants();
   await apply();
-  const url = replayLink();
-  if (url !== null) loadReplay(() => fetchReplay(url, catalog));
+  if (replayUrl !== null) loadReplay(() => fetchReplay(replayUrl, catalog));
 }
 
 wire();

@@ -18,19 +18,23 @@ export function precache(): Plugin {
   return {
     name: 'grpo-playground-precache',
     apply: 'build',
-    generateBundle(_options, bundle) {
-      const worker = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry && f.name === SW_ENTRY);
-      if (!worker || worker.type !== 'chunk') return;
-      const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
-      const files = Object.keys(bundle).filter((f) => f !== worker.fileName && !f.endsWith('.map')).sort();
-      let hash = 2166136261;
-      for (const name of files) {
-        const f = bundle[name]!;
-        hash = fnv1a(encode(name), hash);
-        hash = fnv1a(f.type === 'chunk' ? encode(f.code) : typeof f.source === 'string' ? encode(f.source) : f.source, hash);
-      }
-      const precached = { version: hash.toString(16).padStart(8, '0'), files: ['./', ...files] };
-      worker.code = worker.code.replace('__PRECACHE__', JSON.stringify(precached));
+    // After Vite's own steps, which add the HTML files and drop the chunks of CSS-only entries.
+    generateBundle: {
+      order: 'post',
+      handler(_options, bundle) {
+        const worker = Object.values(bundle).find((f) => f.type === 'chunk' && f.isEntry && f.name === SW_ENTRY);
+        if (!worker || worker.type !== 'chunk') return;
+        const encode = (s: string): Uint8Array => new TextEncoder().encode(s);
+        const files = Object.keys(bundle).filter((f) => f !== worker.fileName && !f.endsWith('.map')).sort();
+        let hash = 2166136261;
+        for (const name of files) {
+          const f = bundle[name]!;
+          hash = fnv1a(encode(name), hash);
+          hash = fnv1a(f.type === 'chunk' ? encode(f.code) : typeof f.source === 'string' ? encode(f.source) : f.source, hash);
+        }
+        const precached = { version: hash.toString(16).padStart(8, '0'), files: ['./', ...files] };
+        worker.code = worker.code.replace('__PRECACHE__', JSON.stringify(precached));
+      },
     },
   };
 }

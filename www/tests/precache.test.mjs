@@ -19,7 +19,7 @@ function bundle(css) {
 
 function written(css) {
   const b = bundle(css);
-  precache().generateBundle({}, b);
+  precache().generateBundle.handler({}, b);
   return JSON.parse(b['sw.js'].code.slice('const p = '.length, -1));
 }
 
