@@ -488,7 +488,7 @@ test('a hostile shared link: markup in labels is shown as text and never runs; C
   await waitForSteps(page, 2, 2, 100_000);
   assert.equal(await page.inputValue('[data-testid="variant-0"] input[title="label"]'), img);
   assert.equal(await page.inputValue('[data-testid="variant-1"] input[title="label"]'), script);
-  const text = await page.evaluate(() => document.body.innerText);
+  const text = await page.evaluate(() => document.body.textContent);
   assert.ok(text.includes(img) && text.includes(script), 'the labels are on the page as literal text (legends, menus)');
   assert.deepEqual(await page.evaluate(() => [window.__pwned, document.querySelectorAll('img[src="x"]').length,
     [...document.scripts].filter((s) => s.textContent.includes('__pwned')).length]), [undefined, 0, 0], 'no markup became elements, nothing ran');
