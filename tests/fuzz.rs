@@ -654,3 +654,64 @@ fn objective_batches_are_rejected_naming_a_field_or_give_finite_outputs() {
         "enough batches should evaluate, got {evaluated}"
     );
 }
+
+#[test]
+fn the_cases_the_fuzzers_found_stay_fixed() {
+    let field = |json: &str| RunConfig::from_json(json).unwrap_err().field;
+    assert_eq!(field("[null]"), "config", "a config that is not an object");
+    assert_eq!(
+        field(r#"{"": null}"#),
+        "config",
+        "an unnamed top-level field"
+    );
+    assert_eq!(
+        field(r#"{"train": {"adam_beta1": 0.999999999}}"#),
+        "train.adam_beta1",
+        "rounds to 1 in f32: NaN after one update"
+    );
+    let long = format!(r#"{{"seed": "{}"}}"#, "x".repeat(100_000));
+    assert!(RunConfig::from_json(&long).unwrap_err().problem.len() < 1000);
+    let mut trainer = Trainer::new(
+        RunConfig::from_json(r#"{"task": {"name": "bandit"}}"#).unwrap(),
+        Device::flex(),
+    )
+    .unwrap();
+    assert_eq!(
+        trainer.set_live(&json!({"": {}})).unwrap_err().field,
+        "live changes"
+    );
+
+    let completion = |logp: f64, with_ref: bool| {
+        let mut c = json!({"reward": f64::from(logp < 0.0), "correct": true, "logp": [logp], "logp_old": [-1.0]});
+        if with_ref {
+            c["logp_ref"] = json!([-1.0]);
+        }
+        c
+    };
+    let oracle = |config: Value, completions: Vec<Value>| {
+        let input = json!({"config": config, "max_completion_length": 4, "groups": [{"completions": completions}]});
+        let input = ObjectiveInput::from_json(&input.to_string()).unwrap();
+        let device = Device::flex().autodiff();
+        futures_lite::future::block_on(oracle::evaluate(&input, &device, FloatDType::F32))
+            .unwrap_err()
+            .field
+    };
+    assert_eq!(
+        oracle(
+            json!({"preset": "grpo"}),
+            vec![completion(-1.0, true), completion(-2.0, false)]
+        ),
+        "groups[0].completions[1].logp_ref"
+    );
+    assert_eq!(
+        oracle(json!({"preset": "grpo"}), vec![completion(-1.0, true)]),
+        "groups[0].completions"
+    );
+    let mut far = completion(-1.0, true);
+    far["logp_ref"] = json!([200.0]);
+    assert_eq!(
+        oracle(json!({"preset": "grpo"}), vec![far, completion(-2.0, true)]),
+        "groups",
+        "the k3 KL's exp(201) overflows f32: refused, not infinite"
+    );
+}
