@@ -64,10 +64,11 @@ config_section! {
         pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0);
         /// Adam(W) learning rate of the RL steps.
         pub learning_rate: f64 = 1e-3, Knob::above(0.0).live();
-        /// Adam β1.
-        pub adam_beta1: f64 = 0.9, Knob::right_open(0.0, 1.0);
-        /// Adam β2.
-        pub adam_beta2: f64 = 0.999, Knob::right_open(0.0, 1.0);
+        /// Adam β1 (at most 0.9999: nearer 1 it rounds to 1 in f32 and Adam's bias correction
+        /// divides by zero).
+        pub adam_beta1: f64 = 0.9, Knob::closed(0.0, 0.9999);
+        /// Adam β2 (at most 0.9999, as β1).
+        pub adam_beta2: f64 = 0.999, Knob::closed(0.0, 0.9999);
         /// Decoupled weight decay (AdamW); 0 = Adam.
         pub weight_decay: f64 = 0.0, Knob::at_least(0.0);
         /// Global gradient-norm clip.
@@ -151,6 +152,13 @@ impl RunConfig {
     pub fn from_json_with(text: &str, sets: &[String]) -> Result<Self, ConfigError> {
         let mut value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("config", format!("invalid JSON: {e}")))?;
+        if !value.is_object() {
+            return Err(ConfigError::new(
+                "config",
+                "must be a JSON object like {\"task\": {\"name\": \"bandit\"}}; fields: task, \
+                 model, algo, train, seed, backend",
+            ));
+        }
         for set in sets {
             apply_set(&mut value, set)?;
         }
@@ -158,7 +166,7 @@ impl RunConfig {
         if let Some(task) = value.get("task") {
             TaskConfig::from_value(task).map_err(|e| e.within("task"))?;
         }
-        let config: RunConfig = from_json_value(value)?;
+        let config: RunConfig = from_json_value(value, "config")?;
         config.validate()?;
         Ok(config)
     }

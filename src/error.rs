@@ -15,10 +15,20 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
+    /// A problem longer than a screenful (one that quotes a hostile value, say) keeps its start
+    /// and its end, where the allowed values are.
     pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        const KEEP: usize = 300;
+        let mut problem: String = problem.into();
+        let chars = problem.chars().count();
+        if chars > 3 * KEEP {
+            let head: String = problem.chars().take(KEEP).collect();
+            let tail: String = problem.chars().skip(chars - KEEP).collect();
+            problem = format!("{head}… ({} characters left out) …{tail}", chars - 2 * KEEP);
+        }
         Self {
             field: field.into(),
-            problem: problem.into(),
+            problem,
         }
     }
 
@@ -41,13 +51,19 @@ impl ConfigError {
     }
 }
 
-/// Parses JSON into `T`, naming the path of the first field that fails (unknown, wrong type).
+/// Parses JSON into `T`, naming the path of the first field that fails (unknown, wrong type);
+/// a problem of the whole document (not an object, an unknown top-level field) is `root`'s.
 pub fn from_json_value<T: serde::de::DeserializeOwned>(
     value: serde_json::Value,
+    root: &str,
 ) -> Result<T, ConfigError> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        let field = if path == "." || path.is_empty() {
+            root.to_string()
+        } else {
+            path
+        };
         ConfigError::new(field, e.into_inner().to_string())
     })
 }

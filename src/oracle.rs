@@ -55,7 +55,7 @@ impl ObjectiveInput {
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("input", format!("invalid JSON: {e}")))?;
-        from_json_value(value)
+        from_json_value(value, "input")
     }
 
     /// Shape checks the tensors cannot express: equal group sizes, non-empty completions,
@@ -187,6 +187,7 @@ fn unpad(values: &[f64], input: &ObjectiveInput, t: usize) -> Vec<Vec<Vec<f64>>>
 
 /// The batch of an input as tensors, its steps 1–4, and log π as a gradient leaf.
 struct Prepared {
+    dtype: DType,
     knobs: algo::Knobs,
     dims: (usize, usize, usize),
     batch: RolloutBatch,
@@ -197,6 +198,14 @@ struct Prepared {
 fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prepared, ConfigError> {
     let knobs = input.config.knobs().map_err(|e| e.within("config"))?;
     let dims @ (p, g, t) = input.dims()?;
+    let smallest = knobs.adv_estimator.needs().min_group_size;
+    if g < smallest {
+        return Err(ConfigError::out_of_range(
+            "groups[0].completions",
+            format!("{g} completions"),
+            &format!(">= {smallest} per group for this adv_estimator"),
+        ));
+    }
     let greedy: Option<Vec<f64>> = input.groups.iter().map(|g| g.greedy_reward).collect();
     if knobs.adv_estimator.needs().greedy_baseline
         && let Some(gi) = input.groups.iter().position(|g| g.greedy_reward.is_none())
@@ -204,6 +213,17 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         return Err(ConfigError::new(
             format!("groups[{gi}].greedy_reward"),
             "missing: the remax estimator needs each group's greedy-completion reward",
+        ));
+    }
+    if knobs.needs_reference()
+        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(|c| c.logp_ref.is_none())?;
+            Some((gi, ci))
+        })
+    {
+        return Err(ConfigError::new(
+            format!("groups[{gi}].completions[{ci}].logp_ref"),
+            "missing: beta > 0 needs the reference policy's log-probs of every completion",
         ));
     }
     let logp_ref = if input.completions().all(|c| c.logp_ref.is_some()) {
@@ -236,6 +256,7 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         .tokens(dims, |c| &c.logp, device, dtype)
         .require_grad();
     Ok(Prepared {
+        dtype,
         knobs,
         dims,
         batch,
@@ -271,7 +292,7 @@ impl Prepared {
         let kept = read(self.adv.kept.clone().unsqueeze()).await?;
         let shaped = read(self.adv.shaped_rewards.clone().unsqueeze()).await?;
         let grad = read(grad).await?;
-        Ok(ObjectiveOutput {
+        let output = ObjectiveOutput {
             loss,
             advantages: unpad(&advantages, input, t),
             kept: kept
@@ -280,8 +301,43 @@ impl Prepared {
                 .collect(),
             grad_logp: unpad(&grad, input, t),
             shaped_rewards: shaped.chunks(g).map(<[f64]>::to_vec).collect(),
-        })
+        };
+        let numbers = [&output.advantages, &output.grad_logp]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .flatten()
+            .chain(output.shaped_rewards.iter().flatten());
+        if !loss.is_finite() || numbers.copied().any(|x| !x.is_finite()) {
+            return Err(not_finite(input, self.dtype));
+        }
+        Ok(output)
     }
+}
+
+/// A batch whose objective overflows at `dtype`: finite inputs so far apart that exp of their
+/// difference (the ratio, the KL) or a sum of rewards leaves the float range. Says which.
+fn not_finite(input: &ObjectiveInput, dtype: DType) -> ConfigError {
+    let largest =
+        |values: &mut dyn Iterator<Item = f64>| values.fold(0.0, |m: f64, x| m.max(x.abs()));
+    let gap = largest(&mut input.completions().flat_map(|c| {
+        let old = c.logp.iter().zip(&c.logp_old).map(|(a, b)| a - b);
+        let reference = c
+            .logp_ref
+            .iter()
+            .flat_map(|r| r.iter().zip(&c.logp).map(|(a, b)| a - b));
+        old.chain(reference).collect::<Vec<_>>()
+    }));
+    let reward = largest(&mut input.completions().map(|c| c.reward));
+    ConfigError::new(
+        "groups",
+        format!(
+            "the objective is not finite in {dtype:?}: the values are too extreme (largest \
+             log-prob difference {gap:.3e}, largest |reward| {reward:.3e}); allowed: values whose \
+             ratios exp(logp − logp_old) and exp(logp_ref − logp) stay finite (differences \
+             below about 88 in f32, 709 in f64)"
+        ),
+    )
 }
 
 /// Evaluates the objective on `device` (which must have autodiff) in `dtype`: loss, per-token

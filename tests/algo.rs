@@ -487,7 +487,7 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
         ),
         (
             r#"{"train": {"adam_beta2": 1.0}}"#,
-            "train.adam_beta2: 1 is out of range; allowed: [0, 1)",
+            "train.adam_beta2: 1 is out of range; allowed: [0, 0.9999]",
         ),
         (
             r#"{"train": {"max_grad_norm": 0}}"#,
@@ -541,7 +541,7 @@ fn invalid_batches_are_rejected_with_their_field() {
     );
     assert!(
         err(json!({"preset": "rloo"}), &[&[1.0]])
-            .contains("num_generations: groups of 1 completion(s)")
+            .contains("groups[0].completions: 1 completions is out of range; allowed: >= 2")
     );
     let no_greedy = batch(json!({"preset": "remax"}), &[&[1.0, 0.0]], |_, _| 0.0)
         .replace("\"greedy_reward\":0.5", "\"greedy_reward\":null");

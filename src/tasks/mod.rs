@@ -346,7 +346,7 @@ macro_rules! registry {
                     .ok_or_else(|| ConfigError::new("", format!("must be an object with a name; tasks: {names}")))?;
                 let name = knobs.remove("name");
                 match name.as_ref().and_then(serde_json::Value::as_str) {
-                    $( Some($name) => crate::error::from_json_value(knobs.into()).map(Self::$variant), )*
+                    $( Some($name) => crate::error::from_json_value(knobs.into(), "").map(Self::$variant), )*
                     _ => Err(ConfigError::new(
                         "name",
                         format!("unknown task {}; valid: {names}", name.unwrap_or_default()),

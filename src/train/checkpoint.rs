@@ -1,13 +1,20 @@
 //! A checkpoint: config, step, RNG state, policy and reference weights, optimizer state, so a
-//! resumed run continues identically. Layout: magic, then length-prefixed parts (a JSON header,
-//! then burn's own byte records).
+//! resumed run continues identically. Layout: the magic `GRPOCKP` and a format digit, four
+//! length-prefixed parts (a JSON header, then burn's byte records of the policy, the optimizer
+//! and the reference) and, since format 2, an FNV-1a checksum of everything before it: a cut or
+//! corrupted file is refused naming what is wrong, before any of it is decoded (a flipped bit in
+//! a weight would otherwise load as a silently different model). Format 1, without the
+//! checksum, is still read.
 
 use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::tasks::TaskRng;
 
-const MAGIC: &[u8; 8] = b"GRPOCKP1";
+const MAGIC: &[u8; 7] = b"GRPOCKP";
+/// The format written; 1 is the same without the checksum.
+const FORMAT: u8 = b'2';
+const PARTS: [&str; 4] = ["header", "policy", "optimizer", "reference"];
 
 /// What a checkpoint's JSON header holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -26,42 +33,90 @@ pub struct Checkpoint {
     pub reference: Vec<u8>,
 }
 
+/// FNV-1a (64 bit): every change of a single byte changes it (each step is a bijection of the
+/// state), and it is one multiply per byte. It guards against accidents, not tampering.
+fn checksum(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 impl Checkpoint {
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         let header = serde_json::to_vec(&self.header).map_err(|e| e.to_string())?;
         let mut out = MAGIC.to_vec();
+        out.push(FORMAT);
         for part in [&header, &self.policy, &self.optimizer, &self.reference] {
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(part);
         }
+        out.extend_from_slice(&checksum(&out).to_le_bytes());
         Ok(out)
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let rest = bytes
-            .strip_prefix(MAGIC.as_slice())
-            .ok_or("not a grpo-playground checkpoint (bad magic)")?;
-        let mut parts = Vec::with_capacity(4);
-        let mut at = 0;
-        for _ in 0..4 {
-            let len_bytes: [u8; 8] = rest
-                .get(at..at + 8)
-                .and_then(|b| b.try_into().ok())
-                .ok_or("truncated checkpoint")?;
-            let len = u64::from_le_bytes(len_bytes) as usize;
-            at += 8;
-            parts.push(
-                rest.get(at..at + len)
-                    .ok_or("truncated checkpoint")?
-                    .to_vec(),
-            );
-            at += len;
+        let format = match bytes.strip_prefix(MAGIC.as_slice()) {
+            Some([format, ..]) => *format,
+            _ => {
+                return Err(
+                    "not a grpo-playground checkpoint (it does not start with GRPOCKP)".into(),
+                );
+            }
+        };
+        let (body, sum) = match format {
+            b'1' => (&bytes[MAGIC.len() + 1..], None),
+            FORMAT => {
+                let (body, sum) = bytes
+                    .split_last_chunk::<8>()
+                    .filter(|(body, _)| body.len() > MAGIC.len())
+                    .ok_or("truncated checkpoint: no room for its checksum")?;
+                (&body[MAGIC.len() + 1..], Some(u64::from_le_bytes(*sum)))
+            }
+            other => {
+                return Err(format!(
+                    "checkpoint format {} is not one this build reads (1 and 2)",
+                    char::from(other).escape_default()
+                ));
+            }
+        };
+        let mut parts = Vec::with_capacity(PARTS.len());
+        let mut rest = body;
+        for name in PARTS {
+            let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| {
+                format!("truncated checkpoint: the {name} part's length is cut off")
+            })?;
+            let len = u64::from_le_bytes(*len);
+            let part = usize::try_from(len)
+                .ok()
+                .and_then(|n| after.get(..n))
+                .ok_or_else(|| {
+                    format!(
+                        "truncated checkpoint: the {name} part needs {len} bytes, {} are left",
+                        after.len()
+                    )
+                })?;
+            rest = &after[part.len()..];
+            parts.push(part.to_vec());
         }
-        let reference = parts.pop().unwrap_or_default();
-        let optimizer = parts.pop().unwrap_or_default();
-        let policy = parts.pop().unwrap_or_default();
-        let header = serde_json::from_slice(&parts.pop().unwrap_or_default())
-            .map_err(|e| format!("checkpoint header: {e}"))?;
+        if !rest.is_empty() {
+            return Err(format!(
+                "corrupt checkpoint: {} unexpected bytes after the reference part",
+                rest.len()
+            ));
+        }
+        if let Some(sum) = sum
+            && checksum(&bytes[..bytes.len() - 8]) != sum
+        {
+            return Err(
+                "corrupt checkpoint: its checksum does not match its contents (the file was \
+                 damaged or changed after saving)"
+                    .into(),
+            );
+        }
+        let [header, policy, optimizer, reference] =
+            <[Vec<u8>; 4]>::try_from(parts).expect("one entry per part");
+        let header = serde_json::from_slice(&header)
+            .map_err(|e| format!("corrupt checkpoint header: {e}"))?;
         Ok(Self {
             header,
             policy,

@@ -153,7 +153,7 @@ impl Lesson {
     pub fn from_json(text: &str) -> Result<Lesson, ConfigError> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| ConfigError::new("", format!("invalid JSON: {e}")))?;
-        let lesson: Lesson = from_json_value(value)?;
+        let lesson: Lesson = from_json_value(value, "")?;
         lesson.validate().map_err(|e| e.within(&lesson.id))?;
         Ok(lesson)
     }

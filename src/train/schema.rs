@@ -150,7 +150,7 @@ mod tests {
                     let mut config = json!({"task": {"name": task.name()}});
                     config[section][knob.key] = option.clone();
                     let parsed: Result<RunConfig, _> =
-                        crate::error::from_json_value(config.clone());
+                        crate::error::from_json_value(config.clone(), "");
                     assert!(
                         parsed.is_ok(),
                         "{section}.{} = {option}: {parsed:?}",

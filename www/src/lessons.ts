@@ -112,7 +112,12 @@ const EXPECTS: readonly Expect[] = ['higher', 'lower', 'similar'];
  * names); this checks only the shape the page reads, naming the lesson and field otherwise.
  */
 export function readLessons(json: string): Lesson[] {
-  const doc: unknown = JSON.parse(json);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    fail('document', `not JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
   if (!Array.isArray(doc)) fail('document', 'not a list of lessons');
   return doc.map((raw, i): Lesson => {
     if (!isObject(raw)) fail(`[${i}]`, 'not an object');

@@ -24,7 +24,7 @@ import { Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
 import { readSchema, sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
 import {
-  BACKEND_CHOICES, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB,
+  BACKEND_CHOICES, MAX_LABEL, MAX_VARIANTS, MIN_VARIANTS, MODEL_SIZES, SEED_KNOB, SEEDS_KNOB,
   algoValue, crossProblem, defaultState, isLessonSetup, lessonOf, lessonState, liveDiff, modelNumbers, moreTrainSpecs,
   newVariant, overridesProblem, parse, phases, presetValue, serialize, setAlgoKnob, sharesWarmup, taskSpecs, taskState,
   trainProblem, trainSpecs, variantTrain, withLive,
@@ -357,7 +357,7 @@ function variantCard(v: Variant, i: number): HTMLElement {
     card.style.borderLeftColor = v.colour;
     commit();
   });
-  const label = Object.assign(el('input'), { type: 'text', value: v.label, title: 'label' });
+  const label = Object.assign(el('input'), { type: 'text', value: v.label, title: 'label', maxLength: MAX_LABEL });
   label.addEventListener('change', () => {
     v.label = label.value;
     commit();

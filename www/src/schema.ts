@@ -228,8 +228,14 @@ export function specOf(specs: readonly KnobSpec[], key: string, section: string)
   return specs.find((s) => s.key === key) ?? fail(section, `no knob ${key}`);
 }
 
-function show(value: unknown): string {
-  return typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value);
+/** `text` cut for an error message, so that a hostile link cannot fill the page with it. */
+export function cut(text: string, most = 80): string {
+  return text.length > most ? `${text.slice(0, most)}… (${text.length} characters)` : text;
+}
+
+/** A value as an error message quotes it (cut). */
+export function show(value: unknown): string {
+  return cut(typeof value === 'string' ? `"${value}"` : JSON.stringify(value) ?? String(value));
 }
 
 /**

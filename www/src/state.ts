@@ -8,7 +8,7 @@
 // its URL names the lesson and only what differs from that setup.
 
 import type { Lesson } from './lessons';
-import { knobProblem, sameValue, specOf, type Catalog, type JsonValue, type KnobSpec, type KnobValue, type PresetInfo, type TaskName } from './schema';
+import { cut, knobProblem, sameValue, show, specOf, type Catalog, type JsonValue, type KnobSpec, type KnobValue, type PresetInfo, type TaskName } from './schema';
 
 export type ModelSize = 'tiny' | 'small' | 'default';
 /** A named size, or `task`: the task's own default model when it matches no named size. */
@@ -49,6 +49,9 @@ export const PALETTE: readonly string[] = ['#1f77b4', '#d62728', '#2ca02c', '#94
 export const MIN_VARIANTS = 2;
 export const MAX_VARIANTS = 6;
 export const MAX_SEEDS = 5;
+/** The longest variant label (a shared link's label is shown as text, on a card and in legends). */
+export const MAX_LABEL = 60;
+
 
 /** A knob of the page itself (not of a run config). */
 function pageInt(key: string, def: number, min: number, max: number | null, help: string): KnobSpec & { kind: 'int' } {
@@ -232,7 +235,7 @@ export function overridesProblem(catalog: Catalog, overrides: Record<string, Jso
   for (const [key, value] of Object.entries(overrides)) {
     if (key === 'preset') return 'preset: choose the preset with the menu, not in overrides';
     const spec = catalog.algo.find((s) => s.key === key);
-    if (!spec) return `unknown knob "${key}"; valid: ${catalog.algo.map((s) => s.key).join(', ')}`;
+    if (!spec) return `unknown knob ${show(key)}; valid: ${catalog.algo.map((s) => s.key).join(', ')}`;
     const problem = value === null && spec.unset === null ? `${key}: null is not a value of this knob; allowed: ${spec.allowed}` : value === null ? '' : knobProblem(spec, value as KnobValue);
     if (problem !== '') return problem;
   }
@@ -246,7 +249,7 @@ export function overridesProblem(catalog: Catalog, overrides: Record<string, Jso
 export function trainProblem(catalog: Catalog, train: Record<string, JsonValue>): string {
   for (const [key, value] of Object.entries(train)) {
     const spec = catalog.train.find((s) => s.key === key);
-    if (!spec) return `unknown knob "${key}"; valid: ${catalog.train.map((s) => s.key).join(', ')}`;
+    if (!spec) return `unknown knob ${show(key)}; valid: ${catalog.train.map((s) => s.key).join(', ')}`;
     const problem = knobProblem(spec, value as KnobValue);
     if (problem !== '') return problem;
   }
@@ -386,7 +389,7 @@ export function lessonOf(catalog: Catalog, id: string): Lesson {
   const found = catalog.lessons.find((l) => l.id === id);
   if (!found) {
     const valid = catalog.lessons.map((l) => l.id);
-    throw new Error(`lesson: unknown "${id}"; valid: ${valid.length > 0 ? valid.join(', ') : '(no lessons in this build)'}`);
+    throw new Error(`lesson: unknown ${show(id)}; valid: ${valid.length > 0 ? valid.join(', ') : '(no lessons in this build)'}`);
   }
   return found;
 }
@@ -409,7 +412,7 @@ export function lessonState(lesson: Lesson, catalog: Catalog): State {
   }
   const task = isRecord(config.task) ? config.task : {};
   const name = typeof task.name === 'string' ? task.name : defaultTask(catalog);
-  if (!catalog.tasks.includes(name)) throw new Error(`${at}.config.task.name: unknown "${name}"; valid: ${catalog.tasks.join(', ')}`);
+  if (!catalog.tasks.includes(name)) throw new Error(`${at}.config.task.name: unknown ${show(name)}; valid: ${catalog.tasks.join(', ')}`);
   const base = taskState(name, catalog);
   const specs = taskSpecs(catalog, name);
   for (const [key, value] of Object.entries(task)) {
@@ -524,7 +527,7 @@ export function serialize(s: State, catalog: Catalog): string {
 
 function oneOf<T extends string>(field: string, value: string, valid: readonly T[]): T {
   const found = valid.find((v) => v === value);
-  if (found === undefined) throw new Error(`${field}: unknown "${value}"; valid: ${valid.join(', ')}`);
+  if (found === undefined) throw new Error(`${field}: unknown ${show(value)}; valid: ${valid.join(', ')}`);
   return found;
 }
 
@@ -540,7 +543,7 @@ export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): Kn
         throw new Error(`${spec.key}: empty; allowed: ${spec.allowed}`);
       }
       value = Number(raw);
-      if (!Number.isFinite(value)) throw new Error(`${spec.key}: "${raw}" is not a number; allowed: ${spec.allowed}`);
+      if (!Number.isFinite(value)) throw new Error(`${spec.key}: ${show(raw)} is not a number; allowed: ${spec.allowed}`);
       break;
     case 'bool':
       value = raw === 'true' ? true : raw === 'false' ? false : raw;
@@ -555,7 +558,7 @@ export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): Kn
       try {
         value = JSON.parse(raw) as KnobValue;
       } catch {
-        throw new Error(`${spec.key}: "${raw}" is not JSON; allowed: ${spec.allowed}`);
+        throw new Error(`${spec.key}: ${show(raw)} is not JSON; allowed: ${spec.allowed}`);
       }
       break;
   }
@@ -571,10 +574,10 @@ function readObject(field: string, raw: string | null, what: string): Record<str
   try {
     value = JSON.parse(raw);
   } catch {
-    throw new Error(`${field}: not JSON: ${raw}`);
+    throw new Error(`${field}: not JSON: ${show(raw)}; allowed: a JSON object of ${what}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${field}: must be a JSON object of ${what}`);
+    throw new Error(`${field}: must be a JSON object of ${what}, not ${show(value)}; allowed: {"<knob>": value, …}`);
   }
   return value as Record<string, JsonValue>;
 }
@@ -598,7 +601,13 @@ function readVariantTrain(field: string, raw: string | null, catalog: Catalog): 
 
 function readColour(field: string, raw: string | null, fallback: string): string {
   if (raw === null) return fallback;
-  if (!/^#[0-9a-fA-F]{6}$/.test(raw)) throw new Error(`${field}: "${raw}" is not a colour; allowed: #rrggbb`);
+  if (!/^#[0-9a-fA-F]{6}$/.test(raw)) throw new Error(`${field}: ${show(raw)} is not a colour; allowed: #rrggbb`);
+  return raw;
+}
+
+function readLabel(field: string, raw: string | null, fallback: string): string {
+  if (raw === null) return fallback;
+  if (raw.length > MAX_LABEL) throw new Error(`${field}: ${raw.length} characters; allowed: at most ${MAX_LABEL}`);
   return raw;
 }
 
@@ -627,17 +636,19 @@ export function parse(hash: string, catalog: Catalog): State {
   const presets = catalog.presets.map((x) => x.name);
   const variants: Variant[] = [];
   for (let i = 0; p.has(`v${i}.preset`); i++) {
+    // Stops at the first one too many: a link with thousands of variants costs no more.
+    if (i === MAX_VARIANTS) throw new Error(`variants: more than ${MAX_VARIANTS} given; valid: ${MIN_VARIANTS} to ${MAX_VARIANTS}`);
     const preset = oneOf(`v${i}.preset`, get(`v${i}.preset`) ?? '', presets);
     const fallback = newVariant(preset, i);
     variants.push({
       preset,
       overrides: readOverrides(`v${i}.overrides`, get(`v${i}.overrides`), catalog),
       train: readVariantTrain(`v${i}.train`, get(`v${i}.train`), catalog),
-      label: get(`v${i}.label`) ?? fallback.label,
+      label: readLabel(`v${i}.label`, get(`v${i}.label`), fallback.label),
       colour: readColour(`v${i}.colour`, get(`v${i}.colour`), fallback.colour),
     });
   }
-  if (variants.length > 0 && (variants.length < MIN_VARIANTS || variants.length > MAX_VARIANTS)) {
+  if (variants.length > 0 && variants.length < MIN_VARIANTS) {
     throw new Error(`variants: ${variants.length} given; valid: ${MIN_VARIANTS} to ${MAX_VARIANTS}`);
   }
 
@@ -653,9 +664,10 @@ export function parse(hash: string, catalog: Catalog): State {
     lesson: lessonId,
   };
   read.add('lesson');
-  const unknown = [...p.keys()].filter((k) => !read.has(k));
+  const unknown = [...new Set(p.keys())].filter((k) => !read.has(k));
   if (unknown.length > 0) {
-    throw new Error(`unknown URL field(s) ${unknown.join(', ')}; valid: ${[...read].filter((k) => !/^v\d+\./.test(k)).join(', ')}, v<N>.preset/label/colour/overrides/train`);
+    const named = unknown.slice(0, 5).map((k) => cut(k, 40)).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+    throw new Error(`unknown URL field(s) ${named}; valid: ${[...read].filter((k) => !/^v\d+\./.test(k)).join(', ')}, v<N>.preset/label/colour/overrides/train`);
   }
   return state;
 }

@@ -474,3 +474,37 @@ test('lesson links: ?embed shows the lesson compactly; an unknown id lists the v
   assert.match(await bad.page.textContent('[data-testid="lesson-progress"]'), /0 of \d+ answered, 0 completed/);
   assert.deepEqual([...errors, ...bad.errors], []);
 });
+
+test('a hostile shared link: markup in labels is shown as text and never runs; CSS in a colour, an overlong label and thousands of variants are refused with a notice', { timeout: 120_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const img = '<img src=x onerror="window.__pwned=1">';
+  const script = '<script>window.__pwned=2</script>';
+  const url = bandit('cpu', 2)
+    .replace('v0.label=grpo', `v0.label=${encodeURIComponent(img)}`)
+    .replace('v1.label=rloo', `v1.label=${encodeURIComponent(script)}`);
+  const { page, errors } = await open(browser, url);
+  assert.equal(await page.isHidden('#notice'), true, 'the link is valid');
+  await page.click('[data-testid="run"]');
+  await waitForSteps(page, 2, 2, 100_000);
+  assert.equal(await page.inputValue('[data-testid="variant-0"] input[title="label"]'), img);
+  assert.equal(await page.inputValue('[data-testid="variant-1"] input[title="label"]'), script);
+  const text = await page.evaluate(() => document.body.textContent);
+  assert.ok(text.includes(img) && text.includes(script), 'the labels are on the page as literal text (legends, menus)');
+  assert.deepEqual(await page.evaluate(() => [window.__pwned, document.querySelectorAll('img[src="x"]').length,
+    [...document.scripts].filter((s) => s.textContent.includes('__pwned')).length]), [undefined, 0, 0], 'no markup became elements, nothing ran');
+
+  const refused = [
+    [bandit('cpu', 2).replace('v0.colour=%231f77b4', `v0.colour=${encodeURIComponent('red;background:url(x)')}`), 'v0.colour: "red;background:url(x)" is not a colour; allowed: #rrggbb'],
+    [bandit('cpu', 2).replace('v0.label=grpo', `v0.label=${'x'.repeat(100_000)}`), 'v0.label: 100000 characters; allowed: at most 60'],
+    [`${bandit('cpu', 2)}&${Array.from({ length: 3000 }, (_, i) => `v${i + 2}.preset=grpo`).join('&')}`, 'variants: more than 6 given; valid: 2 to 6'],
+  ];
+  for (const [link, message] of refused) {
+    const bad = await open(browser, link);
+    await bad.page.waitForFunction(() => document.getElementById('notice')?.hidden === false, null, { timeout: 30_000 });
+    assert.equal(await bad.page.textContent('#notice'), `The link's settings were not used: ${message}`);
+    assert.equal(await bad.page.evaluate(() => getComputedStyle(document.querySelector('[data-testid="variant-0"]')).backgroundImage), 'none');
+    assert.deepEqual(bad.errors, [], message);
+    await bad.page.close();
+  }
+  assert.deepEqual(errors, []);
+});

@@ -187,13 +187,19 @@ impl Trainer {
             .collect();
         let sections = changes.as_object().ok_or_else(|| {
             ConfigError::new(
-                "",
-                format!("live changes must be an object like {{\"train\": {{\"learning_rate\": 0.0001}}}}; live knobs: {}", live.join(", ")),
+                "live changes",
+                format!("must be an object like {{\"train\": {{\"learning_rate\": 0.0001}}}}; live knobs: {}", live.join(", ")),
             )
         })?;
         let mut config = serde_json::to_value(&self.config).expect("a RunConfig serialises");
         let mut changed = std::collections::BTreeMap::new();
         for (section, knobs) in sections {
+            if section.is_empty() {
+                return Err(ConfigError::new(
+                    "live changes",
+                    format!("a section without a name; live knobs: {}", live.join(", ")),
+                ));
+            }
             let knobs = knobs.as_object().ok_or_else(|| {
                 ConfigError::new(section.as_str(), "must be an object of knob values")
             })?;
@@ -216,7 +222,7 @@ impl Trainer {
                 changed.insert(path, value.clone());
             }
         }
-        let config: RunConfig = crate::error::from_json_value(config)?;
+        let config: RunConfig = crate::error::from_json_value(config, "")?;
         config.validate()?;
         self.knobs = config.algo.knobs().map_err(|e| e.within("algo"))?;
         self.config = config;

@@ -102,6 +102,7 @@ impl Trainer {
         let sft = trainer.config.train.sft_steps;
         let rl_starts_next = sft > 0 && ckpt.header.step == sft;
         if !ckpt.optimizer.is_empty() && !rl_starts_next && trainer.device == Device::default() {
+            check_optimizer_record(&ckpt.optimizer)?;
             trainer.optimizer = trainer
                 .optimizer
                 .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
@@ -111,6 +112,24 @@ impl Trainer {
         trainer.step = ckpt.header.step;
         Ok(trainer)
     }
+}
+
+/// Refuses an optimizer record with a tensor that names no parameter: burn's loader panics on one
+/// (a damaged record whose checkpoint checksum was rewritten to match).
+fn check_optimizer_record(bytes: &[u8]) -> Result<(), TrainError> {
+    let failed =
+        |e: burn_pack::Error| TrainError::Checkpoint(format!("corrupt optimizer state: {e:?}"));
+    let reader = burn_pack::Reader::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes.to_vec()))
+        .map_err(failed)?;
+    for tensor in reader.into_tensors().map_err(failed)? {
+        let (name, _, _, param_id, _) = tensor.into_parts().map_err(failed)?;
+        if param_id.is_none() {
+            return Err(TrainError::Checkpoint(format!(
+                "corrupt optimizer state: tensor {name:?} names no parameter"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A copy of `model` on the CPU device, its weights read back in one asynchronous transfer.
