@@ -209,11 +209,12 @@ export class Inspector {
   private table(i: Inspection): HTMLTableElement {
     const group = i.groups[this.group];
     const t = el('table', 'inspect-table');
+    if (!group) return t;
     const head = t.createTHead().insertRow();
-    for (const [h, col] of [['#', ''], ['completion tokens', 'col-tokens'], ['reward', 'col-reward'], ['advantage A', 'col-adv'], ['in the loss?', 'col-kept']] as const) {
+    const reward = `reward (group μ ${num(group.reward_mean)}, σ ${num(group.reward_std)})`;
+    for (const [h, col] of [['#', ''], ['completion tokens', 'col-tokens'], [reward, 'col-reward'], ['advantage A', 'col-adv'], ['in the loss?', 'col-kept']] as const) {
       head.append(el('th', col, h));
     }
-    if (!group) return t;
     const scale = weightScale(group);
     const body = t.createTBody();
     group.completions.forEach((c, ci) => {
