@@ -285,7 +285,7 @@ export class Inspector {
     back.addEventListener('click', () => this.setWalk(n - 1));
     next.addEventListener('click', () => this.setWalk(n === WALK.length - 1 ? null : n + 1));
     const steps = el('ol', 'walk-steps');
-    steps.append(...WALK.map((s, k) => el('li', k === n ? 'now' : '', s === 'ratio' ? 'ratio & clip' : s)));
+    steps.append(...WALK.map((s, k) => el('li', k === n ? 'now' : '', `${k + 1}. ${s === 'ratio' ? 'ratio & clip' : s}`)));
     this.walkBox.replaceChildren(steps, el('p', '', walkWords(stage, i, this.group)), back, next);
     this.select(this.at);
   }
