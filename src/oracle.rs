@@ -524,3 +524,64 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
         groups,
     })
 }
+
+/// The per-token objective −ℓ̃ against the importance ratio, for A = +1 and A = −1: what the
+/// surrogate plot draws. Surrogates that read log π itself (REINFORCE, CISPO) see
+/// log π_old = 0, so log π = ln r.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurrogateCurve {
+    pub ratio: Vec<f64>,
+    pub positive: Vec<f64>,
+    pub negative: Vec<f64>,
+}
+
+/// [`SurrogateCurve`] of `knobs`' surrogate through the trainer's own [`algo::Surrogate::parts`],
+/// on ratios in (0, 2] (further when the dual clip's c lies beyond) with every clip bound as a
+/// point of its own, so the kinks are sharp. `None` for a sequence-level loss (GVPO).
+pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurve>, ConfigError> {
+    if knobs.surrogate.is_sequence_level() {
+        return Ok(None);
+    }
+    let top = knobs.clip_ratio_c.map_or(2.0, |c| (c + 0.5).max(2.0));
+    let mut ratios: Vec<f64> = (1..=100).map(|i| top * f64::from(i) / 100.0).collect();
+    let bounds = [
+        Some(1.0 - knobs.epsilon),
+        Some(1.0 + knobs.epsilon_high()),
+        knobs.clip_ratio_c,
+    ];
+    ratios.extend(bounds.into_iter().flatten().filter(|&r| r > 0.0 && r < top));
+    ratios.sort_by(f64::total_cmp);
+    ratios.dedup();
+    let t = ratios.len();
+    let device = Device::flex();
+    let tensor = |values: Vec<f64>| {
+        Tensor::<3>::from_data(TensorData::new(values, [1, 2, t]), (&device, DType::F64))
+    };
+    let ratio = tensor([ratios.clone(), ratios.clone()].concat());
+    let advantages = tensor([vec![1.0; t], vec![-1.0; t]].concat());
+    let logp = ratio.clone().log();
+    let mask = advantages.ones_like();
+    let kept = mask.clone().narrow(2, 0, 1).reshape([1, 2]);
+    let parts = knobs.surrogate.parts(
+        knobs,
+        &algo::surrogate::LossTerms {
+            logp: &logp,
+            logp_old: &logp.zeros_like(),
+            ratio: &ratio,
+            advantages: &advantages,
+            mask: &mask,
+            kept: &kept,
+            logp_ref: None,
+            max_completion_length: t,
+        },
+    );
+    let algo::surrogate::Parts::Tokens { surrogate, .. } = parts else {
+        return Ok(None);
+    };
+    let objective = read(surrogate.neg()).await?;
+    Ok(Some(SurrogateCurve {
+        positive: objective[..t].to_vec(),
+        negative: objective[t..].to_vec(),
+        ratio: ratios,
+    }))
+}

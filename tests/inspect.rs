@@ -121,3 +121,37 @@ fn there_is_nothing_to_inspect_before_the_first_rl_step() {
             .is_none()
     );
 }
+
+#[test]
+fn the_surrogate_curve_is_the_clipped_objective() {
+    use grpo_playground::algo::AlgoConfig;
+    use grpo_playground::oracle::surrogate_curve;
+    let mut config = AlgoConfig::preset("dapo");
+    config.clip_ratio_c = Some(Some(3.0));
+    let knobs = config.knobs().unwrap();
+    let curve = futures_lite::future::block_on(surrogate_curve(&knobs))
+        .unwrap()
+        .expect("clip has per-token terms");
+    let (lo, hi) = (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+    for bound in [lo, hi, 3.0] {
+        assert!(
+            curve.ratio.contains(&bound),
+            "{bound} is a point of its own"
+        );
+    }
+    for (i, &r) in curve.ratio.iter().enumerate() {
+        // A = +1: min(r, clip(r)); A = −1: max(min(−r, −clip(r)), −c).
+        let clip = r.clamp(lo, hi);
+        assert!((curve.positive[i] - r.min(clip)).abs() < 1e-12, "r = {r}");
+        assert!(
+            (curve.negative[i] - (-r).min(-clip).max(-3.0)).abs() < 1e-12,
+            "r = {r}"
+        );
+    }
+    let gvpo = AlgoConfig::preset("gvpo").knobs().unwrap();
+    assert!(
+        futures_lite::future::block_on(surrogate_curve(&gvpo))
+            .unwrap()
+            .is_none()
+    );
+}

@@ -250,3 +250,35 @@ pub fn lead_difficulty_weight(a: Tensor<3>, correct: &Tensor<2>) -> Tensor<3> {
     let positive = indicator(a.clone().greater_elem(0.0), &a);
     a * (positive.clone() * w_pos + (positive.neg() + 1.0) * w_neg)
 }
+
+impl AdvEstimator {
+    /// The estimator's formula as KaTeX, in the notation of [`super::tex::SYMBOLS`] (the page
+    /// renders it with symbols, then with the selected token's numbers).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::Grpo => r"\vA = \dfrac{\vR - \vmu}{\vsigma + \vstdeps}",
+            Self::Rloo => r"\vA = \dfrac{\vG}{\vG - 1}\,(\vR - \vmu)",
+            Self::Gpg => r"\vA = \alpha\,(\vR - \vmu),\quad \alpha = \dfrac{B}{B - M}",
+            Self::McGrpo => {
+                r"\vA = \dfrac{\vR - \operatorname{med}_j R_j}{\operatorname{MAD} + \vmadeps}"
+            }
+            Self::ReinforcePp => {
+                r"\vA = \dfrac{\vGt - \operatorname{mean}(G)}{\sqrt{\operatorname{var}_u(G) + 10^{-8}}}\ \text{(over the batch's tokens)}"
+            }
+            Self::ReinforcePpBaseline => r"\vA = \operatorname{whiten}_{\text{batch}}(\vR - \vmu)",
+            Self::Remax => r"\vA = \vGt - \vb",
+            Self::Reinforce => r"\vA = \vGt",
+        }
+    }
+}
+
+impl ScaleRewards {
+    /// The σ dividing GRPO's centred rewards as KaTeX (notation: [`super::tex::SYMBOLS`]).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::Group => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{group})",
+            Self::Batch => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{batch})",
+            Self::None => r"\text{no division: } \vA = \vR - \vmu",
+        }
+    }
+}

@@ -57,3 +57,19 @@ impl LossAggMode {
         }
     }
 }
+
+impl LossAggMode {
+    /// The aggregation as KaTeX (notation: [`super::tex::SYMBOLS`]).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::TokenMean => r"L = \dfrac{1}{\vN}\textstyle\sum_{i,t} \ell_{i,t}",
+            Self::SeqMeanTokenMean => {
+                r"L = \dfrac{1}{\vB}\textstyle\sum_i \dfrac{1}{|o_i|}\sum_t \ell_{i,t}"
+            }
+            Self::SeqMeanTokenSum => r"L = \dfrac{1}{\vB}\textstyle\sum_i \sum_t \ell_{i,t}",
+            Self::SeqMeanTokenSumNorm => {
+                r"L = \dfrac{1}{\vB\,\vLmax}\textstyle\sum_{i,t} \ell_{i,t}"
+            }
+        }
+    }
+}

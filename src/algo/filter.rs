@@ -60,3 +60,24 @@ pub fn prune(seq_advantages: &Tensor<2>, prune_ratio: f64) -> Tensor<2> {
         .squeeze_dim::<2>(2);
     indicator(rank.lower_elem(k), seq_advantages)
 }
+
+/// Each filter's rule as KaTeX (notation: [`super::tex::SYMBOLS`]), by the knob that asks for it:
+/// the names [`super::Advantages::filters`] carries.
+pub const TEX: &[(&str, &str)] = &[
+    (
+        "dynamic_sampling",
+        r"\text{drop the group if } \max_j R_j = \min_j R_j",
+    ),
+    (
+        "mask_truncated_completions",
+        r"\text{drop } o_i \text{ if it hit } \vLmax \text{ tokens}",
+    ),
+    (
+        "adv_estimator",
+        r"\text{drop the pivot: the first } o_i \text{ with } R_i = \operatorname{med}_j R_j",
+    ),
+    (
+        "prune_ratio",
+        r"\text{keep the } \max\big(1, \lfloor \vG\,(1 - \vP) \rfloor\big) \text{ completions of largest } |A_i|",
+    ),
+];

@@ -53,3 +53,19 @@ pub fn returns_with_kl(
     let to_go = kl_reward.flip([2]).cumsum(2).flip([2]);
     (to_go + shaped.clone().unsqueeze_dim::<3>(2)) * mask.clone()
 }
+
+impl KlEstimator {
+    /// The estimator k(x), x = log π_ref − log π, as KaTeX (notation: [`super::tex::SYMBOLS`]).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::K1 => r"k_1 = \vlogp - \vlogpref",
+            Self::K2 => r"k_2 = \tfrac12\,(\vlogpref - \vlogp)^2",
+            Self::K3 => r"k_3 = e^{\vlogpref - \vlogp} - (\vlogpref - \vlogp) - 1",
+        }
+    }
+
+    /// Where the penalty goes when the KL is in the loss (step 7), as KaTeX.
+    pub const IN_LOSS_TEX: &'static str = r"\vell \mathrel{+}= \vbeta\,k";
+    /// Where it goes with `kl_in_reward` (step 2), as KaTeX.
+    pub const IN_REWARD_TEX: &'static str = r"r_t = -\vbeta\,k(\log\pi_{\text{ref}} - \log\pi_{\text{old}}),\quad \vGt = \textstyle\sum_{s \ge t} r_s + \vR";
+}

@@ -17,6 +17,7 @@ pub mod presets;
 pub mod ratio;
 pub mod shaping;
 pub mod surrogate;
+pub mod tex;
 
 pub use advantage::{AdvEstimator, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;

@@ -29,3 +29,15 @@ impl RatioLevel {
         }
     }
 }
+
+impl RatioLevel {
+    /// The ratio's formula as KaTeX (notation: [`super::tex::SYMBOLS`]).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::Token => r"\vr = e^{\vlogp - \vlogpold}",
+            Self::Sequence => {
+                r"\vr = \exp\Big(\tfrac{1}{|o_i|}\textstyle\sum_t (\log\pi_\theta - \log\pi_{\text{old}})\Big)"
+            }
+        }
+    }
+}

@@ -86,3 +86,15 @@ pub fn overlong_penalty(lengths: &Tensor<2>, max_len: usize, buffer: usize) -> T
         .div_scalar(buffer as f64)
         .clamp(-1.0, 0.0)
 }
+
+/// Each shaping as KaTeX (notation: [`super::tex::SYMBOLS`]), by the knob that turns it on.
+pub const TEX: &[(&str, &str)] = &[
+    (
+        "lead_length_alpha",
+        r"\vR = \begin{cases} e^{-\valpha z_i},\ z_i = \frac{|o_i| - \operatorname{mean}}{\sigma_u + 10^{-6}} & \text{correct} \\ -1 & \text{incorrect} \end{cases}",
+    ),
+    (
+        "overlong_buffer_len",
+        r"\vR \mathrel{+}= \vfactor \cdot \operatorname{clip}\Big(\dfrac{(\vLmax - \vLc) - \vlen}{\vLc}, -1, 0\Big)",
+    ),
+];

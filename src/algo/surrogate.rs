@@ -223,3 +223,26 @@ pub fn gvpo_loss(
     let counted = indicator(n.greater_equal_elem(2.0), kept);
     (per_group * counted.clone()).sum() / counted.sum().clamp_min(1.0)
 }
+
+impl Surrogate {
+    /// The per-token loss ℓ̃ (GVPO: the group loss) as KaTeX (notation: [`super::tex::SYMBOLS`]).
+    pub const fn tex(self) -> &'static str {
+        match self {
+            Self::Clip => {
+                r"\vell = -\min\big(\vr\,\vA,\ \operatorname{clip}(\vr, 1 - \vepsl, 1 + \vepsh)\,\vA\big)"
+            }
+            Self::Reinforce => r"\vell = -\vA\,\vlogp",
+            Self::Sapo => r"\vell = -\dfrac{4}{\vtau}\,\sigma\big(\vtau\,(\vr - 1)\big)\,\vA",
+            Self::Cispo => {
+                r"\vell = -\operatorname{sg}\big(\operatorname{clip}(\vr, 1 - \vepsl, 1 + \vepsh)\big)\,\vA\,\vlogp"
+            }
+            Self::Gvpo => {
+                r"L = \tfrac{1}{G - 1}\textstyle\sum_i \tfrac12\big[(R^\theta_i - \overline{R^\theta}) - (\vR - \vmu)\big]^2,\ R^\theta_i = \vgvpobeta \textstyle\sum_t (\log\pi_\theta - \log\pi_{\text{old}})"
+            }
+        }
+    }
+
+    /// The dual clip (`clip_ratio_c`) as KaTeX: what `clip` does for A < 0 when c is set.
+    pub const DUAL_CLIP_TEX: &'static str =
+        r"\vA < 0:\ \vell = -\max\big(\min(\dots),\ \vc\,\vA\big)";
+}

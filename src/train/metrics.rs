@@ -19,9 +19,10 @@ pub enum Phase {
 }
 
 /// Declares [`StepMetrics`] and [`METRICS`] from one list: each field's doc comment is its help,
-/// the string after `=>` its short label (a chart title).
+/// the strings after `=>` its short label (a chart title), its formula in plain text and where the
+/// metric comes from (a paper, or the TRL name it follows; empty for our own bookkeeping).
 macro_rules! metrics {
-    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(, skip_if $skip:literal)? => $label:literal, )*) => {
+    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(, skip_if $skip:literal)? => $label:literal, $formula:literal, $source:literal, )*) => {
         /// Everything measured in one training step. Means are over completions unless noted.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         pub struct StepMetrics {
@@ -34,90 +35,94 @@ macro_rules! metrics {
 
         /// Every metric of a step, in declaration order.
         pub const METRICS: &[Metric] = &[
-            $( Metric { key: stringify!($name), label: $label, help: concat!($($doc),*) }, )*
+            $( Metric { key: stringify!($name), label: $label, help: concat!($($doc),*), formula: $formula, source: $source }, )*
         ];
     };
 }
 
-/// A metric's JSON key, chart label and meaning.
+/// A metric's JSON key, chart label, meaning, formula and source: the page's glossary.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,
     #[serde(serialize_with = "crate::schema::trimmed")]
     pub help: &'static str,
+    /// How it is computed, in plain text (`mean_i R_i`).
+    pub formula: &'static str,
+    /// The paper or library name it follows; empty for the trainer's own bookkeeping.
+    pub source: &'static str,
 }
 
 metrics! {
     /// 1-based index of the finished step.
-    step: usize => "step",
+    step: usize => "step", "the index of the finished step", "",
     /// Warm-up or RL step.
-    phase: Phase => "phase",
+    phase: Phase => "phase", "sft (supervised warm-up) or rl", "",
     /// Wall time of the step in milliseconds (evaluation included).
-    wall_ms: f64 => "step time (ms)",
+    wall_ms: f64 => "step time (ms)", "wall-clock time of the step", "",
     /// Of which sampling and verifying the completions (RL steps).
-    rollout_ms: f64 => "rollout time (ms)",
+    rollout_ms: f64 => "rollout time (ms)", "time to sample and verify", "",
     /// Of which reference log-probs, advantages, forward, backward and optimizer steps (RL steps).
-    update_ms: f64 => "update time (ms)",
+    update_ms: f64 => "update time (ms)", "time of advantages, forward, backward and optimizer", "",
     /// Mean raw task reward of the sampled completions.
-    reward_mean: f64 => "mean reward",
+    reward_mean: f64 => "mean reward", "mean_i R_i over sampled completions", "TRL reward",
     /// Standard deviation (unbiased) of the raw rewards.
-    reward_std: f64 => "reward std",
+    reward_std: f64 => "reward std", "std_u(R_i) = sqrt(Σ (R_i − mean)² / (n − 1))", "TRL reward_std",
     /// Fraction of sampled completions the verifier judged correct.
-    accuracy: f64 => "training accuracy",
+    accuracy: f64 => "training accuracy", "(1/n) Σ_i correct_i", "",
     /// Greedy accuracy on the held-out set (present on evaluation steps).
-    eval_accuracy: Option<f64>, skip_if "Option::is_none" => "held-out accuracy",
+    eval_accuracy: Option<f64>, skip_if "Option::is_none" => "held-out accuracy", "greedy held-out correct / held-out prompts", "",
     /// The same per difficulty label (`Task::difficulty`: operand digits, terms, path length),
     /// on evaluation steps when the held-out set has more than one.
-    eval_by_difficulty: Option<BTreeMap<u32, f64>>, skip_if "Option::is_none" => "held-out accuracy by difficulty",
+    eval_by_difficulty: Option<BTreeMap<u32, f64>>, skip_if "Option::is_none" => "held-out accuracy by difficulty", "held-out accuracy per difficulty label", "",
     /// Mean expected regret of the sampled choices (bandits; 0 elsewhere).
-    regret: f64 => "regret",
+    regret: f64 => "regret", "mean_i (max_a μ_a − μ_{a_i}) over sampled arms", "bandit regret (Lattimore & Szepesvári, Bandit Algorithms)",
     /// Loss of the last update (mean over minibatches of the last inner epoch).
-    loss: f64 => "loss",
+    loss: f64 => "loss", "L = aggregation of ℓ̃_t (+ β·k) over kept tokens; cross-entropy in the warm-up", "DeepSeekMath 2402.03300 (GRPO objective); verl loss_agg_mode",
     /// Mean k3 KL, (π_ref/π) − log(π_ref/π) − 1, of the policy against the policy RL started
     /// from, over kept tokens: the objective's own term when β > 0, else a diagnostic on the
     /// rollout's log-probs when `train.log_kl` is set; 0 otherwise.
-    kl: f64 => "KL to the start of RL",
+    kl: f64 => "KL to the start of RL", "mean_t k3 = e^x − x − 1, x = log π_ref − log π_θ", "Schulman, Approximating KL divergence (2020); TRL kl",
     /// Mean full-vocabulary entropy of the policy over kept tokens.
-    entropy: f64 => "entropy",
+    entropy: f64 => "entropy", "mean_t −Σ_v π(v) log π(v)", "TRL entropy",
     /// Fraction of kept tokens where the lower clip changed the term.
-    clip_frac_low: f64 => "clipped below (fraction of tokens)",
+    clip_frac_low: f64 => "clipped below (fraction of tokens)", "fraction of kept tokens with r < 1 − ε_l and A < 0", "TRL clip_ratio/low_mean",
     /// Fraction of kept tokens where the upper clip changed the term.
-    clip_frac_high: f64 => "clipped above (fraction of tokens)",
+    clip_frac_high: f64 => "clipped above (fraction of tokens)", "fraction of kept tokens with r > 1 + ε_h and A > 0", "TRL clip_ratio/high_mean",
     /// Mean importance ratio over kept tokens.
-    ratio_mean: f64 => "mean importance ratio",
+    ratio_mean: f64 => "mean importance ratio", "mean_t r_t, r_t = π_θ / π_old", "PPO 1707.06347",
     /// Largest importance ratio over kept tokens.
-    ratio_max: f64 => "largest importance ratio",
+    ratio_max: f64 => "largest importance ratio", "max_t r_t", "PPO 1707.06347",
     /// Mean completion length in tokens (EOS included).
-    completion_len_mean: f64 => "completion length (tokens)",
+    completion_len_mean: f64 => "completion length (tokens)", "mean_i |o_i|", "TRL completions/mean_length",
     /// Shortest completion.
-    completion_len_min: usize => "shortest completion",
+    completion_len_min: usize => "shortest completion", "min_i |o_i|", "TRL completions/min_length",
     /// Longest completion.
-    completion_len_max: usize => "longest completion",
+    completion_len_max: usize => "longest completion", "max_i |o_i|", "TRL completions/max_length",
     /// Mean length of the completions the verifier judged correct (absent when none were).
-    completion_len_correct: Option<f64>, skip_if "Option::is_none" => "length of correct completions",
+    completion_len_correct: Option<f64>, skip_if "Option::is_none" => "length of correct completions", "mean |o_i| over correct completions", "Dr. GRPO 2503.20783",
     /// Mean length of the incorrect completions (absent when none were): Dr. GRPO's length bias
     /// shows here.
-    completion_len_incorrect: Option<f64>, skip_if "Option::is_none" => "length of incorrect completions",
+    completion_len_incorrect: Option<f64>, skip_if "Option::is_none" => "length of incorrect completions", "mean |o_i| over incorrect completions", "Dr. GRPO 2503.20783",
     /// Fraction of completions that hit max_completion_length.
-    truncated_frac: f64 => "truncated completions (fraction)",
+    truncated_frac: f64 => "truncated completions (fraction)", "fraction with |o_i| = L_max", "TRL completions/clipped_ratio",
     /// Fraction of groups whose raw rewards are all equal (`frac_reward_zero_std`), in the first
     /// sampling round: before dynamic sampling replaces any.
-    zero_std_group_frac: f64 => "groups with equal rewards (fraction)",
+    zero_std_group_frac: f64 => "groups with equal rewards (fraction)", "fraction of groups with max_j R_j = min_j R_j", "TRL frac_reward_zero_std",
     /// Fraction of completions that survived the filters.
-    kept_frac: f64 => "kept completions (fraction)",
+    kept_frac: f64 => "kept completions (fraction)", "kept completions / sampled completions", "DAPO 2503.14476; CPPO 2503.22342",
     /// Extra sampling rounds DAPO's dynamic sampling needed to fill the batch.
-    resample_rounds: usize => "resampling rounds",
+    resample_rounds: usize => "resampling rounds", "extra sampling rounds to fill the batch", "DAPO 2503.14476",
     /// Global gradient norm before clipping (last update).
-    grad_norm: f64 => "gradient norm",
+    grad_norm: f64 => "gradient norm", "‖∇_θ L‖₂ before clipping", "TRL grad_norm",
     /// Learning rate.
-    lr: f64 => "learning rate",
+    lr: f64 => "learning rate", "the optimizer step size", "",
     /// Sampled completion tokens per second of wall time.
-    tokens_per_s: f64 => "tokens per second",
+    tokens_per_s: f64 => "tokens per second", "Σ_i |o_i| / wall time", "",
     /// Prompt tokens encoded by generation (each prompt once per group).
-    prompt_tokens_encoded: usize => "prompt tokens encoded",
+    prompt_tokens_encoded: usize => "prompt tokens encoded", "Σ over prompts of prompt length (once per group)", "Prefix Grouper 2506.05433",
     /// Live knobs changed since the previous step (`Trainer::set_live`), dotted path → new value.
-    live_changes: Option<BTreeMap<String, serde_json::Value>>, skip_if "Option::is_none" => "knob changes",
+    live_changes: Option<BTreeMap<String, serde_json::Value>>, skip_if "Option::is_none" => "knob changes", "dotted knob path → new value", "",
 }
 
 /// Mean completion length of the correct and of the incorrect completions; `None` for a side
@@ -169,10 +174,10 @@ mod tests {
         let mut declared: Vec<&str> = METRICS.iter().map(|m| m.key).collect();
         declared.sort();
         assert_eq!(keys, declared);
-        assert!(
-            METRICS.iter().all(|m| !m.help.trim().is_empty()),
-            "every metric has a help"
-        );
+        for m in METRICS {
+            assert!(!m.help.trim().is_empty(), "{} has no help", m.key);
+            assert!(!m.formula.trim().is_empty(), "{} has no formula", m.key);
+        }
     }
 
     #[test]

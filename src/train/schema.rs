@@ -5,7 +5,11 @@
 
 use serde_json::{Value, json};
 
-use crate::algo::{Knobs, PRESETS};
+use crate::algo::tex::SYMBOLS;
+use crate::algo::{
+    AdvEstimator, KlEstimator, Knobs, LossAggMode, PRESETS, RatioLevel, ScaleRewards, Surrogate,
+    filter, shaping,
+};
 use crate::config::{RunConfig, TrainConfig};
 use crate::policy::ModelConfig;
 use crate::schema::Knob;
@@ -59,6 +63,51 @@ pub fn task_defaults() -> Value {
         .into()
 }
 
+/// `{name: tex}` for every variant of a choice, read back from its JSON names.
+fn each<T: serde::de::DeserializeOwned>(names: &[&str], tex: fn(T) -> &'static str) -> Value {
+    names
+        .iter()
+        .map(|name| {
+            let choice: T = serde_json::from_value(json!(name)).expect("every listed name parses");
+            (name.to_string(), json!(tex(choice)))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Every choice's formula (`tex()` beside each variant), the filters', the shapings' and where
+/// the KL goes, with their notation: what the page's algorithm explainer renders.
+pub fn formulas() -> Value {
+    let table = |rows: &[(&str, &str)]| -> Value {
+        rows.iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    json!({
+        "adv_estimator": each(AdvEstimator::NAMES, AdvEstimator::tex),
+        "scale_rewards": each(ScaleRewards::NAMES, ScaleRewards::tex),
+        "ratio_level": each(RatioLevel::NAMES, RatioLevel::tex),
+        "surrogate": each(Surrogate::NAMES, Surrogate::tex),
+        "kl_estimator": each(KlEstimator::NAMES, KlEstimator::tex),
+        "loss_agg_mode": each(LossAggMode::NAMES, LossAggMode::tex),
+        "dual_clip": Surrogate::DUAL_CLIP_TEX,
+        "kl": {"in_loss": KlEstimator::IN_LOSS_TEX, "in_reward": KlEstimator::IN_REWARD_TEX},
+        "filters": table(filter::TEX),
+        "shaping": table(shaping::TEX),
+        "symbols": SYMBOLS,
+        // The estimators that imply a filter of their own (MC-GRPO's pivot), whose rule is
+        // `filters.adv_estimator`.
+        "implied_filter": AdvEstimator::NAMES
+            .iter()
+            .filter(|name| {
+                serde_json::from_value::<AdvEstimator>(json!(name))
+                    .is_ok_and(|e| e.needs().implied_filter.is_some())
+            })
+            .collect::<Vec<_>>(),
+    })
+}
+
 /// The schema document (see the module doc).
 pub fn schema() -> Value {
     let tasks: serde_json::Map<String, Value> = TaskConfig::all()
@@ -79,6 +128,7 @@ pub fn schema() -> Value {
         "task_defaults": task_defaults(),
         "presets": presets(),
         "metrics": METRICS,
+        "formulas": formulas(),
         "measures": super::compare::MEASURES,
         "tokens": (0..VOCAB_SIZE as u32).map(spell).collect::<Vec<_>>(),
     })
@@ -157,6 +207,68 @@ mod tests {
                         knob.key
                     );
                 }
+            }
+        }
+    }
+
+    /// Every variant of every choice has a formula, every filter and shaping knob the objective
+    /// names has one, and every macro a formula uses is a declared symbol.
+    #[test]
+    fn every_choice_has_a_formula_in_declared_notation() {
+        let f = formulas();
+        let choices = [
+            ("adv_estimator", AdvEstimator::NAMES),
+            ("scale_rewards", ScaleRewards::NAMES),
+            ("ratio_level", RatioLevel::NAMES),
+            ("surrogate", Surrogate::NAMES),
+            ("kl_estimator", KlEstimator::NAMES),
+            ("loss_agg_mode", LossAggMode::NAMES),
+        ];
+        let mut all = Vec::new();
+        for (choice, names) in choices {
+            for name in names {
+                let tex = f[choice][name].as_str().unwrap_or_default();
+                assert!(!tex.trim().is_empty(), "{choice} {name} has no tex");
+                all.push(tex.to_string());
+            }
+        }
+        for key in [
+            "dynamic_sampling",
+            "mask_truncated_completions",
+            "adv_estimator",
+            "prune_ratio",
+        ] {
+            assert!(f["filters"][key].is_string(), "filter {key} has no tex");
+        }
+        for key in ["lead_length_alpha", "overlong_buffer_len"] {
+            assert!(f["shaping"][key].is_string(), "shaping {key} has no tex");
+        }
+        for section in ["filters", "shaping", "kl"] {
+            all.extend(
+                f[section]
+                    .as_object()
+                    .unwrap()
+                    .values()
+                    .map(|v| v.as_str().unwrap().to_string()),
+            );
+        }
+        all.push(f["dual_clip"].as_str().unwrap().to_string());
+        let declared: Vec<&str> = SYMBOLS.iter().map(|s| s.name).collect();
+        for tex in &all {
+            for (at, _) in tex.match_indices(r"\v") {
+                let name: String = tex[at + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_alphabetic)
+                    .collect();
+                let name = format!(r"\{name}");
+                // KaTeX's own commands that begin with v (\varepsilon, \vert) are not ours.
+                if ["\\varepsilon", "\\vert"].contains(&name.as_str()) {
+                    continue;
+                }
+                assert!(
+                    declared.contains(&name.as_str()),
+                    "{name} in {tex} is not a declared symbol"
+                );
             }
         }
     }

@@ -161,11 +161,19 @@ pub fn lessons() -> String {
     out
 }
 
-/// Every metric of a step: key, label, meaning.
+/// Every metric of a step, the glossary: key, label, meaning, formula, source.
 pub fn metrics() -> String {
-    let mut out = String::from("| metric | label | meaning |\n|---|---|---|\n");
+    let mut out =
+        String::from("| metric | label | meaning | formula | source |\n|---|---|---|---|---|\n");
     for m in METRICS {
-        out += &format!("| `{}` | {} | {} |\n", m.key, m.label, cell(m.help.trim()));
+        out += &format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            m.key,
+            m.label,
+            cell(m.help.trim()),
+            cell(m.formula),
+            cell(m.source)
+        );
     }
     out
 }

@@ -8,6 +8,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { aggregate, byDifficulty, chartHelp, chartsOf, chartTitle, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
+import { bandLegend, tickLabels } from './glossary';
 import type { MetricInfo, TaskName } from './schema';
 
 /** Metrics reported only on some steps: drawn as points joined across the gaps. */
@@ -59,6 +60,8 @@ function warmupEnd(runs: readonly StepMetrics[][][]): number {
 interface Plot {
   spec: ChartSpec;
   box: HTMLElement;
+  /** The line shown instead of the plot while the chart cannot move. */
+  still: HTMLElement;
   plot: uPlot;
   /** The difficulty labels the per-difficulty chart was built for. */
   labels: string[];
@@ -79,10 +82,14 @@ export class Charts {
     new ResizeObserver(() => this.resize()).observe(root);
   }
 
-  /** Rebuilds every chart for these variants; `seeds` > 1 draws min–max bands; `info`: the schema's metrics. */
-  layout(lines: Line[], seeds: number, task: TaskName, info: readonly MetricInfo[]): void {
+  /**
+   * Rebuilds every chart for these variants; `seeds` > 1 (seed values `seed`, `seed` + 1, …)
+   * draws min–max bands, said in a legend above the charts; `info`: the schema's metrics.
+   */
+  layout(lines: Line[], seeds: number, seed: number, task: TaskName, info: readonly MetricInfo[]): void {
     for (const p of this.plots) p.plot.destroy();
-    this.root.replaceChildren();
+    const legend = bandLegend(seed, seeds);
+    this.root.replaceChildren(...(legend ? [Object.assign(document.createElement('p'), { className: 'band-legend', textContent: legend })] : []));
     this.lines = lines;
     this.banded = seeds > 1;
     this.task = task;
@@ -92,9 +99,25 @@ export class Charts {
     this.plots = chartsOf(info).map((spec) => {
       const box = document.createElement('div');
       box.className = 'chart';
+      const still = Object.assign(document.createElement('p'), { className: 'chart-still', hidden: true });
       this.root.append(box);
-      return { spec, box, plot: this.build(spec, box, []), labels: [] };
+      box.append(still);
+      return { spec, box, still, plot: this.build(spec, box, []), labels: [] };
     });
+  }
+
+  /**
+   * Collapses each chart for which `reason(spec)` says why it cannot move in these runs to that
+   * one line (under its title, with the metrics' help as tooltip); the others show their plot.
+   */
+  setStill(reason: (spec: ChartSpec) => string): void {
+    for (const p of this.plots) {
+      const why = reason(p.spec);
+      p.box.classList.toggle('collapsed', why !== '');
+      p.still.hidden = why === '';
+      p.still.textContent = why === '' ? '' : `${chartTitle(p.spec, this.info)} — flat here: ${why}.`;
+      p.still.title = chartHelp(p.spec, this.info);
+    }
   }
 
   private build(spec: ChartSpec, box: HTMLElement, labels: readonly string[]): uPlot {
@@ -136,7 +159,8 @@ export class Charts {
       scales: { x: { time: false } },
       series,
       bands,
-      axes: [{}, { size: 56 }],
+      // Labels with as many decimals as it takes for neighbouring ticks to differ.
+      axes: [{}, { size: 60, values: (_u, splits) => tickLabels(splits) }],
       hooks: { drawClear: [(u) => this.shadeWarmup(u), (u) => this.markLive(u)] },
     };
     const plot = new uPlot(opts, [[], ...series.slice(1).map(() => [])], box);

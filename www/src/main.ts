@@ -9,6 +9,9 @@ import { afterGpuFailure, badgeText, calibrationConfig, chooseBackend, type Reso
 import { Charts } from './charts';
 import { caption, el, field, knobField, select, type Option } from './controls';
 import { download, toCsv } from './exporter';
+import { chartStillReason, renderGlossary, type Setup } from './glossary';
+import { readInspection, type Inspection } from './inspect';
+import { Inspector } from './inspector';
 import { LessonPanel, type RunPhase } from './lesson-panel';
 import { exportButton } from './tool-export';
 import { registerOffline } from './offline';
@@ -18,7 +21,7 @@ import {
   answered, browserStore, loadProgress, readLessons, readReport, saveProgress, withAnswer, withCompleted,
   type Lesson, type Progress, type Report,
 } from './lessons';
-import { lastEval, lastReward, lastStep, liveMarks, type StepMetrics } from './metrics';
+import { chartsOf, lastEval, lastReward, lastStep, liveMarks, type ChartSpec, type StepMetrics } from './metrics';
 import { ask, errorMessage, spawnWorker } from './protocol';
 import { Runs, type Counters, type Run } from './runs';
 import { renderSamples } from './samples';
@@ -80,6 +83,8 @@ const ui = {
   liveLog: byId('live-log'),
   lessons: byId<HTMLSelectElement>('lessons'),
   lesson: byId('lesson'),
+  inspector: byId<HTMLDetailsElement>('inspector'),
+  glossary: byId('glossary'),
 };
 
 let catalog: Catalog;
@@ -91,6 +96,8 @@ let backend: Resolved | null = null;
 let resolvedFor: BackendChoice | null = null;
 const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, liveFailed: onLiveFailed });
 const charts = new Charts(byId('charts'));
+/** The step inspector, once the schema (its formulas) is read. */
+let inspector: Inspector | null = null;
 
 /** User actions run one after another, behind page start-up: a Run pressed early waits its turn. */
 let actions: Promise<void> = Promise.resolve();
@@ -134,6 +141,7 @@ function commit(): void {
     if (changes.some((c) => c !== null)) {
       runs.setLive(changes);
       applied = withLive(applied, state, catalog);
+      showStill();
     }
   }
   history.replaceState(null, '', serialize(state, catalog));
@@ -494,6 +502,29 @@ function showLiveLog(grid: StepMetrics[][][]): void {
   }));
 }
 
+/** Each applied variant's resolved algo knobs and trainer knobs: what the still-chart rules read. */
+function setups(): Setup[] {
+  const made = applied;
+  if (!made) return [];
+  return made.variants.map((v, i) => ({
+    knobs: Object.fromEntries(catalog.algo.map((spec) => [spec.key, algoValue(catalog, v, spec)])),
+    train: variantTrain(made, i),
+  }));
+}
+
+/** Collapses the charts that cannot move in the applied runs, each with its reason. */
+function showStill(): void {
+  const all = setups();
+  charts.setStill((spec: ChartSpec) => chartStillReason(spec, all, catalog.formulas.impliedFilter));
+}
+
+/** Variant `v`'s last RL step per token, from its first seed's worker (null before one). */
+async function inspectRun(v: number): Promise<Inspection | null> {
+  const run = runs.grid[v]?.[0];
+  if (!run || run.status === 'error' || run.status === 'starting') return null;
+  return readInspection((await ask(run.worker, { type: 'inspect' }, 'inspected')).json);
+}
+
 function metricsGrid(): StepMetrics[][][] {
   return replay ?? runs.grid.map((seeds) => seeds.map((r) => r.metrics));
 }
@@ -509,7 +540,7 @@ function showReplay(r: Replay): void {
   replay = r.grid;
   renderSetup();
   renderVariants();
-  charts.layout(r.state.variants.map((v) => ({ label: v.label, colour: v.colour })), r.state.seeds, r.state.task, catalog.metrics);
+  charts.layout(r.state.variants.map((v) => ({ label: v.label, colour: v.colour })), r.state.seeds, r.state.seed, r.state.task, catalog.metrics);
   charts.update(r.grid);
   showLiveLog(r.grid);
   updateCards();
@@ -543,6 +574,7 @@ function onRunChanged(run: Run, what: string): void {
   if (what === 'metrics') {
     scheduleDraw();
     scheduleCheck(false);
+    if (run.seedIndex === 0) inspector?.stepped(run.variant);
   }
   if (what === 'done' || what === 'error' || what === 'paused' || what === 'ready') {
     showRunPhase();
@@ -789,7 +821,9 @@ async function apply(): Promise<void> {
   report = null;
   completedMarked = false;
   checkDue = false;
-  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.task, catalog.metrics);
+  charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.seed, current.task, catalog.metrics);
+  showStill();
+  inspector?.reset(current.variants.map((v) => v.label));
   showLiveLog([]);
   ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
   renderSamplePanel();
@@ -938,6 +972,12 @@ async function start(): Promise<void> {
       return checkCalls;
     },
   };
+  inspector = new Inspector(ui.inspector, {
+    fetch: inspectRun,
+    step: (v) => lastStep((runs.grid[v] ?? []).slice(0, 1).map((r) => r.metrics)),
+    paper: (v) => catalog.presets.find((p) => p.name === applied?.variants[v]?.preset)?.source ?? '',
+  }, catalog.formulas, catalog.algo);
+  renderGlossary(ui.glossary, catalog.metrics, chartsOf(catalog.metrics).flatMap((spec) => (spec === 'eval_by_difficulty' ? [spec] : [...spec])));
   renderSetup();
   renderVariants();
   await apply();

@@ -40,7 +40,8 @@ export const CHARTS: readonly ChartSpec[] = [
   ['clip_frac_low', 'clip_frac_high'],
   ['completion_len_mean'],
   ['completion_len_correct', 'completion_len_incorrect'],
-  ['kept_frac', 'zero_std_group_frac'],
+  ['kept_frac'],
+  ['zero_std_group_frac'],
   ['tokens_per_s'],
 ];
 
@@ -64,13 +65,18 @@ export function chartTitle(spec: ChartSpec, metrics: readonly MetricInfo[]): str
   return spec === 'eval_by_difficulty' ? label(spec) : spec.map(label).join(' / ');
 }
 
-/** A chart's tooltip: each metric's label and help. */
+/** A metric's tooltip and glossary entry: label (key), meaning, formula and source, as the schema declares them. */
+export function metricHelp(m: MetricInfo): string {
+  return [`${m.label} (${m.key}): ${m.help}`, `formula: ${m.formula}`, m.source ? `source: ${m.source}` : ''].filter(Boolean).join('\n');
+}
+
+/** A chart's tooltip: each metric's label, help, formula and source. */
 export function chartHelp(spec: ChartSpec, metrics: readonly MetricInfo[]): string {
   const keys = spec === 'eval_by_difficulty' ? [spec] : spec;
   return keys.map((k) => {
     const m = metrics.find((x) => x.key === k);
-    return m ? `${m.label} (${k}): ${m.help}` : k;
-  }).join('\n');
+    return m ? metricHelp(m) : k;
+  }).join('\n\n');
 }
 
 /** The held-out accuracy of `m` per difficulty label, or null. */

@@ -63,6 +63,8 @@ export type ToWorker =
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'step' }
+  /** The last RL step per token (`Session.inspect()`), between steps. */
+  | { type: 'inspect' }
   /** Change live knobs of the session between steps (`Session.set_live`); `config` as it now is. */
   | { type: 'live'; changes: LiveChanges; config: RunConfig };
 
@@ -77,6 +79,8 @@ export type FromWorker =
   | { type: 'standby' }
   | { type: 'metrics'; metrics: StepMetrics }
   | { type: 'samples'; samples: Sample[]; arms: number[] }
+  /** `Session.inspect()`'s JSON: `null` before the first RL step or without an RL session. */
+  | { type: 'inspected'; json: string }
   /** WebGPU sessions only: state to resume from on the CPU if the GPU fails later. */
   | { type: 'checkpoint'; step: number; bytes: ArrayBuffer }
   /** A `warmup` session finished its supervised steps: its state, to branch every variant from. */

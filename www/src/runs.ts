@@ -265,6 +265,8 @@ export class Runs {
       case 'lessons':
       case 'checked':
       case 'calibrated':
+      // Answers to `ask`, which listens for them itself.
+      case 'inspected':
         return;
     }
     this.events.changed(run, m.type);

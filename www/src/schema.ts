@@ -52,11 +52,38 @@ export interface MeasureInfo {
   doc: string;
 }
 
-/** One field of a step's metrics: its key in the JSON, its chart title and what it measures. */
+/** One field of a step's metrics: its key in the JSON, its chart title, what it measures, its formula and source. */
 export interface MetricInfo {
   key: string;
   label: string;
   help: string;
+  /** How it is computed, in plain text. */
+  formula: string;
+  /** The paper or library name it follows; empty for the trainer's own bookkeeping. */
+  source: string;
+}
+
+/** A macro of the formulas' notation: `\vA` stands for `A_{i,t}`. */
+export interface SymbolInfo {
+  name: string;
+  tex: string;
+  meaning: string;
+}
+
+/**
+ * Every choice's formula as KaTeX, declared in Rust beside each variant (`tex()`), keyed by
+ * knob and then by the choice's name; the filters' and shapings' by the knob that turns them on.
+ */
+export interface Formulas {
+  choices: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  dualClip: string;
+  klInLoss: string;
+  klInReward: string;
+  filters: Readonly<Record<string, string>>;
+  shaping: Readonly<Record<string, string>>;
+  symbols: readonly SymbolInfo[];
+  /** The estimators that imply a filter of their own (`filters.adv_estimator`). */
+  impliedFilter: readonly string[];
 }
 
 /** What a config naming only the task resolves to (the complete Rust `RunConfig`). */
@@ -81,6 +108,7 @@ export interface Catalog {
   presets: readonly PresetInfo[];
   metrics: readonly MetricInfo[];
   measures: readonly MeasureInfo[];
+  formulas: Formulas;
   /** `tokens[id]` spells token `id`. */
   tokens: readonly string[];
   /** The lessons (`lessons()` in the wasm, read by lessons.ts), in file order; none in `readSchema`'s result. */
@@ -198,8 +226,9 @@ export function readSchema(json: string): Catalog {
   const metricsRaw = doc.metrics;
   if (!Array.isArray(metricsRaw)) fail('metrics', 'not a list');
   const metrics = metricsRaw.map((m, i): MetricInfo => {
-    if (!isObject(m)) fail(`metrics[${i}]`, 'not {key, label, help}');
-    return { key: text(m, 'key', `metrics[${i}]`), label: text(m, 'label', `metrics[${i}]`), help: text(m, 'help', `metrics[${i}]`) };
+    const where = `metrics[${i}]`;
+    if (!isObject(m)) fail(where, 'not {key, label, help, formula, source}');
+    return { key: text(m, 'key', where), label: text(m, 'label', where), help: text(m, 'help', where), formula: text(m, 'formula', where), source: text(m, 'source', where) };
   });
   const measuresRaw = doc.measures;
   if (!Array.isArray(measuresRaw)) fail('measures', 'not a list');
@@ -208,6 +237,7 @@ export function readSchema(json: string): Catalog {
     return { name: text(m, 'name', `measures[${i}]`), label: text(m, 'label', `measures[${i}]`), doc: text(m, 'doc', `measures[${i}]`) };
   });
   const tokens = strings(doc, 'tokens', 'document');
+  const formulas = readFormulas(doc.formulas);
   return {
     tasks,
     taskKnobs,
@@ -218,8 +248,38 @@ export function readSchema(json: string): Catalog {
     presets,
     metrics,
     measures,
+    formulas,
     tokens,
     lessons: [],
+  };
+}
+
+/** A `{name: tex}` table of the formulas. */
+function texTable(raw: unknown, where: string): Record<string, string> {
+  if (!isObject(raw) || !Object.values(raw).every((v) => typeof v === 'string')) fail(where, 'not an object of strings');
+  return raw as Record<string, string>;
+}
+
+const CHOICES = ['adv_estimator', 'scale_rewards', 'ratio_level', 'surrogate', 'kl_estimator', 'loss_agg_mode'];
+
+function readFormulas(raw: unknown): Formulas {
+  if (!isObject(raw)) fail('formulas', 'not an object');
+  const kl = texTable(raw.kl, 'formulas.kl');
+  const symbols = raw.symbols;
+  if (!Array.isArray(symbols)) fail('formulas.symbols', 'not a list');
+  return {
+    choices: Object.fromEntries(CHOICES.map((c) => [c, texTable(raw[c], `formulas.${c}`)])),
+    dualClip: text(raw, 'dual_clip', 'formulas'),
+    klInLoss: text(kl, 'in_loss', 'formulas.kl'),
+    klInReward: text(kl, 'in_reward', 'formulas.kl'),
+    filters: texTable(raw.filters, 'formulas.filters'),
+    shaping: texTable(raw.shaping, 'formulas.shaping'),
+    impliedFilter: strings(raw, 'implied_filter', 'formulas'),
+    symbols: symbols.map((x, i): SymbolInfo => {
+      const where = `formulas.symbols[${i}]`;
+      if (!isObject(x)) fail(where, 'not {name, tex, meaning}');
+      return { name: text(x, 'name', where), tex: text(x, 'tex', where), meaning: text(x, 'meaning', where) };
+    }),
   };
 }
 

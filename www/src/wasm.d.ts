@@ -23,6 +23,8 @@ declare module '*/pkg/grpo_playground.js' {
     /** Resolves to a bandit's arm probabilities as a JSON array (`[]` for other tasks). */
     arm_probabilities(): Promise<unknown>;
     samples(n: number): string;
+    /** Resolves to the last RL step per token as JSON (`StepInspection`), `null` before one. */
+    inspect(): Promise<unknown>;
     /** Resolves to the objective of a fixed batch under the current weights (a number). */
     probe_loss(): Promise<unknown>;
     /** Resolves to the whole training state as a `Uint8Array`. */

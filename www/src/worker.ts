@@ -236,6 +236,9 @@ async function handle(m: ToWorker): Promise<void> {
         if (r) await stepOnce(r, true);
         else if (run && !run.warmup) post({ type: 'done' });
       });
+    case 'inspect':
+      // Queued behind the step in flight: it reads the step that just finished.
+      return serial(async () => post({ type: 'inspected', json: run && !run.warmup ? String(await run.session.inspect()) : 'null' }));
     case 'live':
       return serial(async () => live(m));
   }

@@ -4,7 +4,11 @@
 use serde::Serialize;
 
 use super::{TrainError, Trainer};
-use crate::oracle::{CompletionInput, GroupInput, Inspection, ObjectiveInput, inspect};
+use crate::algo::Knobs;
+use crate::oracle::{
+    CompletionInput, GroupInput, Inspection, ObjectiveInput, SurrogateCurve, inspect,
+    surrogate_curve,
+};
 use crate::tasks::vocab::{spell, spell_all};
 use crate::train::host::read;
 
@@ -17,6 +21,10 @@ pub struct StepInspection {
     pub prompts: Vec<String>,
     /// Group × completion × token, spelled.
     pub text: Vec<Vec<Vec<String>>>,
+    /// The knob values the step used (the preset's row with the overrides).
+    pub knobs: Knobs,
+    /// The surrogate's objective against the ratio (`None` for a sequence-level loss).
+    pub curve: Option<SurrogateCurve>,
 }
 
 impl Trainer {
@@ -68,7 +76,10 @@ impl Trainer {
             groups,
         };
         let inspection = inspect(input).await?;
+        let curve = surrogate_curve(&self.knobs).await?;
         Ok(Some(StepInspection {
+            knobs: self.knobs,
+            curve,
             inspection,
             prompts: batch.prompts.iter().map(|p| spell_all(p)).collect(),
             text: batch
