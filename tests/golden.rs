@@ -149,7 +149,7 @@ fn cli_rejects_invalid_input_with_one_line_naming_the_problem() {
                     g["completions"].as_array_mut().unwrap().truncate(1);
                 }
             }),
-            "num_generations: groups of 1 completion(s) are too small for adv_estimator \"grpo\"; allowed: >= 2",
+            "groups[0].completions: 1 completions is out of range; allowed: >= 2 per group",
         ),
     ];
     for (input, expected) in bad {
