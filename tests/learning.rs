@@ -180,8 +180,10 @@ fn maze_success_rises_15_points_over_the_warm_up_and_ends_above_half() {
         last >= 0.5,
         "held-out success {last} (after warm-up {warm})"
     );
+    // Accuracies are counts over 200 mazes: compare in whole mazes, not in f64 differences
+    // (0.605 − 0.455 is 0.1499… in binary).
     assert!(
-        last - warm >= 0.15,
+        ((last - warm) * 200.0).round() >= 30.0,
         "RL should add 15 points: {warm} → {last}"
     );
 }
