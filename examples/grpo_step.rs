@@ -127,6 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mask,
             advantages: adv.advantages.clone(),
             kept: adv.kept,
+            entropy: None,
             max_completion_length: L,
         },
     )?;

@@ -73,8 +73,6 @@ config_section! {
         pub weight_decay: f64 = 0.0, Knob::at_least(0.0);
         /// Global gradient-norm clip.
         pub max_grad_norm: f64 = 1.0, Knob::above(0.0);
-        /// Coefficient of the full-vocabulary entropy bonus.
-        pub entropy_coef: f64 = 0.0, Knob::at_least(0.0);
         /// RL steps (rollout batches) after the warm-up.
         pub steps: usize = 200, Knob::int_from(1);
         /// Greedy held-out evaluation every this many steps.
@@ -162,6 +160,7 @@ impl RunConfig {
         for set in sets {
             apply_set(&mut value, set)?;
         }
+        migrate(&mut value)?;
         let value = with_task_defaults(value);
         if let Some(task) = value.get("task") {
             TaskConfig::from_value(task).map_err(|e| e.within("task"))?;
@@ -236,6 +235,41 @@ impl RunConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// Moves fields that older configs (and checkpoint headers) hold to their current place:
+/// `train.entropy_coef` became the algo knob `algo.entropy_coeff` (verl's name), now aggregated
+/// by `loss_agg_mode` like the rest of the loss (it was a token mean: the same under
+/// `token-mean`). A 0 there (the old default every saved config wrote) is dropped; a non-zero
+/// value moves, unless `algo.entropy_coeff` is also given, which is an error naming both.
+pub fn migrate(value: &mut serde_json::Value) -> Result<(), ConfigError> {
+    let Some(old) = value
+        .get_mut("train")
+        .and_then(|t| t.as_object_mut())
+        .and_then(|t| t.remove("entropy_coef"))
+    else {
+        return Ok(());
+    };
+    if old.as_f64() == Some(0.0) {
+        return Ok(());
+    }
+    let Some(object) = value.as_object_mut() else {
+        return Ok(());
+    };
+    let algo = object
+        .entry("algo")
+        .or_insert_with(|| serde_json::json!({}));
+    match algo.as_object_mut() {
+        Some(algo) if algo.contains_key("entropy_coeff") => Err(ConfigError::new(
+            "train.entropy_coef",
+            "renamed to algo.entropy_coeff (verl's name), which is also given; keep only              algo.entropy_coeff",
+        )),
+        Some(algo) => {
+            algo.insert("entropy_coeff".to_string(), old);
+            Ok(())
+        }
+        None => Ok(()),
     }
 }
 

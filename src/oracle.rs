@@ -38,6 +38,10 @@ pub struct CompletionInput {
     pub logp_old: Vec<f64>,
     #[serde(default)]
     pub logp_ref: Option<Vec<f64>>,
+    /// The policy's full-vocabulary entropy H_t per token (an input with its own gradient);
+    /// needed when `entropy_coeff` > 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entropy: Option<Vec<f64>>,
 }
 
 /// What the oracle prints: group × completion (× token) arrays, unpadded.
@@ -48,6 +52,9 @@ pub struct ObjectiveOutput {
     pub kept: Vec<Vec<bool>>,
     pub grad_logp: Vec<Vec<Vec<f64>>>,
     pub shaped_rewards: Vec<Vec<f64>>,
+    /// d loss / d entropy, when the input gives `entropy` for every completion.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_entropy: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 impl ObjectiveInput {
@@ -95,6 +102,7 @@ impl ObjectiveInput {
                 let others = [
                     ("logp_old", Some(&c.logp_old)),
                     ("logp_ref", c.logp_ref.as_ref()),
+                    ("entropy", c.entropy.as_ref()),
                 ];
                 for (name, values) in others {
                     if let Some(values) = values
@@ -113,7 +121,8 @@ impl ObjectiveInput {
                     .logp
                     .iter()
                     .chain(&c.logp_old)
-                    .chain(c.logp_ref.iter().flatten());
+                    .chain(c.logp_ref.iter().flatten())
+                    .chain(c.entropy.iter().flatten());
                 if !c.reward.is_finite() || all.clone().any(|x| !x.is_finite()) {
                     return Err(ConfigError::new(field("logp"), "values must be finite"));
                 }
@@ -193,6 +202,8 @@ struct Prepared {
     batch: RolloutBatch,
     adv: algo::Advantages,
     logp: Tensor<3>,
+    /// H_t as a gradient leaf, when every completion gives it.
+    entropy: Option<Tensor<3>>,
 }
 
 fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prepared, ConfigError> {
@@ -226,6 +237,25 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: beta > 0 needs the reference policy's log-probs of every completion",
         ));
     }
+    if knobs.entropy_coeff > 0.0
+        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(|c| c.entropy.is_none())?;
+            Some((gi, ci))
+        })
+    {
+        return Err(ConfigError::new(
+            format!("groups[{gi}].completions[{ci}].entropy"),
+            "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion",
+        ));
+    }
+    let entropy = input
+        .completions()
+        .all(|c| c.entropy.is_some())
+        .then(|| {
+            input
+                .tokens(dims, |c| c.entropy.as_deref().unwrap_or(&[]), device, dtype)
+                .require_grad()
+        });
     let logp_ref = if input.completions().all(|c| c.logp_ref.is_some()) {
         Some(input.tokens(
             dims,
@@ -262,6 +292,7 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         batch,
         adv,
         logp,
+        entropy,
     })
 }
 
@@ -274,6 +305,7 @@ impl Prepared {
             mask: self.batch.mask.clone(),
             advantages: self.adv.advantages.clone(),
             kept: self.adv.kept.clone(),
+            entropy: self.entropy.clone(),
             max_completion_length,
         }
     }
@@ -292,6 +324,13 @@ impl Prepared {
         let kept = read(self.adv.kept.clone().unsqueeze()).await?;
         let shaped = read(self.adv.shaped_rewards.clone().unsqueeze()).await?;
         let grad = read(grad).await?;
+        let grad_entropy = match &self.entropy {
+            Some(h) => {
+                let g = h.grad(&grads).unwrap_or_else(|| h.zeros_like().inner());
+                Some(unpad(&read(g).await?, input, t))
+            }
+            None => None,
+        };
         let output = ObjectiveOutput {
             loss,
             advantages: unpad(&advantages, input, t),
@@ -301,9 +340,11 @@ impl Prepared {
                 .collect(),
             grad_logp: unpad(&grad, input, t),
             shaped_rewards: shaped.chunks(g).map(<[f64]>::to_vec).collect(),
+            grad_entropy,
         };
         let numbers = [&output.advantages, &output.grad_logp]
             .into_iter()
+            .chain(&output.grad_entropy)
             .flatten()
             .flatten()
             .flatten()

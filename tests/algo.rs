@@ -494,8 +494,41 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "train.max_grad_norm: 0 is out of range; allowed: > 0",
         ),
         (
-            r#"{"train": {"entropy_coef": -0.1}}"#,
-            "train.entropy_coef: -0.1 is out of range; allowed: >= 0",
+            r#"{"algo": {"entropy_coeff": -0.1}}"#,
+            "algo.entropy_coeff: -0.1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"train": {"entropy_coef": 0.1}, "algo": {"entropy_coeff": 0.2}}"#,
+            "train.entropy_coef: renamed to algo.entropy_coeff",
+        ),
+        (
+            r#"{"algo": {"clip_cov_lb": 5, "clip_cov_ub": 5}}"#,
+            "algo.clip_cov_lb: 5 is out of range; allowed: [0, clip_cov_ub) (below clip_cov_ub = 5)",
+        ),
+        (
+            r#"{"algo": {"clip_cov_ub": 0}}"#,
+            "algo.clip_cov_ub: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"clip_cov_ratio": 0}}"#,
+            "algo.clip_cov_ratio: 0 is out of range; allowed: (0, 1]",
+        ),
+        (
+            r#"{"algo": {"kl_cov_ratio": 1.5}}"#,
+            "algo.kl_cov_ratio: 1.5 is out of range; allowed: (0, 1]",
+        ),
+        (
+            r#"{"algo": {"ppo_kl_coef": -1}}"#,
+            "algo.ppo_kl_coef: -1 is out of range; allowed: >= 0",
+        ),
+        (r#"{"algo": {"cov_seed": -3}}"#, "algo.cov_seed: invalid value"),
+        (
+            r#"{"algo": {"kl_clamp": "yes"}}"#,
+            "algo.kl_clamp: invalid type",
+        ),
+        (
+            r#"{"algo": {"surrogate": "geo_mean"}}"#,
+            "algo.surrogate: unknown variant `geo_mean`",
         ),
         (
             r#"{"train": {"steps": 0}}"#,
@@ -570,4 +603,94 @@ fn invalid_batches_are_rejected_with_their_field() {
             .unwrap_err()
             .contains("logp_ref: missing: beta > 0 needs")
     );
+}
+
+#[test]
+fn the_old_trainer_entropy_coef_loads_as_the_algo_knob() {
+    let c = RunConfig::from_json(r#"{"train": {"entropy_coef": 0.01}}"#).expect("renamed");
+    assert_eq!(c.algo.entropy_coeff, Some(0.01));
+    // The old default every saved config wrote is simply dropped.
+    let c = RunConfig::from_json(r#"{"train": {"entropy_coef": 0.0}}"#).expect("dropped");
+    assert_eq!(c.algo.entropy_coeff, None);
+}
+
+#[test]
+fn opo_subtracts_the_length_weighted_group_mean() {
+    // Lengths 2, 3, 4, 2 (2 + j % 3): b = (2·1 + 3·0 + 4·1 + 2·0)/11 = 6/11.
+    let a = seq_advantages(&on_policy(json!({"preset": "opo"}), &[&[1.0, 0.0, 1.0, 0.0]]));
+    let b = 6.0 / 11.0;
+    for (got, want) in a.iter().zip([1.0 - b, -b, 1.0 - b, -b]) {
+        assert_close(*got, want, 1e-12);
+    }
+}
+
+#[test]
+fn pass_k_rewards_only_the_best_by_its_gap_to_the_runner_up() {
+    let out = on_policy(json!({"preset": "grpo_passk"}), &[&[0.2, 0.9, 0.5, 0.1]]);
+    let rewards = [0.2f64, 0.9, 0.5, 0.1];
+    let mean = rewards.iter().sum::<f64>() / 4.0;
+    let sd = (rewards.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / 3.0).sqrt();
+    let a = seq_advantages(&out);
+    assert_close(a[1], 0.4 / (sd + 1e-4), 1e-9);
+    for i in [0, 2, 3] {
+        assert_eq!(a[i], 0.0);
+    }
+    // A tie for the best: the gap is 0, so nobody gets an advantage.
+    let tied = seq_advantages(&on_policy(json!({"preset": "grpo_passk"}), &[&[1.0, 0.0, 1.0]]));
+    assert!(tied.iter().all(|&x| x == 0.0), "{tied:?}");
+}
+
+#[test]
+fn gmpo_on_policy_is_minus_the_mean_advantage() {
+    // r = 1 everywhere: ρ_i = 1, loss = −mean_i A_i = 0 for GRPO advantages, and
+    // d loss / d logp_t = −A_i/(B·|o_i|).
+    let out = on_policy(json!({"preset": "gmpo"}), &[&[1.0, 0.0, 1.0, 0.0]]);
+    assert_close(out.loss, 0.0, 1e-12);
+    let a = seq_advantages(&out);
+    for (i, grads) in out.grad_logp[0].iter().enumerate() {
+        for &g in grads {
+            assert_close(g, -a[i] / (4.0 * grads.len() as f64), 1e-12);
+        }
+    }
+}
+
+#[test]
+fn kl_clamp_bounds_k3_at_ten_as_verl() {
+    let x = || tensor(vec![-30.0, 0.5, 25.0], [3]);
+    let clamped = values(KlEstimator::K3.penalty_with(x(), true));
+    let e20 = 20f64.exp() - 21.0;
+    assert_close(clamped[0], (-20f64).exp() + 19.0, 1e-9);
+    assert_close(clamped[1], 0.5f64.exp() - 1.5, 1e-12);
+    assert_eq!(clamped[2], 10.0, "e^20 − 21 = {e20} is clamped to 10");
+    assert_eq!(values(KlEstimator::K3.penalty_with(x(), false)), values(KlEstimator::K3.penalty(x())));
+}
+
+#[test]
+fn the_entropy_bonus_is_aggregated_by_loss_agg_mode() {
+    let mut v: Value = serde_json::from_str(&batch(
+        json!({"preset": "dr_grpo", "entropy_coeff": 0.1}),
+        &[&[1.0, 0.0]],
+        |_, _| 0.0,
+    ))
+    .unwrap();
+    // Without entropies the bonus cannot be computed: the field is named.
+    let missing = eval(&v.to_string()).unwrap_err();
+    assert!(
+        missing.contains("groups[0].completions[0].entropy: missing"),
+        "{missing}"
+    );
+    for c in v["groups"][0]["completions"].as_array_mut().unwrap() {
+        let n = c["logp"].as_array().unwrap().len();
+        c["entropy"] = json!(vec![0.5; n]);
+    }
+    let out = eval(&v.to_string()).unwrap();
+    // seq-mean-token-sum-norm: Agg(H) = Σ H / (B·L_max) = 0.5·(2 + 3)/(2·8), subtracted from
+    // the same batch's loss without the bonus; d loss / d H_t = −c/(B·L_max).
+    let without = on_policy(json!({"preset": "dr_grpo"}), &[&[1.0, 0.0]]);
+    assert_close(out.loss, without.loss - 0.1 * 0.5 * 5.0 / 16.0, 1e-12);
+    let grad = out.grad_entropy.expect("entropies given");
+    for g in grad.iter().flatten().flatten() {
+        assert_close(*g, -0.1 / 16.0, 1e-12);
+    }
+    assert_eq!(out.grad_logp, without.grad_logp);
 }

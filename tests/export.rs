@@ -236,6 +236,83 @@ const ROWS: &[Row] = &[
             "algo.std_eps",
         ],
     },
+    Row {
+        preset: "gmpo",
+        trl: &[("beta", "0.0"), ("scale_rewards", "\"group\"")],
+        trl_unmapped: &["algo.surrogate", "algo.epsilon", "algo.epsilon_high"],
+        verl: &[
+            ("policy_loss.loss_mode", "geo_mean"),
+            ("clip_ratio_low", "0.4"),
+            ("clip_ratio_high", "0.4"),
+        ],
+        verl_unmapped: &["algo.std_eps"],
+    },
+    Row {
+        preset: "opo",
+        trl: &[("loss_type", "\"dapo\"")],
+        trl_unmapped: &["algo.adv_estimator"],
+        verl: &[
+            ("algorithm.adv_estimator", "opo"),
+            ("policy_loss.loss_mode", "vanilla"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &[],
+    },
+    Row {
+        preset: "grpo_passk",
+        trl: &[("loss_type", "\"grpo\"")],
+        trl_unmapped: &["algo.adv_estimator"],
+        verl: &[
+            ("algorithm.adv_estimator", "grpo_passk"),
+            ("algorithm.norm_adv_by_std_in_grpo", "true"),
+        ],
+        verl_unmapped: &["algo.std_eps"],
+    },
+    Row {
+        preset: "clip_cov",
+        trl: &[],
+        trl_unmapped: &[
+            "algo.dynamic_sampling",
+            "algo.surrogate",
+            "algo.epsilon",
+            "algo.epsilon_high",
+            "algo.loss_agg_mode",
+            "algo.ratio_level",
+            "algo.clip_cov_ratio",
+            "algo.clip_cov_lb",
+            "algo.clip_cov_ub",
+            "algo.cov_seed",
+        ],
+        verl: &[
+            ("policy_loss.loss_mode", "clip_cov"),
+            ("policy_loss.clip_cov_ratio", "0.0002"),
+            ("policy_loss.clip_cov_lb", "1.0"),
+            ("policy_loss.clip_cov_ub", "5.0"),
+            ("clip_ratio_low", "0.2"),
+            ("algorithm.filter_groups.enable", "true"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &["algo.std_eps", "algo.cov_seed"],
+    },
+    Row {
+        preset: "kl_cov",
+        trl: &[],
+        trl_unmapped: &[
+            "algo.dynamic_sampling",
+            "algo.surrogate",
+            "algo.loss_agg_mode",
+            "algo.ratio_level",
+            "algo.kl_cov_ratio",
+            "algo.ppo_kl_coef",
+        ],
+        verl: &[
+            ("policy_loss.loss_mode", "kl_cov"),
+            ("policy_loss.kl_cov_ratio", "0.0002"),
+            ("policy_loss.ppo_kl_coef", "1.0"),
+            ("entropy_coeff", "0.0"),
+        ],
+        verl_unmapped: &["algo.std_eps"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

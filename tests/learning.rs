@@ -330,9 +330,9 @@ fn invalid_trainer_configs_name_their_field() {
 /// loss reads them). Covers the warm-up path, the KL reference and the entropy bonus.
 #[test]
 fn two_threads_compute_the_one_thread_step() {
-    const RUN: &str = r#"{ "task": {"name": "arithmetic", "digits": 1}, "algo": {"preset": "grpo"}, "seed": 3,
+    const RUN: &str = r#"{ "task": {"name": "arithmetic", "digits": 1}, "algo": {"preset": "grpo", "entropy_coeff": 0.01}, "seed": 3,
         "train": {"max_completion_length": 3, "prompts_per_step": 6, "num_generations": 4, "num_iterations": 2,
-                  "entropy_coef": 0.01, "sft_steps": 2, "steps": 3, "eval_every": 100} }"#;
+                  "sft_steps": 2, "steps": 3, "eval_every": 100} }"#;
     let run = |threads: usize| {
         let mut t = trainer(RUN);
         t.set_threads(threads);

@@ -26,6 +26,14 @@ pub enum AdvEstimator {
     /// A_{i,t} = G_t: the return itself, no baseline (REINFORCE, Williams 1992) — what a group
     /// baseline is measured against.
     Reinforce,
+    /// A_i = G0_i − b, b = Σ_j |o_j|·G0_j / Σ_j |o_j|: the length-weighted group mean, the
+    /// optimal baseline; no σ (OPO 2505.23585; verl `opo`).
+    Opo,
+    /// Pass@k: only the group's best completion gets an advantage, (G0_max − G0_second)/(σ +
+    /// std_eps), σ per [`ScaleRewards`]; every other completion gets 0 (verl `grpo_passk`, which
+    /// cites 2503.19595; verl adds 1e-6 to σ, this crate `std_eps`). With a tie for the best the
+    /// gap is 0, so which one is "the best" never matters.
+    GrpoPassk,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -103,6 +111,8 @@ impl AdvEstimator {
         "reinforce_pp_baseline",
         "remax",
         "reinforce",
+        "opo",
+        "grpo_passk",
     ];
 
     /// What the estimator asks of the rollout and the batch, one row per variant.
@@ -116,9 +126,13 @@ impl AdvEstimator {
             implied_filter: None,
         };
         match self {
-            Self::Grpo | Self::Rloo | Self::Gpg | Self::ReinforcePp | Self::ReinforcePpBaseline => {
-                MEAN
-            }
+            Self::Grpo
+            | Self::Rloo
+            | Self::Gpg
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline
+            | Self::Opo
+            | Self::GrpoPassk => MEAN,
             // A median of G + 1 that is one of them, left out of the gradient.
             Self::McGrpo => Needs {
                 extra_samples: 1,
@@ -157,6 +171,14 @@ impl AdvEstimator {
             Self::ReinforcePp => whiten(input.returns.clone(), input.mask),
             Self::Reinforce => input.returns.clone(),
             Self::ReinforcePpBaseline => whiten(input.broadcast(centred(input.g0())), input.mask),
+            Self::Opo => {
+                let [p, g, _] = input.mask.dims();
+                let lengths = input.mask.clone().sum_dim(2).reshape([p, g]);
+                let g0 = input.g0();
+                let baseline = (g0.clone() * lengths.clone()).sum_dim(1) / lengths.sum_dim(1);
+                input.broadcast(g0 - baseline)
+            }
+            Self::GrpoPassk => input.broadcast(pass_k(knobs, input.g0())),
             Self::Remax => {
                 let baseline = input
                     .greedy_reward
@@ -182,16 +204,29 @@ fn std_u(x: Tensor<2>, dim: usize) -> Tensor<2> {
 }
 
 fn grpo(knobs: &Knobs, g0: Tensor<2>) -> Tensor<2> {
-    let c = centred(g0.clone());
+    scaled(knobs, centred(g0.clone()), g0)
+}
+
+/// `x / (σ + std_eps)`, σ of `g0` per `scale_rewards` (`x` itself for `none`).
+fn scaled(knobs: &Knobs, x: Tensor<2>, g0: Tensor<2>) -> Tensor<2> {
     match knobs.scale_rewards {
-        ScaleRewards::Group => c / (std_u(g0, 1) + knobs.std_eps),
+        ScaleRewards::Group => x / (std_u(g0, 1) + knobs.std_eps),
         ScaleRewards::Batch => {
             let [p, g] = g0.dims();
             let all = g0.reshape([1, p * g]);
-            c / (std_u(all, 1) + knobs.std_eps)
+            x / (std_u(all, 1) + knobs.std_eps)
         }
-        ScaleRewards::None => c,
+        ScaleRewards::None => x,
     }
+}
+
+/// Pass@k (see [`AdvEstimator::GrpoPassk`]), `[P, G]`.
+fn pass_k(knobs: &Knobs, g0: Tensor<2>) -> Tensor<2> {
+    let sorted = g0.clone().sort_descending(1);
+    let best = sorted.clone().narrow(1, 0, 1); // [P, 1]
+    let gap = best.clone() - sorted.narrow(1, 1, 1);
+    let is_best = indicator(g0.clone().equal(best.expand(g0.dims())), &g0);
+    scaled(knobs, is_best * gap, g0)
 }
 
 fn gpg(g0: Tensor<2>) -> Tensor<2> {
@@ -268,6 +303,12 @@ impl AdvEstimator {
             Self::ReinforcePpBaseline => r"\vA = \operatorname{whiten}_{\text{batch}}(\vR - \vmu)",
             Self::Remax => r"\vA = \vGt - \vb",
             Self::Reinforce => r"\vA = \vGt",
+            Self::Opo => {
+                r"\vA = \vR - \dfrac{\sum_j |o_j|\,R_j}{\sum_j |o_j|}"
+            }
+            Self::GrpoPassk => {
+                r"\vA = \dfrac{R_{\max} - R_{\text{2nd}}}{\vsigma + \vstdeps}\ \text{for the best completion, else } 0"
+            }
         }
     }
 }

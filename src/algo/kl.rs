@@ -29,10 +29,20 @@ impl KlEstimator {
             Self::K3 => x.clone().exp() - x - 1.0,
         }
     }
+
+    /// [`KlEstimator::penalty`], with verl's `low_var_kl` clamps on k3 when `kl_clamp` is set:
+    /// x clamped to [−20, 20] before eˣ and k3 to [−10, 10] after (a clamp that binds passes no
+    /// gradient). verl clamps k3 always; ALGORITHMS.md (and this knob's default) never does.
+    pub fn penalty_with<const D: usize>(self, x: Tensor<D>, kl_clamp: bool) -> Tensor<D> {
+        match self {
+            Self::K3 if kl_clamp => self.penalty(x.clamp(-20.0, 20.0)).clamp(-10.0, 10.0),
+            _ => self.penalty(x),
+        }
+    }
 }
 
 /// Returns-to-go with the KL penalty in the reward (γ = 1): token rewards
-/// r_t = −β·k(logp_ref_t − logp_old_t), plus the shaped reward at the last token, and
+/// r_t = −β·k(logp_ref_t − logp_old_t) (k clamped per `kl_clamp`), plus the shaped reward at the last token, and
 /// G_t = Σ_{s ≥ t} r_s. Padding positions come out 0.
 ///
 /// # Shapes
@@ -44,9 +54,10 @@ pub fn returns_with_kl(
     mask: &Tensor<3>,
     beta: f64,
     estimator: KlEstimator,
+    kl_clamp: bool,
 ) -> Tensor<3> {
     let kl_reward = estimator
-        .penalty(logp_ref.clone() - logp_old.clone())
+        .penalty_with(logp_ref.clone() - logp_old.clone(), kl_clamp)
         .mul_scalar(-beta)
         * mask.clone();
     // Σ_{s ≥ t}: a cumulative sum over the reversed token axis.

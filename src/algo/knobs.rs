@@ -110,6 +110,11 @@ knobs! {
     /// KL estimator k1/k2/k3.
     kl_estimator: KlEstimator = KlEstimator::K3,
         Knob::choice(KlEstimator::NAMES).source("Schulman, Approximating KL divergence (2020)");
+    /// Clamp k3 as verl's `low_var_kl` does: x = clamp(logp_ref − logp, −20, 20), then
+    /// k3 = clamp(eˣ − x − 1, −10, 10) (no gradient where a clamp binds). Off (the default) =
+    /// ALGORITHMS.md's unclamped k3; k1 and k2 are never clamped.
+    kl_clamp: bool = false,
+        Knob::flag().source("verl core_algos.kl_penalty (low_var_kl)");
     /// Put the KL penalty in the reward (token returns) instead of the loss.
     kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262");
     /// DAPO dynamic sampling: drop groups whose raw rewards are all equal.
@@ -138,10 +143,26 @@ knobs! {
     sapo_tau_neg: f64 = 1.05, Knob::above(0.0).source("SAPO 2511.20347");
     /// GVPO β scaling the policy's implicit reward.
     gvpo_beta: f64 = 0.1, Knob::above(0.0).source("GVPO 2504.19599");
+    /// Clip-Cov: fraction ρ of the kept tokens whose gradient is cut (at least one token).
+    clip_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("Clip-Cov 2505.22617");
+    /// Clip-Cov: lower covariance bound of the candidate tokens (exclusive).
+    clip_cov_lb: f64 = 1.0, Knob::at_least(0.0).source("Clip-Cov 2505.22617");
+    /// Clip-Cov: upper covariance bound of the candidate tokens (exclusive; > clip_cov_lb).
+    clip_cov_ub: f64 = 5.0, Knob::above(0.0).source("Clip-Cov 2505.22617");
+    /// Seed of Clip-Cov's random choice among its candidate tokens (deterministic per seed).
+    cov_seed: u64 = 0, Knob::int_from(0);
+    /// KL-Cov: fraction ρ of the kept tokens (the largest covariances, at least one) that get
+    /// the |log-ratio| penalty.
+    kl_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("KL-Cov 2505.22617");
+    /// KL-Cov: coefficient κ of the |log-ratio| penalty (verl's default 0.1).
+    ppo_kl_coef: f64 = 0.1, Knob::at_least(0.0).source("KL-Cov 2505.22617");
     /// Loss aggregation over kept completions.
     loss_agg_mode: LossAggMode = LossAggMode::SeqMeanTokenMean,
         Knob::choice(LossAggMode::NAMES)
             .source("Dr. GRPO 2503.20783; DAPO 2503.14476");
+    /// Entropy bonus c: the loss becomes L − c·Agg(H), H the policy's full-vocabulary entropy
+    /// per token, aggregated by `loss_agg_mode` as verl does (0 = off).
+    entropy_coeff: f64 = 0.0, Knob::at_least(0.0).source("verl actor.entropy_coeff");
 }
 
 impl Default for Knobs {
@@ -177,7 +198,15 @@ impl Knobs {
                 ));
             }
         }
-        check_section(Self::KNOBS, self)
+        check_section(Self::KNOBS, self)?;
+        if self.clip_cov_lb >= self.clip_cov_ub {
+            return Err(ConfigError::out_of_range(
+                "clip_cov_lb",
+                self.clip_cov_lb,
+                &format!("[0, clip_cov_ub) (below clip_cov_ub = {})", self.clip_cov_ub),
+            ));
+        }
+        Ok(())
     }
 }
 

@@ -119,6 +119,7 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
             &r.mask,
             knobs.beta,
             knobs.kl_estimator,
+            knobs.kl_clamp,
         ),
         _ => shaped.clone().unsqueeze_dim::<3>(2) * r.mask.clone(),
     };
@@ -181,6 +182,9 @@ pub struct PolicyInput {
     pub advantages: Tensor<3>,
     /// Keep flags from [`advantages`], `[P, G]`.
     pub kept: Tensor<2>,
+    /// The policy's full-vocabulary entropy H_t of each position, with gradient, `[P, G, T]`;
+    /// needed when `entropy_coeff` > 0.
+    pub entropy: Option<Tensor<3>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -206,8 +210,20 @@ pub struct LossOutput {
     pub metrics: LossMetrics,
 }
 
-/// Steps 5–8: ratio, surrogate, KL in loss, aggregation (or GVPO's group loss).
+/// Steps 5–8: ratio, surrogate, KL in loss, aggregation (or a sequence-level loss), minus
+/// the entropy bonus `entropy_coeff`·Agg(H) aggregated by `loss_agg_mode` (verl's
+/// `entropy_coeff`; it applies to sequence-level losses too).
 pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, ConfigError> {
+    let entropy = match (&input.entropy, knobs.entropy_coeff > 0.0) {
+        (None, true) => {
+            return Err(ConfigError::new(
+                "entropy",
+                "missing: entropy_coeff > 0 needs the policy's per-token entropy",
+            ));
+        }
+        (entropy, true) => entropy.as_ref(),
+        (_, false) => None,
+    };
     let reference = match (&input.logp_ref, knobs.needs_reference()) {
         (None, true) => {
             return Err(ConfigError::new(
@@ -243,6 +259,18 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
             max_completion_length: input.max_completion_length,
         },
     );
+    let loss = match entropy {
+        Some(h) => {
+            let bonus = knobs.loss_agg_mode.aggregate(
+                h.clone(),
+                mask,
+                kept,
+                input.max_completion_length,
+            );
+            loss - bonus.mul_scalar(knobs.entropy_coeff)
+        }
+        None => loss,
+    };
 
     let metrics = loss_metrics(knobs, input, ratio.detach(), reference);
     Ok(LossOutput { loss, metrics })

@@ -186,6 +186,57 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "GRPO-LEAD 2504.09696",
     },
+    Preset {
+        name: "gmpo",
+        knobs: Knobs {
+            surrogate: Surrogate::Gmpo,
+            epsilon: 0.4,
+            ..D
+        },
+        source: "GMPO 2507.20673",
+    },
+    Preset {
+        name: "opo",
+        knobs: Knobs {
+            adv_estimator: Adv::Opo,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "OPO 2505.23585",
+    },
+    Preset {
+        name: "grpo_passk",
+        knobs: Knobs {
+            adv_estimator: Adv::GrpoPassk,
+            ..D
+        },
+        source: "Pass@k (verl grpo_passk) 2503.19595",
+    },
+    Preset {
+        name: "clip_cov",
+        knobs: Knobs {
+            surrogate: Surrogate::ClipCov,
+            loss_agg_mode: Agg::TokenMean,
+            dynamic_sampling: true,
+            clip_cov_ratio: 2e-4,
+            clip_cov_lb: 1.0,
+            clip_cov_ub: 5.0,
+            ..D
+        },
+        source: "Clip-Cov 2505.22617",
+    },
+    Preset {
+        name: "kl_cov",
+        knobs: Knobs {
+            surrogate: Surrogate::KlCov,
+            loss_agg_mode: Agg::TokenMean,
+            dynamic_sampling: true,
+            kl_cov_ratio: 2e-4,
+            ppo_kl_coef: 1.0,
+            ..D
+        },
+        source: "KL-Cov 2505.22617",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -1,10 +1,10 @@
 //! Steps 6–8 behind one signature, [`Surrogate::loss`]: a per-token surrogate ℓ̃ with its KL
 //! term and aggregation, or a sequence-level loss (GVPO's group objective) in their place.
 
-use burn::tensor::{Tensor, activation::sigmoid};
+use burn::tensor::{DType, Int, Tensor, TensorData, activation::sigmoid};
 use serde::{Deserialize, Serialize};
 
-use super::{Knobs, indicator};
+use super::{Knobs, indicator, masked_token_mean};
 
 /// The per-token surrogate (`surrogate`); A = A_{i,t}, r the [`super::RatioLevel`] ratio,
 /// εl = `epsilon`, εh = `epsilon_high`.
@@ -24,6 +24,27 @@ pub enum Surrogate {
     /// L = (1/(G−1))·Σ_i ½[(Rθ_i − mean_j Rθ_j) − A_i]²; loss = mean over groups with ≥ 2 kept
     /// (GVPO 2504.19599). Replaces steps 6–8; no KL term.
     Gvpo,
+    /// Geometric-mean PO (GMPO 2507.20673; verl loss mode `geo_mean`): with ℓ_t = logp − logp_old
+    /// (not clamped to ±20, as verl) and s = sgn(A), ℓ̂_t = s·min(s·ℓ_t, s·clip(ℓ_t, −εl, εh)),
+    /// ρ_i = exp(mean_t ℓ̂_t), A_i = mean_t A_{i,t}, and loss = mean over kept completions of
+    /// −A_i·ρ_i. A sequence-level loss as verl's (`torch.mean` over sequences, whatever
+    /// `loss_agg_mode`): it replaces steps 6–8, so β acts only through `kl_in_reward`, and
+    /// `ratio_level` is not read.
+    Gmpo,
+    /// Clip-Cov (2505.22617; verl `compute_policy_loss_clip_cov`): `clip`'s term (ratio and dual
+    /// clip as there) times 1 − cut_t. Over the kept tokens (N of them),
+    /// Cov_t = (A_t − mean A)·(logp_t − mean logp) with logp detached; the candidates are the
+    /// tokens the clip did not change with `clip_cov_lb` < Cov < `clip_cov_ub`; cut_t = 1 on
+    /// k = max(⌊`clip_cov_ratio`·N⌋, 1) of them (all when fewer), picked at random: the k with
+    /// the smallest u(p, g, t) = splitmix64(`cov_seed` ⊕ splitmix64(p·2⁴² + g·2²¹ + t)) over
+    /// group p, completion g, token t, so the choice is a pure function of the seed (verl
+    /// draws torch.randperm). The KL term (step 7) is not cut.
+    ClipCov,
+    /// KL-Cov (2505.22617; verl `compute_policy_loss_kl_cov`): ℓ̃ = −r·A, plus
+    /// `ppo_kl_coef`·|logp − logp_old| on the k = max(⌊`kl_cov_ratio`·N⌋, 1) kept tokens of
+    /// largest Cov (as in `clip_cov`; every token tied with the k-th is taken, where verl's topk
+    /// takes exactly k). No clip. r is step 5's ratio (verl: unclamped token ratio).
+    KlCov,
 }
 
 /// What a surrogate's loss reads (steps 6–8), all `[P, G, T]` unless noted.
@@ -48,14 +69,21 @@ pub struct LossTerms<'a> {
 
 impl Surrogate {
     /// Every variant's JSON name, in declaration order: the choices the schema offers.
-    pub const NAMES: &'static [&'static str] = &["clip", "reinforce", "sapo", "cispo", "gvpo"];
+    pub const NAMES: &'static [&'static str] = &[
+        "clip", "reinforce", "sapo", "cispo", "gvpo", "gmpo", "clip_cov", "kl_cov",
+    ];
 
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
     /// such a loss replaces steps 6–8 whole (no per-token KL term, no aggregation mode).
     pub fn is_sequence_level(self) -> bool {
         match self {
-            Self::Gvpo => true,
-            Self::Clip | Self::Reinforce | Self::Sapo | Self::Cispo => false,
+            Self::Gvpo | Self::Gmpo => true,
+            Self::Clip
+            | Self::Reinforce
+            | Self::Sapo
+            | Self::Cispo
+            | Self::ClipCov
+            | Self::KlCov => false,
         }
     }
 
@@ -82,19 +110,39 @@ impl Surrogate {
     pub fn parts(self, knobs: &Knobs, t: &LossTerms) -> Parts {
         let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
         let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+        let clipped_objective = |ratio: Tensor<3>, a: Tensor<3>| {
+            let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
+            match knobs.clip_ratio_c {
+                Some(c) => {
+                    let negative = a.clone().lower_elem(0.0);
+                    objective
+                        .clone()
+                        .mask_where(negative, objective.max_pair(a * c))
+                }
+                None => objective,
+            }
+        };
         let per_token = match self {
-            Self::Clip => {
-                let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
-                let objective = match knobs.clip_ratio_c {
-                    Some(c) => {
-                        let negative = a.clone().lower_elem(0.0);
-                        objective
-                            .clone()
-                            .mask_where(negative, objective.max_pair(a * c))
-                    }
-                    None => objective,
-                };
-                objective.neg()
+            Self::Clip => clipped_objective(ratio, a).neg(),
+            Self::ClipCov => {
+                let changed = self.clipped_tokens(knobs, &ratio.clone().detach(), &a);
+                let unclipped = (changed.low + changed.high + changed.dual).equal_elem(0.0);
+                let cov = covariance(t);
+                let valid = kept_tokens(t);
+                let candidates = indicator(
+                    unclipped
+                        .bool_and(cov.clone().greater_elem(knobs.clip_cov_lb))
+                        .bool_and(cov.lower_elem(knobs.clip_cov_ub)),
+                    &a,
+                ) * valid.clone();
+                let cut = clip_cov_choice(&candidates, &valid, knobs);
+                (clipped_objective(ratio, a) * (cut.neg() + 1.0)).neg()
+            }
+            Self::KlCov => {
+                let valid = kept_tokens(t);
+                let chosen = largest(&covariance(t), &valid, knobs.kl_cov_ratio);
+                let abs_log_ratio = (t.logp.clone() - t.logp_old.clone()).abs();
+                (ratio * a).neg() + abs_log_ratio * chosen.mul_scalar(knobs.ppo_kl_coef)
             }
             Self::Reinforce => (a * t.logp.clone()).neg(),
             Self::Sapo => {
@@ -117,12 +165,22 @@ impl Surrogate {
                     knobs.gvpo_beta,
                 ));
             }
+            Self::Gmpo => {
+                return Parts::Sequence(gmpo_loss(
+                    t.logp,
+                    t.logp_old,
+                    t.advantages,
+                    t.mask,
+                    t.kept,
+                    knobs,
+                ));
+            }
         };
         let kl = match t.logp_ref {
             Some(logp_ref) if !knobs.kl_in_reward => Some(
                 knobs
                     .kl_estimator
-                    .penalty(logp_ref.clone() - t.logp.clone())
+                    .penalty_with(logp_ref.clone() - t.logp.clone(), knobs.kl_clamp)
                     .mul_scalar(knobs.beta),
             ),
             _ => None,
@@ -134,9 +192,10 @@ impl Surrogate {
     }
 
     /// 0/1 per token where a clip changed the term (`clip_ratio/low_mean`,
-    /// `clip_ratio/high_mean`): for `clip`, r < 1 − εl with A < 0 (low), r > 1 + εh with A > 0
-    /// (high), and with `clip_ratio_c` c, A < 0 with r > c (dual); for `cispo`, whose clip bounds
-    /// a weight, r outside the range whatever A; 0 for the others.
+    /// `clip_ratio/high_mean`): for `clip` and `clip_cov`, r < 1 − εl with A < 0 (low),
+    /// r > 1 + εh with A > 0 (high), and with `clip_ratio_c` c, A < 0 with r > c (dual); for
+    /// `cispo`, whose clip bounds a weight, r outside the range whatever A; for `gmpo`, ln r
+    /// outside [−εl, εh] with A < 0 (low) or A > 0 (high), as verl counts it; 0 for the others.
     pub fn clipped_tokens(
         self,
         knobs: &Knobs,
@@ -147,7 +206,7 @@ impl Surrogate {
         let above = ratio.clone().greater_elem(1.0 + knobs.epsilon_high());
         let none = || ratio.zeros_like();
         match self {
-            Self::Clip => {
+            Self::Clip | Self::ClipCov => {
                 let negative = advantages.clone().lower_elem(0.0);
                 Clipped {
                     low: indicator(below.bool_and(negative.clone()), ratio),
@@ -165,7 +224,24 @@ impl Surrogate {
                 high: indicator(above, ratio),
                 dual: none(),
             },
-            Self::Reinforce | Self::Sapo | Self::Gvpo => Clipped {
+            // The sign-aware log-ratio clip: ℓ = ln r outside [−εl, εh], counted on the side
+            // of A's sign as verl counts it (the log-ratio is step 5's here).
+            Self::Gmpo => {
+                let log_ratio = ratio.clone().log();
+                let outside = log_ratio
+                    .clone()
+                    .lower_elem(-knobs.epsilon)
+                    .bool_or(log_ratio.greater_elem(knobs.epsilon_high()));
+                Clipped {
+                    low: indicator(
+                        outside.clone().bool_and(advantages.clone().lower_elem(0.0)),
+                        ratio,
+                    ),
+                    high: indicator(outside.bool_and(advantages.clone().greater_elem(0.0)), ratio),
+                    dual: none(),
+                }
+            }
+            Self::Reinforce | Self::Sapo | Self::Gvpo | Self::KlCov => Clipped {
                 low: none(),
                 high: none(),
                 dual: none(),
@@ -224,6 +300,118 @@ pub fn gvpo_loss(
     (per_group * counted.clone()).sum() / counted.sum().clamp_min(1.0)
 }
 
+/// GMPO's loss (see [`Surrogate::Gmpo`]), `[1]`.
+///
+/// # Shapes
+/// `logp`, `logp_old`, `advantages`, `mask`: `[P, G, T]`; `kept` (0/1): `[P, G]` → `[1]`
+pub fn gmpo_loss(
+    logp: &Tensor<3>,
+    logp_old: &Tensor<3>,
+    advantages: &Tensor<3>,
+    mask: &Tensor<3>,
+    kept: &Tensor<2>,
+    knobs: &Knobs,
+) -> Tensor<1> {
+    let [p, g, _] = logp.dims();
+    let log_ratio = logp.clone() - logp_old.clone();
+    let sign = advantages.clone().sign();
+    let clipped = log_ratio
+        .clone()
+        .clamp(-knobs.epsilon, knobs.epsilon_high());
+    let sign_aware = (sign.clone() * log_ratio).min_pair(sign.clone() * clipped) * sign;
+    let rho = masked_token_mean(sign_aware, mask).exp(); // [P, G, 1]
+    let seq_advantages = masked_token_mean(advantages.clone(), mask);
+    let per_seq = (seq_advantages * rho).neg().reshape([p, g]);
+    (per_seq * kept.clone()).sum() / kept.clone().sum().clamp_min(1.0)
+}
+
+/// 1 on the real tokens of kept completions, `[P, G, T]`.
+fn kept_tokens(t: &LossTerms) -> Tensor<3> {
+    t.mask.clone() * t.kept.clone().unsqueeze_dim::<3>(2)
+}
+
+/// Clip-Cov's and KL-Cov's Cov_t = (A_t − mean A)·(logp_t − mean logp) over the kept tokens,
+/// logp detached, `[P, G, T]` (constant).
+fn covariance(t: &LossTerms) -> Tensor<3> {
+    let valid = kept_tokens(t);
+    let n = valid.clone().sum().clamp_min(1.0).unsqueeze::<3>();
+    let logp = t.logp.clone().detach();
+    let a_mean = (t.advantages.clone() * valid.clone()).sum().unsqueeze::<3>() / n.clone();
+    let logp_mean = (logp.clone() * valid).sum().unsqueeze::<3>() / n;
+    let cov = (t.advantages.clone() - a_mean) * (logp - logp_mean);
+    // Sums that overflow (inputs near the float range) give ∞ − ∞; such a token is never chosen.
+    let undefined = cov.clone().is_nan();
+    cov.mask_fill(undefined, f64::NEG_INFINITY)
+}
+
+/// k = max(⌊ratio·N⌋, 1), N = the kept tokens, as a `[1]` index k − 1 into a sorted list.
+fn kth_index(valid: &Tensor<3>, ratio: f64) -> Tensor<1, Int> {
+    (valid.clone().sum().mul_scalar(ratio).floor().clamp_min(1.0) - 1.0).int()
+}
+
+/// 0/1 on the tokens of `valid` (0/1) whose `cov` is among the k largest (ties with the k-th
+/// included), `[P, G, T]`.
+fn largest(cov: &Tensor<3>, valid: &Tensor<3>, ratio: f64) -> Tensor<3> {
+    let invalid = valid.clone().equal_elem(0.0);
+    let [p, g, t] = cov.dims();
+    let keyed = cov.clone().mask_fill(invalid, f64::NEG_INFINITY);
+    let sorted = keyed.clone().reshape([p * g * t]).sort_descending(0);
+    let threshold = sorted.select(0, kth_index(valid, ratio)); // [1]
+    indicator(
+        keyed.greater_equal(threshold.unsqueeze::<3>().expand([p, g, t])),
+        cov,
+    ) * valid.clone()
+}
+
+/// Clip-Cov's cut: 0/1 on k = max(⌊`clip_cov_ratio`·N⌋, 1) of the `candidates` (all of them
+/// when fewer), the ones of smallest [`cov_priority`], `[P, G, T]`.
+fn clip_cov_choice(candidates: &Tensor<3>, valid: &Tensor<3>, knobs: &Knobs) -> Tensor<3> {
+    let [p, g, t] = candidates.dims();
+    let ranks = cov_ranks(p, g, t, knobs.cov_seed);
+    let ranks = Tensor::<3>::from_data(
+        TensorData::new(ranks, [p, g, t]),
+        (&candidates.device(), DType::from(candidates.dtype())),
+    );
+    // Non-candidates rank after every candidate.
+    let last = (p * g * t) as f64;
+    let keyed = ranks * candidates.clone() + (candidates.clone().neg() + 1.0).mul_scalar(last);
+    let sorted = keyed.clone().reshape([p * g * t]).sort(0);
+    let threshold = sorted.select(0, kth_index(valid, knobs.clip_cov_ratio)); // [1]
+    indicator(
+        keyed.lower_equal(threshold.unsqueeze::<3>().expand([p, g, t])),
+        candidates,
+    ) * candidates.clone()
+}
+
+/// SplitMix64's output function (Steele, Lea, Flood 2014): a fixed, well-mixed hash of `x`.
+pub fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Clip-Cov's random priority of token t of completion g of group p under `seed` (smaller is
+/// picked first): splitmix64(seed ⊕ splitmix64(p·2⁴² + g·2²¹ + t)).
+pub fn cov_priority(seed: u64, p: usize, g: usize, t: usize) -> u64 {
+    let position = ((p as u64) << 42) | ((g as u64) << 21) | t as u64;
+    splitmix64(seed ^ splitmix64(position))
+}
+
+/// Every position's rank by [`cov_priority`] (0 = picked first), `[P, G, T]` row-major: exact
+/// small integers in any float dtype, computed from the shape alone (no device readback).
+fn cov_ranks(p: usize, g: usize, t: usize, seed: u64) -> Vec<f64> {
+    let mut order: Vec<(u64, usize)> = (0..p * g * t)
+        .map(|i| (cov_priority(seed, i / (g * t), (i / t) % g, i % t), i))
+        .collect();
+    order.sort_unstable();
+    let mut ranks = vec![0.0; order.len()];
+    for (rank, (_, i)) in order.into_iter().enumerate() {
+        ranks[i] = rank as f64;
+    }
+    ranks
+}
+
 impl Surrogate {
     /// The per-token loss ℓ̃ (GVPO: the group loss) as KaTeX (notation: [`super::tex::SYMBOLS`]).
     pub const fn tex(self) -> &'static str {
@@ -238,6 +426,15 @@ impl Surrogate {
             }
             Self::Gvpo => {
                 r"L = \tfrac{1}{G - 1}\textstyle\sum_i \tfrac12\big[(R^\theta_i - \overline{R^\theta}) - (\vR - \vmu)\big]^2,\ R^\theta_i = \vgvpobeta \textstyle\sum_t (\log\pi_\theta - \log\pi_{\text{old}})"
+            }
+            Self::Gmpo => {
+                r"L = -\tfrac{1}{\vB}\textstyle\sum_i A_i \exp\big(\tfrac{1}{|o_i|}\sum_t \operatorname{sgn}(A)\min(\operatorname{sgn}(A)\,\ell_t,\ \operatorname{sgn}(A)\operatorname{clip}(\ell_t, -\vepsl, \vepsh))\big),\ \ell_t = \vlogp - \vlogpold"
+            }
+            Self::ClipCov => {
+                r"\vell = -(1 - \text{cut}_t)\,\min\big(\vr\,\vA,\ \operatorname{clip}(\vr, 1 - \vepsl, 1 + \vepsh)\,\vA\big),\ \text{cut} = \text{random }k\text{ of } \{t : \text{lb} < \operatorname{Cov}_t < \text{ub}\}"
+            }
+            Self::KlCov => {
+                r"\vell = -\vr\,\vA + \kappa\,|\vlogp - \vlogpold|\ [t \in \text{top-}k \operatorname{Cov}_t]"
             }
         }
     }

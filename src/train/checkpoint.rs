@@ -115,7 +115,13 @@ impl Checkpoint {
         }
         let [header, policy, optimizer, reference] =
             <[Vec<u8>; 4]>::try_from(parts).expect("one entry per part");
-        let header = serde_json::from_slice(&header)
+        let mut header: serde_json::Value = serde_json::from_slice(&header)
+            .map_err(|e| format!("corrupt checkpoint header: {e}"))?;
+        // Headers saved before a config field moved (train.entropy_coef → algo.entropy_coeff).
+        if let Some(config) = header.get_mut("config") {
+            crate::config::migrate(config).map_err(|e| format!("checkpoint header: {e}"))?;
+        }
+        let header = serde_json::from_value(header)
             .map_err(|e| format!("corrupt checkpoint header: {e}"))?;
         Ok(Self {
             header,

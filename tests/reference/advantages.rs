@@ -110,7 +110,7 @@ fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
                 acc += -knobs.beta
                     * knobs
                         .kl_estimator
-                        .penalty(Dual::c(logp_ref[t] - c.logp_old[t]))
+                        .penalty(Dual::c(logp_ref[t] - c.logp_old[t]), knobs.kl_clamp)
                         .v;
                 g[t] = acc;
             }
@@ -137,16 +137,45 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
             .collect()
     };
     let centred = |g: &[f64], x: f64| x - mean(g);
+    let all: Vec<f64> = g0.iter().flatten().copied().collect();
+    let batch_std = std_u(&all);
+    // x/(σ + std_eps), σ of the group or the batch, or x itself.
+    let scale = |g: &[f64], x: f64| match knobs.scale_rewards {
+        ScaleRewards::Group => x / (std_u(g) + knobs.std_eps),
+        ScaleRewards::Batch => x / (batch_std + knobs.std_eps),
+        ScaleRewards::None => x,
+    };
     match knobs.adv_estimator {
-        AdvEstimator::Grpo => {
-            let all: Vec<f64> = g0.iter().flatten().copied().collect();
-            let batch_std = std_u(&all);
-            per_group(&|g, x| match knobs.scale_rewards {
-                ScaleRewards::Group => centred(g, x) / (std_u(g) + knobs.std_eps),
-                ScaleRewards::Batch => centred(g, x) / (batch_std + knobs.std_eps),
-                ScaleRewards::None => centred(g, x),
+        AdvEstimator::Grpo => per_group(&|g, x| scale(g, centred(g, x))),
+        // Only the best gets the gap to the runner-up (a tie for the best makes it 0).
+        AdvEstimator::GrpoPassk => per_group(&|g, x| {
+            let mut sorted = g.to_vec();
+            sorted.sort_by(|a, b| b.total_cmp(a));
+            if x == sorted[0] {
+                scale(g, sorted[0] - sorted[1])
+            } else {
+                0.0
+            }
+        }),
+        // Baseline Σ|o_j|·R_j / Σ|o_j| per group.
+        AdvEstimator::Opo => input
+            .groups
+            .iter()
+            .zip(&g0)
+            .map(|(group, g)| {
+                let lens: Vec<f64> = group
+                    .completions
+                    .iter()
+                    .map(|c| c.logp.len() as f64)
+                    .collect();
+                let b = g.iter().zip(&lens).map(|(r, l)| r * l).sum::<f64>()
+                    / lens.iter().sum::<f64>();
+                g.iter()
+                    .zip(&lens)
+                    .map(|(r, &l)| vec![r - b; l as usize])
+                    .collect()
             })
-        }
+            .collect(),
         AdvEstimator::Rloo => per_group(&|g, x| {
             let n = g.len() as f64;
             n / (n - 1.0) * centred(g, x)

@@ -22,6 +22,8 @@ struct Draw {
     far: bool,
     groups: Option<usize>,
     group_size: Option<usize>,
+    /// Every completion gives its per-token entropy (for the entropy bonus).
+    entropy: bool,
 }
 
 const BINARY: Draw = Draw {
@@ -31,6 +33,7 @@ const BINARY: Draw = Draw {
     far: false,
     groups: None,
     group_size: None,
+    entropy: false,
 };
 
 const GRADED: Draw = Draw {
@@ -212,16 +215,129 @@ fn combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     out
 }
 
+/// Cases of the presets and knobs added after the first 72 cases (the issue "the rest of the
+/// family"): appended, so the earlier files keep their numbers.
+fn family_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let with_entropy = Draw {
+        entropy: true,
+        ..GRADED
+    };
+    let far = Draw {
+        far: true,
+        ..GRADED
+    };
+    let kl_in_reward = json!({"beta": 0.05, "kl_estimator": "k1", "kl_in_reward": true});
+    vec![
+        (
+            "grpo",
+            "entropy-bonus",
+            json!({"entropy_coeff": 0.01}),
+            with_entropy,
+        ),
+        (
+            "dr_grpo",
+            "entropy-bonus",
+            json!({"entropy_coeff": 0.05}),
+            with_entropy,
+        ),
+        (
+            "dapo",
+            "entropy-bonus",
+            json!({"entropy_coeff": 0.02}),
+            Draw {
+                entropy: true,
+                ..BINARY
+            },
+        ),
+        (
+            "gvpo",
+            "entropy-bonus",
+            json!({"entropy_coeff": 0.02}),
+            with_entropy,
+        ),
+        // Entropies given but no bonus: d loss / d entropy is 0.
+        ("grpo", "entropy-unused", json!({}), with_entropy),
+        (
+            "grpo",
+            "kl-clamp",
+            json!({"beta": 0.1, "kl_clamp": true}),
+            far,
+        ),
+        (
+            "grpo",
+            "kl-clamp-in-reward",
+            json!({"beta": 0.1, "kl_clamp": true, "kl_in_reward": true}),
+            GRADED,
+        ),
+        ("gmpo", "asymmetric", json!({"epsilon_high": 0.2}), GRADED),
+        ("gmpo", "kl-in-reward", kl_in_reward.clone(), GRADED),
+        ("gmpo", "far", json!({}), far),
+        ("opo", "kl-in-reward", kl_in_reward, GRADED),
+        (
+            "grpo_passk",
+            "scale-none",
+            json!({"scale_rewards": "none"}),
+            GRADED,
+        ),
+        (
+            "grpo_passk",
+            "scale-batch",
+            json!({"scale_rewards": "batch"}),
+            BINARY,
+        ),
+        (
+            "clip_cov",
+            "wide",
+            json!({"clip_cov_ratio": 0.3, "clip_cov_lb": 0.0, "dynamic_sampling": false}),
+            GRADED,
+        ),
+        (
+            "clip_cov",
+            "seed-7",
+            json!({"clip_cov_ratio": 0.2, "clip_cov_lb": 0.0, "cov_seed": 7,
+                   "epsilon": 0.01, "loss_agg_mode": "seq-mean-token-mean"}),
+            GRADED,
+        ),
+        (
+            "clip_cov",
+            "dual-clip",
+            json!({"clip_cov_ratio": 0.5, "clip_cov_lb": 0.0, "clip_ratio_c": 2.0,
+                   "dynamic_sampling": false}),
+            far,
+        ),
+        (
+            "kl_cov",
+            "wide",
+            json!({"kl_cov_ratio": 0.25, "dynamic_sampling": false}),
+            GRADED,
+        ),
+        (
+            "kl_cov",
+            "sequence",
+            json!({"kl_cov_ratio": 0.1, "ratio_level": "sequence", "beta": 0.04}),
+            GRADED,
+        ),
+    ]
+}
+
+/// How many presets the first 72 cases cover (their two cases each come first).
+const FIRST_PRESETS: usize = 16;
+
 /// Every in-repo case as (file name, input); a preset without a reference row is an error.
 pub fn inputs() -> Result<Vec<(String, Value)>, String> {
-    let presets = grpo_playground::algo::PRESETS.iter().flat_map(|p| {
+    let two = |p: &grpo_playground::algo::Preset| {
         [
             (p.name, "", json!({}), BINARY),
             (p.name, "graded", json!({}), GRADED),
         ]
-    });
-    presets
+    };
+    let (first, later) = grpo_playground::algo::PRESETS.split_at(FIRST_PRESETS);
+    first
+        .iter()
+        .flat_map(two)
         .chain(combinations())
+        .chain(later.iter().flat_map(two))
+        .chain(family_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -281,6 +397,14 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
             }
             let greedy_reward = (knobs.adv_estimator == AdvEstimator::Remax)
                 .then(|| reward(&mut rng, draw.graded).0);
+            if draw.entropy {
+                for c in &mut completions {
+                    let h = (0..c.logp.len())
+                        .map(|_| round6(rng.random_range(0.0..2.3)))
+                        .collect();
+                    c.entropy = Some(h);
+                }
+            }
             Group {
                 greedy_reward,
                 completions,
@@ -340,6 +464,7 @@ fn completion(
         logp,
         logp_old,
         logp_ref: Some(logp_ref),
+        entropy: None,
     }
 }
 

@@ -50,6 +50,17 @@ impl Dual {
         }
     }
 
+    /// |x|, with derivative sign(x)·dx (0 at 0, as torch and burn take it).
+    pub fn abs(self) -> Self {
+        if self.v > 0.0 {
+            self
+        } else if self.v < 0.0 {
+            -self
+        } else {
+            Self::c(0.0)
+        }
+    }
+
     pub fn min(self, other: Self) -> Self {
         if other.v < self.v { other } else { self }
     }

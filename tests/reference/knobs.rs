@@ -20,6 +20,8 @@ pub enum AdvEstimator {
     ReinforcePpBaseline,
     Remax,
     Reinforce,
+    Opo,
+    GrpoPassk,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -39,11 +41,16 @@ pub enum KlEstimator {
 }
 
 impl KlEstimator {
-    /// k(x) at x = logp_ref − logp: k1 = −x, k2 = x²/2, k3 = eˣ − x − 1.
-    pub fn penalty(self, x: Dual) -> Dual {
+    /// k(x) at x = logp_ref − logp: k1 = −x, k2 = x²/2, k3 = eˣ − x − 1; with `clamp` (verl's
+    /// low_var_kl), k3 of x clamped to ±20, then clamped to ±10.
+    pub fn penalty(self, x: Dual, clamp: bool) -> Dual {
         match self {
             Self::K1 => -x,
             Self::K2 => x * x * 0.5,
+            Self::K3 if clamp => {
+                let x = x.clamp(-20.0, 20.0);
+                (x.exp() - x - 1.0).clamp(-10.0, 10.0)
+            }
             Self::K3 => x.exp() - x - 1.0,
         }
     }
@@ -64,6 +71,9 @@ pub enum Surrogate {
     Sapo,
     Cispo,
     Gvpo,
+    Gmpo,
+    ClipCov,
+    KlCov,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -106,6 +116,7 @@ pub struct Knobs {
     pub overlong_penalty_factor: f64,
     pub beta: f64,
     pub kl_estimator: KlEstimator,
+    pub kl_clamp: bool,
     pub kl_in_reward: bool,
     pub dynamic_sampling: bool,
     pub mask_truncated_completions: bool,
@@ -118,7 +129,14 @@ pub struct Knobs {
     pub sapo_tau_pos: f64,
     pub sapo_tau_neg: f64,
     pub gvpo_beta: f64,
+    pub clip_cov_ratio: f64,
+    pub clip_cov_lb: f64,
+    pub clip_cov_ub: f64,
+    pub cov_seed: u64,
+    pub kl_cov_ratio: f64,
+    pub ppo_kl_coef: f64,
     pub loss_agg_mode: LossAggMode,
+    pub entropy_coeff: f64,
 }
 
 impl Knobs {
@@ -126,9 +144,15 @@ impl Knobs {
         self.epsilon_high.unwrap_or(self.epsilon)
     }
 
-    /// Whether logp_ref enters the objective (KL in reward, or in the loss outside GVPO).
+    /// Whether logp_ref enters the objective (KL in reward, or in the loss outside the
+    /// sequence-level losses GVPO and GMPO).
     pub fn uses_reference(&self) -> bool {
-        self.beta > 0.0 && (self.kl_in_reward || self.surrogate != Surrogate::Gvpo)
+        self.beta > 0.0 && (self.kl_in_reward || !self.sequence_level())
+    }
+
+    /// GVPO and GMPO replace steps 6–8 with one loss per group or sequence.
+    pub fn sequence_level(&self) -> bool {
+        matches!(self.surrogate, Surrogate::Gvpo | Surrogate::Gmpo)
     }
 }
 
@@ -145,6 +169,7 @@ pub fn defaults() -> Map<String, Value> {
         "overlong_penalty_factor": 1.0,
         "beta": 0.0,
         "kl_estimator": "k3",
+        "kl_clamp": false,
         "kl_in_reward": false,
         "dynamic_sampling": false,
         "mask_truncated_completions": false,
@@ -157,7 +182,14 @@ pub fn defaults() -> Map<String, Value> {
         "sapo_tau_pos": 1.0,
         "sapo_tau_neg": 1.05,
         "gvpo_beta": 0.1,
+        "clip_cov_ratio": 2e-4,
+        "clip_cov_lb": 1.0,
+        "clip_cov_ub": 5.0,
+        "cov_seed": 0,
+        "kl_cov_ratio": 2e-4,
+        "ppo_kl_coef": 0.1,
         "loss_agg_mode": "seq-mean-token-mean",
+        "entropy_coeff": 0.0,
     }) else {
         unreachable!("an object literal")
     };
@@ -237,6 +269,26 @@ pub fn presets() -> Vec<(&'static str, Value)> {
             "grpo_lead",
             json!({"lead_length_alpha": 0.05, "lead_difficulty_weight": true,
                    "loss_agg_mode": "token-mean"}),
+        ),
+        // GMPO 2507.20673 (verl's geo_mean recipe: clip_ratio 0.4 both sides, no KL).
+        ("gmpo", json!({"surrogate": "gmpo", "epsilon": 0.4})),
+        // OPO 2505.23585: the length-weighted baseline, no σ, no KL.
+        (
+            "opo",
+            json!({"adv_estimator": "opo", "loss_agg_mode": "token-mean"}),
+        ),
+        ("grpo_passk", json!({"adv_estimator": "grpo_passk"})),
+        // Clip-Cov and KL-Cov 2505.22617, on DAPO's recipe (token mean, dynamic sampling).
+        (
+            "clip_cov",
+            json!({"surrogate": "clip_cov", "loss_agg_mode": "token-mean",
+                   "dynamic_sampling": true, "clip_cov_ratio": 2e-4, "clip_cov_lb": 1.0,
+                   "clip_cov_ub": 5.0}),
+        ),
+        (
+            "kl_cov",
+            json!({"surrogate": "kl_cov", "loss_agg_mode": "token-mean",
+                   "dynamic_sampling": true, "kl_cov_ratio": 2e-4, "ppo_kl_coef": 1.0}),
         ),
     ]
 }

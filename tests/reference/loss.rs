@@ -1,54 +1,220 @@
 //! Steps 5–8 of ALGORITHMS.md (ratio, surrogate, KL in the loss, aggregation; GVPO's group loss
-//! in their place) in dual numbers, and d loss / d logp by seeding one token at a time.
+//! and GMPO's sequence loss in their place), the entropy bonus, in dual numbers, and
+//! d loss / d logp (and d loss / d entropy) by seeding one token at a time.
 
 use super::advantages::Advantages;
 use super::dual::Dual;
 use super::knobs::{Knobs, LossAggMode, RatioLevel, Surrogate};
 use super::{Completion, Input, mean};
 
-/// The loss and d loss / d logp (group × completion × token).
+/// Which input a derivative is taken along: the logp or the entropy of (group, completion,
+/// token).
+#[derive(Clone, Copy, PartialEq)]
+enum Seed {
+    Logp(usize, usize, usize),
+    Entropy(usize, usize, usize),
+}
+
+type Grid = Vec<Vec<Vec<f64>>>;
+
+/// The loss, d loss / d logp and, when every completion gives its entropy, d loss / d entropy
+/// (group × completion × token).
 pub fn loss_and_grad(
     input: &Input,
     knobs: &Knobs,
     adv: &Advantages,
     kept: &[Vec<bool>],
-) -> (f64, Vec<Vec<Vec<f64>>>) {
-    let loss = objective(input, knobs, adv, kept, None).v;
+) -> (f64, Grid, Option<Grid>) {
+    let selection = Selection::new(input, knobs, adv, kept);
+    let eval = |seed| objective(input, knobs, adv, kept, &selection, seed);
+    let loss = eval(None).v;
     // Every token is seeded, kept or not: that filtered ones get 0 is checked, not assumed.
-    let grad = input
+    let grid = |seed: &dyn Fn(usize, usize, usize) -> Seed| -> Grid {
+        input
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, group)| {
+                group
+                    .completions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        (0..c.logp.len())
+                            .map(|t| eval(Some(seed(g, i, t))).d)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let grad = grid(&Seed::Logp);
+    let with_entropy = input
         .groups
         .iter()
-        .enumerate()
-        .map(|(g, group)| {
-            group
-                .completions
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    (0..c.logp.len())
-                        .map(|t| objective(input, knobs, adv, kept, Some((g, i, t))).d)
-                        .collect()
-                })
-                .collect()
-        })
-        .collect();
-    (loss, grad)
+        .flat_map(|g| &g.completions)
+        .all(|c| c.entropy.is_some());
+    let grad_entropy = with_entropy.then(|| grid(&Seed::Entropy));
+    (loss, grad, grad_entropy)
 }
 
-/// The loss with the derivative along the logp of token `seed` (group, completion, token).
+/// The tokens Clip-Cov cuts and KL-Cov penalises: constants of the current logp values (the
+/// covariance is taken with logp detached), so computed once.
+struct Selection {
+    /// (group, completion, token) of the chosen tokens.
+    chosen: Vec<(usize, usize, usize)>,
+}
+
+impl Selection {
+    fn new(input: &Input, knobs: &Knobs, adv: &Advantages, kept: &[Vec<bool>]) -> Self {
+        if !matches!(knobs.surrogate, Surrogate::ClipCov | Surrogate::KlCov) {
+            return Self { chosen: Vec::new() };
+        }
+        // Every kept token: position, A, logp (value), ratio (value).
+        let mut tokens = Vec::new();
+        for (g, group) in input.groups.iter().enumerate() {
+            for (i, c) in group.completions.iter().enumerate() {
+                if !kept[g][i] {
+                    continue;
+                }
+                let logp: Vec<Dual> = c.logp.iter().map(|&x| Dual::c(x)).collect();
+                let ratio = ratios(c, &logp, knobs);
+                for t in 0..c.logp.len() {
+                    tokens.push(((g, i, t), adv.advantages[g][i][t], c.logp[t], ratio[t].v));
+                }
+            }
+        }
+        let n = tokens.len() as f64;
+        let a_mean = tokens.iter().map(|x| x.1).sum::<f64>() / n.max(1.0);
+        let logp_mean = tokens.iter().map(|x| x.2).sum::<f64>() / n.max(1.0);
+        let cov = |x: &((usize, usize, usize), f64, f64, f64)| (x.1 - a_mean) * (x.2 - logp_mean);
+        let ratio = if knobs.surrogate == Surrogate::ClipCov {
+            knobs.clip_cov_ratio
+        } else {
+            knobs.kl_cov_ratio
+        };
+        let k = (n * ratio).floor().max(1.0) as usize;
+        let chosen = if knobs.surrogate == Surrogate::ClipCov {
+            let (lo, hi) = (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+            // Candidates: the clip left the term alone, lb < Cov < ub.
+            let mut candidates: Vec<_> = tokens
+                .iter()
+                .filter(|x| {
+                    let (a, r) = (x.1, x.3);
+                    let changed = (r < lo && a < 0.0)
+                        || (r > hi && a > 0.0)
+                        || knobs.clip_ratio_c.is_some_and(|c| a < 0.0 && r > c);
+                    let c = cov(x);
+                    !changed && c > knobs.clip_cov_lb && c < knobs.clip_cov_ub
+                })
+                .map(|x| x.0)
+                .collect();
+            candidates.sort_by_key(|&(g, i, t)| priority(knobs.cov_seed, g, i, t));
+            candidates.truncate(k);
+            candidates
+        } else {
+            // The k largest covariances, and every token tied with the k-th.
+            let mut values: Vec<f64> = tokens.iter().map(cov).collect();
+            values.sort_by(|a, b| b.total_cmp(a));
+            match values.get(k - 1) {
+                Some(&threshold) => tokens
+                    .iter()
+                    .filter(|x| cov(x) >= threshold)
+                    .map(|x| x.0)
+                    .collect(),
+                None => Vec::new(),
+            }
+        };
+        Self { chosen }
+    }
+
+    fn has(&self, g: usize, i: usize, t: usize) -> bool {
+        self.chosen.contains(&(g, i, t))
+    }
+}
+
+/// SplitMix64's output function, written from Steele, Lea and Flood (2014).
+fn splitmix64(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+    z ^ (z >> 31)
+}
+
+/// Clip-Cov's random order: splitmix64(seed ⊕ splitmix64(g·2⁴² + i·2²¹ + t)), smallest first.
+fn priority(seed: u64, g: usize, i: usize, t: usize) -> u64 {
+    let position = (g as u64) * (1 << 42) + (i as u64) * (1 << 21) + t as u64;
+    splitmix64(seed ^ splitmix64(position))
+}
+
+/// The loss with the derivative along `seed`.
 fn objective(
     input: &Input,
     knobs: &Knobs,
     adv: &Advantages,
     kept: &[Vec<bool>],
-    seed: Option<(usize, usize, usize)>,
+    selection: &Selection,
+    seed: Option<Seed>,
+) -> Dual {
+    let policy = policy_loss(input, knobs, adv, kept, selection, seed);
+    if knobs.entropy_coeff == 0.0 {
+        return policy;
+    }
+    // The bonus: entropy_coeff · Agg(H), aggregated like the per-token loss.
+    let mut sums = Vec::new();
+    for (g, group) in input.groups.iter().enumerate() {
+        for (i, c) in group.completions.iter().enumerate() {
+            if kept[g][i] {
+                let h = c.entropy.as_ref().expect("validated: entropy with entropy_coeff");
+                let total = h
+                    .iter()
+                    .enumerate()
+                    .map(|(t, &x)| {
+                        if seed == Some(Seed::Entropy(g, i, t)) {
+                            Dual::var(x)
+                        } else {
+                            Dual::c(x)
+                        }
+                    })
+                    .sum::<Dual>();
+                sums.push((total, c.logp.len() as f64));
+            }
+        }
+    }
+    policy - aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length) * knobs.entropy_coeff
+}
+
+/// Step 8 over (Σ_t x_t, |o_i|) of the kept completions; 0 when none is kept.
+fn aggregate(sums: &[(Dual, f64)], mode: LossAggMode, l_max: usize) -> Dual {
+    if sums.is_empty() {
+        return Dual::c(0.0);
+    }
+    let b = sums.len() as f64;
+    let n: f64 = sums.iter().map(|(_, len)| len).sum();
+    let total = || sums.iter().map(|(s, _)| *s).sum::<Dual>();
+    match mode {
+        LossAggMode::TokenMean => total() / n,
+        LossAggMode::SeqMeanTokenMean => sums.iter().map(|(s, len)| *s / *len).sum::<Dual>() / b,
+        LossAggMode::SeqMeanTokenSum => total() / b,
+        LossAggMode::SeqMeanTokenSumNorm => total() / (b * l_max as f64),
+    }
+}
+
+/// Steps 5–8 with the derivative along `seed`.
+fn policy_loss(
+    input: &Input,
+    knobs: &Knobs,
+    adv: &Advantages,
+    kept: &[Vec<bool>],
+    selection: &Selection,
+    seed: Option<Seed>,
 ) -> Dual {
     let logp = |g: usize, i: usize, c: &Completion| -> Vec<Dual> {
         c.logp
             .iter()
             .enumerate()
             .map(|(t, &x)| {
-                if seed == Some((g, i, t)) {
+                if seed == Some(Seed::Logp(g, i, t)) {
                     Dual::var(x)
                 } else {
                     Dual::c(x)
@@ -59,56 +225,72 @@ fn objective(
     if knobs.surrogate == Surrogate::Gvpo {
         return gvpo(input, knobs, adv, kept, &logp);
     }
+    if knobs.surrogate == Surrogate::Gmpo {
+        return gmpo(input, knobs, adv, kept, &logp);
+    }
     // (Σ_t ℓ̃_t, |o_i|) of every kept completion.
     let mut sums = Vec::new();
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
             if kept[g][i] {
-                let terms = token_losses(c, &logp(g, i, c), &adv.advantages[g][i], knobs);
+                let chosen: Vec<bool> = (0..c.logp.len()).map(|t| selection.has(g, i, t)).collect();
+                let terms =
+                    token_losses(c, &logp(g, i, c), &adv.advantages[g][i], &chosen, knobs);
                 sums.push((terms.into_iter().sum::<Dual>(), c.logp.len() as f64));
             }
         }
     }
-    if sums.is_empty() {
-        return Dual::c(0.0);
-    }
-    let b = sums.len() as f64;
-    let n: f64 = sums.iter().map(|(_, len)| len).sum();
-    let total = || sums.iter().map(|(s, _)| *s).sum::<Dual>();
-    match knobs.loss_agg_mode {
-        LossAggMode::TokenMean => total() / n,
-        LossAggMode::SeqMeanTokenMean => sums.iter().map(|(s, len)| *s / *len).sum::<Dual>() / b,
-        LossAggMode::SeqMeanTokenSum => total() / b,
-        LossAggMode::SeqMeanTokenSumNorm => total() / (b * input.max_completion_length as f64),
-    }
+    aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length)
 }
 
-/// ℓ̃_t of one completion: steps 5–7.
-fn token_losses(c: &Completion, logp: &[Dual], adv: &[f64], knobs: &Knobs) -> Vec<Dual> {
+/// Step 5: the token or sequence ratio of one completion (log-ratio clamped to ±20).
+fn ratios(c: &Completion, logp: &[Dual], knobs: &Knobs) -> Vec<Dual> {
     let log_ratio: Vec<Dual> = logp
         .iter()
         .zip(&c.logp_old)
         .map(|(&lp, &old)| (lp - old).clamp(-20.0, 20.0))
         .collect();
-    let ratio: Vec<Dual> = match knobs.ratio_level {
+    match knobs.ratio_level {
         RatioLevel::Token => log_ratio.iter().map(|l| l.exp()).collect(),
         RatioLevel::Sequence => {
             let s = (log_ratio.iter().copied().sum::<Dual>() / log_ratio.len() as f64).exp();
             vec![s; log_ratio.len()]
         }
-    };
+    }
+}
+
+/// ℓ̃_t of one completion: steps 5–7. `chosen`: the tokens Clip-Cov cuts or KL-Cov penalises.
+fn token_losses(
+    c: &Completion,
+    logp: &[Dual],
+    adv: &[f64],
+    chosen: &[bool],
+    knobs: &Knobs,
+) -> Vec<Dual> {
+    let ratio = ratios(c, logp, knobs);
     let (lo, hi) = (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
     let kl_in_loss = knobs.beta > 0.0 && !knobs.kl_in_reward;
     (0..logp.len())
         .map(|t| {
             let (r, a, lp) = (ratio[t], adv[t], logp[t]);
+            let clipped = || {
+                let pessimistic = (r * a).min(r.clamp(lo, hi) * a);
+                match knobs.clip_ratio_c {
+                    Some(c) if a < 0.0 => -pessimistic.max(Dual::c(c * a)),
+                    _ => -pessimistic,
+                }
+            };
             let surrogate = match knobs.surrogate {
-                Surrogate::Clip => {
-                    let pessimistic = (r * a).min(r.clamp(lo, hi) * a);
-                    match knobs.clip_ratio_c {
-                        Some(c) if a < 0.0 => -pessimistic.max(Dual::c(c * a)),
-                        _ => -pessimistic,
-                    }
+                Surrogate::Clip => clipped(),
+                Surrogate::ClipCov if chosen[t] => Dual::c(0.0),
+                Surrogate::ClipCov => clipped(),
+                Surrogate::KlCov => {
+                    let penalty = if chosen[t] {
+                        (lp - c.logp_old[t]).abs() * knobs.ppo_kl_coef
+                    } else {
+                        Dual::c(0.0)
+                    };
+                    -(r * a) + penalty
                 }
                 Surrogate::Reinforce => -(lp * a),
                 Surrogate::Sapo => {
@@ -121,7 +303,7 @@ fn token_losses(c: &Completion, logp: &[Dual], adv: &[f64], knobs: &Knobs) -> Ve
                 }
                 // The clipped ratio is a stop-gradient weight: only its value enters.
                 Surrogate::Cispo => -(lp * (r.v.clamp(lo, hi) * a)),
-                Surrogate::Gvpo => unreachable!("GVPO replaces steps 6–8"),
+                Surrogate::Gvpo | Surrogate::Gmpo => unreachable!("they replace steps 6–8"),
             };
             if !kl_in_loss {
                 return surrogate;
@@ -130,7 +312,7 @@ fn token_losses(c: &Completion, logp: &[Dual], adv: &[f64], knobs: &Knobs) -> Ve
                 .logp_ref
                 .as_ref()
                 .expect("validated: logp_ref with beta > 0");
-            surrogate + knobs.kl_estimator.penalty(-lp + logp_ref[t]) * knobs.beta
+            surrogate + knobs.kl_estimator.penalty(-lp + logp_ref[t], knobs.kl_clamp) * knobs.beta
         })
         .collect()
 }
@@ -183,4 +365,49 @@ fn gvpo(
     }
     let n = losses.len() as f64;
     losses.into_iter().sum::<Dual>() / n
+}
+
+/// GMPO (verl's geo_mean): per kept completion, with ℓ_t = logp − logp_old (no ±20 clamp) and
+/// s = sgn(A_t), ℓ̂_t = s·min(s·ℓ_t, s·clip(ℓ_t, −εl, εh)); ρ = exp(mean_t ℓ̂_t), A_i = mean_t A_t
+/// and the loss is the mean of −A_i·ρ over kept completions (0 when none is).
+fn gmpo(
+    input: &Input,
+    knobs: &Knobs,
+    adv: &Advantages,
+    kept: &[Vec<bool>],
+    logp: &dyn Fn(usize, usize, &Completion) -> Vec<Dual>,
+) -> Dual {
+    let mut losses = Vec::new();
+    for (g, group) in input.groups.iter().enumerate() {
+        for (i, c) in group.completions.iter().enumerate() {
+            if !kept[g][i] {
+                continue;
+            }
+            let a = &adv.advantages[g][i];
+            let n = c.logp.len() as f64;
+            let clipped_mean = logp(g, i, c)
+                .into_iter()
+                .zip(&c.logp_old)
+                .zip(a)
+                .map(|((lp, &old), &a)| {
+                    let l = lp - old;
+                    let s = if a > 0.0 {
+                        1.0
+                    } else if a < 0.0 {
+                        -1.0
+                    } else {
+                        0.0
+                    };
+                    (l * s).min(l.clamp(-knobs.epsilon, knobs.epsilon_high()) * s) * s
+                })
+                .sum::<Dual>()
+                / n;
+            losses.push(-(clipped_mean.exp() * mean(a)));
+        }
+    }
+    if losses.is_empty() {
+        return Dual::c(0.0);
+    }
+    let b = losses.len() as f64;
+    losses.into_iter().sum::<Dual>() / b
 }

@@ -47,6 +47,9 @@ pub struct Completion {
     pub logp_old: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logp_ref: Option<Vec<f64>>,
+    /// H_t per token, an input of its own (the entropy bonus).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entropy: Option<Vec<f64>>,
 }
 
 /// A golden case's `expected`.
@@ -57,6 +60,9 @@ pub struct Expected {
     pub kept: Vec<Vec<bool>>,
     pub grad_logp: Vec<Vec<Vec<f64>>>,
     pub shaped_rewards: Vec<Vec<f64>>,
+    /// d loss / d entropy, when every completion gives `entropy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_entropy: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 /// The objective of one golden `input`; invalid input is an error naming the problem.
@@ -66,13 +72,14 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
     validate(&input, &knobs)?;
     let adv = advantages::compute(&input, &knobs);
     let kept = filters::kept(&input, &knobs, &adv.advantages)?;
-    let (loss, grad_logp) = loss::loss_and_grad(&input, &knobs, &adv, &kept);
+    let (loss, grad_logp, grad_entropy) = loss::loss_and_grad(&input, &knobs, &adv, &kept);
     Ok(Expected {
         loss,
         advantages: adv.advantages,
         kept,
         grad_logp,
         shaped_rewards: adv.shaped,
+        grad_entropy,
     })
 }
 
@@ -113,6 +120,15 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                 }
                 None if knobs.uses_reference() => {
                     return Err(format!("{at}.logp_ref: needed with beta > 0"));
+                }
+                _ => {}
+            }
+            match &c.entropy {
+                Some(h) if h.len() != n => {
+                    return Err(format!("{at}.entropy: length differs from logp"));
+                }
+                None if knobs.entropy_coeff > 0.0 => {
+                    return Err(format!("{at}.entropy: needed with entropy_coeff > 0"));
                 }
                 _ => {}
             }

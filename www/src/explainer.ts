@@ -28,7 +28,9 @@ const truthy = (v: JsonValue | undefined): boolean => v !== undefined && v !== n
 export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas): Stage[] {
   const k = (key: string): JsonValue | undefined => knobs[key];
   const choice = (key: string): string => f.choices[key]?.[String(k(key))] ?? '';
-  const sequence = k('surrogate') === 'gvpo';
+  const gmpo = k('surrogate') === 'gmpo';
+  const sequence = k('surrogate') === 'gvpo' || gmpo;
+  const lossName = gmpo ? "GMPO's sequence loss" : "GVPO's group loss";
   const shaping = Object.keys(f.shaping).filter((key) => {
     const v = k(key);
     return typeof v === 'object' && v !== null ? true : truthy(v);
@@ -36,7 +38,7 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
   const estimator = String(k('adv_estimator'));
   const advantage = [choice('adv_estimator')];
   const advKnobs = ['adv_estimator'];
-  if (estimator === 'grpo') {
+  if (estimator === 'grpo' || estimator === 'grpo_passk') {
     advantage.push(choice('scale_rewards'));
     advKnobs.push('scale_rewards', 'std_eps');
   }
@@ -46,25 +48,33 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
   const surrogate = String(k('surrogate'));
   const surrogateTex = [choice('surrogate')];
   const surrogateKnobs = ['surrogate'];
-  if (surrogate === 'clip' || surrogate === 'cispo') surrogateKnobs.push('epsilon', 'epsilon_high');
-  if (surrogate === 'clip' && truthy(k('clip_ratio_c'))) {
+  if (['clip', 'cispo', 'clip_cov', 'gmpo'].includes(surrogate)) surrogateKnobs.push('epsilon', 'epsilon_high');
+  if ((surrogate === 'clip' || surrogate === 'clip_cov') && truthy(k('clip_ratio_c'))) {
     surrogateTex.push(f.dualClip);
     surrogateKnobs.push('clip_ratio_c');
   }
   if (surrogate === 'sapo') surrogateKnobs.push('sapo_tau_pos', 'sapo_tau_neg');
-  if (sequence) surrogateKnobs.push('gvpo_beta');
+  if (surrogate === 'clip_cov') surrogateKnobs.push('clip_cov_ratio', 'clip_cov_lb', 'clip_cov_ub', 'cov_seed');
+  if (surrogate === 'kl_cov') surrogateKnobs.push('kl_cov_ratio', 'ppo_kl_coef');
+  if (surrogate === 'gvpo') surrogateKnobs.push('gvpo_beta');
   const beta = Number(k('beta') ?? 0);
   const inReward = truthy(k('kl_in_reward'));
-  const klOff = beta === 0 ? 'β = 0: no KL penalty.' : sequence && !inReward ? "GVPO's group loss has no KL term." : '';
-  const ratioOff = surrogate === 'reinforce' ? 'REINFORCE reads log π itself, not a ratio.' : sequence ? 'GVPO compares Σ_t (log π − log π_old) per completion instead.' : '';
+  const klOff = beta === 0 ? 'β = 0: no KL penalty.' : sequence && !inReward ? `${lossName} has no KL term.` : '';
+  const ratioOff = surrogate === 'reinforce'
+    ? 'REINFORCE reads log π itself, not a ratio.'
+    : gmpo
+      ? 'GMPO clips each token’s log-ratio by the sign of A and takes exp of their mean per completion instead.'
+      : sequence ? 'GVPO compares Σ_t (log π − log π_old) per completion instead.' : '';
+  const klKnobs = ['beta', 'kl_estimator', 'kl_in_reward', ...(k('kl_estimator') === 'k3' ? ['kl_clamp'] : [])];
+  const bonus = truthy(k('entropy_coeff')) ? ['entropy_coeff'] : [];
   return [
     { id: 'shaping', title: 'Reward shaping', tex: shaping.map((key) => f.shaping[key] ?? ''), off: shaping.length === 0 ? 'Off: R_i is the task’s reward.' : '', knobs: shaping.length > 0 ? [...shaping, ...(shaping.includes('overlong_buffer_len') ? ['overlong_penalty_factor'] : [])] : [] },
     { id: 'advantage', title: 'Advantage', tex: advantage, off: '', knobs: advKnobs },
     { id: 'filter', title: 'Filters', tex: filters.map((key) => f.filters[key] ?? ''), off: filters.length === 0 ? 'None: every completion counts.' : '', knobs: filters },
     { id: 'ratio', title: 'Importance ratio', tex: ratioOff ? [] : [choice('ratio_level')], off: ratioOff, knobs: ratioOff ? [] : ['ratio_level'] },
     { id: 'surrogate', title: sequence ? 'Group loss' : 'Per-token surrogate', tex: surrogateTex, off: '', knobs: surrogateKnobs },
-    { id: 'kl', title: 'KL penalty', tex: klOff ? [] : [choice('kl_estimator'), inReward ? f.klInReward : f.klInLoss], off: klOff, knobs: klOff ? [] : ['beta', 'kl_estimator', 'kl_in_reward'] },
-    { id: 'aggregation', title: 'Aggregation', tex: sequence ? [] : [choice('loss_agg_mode')], off: sequence ? 'GVPO averages its group losses over groups.' : '', knobs: sequence ? [] : ['loss_agg_mode'] },
+    { id: 'kl', title: 'KL penalty', tex: klOff ? [] : [choice('kl_estimator'), inReward ? f.klInReward : f.klInLoss], off: klOff, knobs: klOff ? [] : klKnobs },
+    { id: 'aggregation', title: 'Aggregation', tex: sequence ? [] : [choice('loss_agg_mode')], off: sequence ? (gmpo ? 'GMPO averages its sequence losses over completions.' : 'GVPO averages its group losses over groups.') : '', knobs: sequence ? bonus : ['loss_agg_mode', ...bonus] },
   ];
 }
 

@@ -24,7 +24,7 @@ export function stillReason(metric: string, s: Setup, impliedFilter: readonly st
   switch (metric) {
     case 'clip_frac_low':
     case 'clip_frac_high':
-      if (k.surrogate !== 'clip' && k.surrogate !== 'cispo') return `the ${String(k.surrogate)} surrogate has no clip`;
+      if (!['clip', 'cispo', 'clip_cov', 'gmpo'].includes(String(k.surrogate))) return `the ${String(k.surrogate)} surrogate has no clip`;
       if (t.num_iterations === 1 && t.minibatches === 1) {
         return 'num_iterations = 1 and minibatches = 1: the only update sees π_θ = π_old, so the ratio is always 1 and nothing is clipped';
       }

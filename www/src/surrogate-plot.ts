@@ -76,10 +76,10 @@ export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: 
   const eps = typeof k.epsilon === 'number' ? k.epsilon : null;
   const epsHigh = typeof k.epsilon_high === 'number' ? k.epsilon_high : eps;
   const bounds: [number, string][] = [];
-  if ((k.surrogate === 'clip' || k.surrogate === 'cispo') && eps !== null && epsHigh !== null) {
+  if ((k.surrogate === 'clip' || k.surrogate === 'cispo' || k.surrogate === 'clip_cov') && eps !== null && epsHigh !== null) {
     bounds.push([1 - eps, '1−ε_l'], [1 + epsHigh, '1+ε_h']);
   }
-  if (k.surrogate === 'clip' && typeof k.clip_ratio_c === 'number') bounds.push([k.clip_ratio_c, 'c']);
+  if ((k.surrogate === 'clip' || k.surrogate === 'clip_cov') && typeof k.clip_ratio_c === 'number') bounds.push([k.clip_ratio_c, 'c']);
   ctx.setLineDash([3, 3]);
   ctx.strokeStyle = '#888';
   for (const [b, label] of bounds) {

@@ -85,6 +85,15 @@ pub(super) fn map(b: &mut Builder) {
 /// β, the KL estimator and where the KL goes: TRL has one form, k3 in the loss.
 fn kl(b: &mut Builder) {
     let k = b.knobs;
+    if k.needs_reference() && k.kl_estimator == KlEstimator::K3 {
+        if k.kl_clamp {
+            b.unmapped("algo.kl_clamp", true, "TRL's k3 is not clamped");
+        } else {
+            b.implicit("algo.kl_clamp", false, "TRL's k3 is not clamped");
+        }
+    } else {
+        b.unused(&["algo.kl_clamp"]);
+    }
     if !k.needs_reference() {
         if k.beta == 0.0 {
             b.set(&["algo.beta"], "beta", Lit::Float(0.0));
@@ -267,6 +276,78 @@ fn surrogate(b: &mut Builder) {
             b.unused(&["algo.clip_ratio_c"]);
             b.unused(&taus);
         }
+        Surrogate::Gmpo | Surrogate::ClipCov | Surrogate::KlCov => {
+            let what = match k.surrogate {
+                Surrogate::Gmpo => "GMPO's geometric-mean sequence loss",
+                Surrogate::ClipCov => "Clip-Cov's covariance-selected gradient cut",
+                _ => "KL-Cov's covariance-selected |log-ratio| penalty",
+            };
+            b.unmapped(
+                "algo.surrogate",
+                name_of(k.surrogate),
+                format!("GRPOTrainer has no {what} (its loss_type offers grpo, dapo, dr_grpo, bnpo, sapo, cispo)"),
+            );
+            let bounds: &[&'static str] = if k.surrogate == Surrogate::KlCov {
+                b.unused(&clip);
+                &[]
+            } else {
+                &["algo.epsilon", "algo.epsilon_high"]
+            };
+            for &knob in bounds {
+                let value = if knob == "algo.epsilon" {
+                    k.epsilon
+                } else {
+                    k.epsilon_high()
+                };
+                b.unmapped(knob, value, "the clip range of that loss (see algo.surrogate)");
+            }
+            if k.surrogate != Surrogate::KlCov {
+                match k.clip_ratio_c {
+                    Some(c) if k.surrogate == Surrogate::ClipCov => b.unmapped(
+                        "algo.clip_ratio_c",
+                        c,
+                        "the dual clip of that loss (see algo.surrogate)",
+                    ),
+                    _ => b.unused(&["algo.clip_ratio_c"]),
+                }
+            }
+            if k.surrogate == Surrogate::Gmpo {
+                b.unused(&["algo.ratio_level", "algo.loss_agg_mode"]);
+            } else {
+                b.unmapped(
+                    "algo.loss_agg_mode",
+                    agg,
+                    "TRL's loss_type sets the aggregation with its surrogate (see algo.surrogate)",
+                );
+                b.unmapped(
+                    "algo.ratio_level",
+                    name_of(k.ratio_level),
+                    "the ratio of that loss (see algo.surrogate)",
+                );
+            }
+            b.unused(&taus);
+        }
+    }
+    // Knobs of losses TRL does not have (accounted with algo.surrogate above).
+    let cov_knobs: &[(&'static str, String)] = &[
+        ("algo.clip_cov_ratio", k.clip_cov_ratio.to_string()),
+        ("algo.clip_cov_lb", k.clip_cov_lb.to_string()),
+        ("algo.clip_cov_ub", k.clip_cov_ub.to_string()),
+        ("algo.cov_seed", k.cov_seed.to_string()),
+        ("algo.kl_cov_ratio", k.kl_cov_ratio.to_string()),
+        ("algo.ppo_kl_coef", k.ppo_kl_coef.to_string()),
+    ];
+    for (knob, value) in cov_knobs {
+        let read = match k.surrogate {
+            Surrogate::ClipCov => knob.contains("clip_cov") || *knob == "algo.cov_seed",
+            Surrogate::KlCov => *knob == "algo.kl_cov_ratio" || *knob == "algo.ppo_kl_coef",
+            _ => false,
+        };
+        if read {
+            b.unmapped(knob, value, "a knob of that loss (see algo.surrogate)");
+        } else {
+            b.unused(&[knob]);
+        }
     }
 }
 
@@ -383,9 +464,9 @@ fn train(b: &mut Builder) {
         Lit::Float(t.max_grad_norm),
     );
     b.set(
-        &["train.entropy_coef"],
+        &["algo.entropy_coeff"],
         "entropy_coef",
-        Lit::Float(t.entropy_coef),
+        Lit::Float(b.knobs.entropy_coeff),
     );
     b.set(&["train.steps"], "max_steps", Lit::Int(t.steps as u64));
     b.unmapped(

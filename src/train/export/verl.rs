@@ -32,6 +32,8 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::ReinforcePp => Some("reinforce_plus_plus"),
         AdvEstimator::ReinforcePpBaseline => Some("reinforce_plus_plus_baseline"),
         AdvEstimator::Remax => Some("remax"),
+        AdvEstimator::Opo => Some("opo"),
+        AdvEstimator::GrpoPassk => Some("grpo_passk"),
         AdvEstimator::McGrpo | AdvEstimator::Reinforce => None,
     };
     match estimator {
@@ -53,7 +55,7 @@ pub(super) fn map(b: &mut Builder) {
             "no verl estimator computes it",
         ),
     }
-    if k.adv_estimator == AdvEstimator::Grpo {
+    if matches!(k.adv_estimator, AdvEstimator::Grpo | AdvEstimator::GrpoPassk) {
         match k.scale_rewards {
             ScaleRewards::Batch => b.unmapped(
                 "algo.scale_rewards",
@@ -112,7 +114,7 @@ pub(super) fn map(b: &mut Builder) {
         b.unused(&["algo.mask_truncated_completions"]);
     }
     surrogate(b);
-    if k.surrogate != Surrogate::Gvpo
+    if !k.surrogate.is_sequence_level()
         && !(k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean)
     {
         b.set(
@@ -142,7 +144,18 @@ fn kl(b: &mut Builder) {
         KlEstimator::K2 => "k2",
         KlEstimator::K3 => "k3",
     };
-    let k3_note = "verl clamps k3's log-ratio to ±20 and k3 to [−10, 10]; this crate does not";
+    let k3_note = "verl clamps k3's log-ratio to ±20 and k3 to [−10, 10]; this config does not \
+                   (set algo.kl_clamp to match)";
+    // verl's k3 is always clamped: kl_clamp travels with the estimator.
+    let estimator_knobs: &[&'static str] = if k.kl_estimator == KlEstimator::K3 {
+        &["algo.kl_estimator", "algo.kl_clamp"]
+    } else {
+        &["algo.kl_estimator"]
+    };
+    let noted = k.kl_estimator == KlEstimator::K3 && !k.kl_clamp;
+    if k.kl_estimator != KlEstimator::K3 || !k.needs_reference() {
+        b.unused(&["algo.kl_clamp"]);
+    }
     if !k.needs_reference() {
         if k.beta == 0.0 {
             b.set(&["algo.beta"], &actor("use_kl_loss"), Lit::Bool(false));
@@ -169,19 +182,15 @@ fn kl(b: &mut Builder) {
             "algorithm.kl_ctrl.kl_coef",
             Lit::Float(k.beta),
         );
-        if k.kl_estimator == KlEstimator::K3 {
+        if noted {
             b.set_noted(
-                &["algo.kl_estimator"],
+                estimator_knobs,
                 "algorithm.kl_penalty",
                 Lit::str(estimator),
                 k3_note,
             );
         } else {
-            b.set(
-                &["algo.kl_estimator"],
-                "algorithm.kl_penalty",
-                Lit::str(estimator),
-            );
+            b.set(estimator_knobs, "algorithm.kl_penalty", Lit::str(estimator));
         }
         b.set(
             &["algo.kl_in_reward"],
@@ -191,19 +200,15 @@ fn kl(b: &mut Builder) {
     } else {
         b.set(&["algo.beta"], &actor("use_kl_loss"), Lit::Bool(true));
         b.set(&["algo.beta"], &actor("kl_loss_coef"), Lit::Float(k.beta));
-        if k.kl_estimator == KlEstimator::K3 {
+        if noted {
             b.set_noted(
-                &["algo.kl_estimator"],
+                estimator_knobs,
                 &actor("kl_loss_type"),
                 Lit::str(estimator),
                 k3_note,
             );
         } else {
-            b.set(
-                &["algo.kl_estimator"],
-                &actor("kl_loss_type"),
-                Lit::str(estimator),
-            );
+            b.set(estimator_knobs, &actor("kl_loss_type"), Lit::str(estimator));
         }
         b.set(
             &["algo.kl_in_reward"],
@@ -314,6 +319,76 @@ fn surrogate(b: &mut Builder) {
             b.unused(&["algo.clip_ratio_c"]);
             b.unused(&taus);
         }
+        Surrogate::Gmpo => {
+            b.set_noted(
+                &["algo.surrogate"],
+                &loss_mode,
+                Lit::str("geo_mean"),
+                "verl's geo_mean averages over sequences whatever loss_agg_mode, as here",
+            );
+            clip_range(b);
+            b.unused(&["algo.ratio_level", "algo.loss_agg_mode", "algo.clip_ratio_c"]);
+            b.unused(&taus);
+        }
+        Surrogate::ClipCov => {
+            b.set(&["algo.surrogate"], &loss_mode, Lit::str("clip_cov"));
+            token_ratio_only(b, "clip_cov");
+            clip_range(b);
+            match k.clip_ratio_c {
+                Some(c) => b.unmapped("algo.clip_ratio_c", c, "verl's clip_cov loss has no dual clip"),
+                None => b.unused(&["algo.clip_ratio_c"]),
+            }
+            b.unused(&taus);
+        }
+        Surrogate::KlCov => {
+            b.set(&["algo.surrogate"], &loss_mode, Lit::str("kl_cov"));
+            token_ratio_only(b, "kl_cov");
+            b.unused(&["algo.epsilon", "algo.epsilon_high", "algo.clip_ratio_c"]);
+            b.unused(&taus);
+        }
+    }
+    if k.surrogate == Surrogate::ClipCov {
+        b.set(
+            &["algo.clip_cov_ratio"],
+            &actor("policy_loss.clip_cov_ratio"),
+            Lit::Float(k.clip_cov_ratio),
+        );
+        b.set(
+            &["algo.clip_cov_lb"],
+            &actor("policy_loss.clip_cov_lb"),
+            Lit::Float(k.clip_cov_lb),
+        );
+        b.set(
+            &["algo.clip_cov_ub"],
+            &actor("policy_loss.clip_cov_ub"),
+            Lit::Float(k.clip_cov_ub),
+        );
+        b.unmapped(
+            "algo.cov_seed",
+            k.cov_seed,
+            "verl draws Clip-Cov's tokens with torch.randperm (the global torch seed)",
+        );
+    } else {
+        b.unused(&[
+            "algo.clip_cov_ratio",
+            "algo.clip_cov_lb",
+            "algo.clip_cov_ub",
+            "algo.cov_seed",
+        ]);
+    }
+    if k.surrogate == Surrogate::KlCov {
+        b.set(
+            &["algo.kl_cov_ratio"],
+            &actor("policy_loss.kl_cov_ratio"),
+            Lit::Float(k.kl_cov_ratio),
+        );
+        b.set(
+            &["algo.ppo_kl_coef"],
+            &actor("policy_loss.ppo_kl_coef"),
+            Lit::Float(k.ppo_kl_coef),
+        );
+    } else {
+        b.unused(&["algo.kl_cov_ratio", "algo.ppo_kl_coef"]);
     }
 }
 
@@ -408,20 +483,11 @@ fn train(b: &mut Builder) {
         &actor("optim.clip_grad"),
         Lit::Float(t.max_grad_norm),
     );
-    if t.entropy_coef > 0.0 && k.loss_agg_mode != LossAggMode::TokenMean {
-        b.set_noted(
-            &["train.entropy_coef"],
-            &actor("entropy_coeff"),
-            Lit::Float(t.entropy_coef),
-            "verl aggregates the entropy bonus by loss_agg_mode; this crate takes its token mean",
-        );
-    } else {
-        b.set(
-            &["train.entropy_coef"],
-            &actor("entropy_coeff"),
-            Lit::Float(t.entropy_coef),
-        );
-    }
+    b.set(
+        &["algo.entropy_coeff"],
+        &actor("entropy_coeff"),
+        Lit::Float(k.entropy_coeff),
+    );
     b.set(
         &["train.steps"],
         "trainer.total_training_steps",

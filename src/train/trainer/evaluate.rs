@@ -131,7 +131,7 @@ impl Trainer {
         let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
         let tokens = pad_rows(&completions, l_max, &self.device);
         let inference = self.policy.valid();
-        let (logp, _) = completion_logprobs(
+        let (logp, entropy) = completion_logprobs(
             &inference,
             &prompts,
             group_size,
@@ -169,6 +169,7 @@ impl Trainer {
                 mask,
                 advantages: adv.advantages,
                 kept: adv.kept,
+                entropy: Some(entropy.reshape([p, group_size, l_max])),
                 max_completion_length: l_max,
             },
         )?;

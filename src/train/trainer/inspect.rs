@@ -31,7 +31,8 @@ impl Trainer {
     /// The last RL step's batch through the objective oracle (f64, CPU), per token: what its
     /// first update saw — log π equal to log π_old, so the ratio is 1, as it is for every update
     /// when `num_iterations` and `minibatches` are 1. From values the step kept; no rollout and
-    /// no forward pass. `None` before the first RL step.
+    /// no forward pass (so without the entropy bonus, whose entropies need one). `None` before
+    /// the first RL step.
     pub async fn inspect(&self) -> Result<Option<StepInspection>, TrainError> {
         let Some(batch) = &self.last_batch else {
             return Ok(None);
@@ -65,13 +66,20 @@ impl Trainer {
                             logp: logp_old[row][..n].to_vec(),
                             logp_old: logp_old[row][..n].to_vec(),
                             logp_ref: logp_ref.as_ref().map(|r| r[row][..n].to_vec()),
+                            entropy: None,
                         }
                     })
                     .collect(),
             })
             .collect();
+        // The step keeps no per-token entropies, so the entropy bonus is left out: it is a term
+        // of its own (H is an input beside log π), so d loss / d logp is the same without it.
+        let mut config = self.config.algo.clone();
+        if self.knobs.entropy_coeff > 0.0 {
+            config.entropy_coeff = Some(0.0);
+        }
         let input = ObjectiveInput {
-            config: self.config.algo.clone(),
+            config,
             max_completion_length: l,
             groups,
         };

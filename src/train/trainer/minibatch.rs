@@ -130,13 +130,20 @@ impl Trainer {
             .clone()
             .select(0, idx.clone())
             .reshape([chunk.len() * width, l]);
-        let (knobs, entropy_coef) = (self.knobs, self.config.train.entropy_coef);
+        // A fresh Clip-Cov draw per step and minibatch, a function of the knob and the saved
+        // step count (so a resumed run draws the same).
+        let draw = ((self.step as u64) << 20) | chunk.first().map_or(0, |&i| i as u64);
+        let knobs = algo::Knobs {
+            cov_seed: self.knobs.cov_seed ^ algo::surrogate::splitmix64(draw),
+            ..self.knobs
+        };
         let (grads, (out, entropy)) = self.gradients(
             &prompts,
             width,
             tokens,
             self.config.train.temperature,
             |logp, entropy| {
+                let entropy = entropy.reshape([chunk.len(), width, l]);
                 let input = PolicyInput {
                     logp: logp.reshape([chunk.len(), width, l]),
                     logp_old: sel(&batch.logp_old),
@@ -144,17 +151,15 @@ impl Trainer {
                     mask: sel(&batch.mask),
                     advantages: sel(&batch.advantages),
                     kept: batch.kept.clone().select(0, idx.clone()),
+                    entropy: Some(entropy.clone()),
                     max_completion_length: batch.max_completion_length,
                 };
+                // The loss carries the entropy bonus (`entropy_coeff`); the metric is the
+                // token mean over kept completions.
                 let out = algo::policy_loss(&knobs, &input)?;
                 let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
-                let entropy = (entropy.reshape([chunk.len(), width, l]) * weights.clone()).sum()
-                    / weights.sum().clamp_min(1.0);
-                let objective = if entropy_coef > 0.0 {
-                    out.loss.clone() - entropy.clone().mul_scalar(entropy_coef)
-                } else {
-                    out.loss.clone()
-                };
+                let entropy = (entropy * weights.clone()).sum() / weights.sum().clamp_min(1.0);
+                let objective = out.loss.clone();
                 Ok((objective, (out, entropy)))
             },
         )?;
