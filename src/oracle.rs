@@ -578,11 +578,18 @@ pub struct SurrogateCurve {
 
 /// [`SurrogateCurve`] of `knobs`' surrogate through the trainer's own [`algo::Surrogate::parts`],
 /// on ratios in (0, 2] (further when the dual clip's c lies beyond) with every clip bound as a
-/// point of its own, so the kinks are sharp. `None` for a sequence-level loss (GVPO).
+/// point of its own, so the kinks are sharp. `None` for a sequence-level loss (GVPO, GMPO).
 pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurve>, ConfigError> {
     if knobs.surrogate.is_sequence_level() {
         return Ok(None);
     }
+    // Clip-Cov's cut and KL-Cov's penalty pick a few tokens of a batch by covariance: the curve
+    // shows the term every other token gets (no candidate; κ = 0).
+    let knobs = &algo::Knobs {
+        clip_cov_lb: f64::INFINITY,
+        ppo_kl_coef: 0.0,
+        ..*knobs
+    };
     let top = knobs.clip_ratio_c.map_or(2.0, |c| (c + 0.5).max(2.0));
     let mut ratios: Vec<f64> = (1..=100).map(|i| top * f64::from(i) / 100.0).collect();
     let bounds = [

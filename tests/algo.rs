@@ -353,10 +353,10 @@ fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
 #[test]
 fn presets_are_unique_valid_rows() {
     let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 16);
+    assert_eq!(names.len(), 21);
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 16);
+    assert_eq!(names.len(), 21);
     for p in PRESETS {
         p.knobs
             .validate()
@@ -656,12 +656,13 @@ fn gmpo_on_policy_is_minus_the_mean_advantage() {
 
 #[test]
 fn kl_clamp_bounds_k3_at_ten_as_verl() {
-    let x = || tensor(vec![-30.0, 0.5, 25.0], [3]);
+    let x = || tensor(vec![-30.0, -5.0, 0.5, 25.0], [4]);
     let clamped = values(KlEstimator::K3.penalty_with(x(), true));
-    let e20 = 20f64.exp() - 21.0;
-    assert_close(clamped[0], (-20f64).exp() + 19.0, 1e-9);
-    assert_close(clamped[1], 0.5f64.exp() - 1.5, 1e-12);
-    assert_eq!(clamped[2], 10.0, "e^20 − 21 = {e20} is clamped to 10");
+    // x = −30 → −20: k3 = e^−20 + 19, then clamped to 10; so is e^20 − 21.
+    assert_eq!(clamped[0], 10.0);
+    assert_close(clamped[1], (-5f64).exp() + 4.0, 1e-12);
+    assert_close(clamped[2], 0.5f64.exp() - 1.5, 1e-12);
+    assert_eq!(clamped[3], 10.0);
     assert_eq!(values(KlEstimator::K3.penalty_with(x(), false)), values(KlEstimator::K3.penalty(x())));
 }
 

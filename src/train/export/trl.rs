@@ -79,6 +79,7 @@ pub(super) fn map(b: &mut Builder) {
         Lit::Bool(k.mask_truncated_completions),
     );
     surrogate(b);
+    cov_knobs(b);
     train(b);
 }
 
@@ -328,7 +329,11 @@ fn surrogate(b: &mut Builder) {
             b.unused(&taus);
         }
     }
-    // Knobs of losses TRL does not have (accounted with algo.surrogate above).
+}
+
+/// The knobs of Clip-Cov and KL-Cov, losses TRL does not have (see `algo.surrogate`).
+fn cov_knobs(b: &mut Builder) {
+    let k = b.knobs;
     let cov_knobs: &[(&'static str, String)] = &[
         ("algo.clip_cov_ratio", k.clip_cov_ratio.to_string()),
         ("algo.clip_cov_lb", k.clip_cov_lb.to_string()),
