@@ -62,8 +62,9 @@ config_section! {
         pub temperature: f64 = 1.0, Knob::above(0.0).live();
         /// Nucleus sampling mass.
         pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0);
-        /// Adam(W) learning rate of the RL steps.
-        pub learning_rate: f64 = 1e-3, Knob::above(0.0).live();
+        /// Adam(W) learning rate of the RL steps (at most 1: Adam moves every weight by about
+        /// the rate each step, and far beyond 1 the tiny models' activations overflow).
+        pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live();
         /// Adam β1 (at most 0.9999: nearer 1 it rounds to 1 in f32 and Adam's bias correction
         /// divides by zero).
         pub adam_beta1: f64 = 0.9, Knob::closed(0.0, 0.9999);
@@ -79,8 +80,9 @@ config_section! {
         pub eval_every: usize = 10, Knob::int_from(1);
         /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
         pub sft_steps: usize = 0, Knob::int_from(0);
-        /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL).
-        pub sft_learning_rate: f64 = 3e-3, Knob::above(0.0);
+        /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL; at most
+        /// 1, as learning_rate).
+        pub sft_learning_rate: f64 = 3e-3, Knob::left_open(0.0, 1.0);
         /// Report `kl` to the policy RL started from even when the objective has no KL term (β = 0):
         /// scores each rollout under that policy, one extra forward pass per step.
         pub log_kl: bool = false, Knob::flag();

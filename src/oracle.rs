@@ -217,6 +217,13 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             &format!(">= {smallest} per group for this adv_estimator"),
         ));
     }
+    if knobs.adv_estimator.needs().odd_group && g % 2 == 0 {
+        return Err(ConfigError::out_of_range(
+            "groups[0].completions",
+            format!("{g} completions"),
+            "an odd number per group for this adv_estimator (G+1 around a median)",
+        ));
+    }
     let greedy: Option<Vec<f64>> = input.groups.iter().map(|g| g.greedy_reward).collect();
     if knobs.adv_estimator.needs().greedy_baseline
         && let Some(gi) = input.groups.iter().position(|g| g.greedy_reward.is_none())

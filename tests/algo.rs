@@ -483,7 +483,7 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
         ),
         (
             r#"{"train": {"learning_rate": -1}}"#,
-            "train.learning_rate: -1 is out of range; allowed: > 0",
+            "train.learning_rate: -1 is out of range; allowed: (0, 1]",
         ),
         (
             r#"{"train": {"adam_beta2": 1.0}}"#,
@@ -570,7 +570,7 @@ fn invalid_batches_are_rejected_with_their_field() {
         |config: Value, groups: &[&[f64]]| eval(&batch(config, groups, |_, _| 0.0)).unwrap_err();
     assert!(
         err(json!({"preset": "mc_grpo"}), &[&[1.0, 0.0, 1.0, 0.0]])
-            .contains("must be odd-sized; got 4")
+            .contains("groups[0].completions: 4 completions is out of range; allowed: an odd number")
     );
     assert!(
         err(json!({"preset": "rloo"}), &[&[1.0]])
