@@ -255,14 +255,11 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion",
         ));
     }
-    let entropy = input
-        .completions()
-        .all(|c| c.entropy.is_some())
-        .then(|| {
-            input
-                .tokens(dims, |c| c.entropy.as_deref().unwrap_or(&[]), device, dtype)
-                .require_grad()
-        });
+    let entropy = input.completions().all(|c| c.entropy.is_some()).then(|| {
+        input
+            .tokens(dims, |c| c.entropy.as_deref().unwrap_or(&[]), device, dtype)
+            .require_grad()
+    });
     let logp_ref = if input.completions().all(|c| c.logp_ref.is_some()) {
         Some(input.tokens(
             dims,

@@ -521,7 +521,10 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             r#"{"algo": {"ppo_kl_coef": -1}}"#,
             "algo.ppo_kl_coef: -1 is out of range; allowed: >= 0",
         ),
-        (r#"{"algo": {"cov_seed": -3}}"#, "algo.cov_seed: invalid value"),
+        (
+            r#"{"algo": {"cov_seed": -3}}"#,
+            "algo.cov_seed: invalid value",
+        ),
         (
             r#"{"algo": {"kl_clamp": "yes"}}"#,
             "algo.kl_clamp: invalid type",
@@ -569,8 +572,9 @@ fn invalid_batches_are_rejected_with_their_field() {
     let err =
         |config: Value, groups: &[&[f64]]| eval(&batch(config, groups, |_, _| 0.0)).unwrap_err();
     assert!(
-        err(json!({"preset": "mc_grpo"}), &[&[1.0, 0.0, 1.0, 0.0]])
-            .contains("groups[0].completions: 4 completions is out of range; allowed: an odd number")
+        err(json!({"preset": "mc_grpo"}), &[&[1.0, 0.0, 1.0, 0.0]]).contains(
+            "groups[0].completions: 4 completions is out of range; allowed: an odd number"
+        )
     );
     assert!(
         err(json!({"preset": "rloo"}), &[&[1.0]])
@@ -617,7 +621,10 @@ fn the_old_trainer_entropy_coef_loads_as_the_algo_knob() {
 #[test]
 fn opo_subtracts_the_length_weighted_group_mean() {
     // Lengths 2, 3, 4, 2 (2 + j % 3): b = (2·1 + 3·0 + 4·1 + 2·0)/11 = 6/11.
-    let a = seq_advantages(&on_policy(json!({"preset": "opo"}), &[&[1.0, 0.0, 1.0, 0.0]]));
+    let a = seq_advantages(&on_policy(
+        json!({"preset": "opo"}),
+        &[&[1.0, 0.0, 1.0, 0.0]],
+    ));
     let b = 6.0 / 11.0;
     for (got, want) in a.iter().zip([1.0 - b, -b, 1.0 - b, -b]) {
         assert_close(*got, want, 1e-12);
@@ -636,7 +643,10 @@ fn pass_k_rewards_only_the_best_by_its_gap_to_the_runner_up() {
         assert_eq!(a[i], 0.0);
     }
     // A tie for the best: the gap is 0, so nobody gets an advantage.
-    let tied = seq_advantages(&on_policy(json!({"preset": "grpo_passk"}), &[&[1.0, 0.0, 1.0]]));
+    let tied = seq_advantages(&on_policy(
+        json!({"preset": "grpo_passk"}),
+        &[&[1.0, 0.0, 1.0]],
+    ));
     assert!(tied.iter().all(|&x| x == 0.0), "{tied:?}");
 }
 
@@ -663,7 +673,10 @@ fn kl_clamp_bounds_k3_at_ten_as_verl() {
     assert_close(clamped[1], (-5f64).exp() + 4.0, 1e-12);
     assert_close(clamped[2], 0.5f64.exp() - 1.5, 1e-12);
     assert_eq!(clamped[3], 10.0);
-    assert_eq!(values(KlEstimator::K3.penalty_with(x(), false)), values(KlEstimator::K3.penalty(x())));
+    assert_eq!(
+        values(KlEstimator::K3.penalty_with(x(), false)),
+        values(KlEstimator::K3.penalty(x()))
+    );
 }
 
 #[test]

@@ -174,3 +174,35 @@ fn train_resume_reports_a_corrupt_checkpoint_on_one_line() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The saved parts of a format-2 checkpoint, as (header JSON, the three byte parts).
+fn parts(bytes: &[u8]) -> (serde_json::Value, Vec<Vec<u8>>) {
+    let mut rest = &bytes[8..bytes.len() - 8];
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        let (len, after) = rest.split_at(8);
+        let len = u64::from_le_bytes(len.try_into().unwrap()) as usize;
+        out.push(after[..len].to_vec());
+        rest = &after[len..];
+    }
+    let header = serde_json::from_slice(&out.remove(0)).unwrap();
+    (header, out)
+}
+
+/// A checkpoint saved before `train.entropy_coef` became `algo.entropy_coeff` still loads: its
+/// header (format 1, no checksum, as older builds wrote) carries the old field.
+#[test]
+fn a_checkpoint_with_the_old_entropy_coef_loads_as_the_algo_knob() {
+    let (_, bytes) = saved();
+    let (mut header, rest) = parts(&bytes);
+    header["config"]["train"]["entropy_coef"] = serde_json::json!(0.02);
+    let mut old = b"GRPOCKP1".to_vec();
+    for part in std::iter::once(serde_json::to_vec(&header).unwrap()).chain(rest) {
+        old.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        old.extend_from_slice(&part);
+    }
+    let config = Trainer::saved_config(&old).expect("the old header loads");
+    assert_eq!(config.algo.entropy_coeff, Some(0.02));
+    let mut t = Trainer::load(&old, Device::flex()).expect("the old checkpoint loads");
+    assert!(step(&mut t).loss.is_finite());
+}

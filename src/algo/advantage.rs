@@ -303,9 +303,7 @@ impl AdvEstimator {
             Self::ReinforcePpBaseline => r"\vA = \operatorname{whiten}_{\text{batch}}(\vR - \vmu)",
             Self::Remax => r"\vA = \vGt - \vb",
             Self::Reinforce => r"\vA = \vGt",
-            Self::Opo => {
-                r"\vA = \vR - \dfrac{\sum_j |o_j|\,R_j}{\sum_j |o_j|}"
-            }
+            Self::Opo => r"\vA = \vR - \dfrac{\sum_j |o_j|\,R_j}{\sum_j |o_j|}",
             Self::GrpoPassk => {
                 r"\vA = \dfrac{R_{\max} - R_{\text{2nd}}}{\vsigma + \vstdeps}\ \text{for the best completion, else } 0"
             }

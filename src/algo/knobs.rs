@@ -203,7 +203,10 @@ impl Knobs {
             return Err(ConfigError::out_of_range(
                 "clip_cov_lb",
                 self.clip_cov_lb,
-                &format!("[0, clip_cov_ub) (below clip_cov_ub = {})", self.clip_cov_ub),
+                &format!(
+                    "[0, clip_cov_ub) (below clip_cov_ub = {})",
+                    self.clip_cov_ub
+                ),
             ));
         }
         Ok(())

@@ -261,12 +261,10 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     );
     let loss = match entropy {
         Some(h) => {
-            let bonus = knobs.loss_agg_mode.aggregate(
-                h.clone(),
-                mask,
-                kept,
-                input.max_completion_length,
-            );
+            let bonus =
+                knobs
+                    .loss_agg_mode
+                    .aggregate(h.clone(), mask, kept, input.max_completion_length);
             loss - bonus.mul_scalar(knobs.entropy_coeff)
         }
         None => loss,

@@ -1,7 +1,7 @@
 //! Steps 6–8 behind one signature, [`Surrogate::loss`]: a per-token surrogate ℓ̃ with its KL
 //! term and aggregation, or a sequence-level loss (GVPO's group objective) in their place.
 
-use burn::tensor::{DType, Int, Tensor, TensorData, activation::sigmoid};
+use burn::tensor::{Int, Tensor, TensorData, activation::sigmoid};
 use serde::{Deserialize, Serialize};
 
 use super::{Knobs, indicator, masked_token_mean};
@@ -70,7 +70,14 @@ pub struct LossTerms<'a> {
 impl Surrogate {
     /// Every variant's JSON name, in declaration order: the choices the schema offers.
     pub const NAMES: &'static [&'static str] = &[
-        "clip", "reinforce", "sapo", "cispo", "gvpo", "gmpo", "clip_cov", "kl_cov",
+        "clip",
+        "reinforce",
+        "sapo",
+        "cispo",
+        "gvpo",
+        "gmpo",
+        "clip_cov",
+        "kl_cov",
     ];
 
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
@@ -237,7 +244,10 @@ impl Surrogate {
                         outside.clone().bool_and(advantages.clone().lower_elem(0.0)),
                         ratio,
                     ),
-                    high: indicator(outside.bool_and(advantages.clone().greater_elem(0.0)), ratio),
+                    high: indicator(
+                        outside.bool_and(advantages.clone().greater_elem(0.0)),
+                        ratio,
+                    ),
                     dual: none(),
                 }
             }
@@ -336,7 +346,10 @@ fn covariance(t: &LossTerms) -> Tensor<3> {
     let valid = kept_tokens(t);
     let n = valid.clone().sum().clamp_min(1.0).unsqueeze::<3>();
     let logp = t.logp.clone().detach();
-    let a_mean = (t.advantages.clone() * valid.clone()).sum().unsqueeze::<3>() / n.clone();
+    let a_mean = (t.advantages.clone() * valid.clone())
+        .sum()
+        .unsqueeze::<3>()
+        / n.clone();
     let logp_mean = (logp.clone() * valid).sum().unsqueeze::<3>() / n;
     let cov = (t.advantages.clone() - a_mean) * (logp - logp_mean);
     // Sums that overflow (inputs near the float range) give ∞ − ∞; such a token is never chosen.
@@ -370,7 +383,7 @@ fn clip_cov_choice(candidates: &Tensor<3>, valid: &Tensor<3>, knobs: &Knobs) -> 
     let ranks = cov_ranks(p, g, t, knobs.cov_seed);
     let ranks = Tensor::<3>::from_data(
         TensorData::new(ranks, [p, g, t]),
-        (&candidates.device(), DType::from(candidates.dtype())),
+        (&candidates.device(), candidates.dtype()),
     );
     // Non-candidates rank after every candidate.
     let last = (p * g * t) as f64;

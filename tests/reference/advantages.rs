@@ -168,8 +168,8 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
                     .iter()
                     .map(|c| c.logp.len() as f64)
                     .collect();
-                let b = g.iter().zip(&lens).map(|(r, l)| r * l).sum::<f64>()
-                    / lens.iter().sum::<f64>();
+                let b =
+                    g.iter().zip(&lens).map(|(r, l)| r * l).sum::<f64>() / lens.iter().sum::<f64>();
                 g.iter()
                     .zip(&lens)
                     .map(|(r, &l)| vec![r - b; l as usize])

@@ -79,8 +79,8 @@ impl Selection {
                 }
                 let logp: Vec<Dual> = c.logp.iter().map(|&x| Dual::c(x)).collect();
                 let ratio = ratios(c, &logp, knobs);
-                for t in 0..c.logp.len() {
-                    tokens.push(((g, i, t), adv.advantages[g][i][t], c.logp[t], ratio[t].v));
+                for (t, r) in ratio.iter().enumerate() {
+                    tokens.push(((g, i, t), adv.advantages[g][i][t], c.logp[t], r.v));
                 }
             }
         }
@@ -165,7 +165,10 @@ fn objective(
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
             if kept[g][i] {
-                let h = c.entropy.as_ref().expect("validated: entropy with entropy_coeff");
+                let h = c
+                    .entropy
+                    .as_ref()
+                    .expect("validated: entropy with entropy_coeff");
                 let total = h
                     .iter()
                     .enumerate()
@@ -181,7 +184,8 @@ fn objective(
             }
         }
     }
-    policy - aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length) * knobs.entropy_coeff
+    policy
+        - aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length) * knobs.entropy_coeff
 }
 
 /// Step 8 over (Σ_t x_t, |o_i|) of the kept completions; 0 when none is kept.
@@ -234,8 +238,7 @@ fn policy_loss(
         for (i, c) in group.completions.iter().enumerate() {
             if kept[g][i] {
                 let chosen: Vec<bool> = (0..c.logp.len()).map(|t| selection.has(g, i, t)).collect();
-                let terms =
-                    token_losses(c, &logp(g, i, c), &adv.advantages[g][i], &chosen, knobs);
+                let terms = token_losses(c, &logp(g, i, c), &adv.advantages[g][i], &chosen, knobs);
                 sums.push((terms.into_iter().sum::<Dual>(), c.logp.len() as f64));
             }
         }
@@ -312,7 +315,11 @@ fn token_losses(
                 .logp_ref
                 .as_ref()
                 .expect("validated: logp_ref with beta > 0");
-            surrogate + knobs.kl_estimator.penalty(-lp + logp_ref[t], knobs.kl_clamp) * knobs.beta
+            surrogate
+                + knobs
+                    .kl_estimator
+                    .penalty(-lp + logp_ref[t], knobs.kl_clamp)
+                    * knobs.beta
         })
         .collect()
 }

@@ -300,7 +300,11 @@ fn surrogate(b: &mut Builder) {
                 } else {
                     k.epsilon_high()
                 };
-                b.unmapped(knob, value, "the clip range of that loss (see algo.surrogate)");
+                b.unmapped(
+                    knob,
+                    value,
+                    "the clip range of that loss (see algo.surrogate)",
+                );
             }
             if k.surrogate != Surrogate::KlCov {
                 match k.clip_ratio_c {

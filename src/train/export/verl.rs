@@ -55,7 +55,10 @@ pub(super) fn map(b: &mut Builder) {
             "no verl estimator computes it",
         ),
     }
-    if matches!(k.adv_estimator, AdvEstimator::Grpo | AdvEstimator::GrpoPassk) {
+    if matches!(
+        k.adv_estimator,
+        AdvEstimator::Grpo | AdvEstimator::GrpoPassk
+    ) {
         match k.scale_rewards {
             ScaleRewards::Batch => b.unmapped(
                 "algo.scale_rewards",
@@ -114,9 +117,9 @@ pub(super) fn map(b: &mut Builder) {
         b.unused(&["algo.mask_truncated_completions"]);
     }
     surrogate(b);
-    if !k.surrogate.is_sequence_level()
-        && !(k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean)
-    {
+    let sapo_fixed =
+        k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean;
+    if !(k.surrogate.is_sequence_level() || sapo_fixed) {
         b.set(
             &["algo.loss_agg_mode"],
             &actor("loss_agg_mode"),
@@ -327,7 +330,11 @@ fn surrogate(b: &mut Builder) {
                 "verl's geo_mean averages over sequences whatever loss_agg_mode, as here",
             );
             clip_range(b);
-            b.unused(&["algo.ratio_level", "algo.loss_agg_mode", "algo.clip_ratio_c"]);
+            b.unused(&[
+                "algo.ratio_level",
+                "algo.loss_agg_mode",
+                "algo.clip_ratio_c",
+            ]);
             b.unused(&taus);
         }
         Surrogate::ClipCov => {
@@ -335,7 +342,11 @@ fn surrogate(b: &mut Builder) {
             token_ratio_only(b, "clip_cov");
             clip_range(b);
             match k.clip_ratio_c {
-                Some(c) => b.unmapped("algo.clip_ratio_c", c, "verl's clip_cov loss has no dual clip"),
+                Some(c) => b.unmapped(
+                    "algo.clip_ratio_c",
+                    c,
+                    "verl's clip_cov loss has no dual clip",
+                ),
                 None => b.unused(&["algo.clip_ratio_c"]),
             }
             b.unused(&taus);
