@@ -159,7 +159,7 @@ test('the page and Rust\'s validator agree on every boundary value (rules betwee
 
 test('number inputs: inclusive bounds are min/max, open ones are left to the check, steps follow the value', () => {
   const spec = (section, key) => Sc.specOf(c[section], key, section);
-  assert.deepEqual(Sc.inputAttributes(spec('train', 'learning_rate'), 0.001), { step: '0.0001' });
+  assert.deepEqual(Sc.inputAttributes(spec('train', 'learning_rate'), 0.001), { max: '1', step: '0.0001' });
   assert.deepEqual(Sc.inputAttributes(spec('train', 'top_p'), 1), { max: '1', step: '0.1' });
   assert.deepEqual(Sc.inputAttributes(spec('algo', 'prune_ratio'), 0), { min: '0', step: '0.1' });
   assert.deepEqual(Sc.inputAttributes(spec('algo', 'epsilon'), 0.2), { min: '0', step: '0.01' });
