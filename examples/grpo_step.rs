@@ -108,6 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         logp_old: logp_old.clone(),
         logp_ref: Some(logp_ref.clone()),
         greedy_reward: None,
+        semantic_entropy: None,
         max_completion_length: L,
     };
     let adv = algo::advantages(&knobs, &batch)?;

@@ -42,6 +42,10 @@ pub struct CompletionInput {
     /// needed when `entropy_coeff` > 0.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entropy: Option<Vec<f64>>,
+    /// The completion's final answer as the verifier reads it; SEED-GRPO (`seed_alpha` > 0)
+    /// clusters a group's completions by equal answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 /// What the oracle prints: group × completion (× token) arrays, unpadded.
@@ -255,6 +259,26 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion",
         ));
     }
+    if knobs.seed_alpha > 0.0
+        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(|c| c.answer.is_none())?;
+            Some((gi, ci))
+        })
+    {
+        return Err(ConfigError::new(
+            format!("groups[{gi}].completions[{ci}].answer"),
+            "missing: seed_alpha > 0 needs every completion's final answer",
+        ));
+    }
+    let semantic_entropy: Option<Vec<f64>> = input
+        .groups
+        .iter()
+        .map(|g| {
+            let answers: Option<Vec<&String>> =
+                g.completions.iter().map(|c| c.answer.as_ref()).collect();
+            answers.map(|a| algo::advantage::semantic_entropy(&a))
+        })
+        .collect();
     let entropy = input.completions().all(|c| c.entropy.is_some()).then(|| {
         input
             .tokens(dims, |c| c.entropy.as_deref().unwrap_or(&[]), device, dtype)
@@ -283,6 +307,8 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         logp_old: input.tokens(dims, |c| &c.logp_old, device, dtype),
         logp_ref,
         greedy_reward: greedy.map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
+        semantic_entropy: semantic_entropy
+            .map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
         max_completion_length: input.max_completion_length,
     };
     let adv = algo::advantages(&knobs, &batch)?;

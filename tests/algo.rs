@@ -353,10 +353,10 @@ fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
 #[test]
 fn presets_are_unique_valid_rows() {
     let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 22);
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 21);
+    assert_eq!(names.len(), 22);
     for p in PRESETS {
         p.knobs
             .validate()
@@ -504,6 +504,10 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
         (
             r#"{"algo": {"clip_cov_lb": 5, "clip_cov_ub": 5}}"#,
             "algo.clip_cov_lb: 5 is out of range; allowed: [0, clip_cov_ub) (below clip_cov_ub = 5)",
+        ),
+        (
+            r#"{"algo": {"seed_alpha": 1.5}}"#,
+            "algo.seed_alpha: 1.5 is out of range; allowed: [0, 1]",
         ),
         (
             r#"{"algo": {"clip_cov_ub": 0}}"#,
@@ -707,4 +711,51 @@ fn the_entropy_bonus_is_aggregated_by_loss_agg_mode() {
         assert_close(*g, -0.1 / 16.0, 1e-12);
     }
     assert_eq!(out.grad_logp, without.grad_logp);
+}
+
+#[test]
+fn seed_grpo_scales_advantages_by_the_answers_normalised_entropy() {
+    let rewards: &[f64] = &[1.0, 1.0, 0.0, 0.0];
+    let mut v: Value = serde_json::from_str(&batch(
+        json!({"preset": "seed_grpo"}),
+        &[rewards],
+        |_, _| 0.0,
+    ))
+    .unwrap();
+    let missing = eval(&v.to_string()).unwrap_err();
+    assert!(
+        missing.contains("groups[0].completions[0].answer: missing"),
+        "{missing}"
+    );
+    for (c, answer) in v["groups"][0]["completions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .zip(["12", "12", "7", "x"])
+    {
+        c["answer"] = json!(answer);
+    }
+    let out = eval(&v.to_string()).unwrap();
+    // p = (1/2, 1/4, 1/4): SE = 1.5·ln 2, SE_max = ln 4, SE/SE_max = 0.75; α = 0.5.
+    let plain = on_policy(
+        json!({"preset": "seed_grpo", "seed_alpha": 0.0}),
+        &[rewards],
+    );
+    for (got, want) in seq_advantages(&out).iter().zip(seq_advantages(&plain)) {
+        assert_close(*got, want * (1.0 - 0.5 * 0.75), 1e-12);
+    }
+    assert_close(
+        grpo_playground::algo::advantage::semantic_entropy(&["a", "a", "b", "c"]),
+        0.75,
+        1e-15,
+    );
+    assert_eq!(
+        grpo_playground::algo::advantage::semantic_entropy(&[1, 1, 1]),
+        0.0
+    );
+    assert_close(
+        grpo_playground::algo::advantage::semantic_entropy(&[1, 2, 3]),
+        1.0,
+        1e-15,
+    );
 }

@@ -313,6 +313,13 @@ const ROWS: &[Row] = &[
         ],
         verl_unmapped: &["algo.std_eps"],
     },
+    Row {
+        preset: "seed_grpo",
+        trl: &[("loss_type", "\"grpo\""), ("beta", "0.0")],
+        trl_unmapped: &["algo.seed_alpha"],
+        verl: &[("algorithm.adv_estimator", "grpo")],
+        verl_unmapped: &["algo.std_eps", "algo.seed_alpha"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

@@ -100,6 +100,9 @@ knobs! {
     lead_length_alpha: f64 = 0.0, Knob::at_least(0.0).source("GRPO-LEAD 2504.09696");
     /// GRPO-LEAD difficulty weight on advantages.
     lead_difficulty_weight: bool = false, Knob::flag().source("GRPO-LEAD 2504.09696");
+    /// SEED-GRPO sensitivity α: advantages × (1 − α·SE/SE_max), SE the entropy of the group's
+    /// distinct final answers; 0 = off.
+    seed_alpha: f64 = 0.0, Knob::closed(0.0, 1.0).source("SEED-GRPO 2505.12346");
     /// DAPO soft-overlong buffer L_c: tokens (0 = off) or `{"fraction_of_max": f}`.
     overlong_buffer_len: OverlongBufferLen = OverlongBufferLen::Tokens(0),
         Knob::tokens().source("DAPO 2503.14476");

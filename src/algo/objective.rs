@@ -4,7 +4,7 @@
 
 use burn::tensor::Tensor;
 
-use super::advantage::{EstimatorInput, lead_difficulty_weight};
+use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
 use super::surrogate::LossTerms;
 use super::{KlEstimator, Knobs, filter, kl, shaping};
 use crate::error::ConfigError;
@@ -25,6 +25,10 @@ pub struct RolloutBatch {
     pub logp_ref: Option<Tensor<3>>,
     /// Reward of each prompt's greedy completion, `[P]`; ReMax only.
     pub greedy_reward: Option<Tensor<1>>,
+    /// Each group's normalised semantic entropy SE/SE_max
+    /// ([`super::advantage::semantic_entropy`] of its final answers), `[P]`; needed when
+    /// `seed_alpha` > 0.
+    pub semantic_entropy: Option<Tensor<1>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -83,6 +87,12 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             "missing: beta > 0 needs the reference policy's log-probs",
         ));
     }
+    if knobs.seed_alpha > 0.0 && r.semantic_entropy.is_none() {
+        return Err(ConfigError::new(
+            "semantic_entropy",
+            "missing: seed_alpha > 0 needs each group's final answers",
+        ));
+    }
     let buffer = knobs.overlong_buffer_len.tokens(r.max_completion_length);
     if buffer > r.max_completion_length {
         return Err(ConfigError::out_of_range(
@@ -133,6 +143,9 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
     let mut advantages = knobs.adv_estimator.estimate(knobs, &input);
     if knobs.lead_difficulty_weight {
         advantages = lead_difficulty_weight(advantages, &r.correct);
+    }
+    if let (Some(se), true) = (&r.semantic_entropy, knobs.seed_alpha > 0.0) {
+        advantages = seed_scale(advantages, se, knobs.seed_alpha);
     }
 
     // 4. Filters, each named by the knob that asks for it.

@@ -237,6 +237,14 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "KL-Cov 2505.22617",
     },
+    Preset {
+        name: "seed_grpo",
+        knobs: Knobs {
+            seed_alpha: 0.5,
+            ..D
+        },
+        source: "SEED-GRPO 2505.12346",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -39,11 +39,48 @@ pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
             }
         }
     }
+    if knobs.seed_alpha > 0.0 {
+        for (group, adv) in input.groups.iter().zip(&mut advantages) {
+            let factor = 1.0 - knobs.seed_alpha * semantic_entropy(group);
+            for a in adv.iter_mut().flatten() {
+                *a *= factor;
+            }
+        }
+    }
     Advantages {
         shaped,
         returns,
         advantages,
     }
+}
+
+/// SEED-GRPO: −Σ_k p_k ln p_k over the clusters of equal answers (p_k their share of the
+/// group), divided by its largest value ln G; 0 for a single completion.
+fn semantic_entropy(group: &Group) -> f64 {
+    let answers: Vec<&str> = group
+        .completions
+        .iter()
+        .map(|c| {
+            c.answer
+                .as_deref()
+                .expect("validated: answers with seed_alpha")
+        })
+        .collect();
+    let g = answers.len() as f64;
+    if answers.len() < 2 {
+        return 0.0;
+    }
+    let mut distinct = answers.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let se: f64 = distinct
+        .iter()
+        .map(|d| {
+            let p = answers.iter().filter(|a| *a == d).count() as f64 / g;
+            -p * p.ln()
+        })
+        .sum();
+    se / g.ln()
 }
 
 /// Step 1: GRPO-LEAD's length reward replaces R_i, then DAPO's overlong penalty is added.

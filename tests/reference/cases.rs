@@ -320,8 +320,28 @@ fn family_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// SEED-GRPO's cases, after the family's first ones (so those keep their numbers).
+fn seed_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "seed_grpo",
+            "lead-weight",
+            json!({"lead_difficulty_weight": true, "seed_alpha": 1.0}),
+            BINARY,
+        ),
+        (
+            "seed_grpo",
+            "kl-in-reward",
+            json!({"beta": 0.05, "kl_estimator": "k1", "kl_in_reward": true}),
+            GRADED,
+        ),
+    ]
+}
+
 /// How many presets the first 72 cases cover (their two cases each come first).
 const FIRST_PRESETS: usize = 16;
+/// How many presets cases 072–099 add (gmpo … kl_cov).
+const FAMILY_PRESETS: usize = 5;
 
 /// Every in-repo case as (file name, input); a preset without a reference row is an error.
 pub fn inputs() -> Result<Vec<(String, Value)>, String> {
@@ -332,12 +352,15 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         ]
     };
     let (first, later) = grpo_playground::algo::PRESETS.split_at(FIRST_PRESETS);
+    let (family, last) = later.split_at(FAMILY_PRESETS);
     first
         .iter()
         .flat_map(two)
         .chain(combinations())
-        .chain(later.iter().flat_map(two))
+        .chain(family.iter().flat_map(two))
         .chain(family_combinations())
+        .chain(last.iter().flat_map(two))
+        .chain(seed_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -397,6 +420,13 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
             }
             let greedy_reward = (knobs.adv_estimator == AdvEstimator::Remax)
                 .then(|| reward(&mut rng, draw.graded).0);
+            if knobs.seed_alpha > 0.0 {
+                // Answers from a small set, so that groups have clusters of several sizes.
+                let set = rng.random_range(1..=4);
+                for c in &mut completions {
+                    c.answer = Some(["7", "12", "x", "7 "][rng.random_range(0..set)].to_string());
+                }
+            }
             if draw.entropy {
                 for c in &mut completions {
                     let h = (0..c.logp.len())
@@ -465,6 +495,7 @@ fn completion(
         logp_old,
         logp_ref: Some(logp_ref),
         entropy: None,
+        answer: None,
     }
 }
 

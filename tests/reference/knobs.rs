@@ -112,6 +112,7 @@ pub struct Knobs {
     pub mad_eps: f64,
     pub lead_length_alpha: f64,
     pub lead_difficulty_weight: bool,
+    pub seed_alpha: f64,
     pub overlong_buffer_len: OverlongBufferLen,
     pub overlong_penalty_factor: f64,
     pub beta: f64,
@@ -165,6 +166,7 @@ pub fn defaults() -> Map<String, Value> {
         "mad_eps": 1e-3,
         "lead_length_alpha": 0.0,
         "lead_difficulty_weight": false,
+        "seed_alpha": 0.0,
         "overlong_buffer_len": 0,
         "overlong_penalty_factor": 1.0,
         "beta": 0.0,
@@ -290,6 +292,8 @@ pub fn presets() -> Vec<(&'static str, Value)> {
             json!({"surrogate": "kl_cov", "loss_agg_mode": "token-mean",
                    "dynamic_sampling": true, "kl_cov_ratio": 2e-4, "ppo_kl_coef": 1.0}),
         ),
+        // SEED-GRPO 2505.12346: GRPO with advantages × (1 − α·SE/SE_max); α is this crate's.
+        ("seed_grpo", json!({"seed_alpha": 0.5})),
     ]
 }
 

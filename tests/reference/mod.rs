@@ -50,6 +50,9 @@ pub struct Completion {
     /// H_t per token, an input of its own (the entropy bonus).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub entropy: Option<Vec<f64>>,
+    /// The final answer (SEED-GRPO's clusters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<String>,
 }
 
 /// A golden case's `expected`.
@@ -131,6 +134,9 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                     return Err(format!("{at}.entropy: needed with entropy_coeff > 0"));
                 }
                 _ => {}
+            }
+            if knobs.seed_alpha > 0.0 && c.answer.is_none() {
+                return Err(format!("{at}.answer: needed with seed_alpha > 0"));
             }
         }
     }

@@ -44,6 +44,7 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
   }
   if (estimator === 'mc_grpo') advKnobs.push('mad_eps');
   if (truthy(k('lead_difficulty_weight'))) advKnobs.push('lead_difficulty_weight');
+  if (truthy(k('seed_alpha'))) advKnobs.push('seed_alpha');
   const filters = Object.keys(f.filters).filter((key) => (key === 'adv_estimator' ? f.impliedFilter.includes(estimator) : truthy(k(key))));
   const surrogate = String(k('surrogate'));
   const surrogateTex = [choice('surrogate')];

@@ -328,6 +328,15 @@ impl Builder<'_> {
         } else {
             self.unused(&["algo.lead_difficulty_weight"]);
         }
+        if k.seed_alpha > 0.0 {
+            self.unmapped(
+                "algo.seed_alpha",
+                k.seed_alpha,
+                "SEED-GRPO's semantic-entropy scaling of advantages has no counterpart",
+            );
+        } else {
+            self.unused(&["algo.seed_alpha"]);
+        }
         if k.prune_ratio > 0.0 {
             self.unmapped(
                 "algo.prune_ratio",

@@ -157,6 +157,17 @@ impl Trainer {
             logp_old: fixed.clone(),
             logp_ref: Some(fixed.clone()),
             greedy_reward: Some(upload(vec![0.0; p], [p], &self.device).inner()),
+            semantic_entropy: Some(
+                upload(
+                    completions
+                        .chunks(group_size)
+                        .map(|group| algo::advantage::semantic_entropy(group) as f32)
+                        .collect(),
+                    [p],
+                    &self.device,
+                )
+                .inner(),
+            ),
             max_completion_length: l_max,
         };
         let adv = algo::advantages(&self.knobs, &rollouts)?;

@@ -27,6 +27,12 @@ pub struct StepInspection {
     pub curve: Option<SurrogateCurve>,
 }
 
+/// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
+/// is its answer), written so that equal strings are equal token sequences.
+fn answer_key(tokens: &[crate::tasks::TokenId]) -> String {
+    format!("{tokens:?}")
+}
+
 impl Trainer {
     /// The last RL step's batch through the objective oracle (f64, CPU), per token: what its
     /// first update saw — log π equal to log π_old, so the ratio is 1, as it is for every update
@@ -67,6 +73,7 @@ impl Trainer {
                             logp_old: logp_old[row][..n].to_vec(),
                             logp_ref: logp_ref.as_ref().map(|r| r[row][..n].to_vec()),
                             entropy: None,
+                            answer: Some(answer_key(&batch.completions[row])),
                         }
                     })
                     .collect(),

@@ -431,6 +431,17 @@ impl Trainer {
                 .greedy_rewards
                 .as_ref()
                 .map(|r| upload(r.iter().map(|&x| x as f32).collect(), [p], device)),
+            // SEED-GRPO's clusters: a toy task's completion is its final answer.
+            semantic_entropy: Some(upload(
+                groups
+                    .completions
+                    .tokens
+                    .chunks(g)
+                    .map(|group| algo::advantage::semantic_entropy(group) as f32)
+                    .collect(),
+                [p],
+                device,
+            )),
             max_completion_length: l,
         };
         (batch, kl_diagnostic)
