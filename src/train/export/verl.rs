@@ -5,7 +5,10 @@
 //! (`filter_groups`), `verl/trainer/ppo/core_algos.py` (`AdvantageEstimator` names L97–110;
 //! GRPO's σ + 1e-6 and `norm_adv_by_std_in_grpo` L268; GPG's α = B / count_nonzero(R) L809–811;
 //! `agg_loss` L1140–1205: `seq-mean-token-sum-norm` = (1/B)·Σ / loss_scale_factor; the registered
-//! policy losses `vanilla`, `gspo`, `sapo` (always seq-mean-token-mean), `gpg` (−A·log π), `cispo`;
+//! policy losses `vanilla`, `gspo`, `sapo` (always seq-mean-token-mean), `gpg` (−A·log π), `cispo`,
+//! `geo_mean` (GMPO; a mean over sequences), `clip_cov` and `kl_cov` with `policy_loss.clip_cov_ratio`,
+//! `clip_cov_lb`, `clip_cov_ub`, `kl_cov_ratio`, `ppo_kl_coef`; the estimators `opo` and
+//! `grpo_passk`; `actor.entropy_coeff` aggregated by loss_agg_mode;
 //! `kl_penalty_forward` L2228–2247: k1/k2/k3, k3 clamped),
 //! `verl/trainer/ppo/v1/trainer_base.py` L1807 (ppo_mini_batch_size × rollout.n),
 //! `verl/trainer/ppo/v1/replay_buffer.py` (the DAPO group filter on the pre-KL reward) and
