@@ -109,6 +109,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         logp_ref: Some(logp_ref.clone()),
         greedy_reward: None,
         semantic_entropy: None,
+        key_token_bonus: None,
         max_completion_length: L,
     };
     let adv = algo::advantages(&knobs, &batch)?;

@@ -46,6 +46,9 @@ pub struct CompletionInput {
     /// clusters a group's completions by equal answers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    /// The sampled token ids (one per logp); KTAE (`adv_estimator` `ktae`) scores them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Vec<u32>>,
 }
 
 /// What the oracle prints: group × completion (× token) arrays, unpadded.
@@ -120,6 +123,17 @@ impl ObjectiveInput {
                             ),
                         ));
                     }
+                }
+                if let Some(tokens) = &c.tokens
+                    && tokens.len() != n
+                {
+                    return Err(ConfigError::new(
+                        field("tokens"),
+                        format!(
+                            "has {} values but logp has {n}; lengths must be equal",
+                            tokens.len()
+                        ),
+                    ));
                 }
                 let all = c
                     .logp
@@ -270,6 +284,39 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: seed_alpha > 0 needs every completion's final answer",
         ));
     }
+    if knobs.adv_estimator.needs().key_tokens
+        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(|c| c.tokens.is_none())?;
+            Some((gi, ci))
+        })
+    {
+        return Err(ConfigError::new(
+            format!("groups[{gi}].completions[{ci}].tokens"),
+            "missing: the ktae estimator needs every completion's token ids",
+        ));
+    }
+    // KTAE's scores, group by group, zero-padded to T (end-of-sequence id: the crate's).
+    let key_token_bonus = input.completions().all(|c| c.tokens.is_some()).then(|| {
+        let mut values = vec![0.0; p * g * t];
+        for (gi, group) in input.groups.iter().enumerate() {
+            let tokens: Vec<&[u32]> = group
+                .completions
+                .iter()
+                .map(|c| c.tokens.as_deref().unwrap_or(&[]))
+                .collect();
+            let rewards: Vec<f64> = group.completions.iter().map(|c| c.reward).collect();
+            let kt = algo::key_tokens::key_token_bonus(
+                &tokens,
+                &rewards,
+                Some(crate::tasks::vocab::EOS),
+            );
+            for (ci, row) in kt.iter().enumerate() {
+                let start = (gi * g + ci) * t;
+                values[start..start + row.len()].copy_from_slice(row);
+            }
+        }
+        Tensor::<3>::from_data(TensorData::new(values, [p, g, t]), (device, dtype))
+    });
     let semantic_entropy: Option<Vec<f64>> = input
         .groups
         .iter()
@@ -309,6 +356,7 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         greedy_reward: greedy.map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
         semantic_entropy: semantic_entropy
             .map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
+        key_token_bonus,
         max_completion_length: input.max_completion_length,
     };
     let adv = algo::advantages(&knobs, &batch)?;

@@ -353,10 +353,10 @@ fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
 #[test]
 fn presets_are_unique_valid_rows() {
     let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 22);
+    assert_eq!(names.len(), 23);
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 22);
+    assert_eq!(names.len(), 23);
     for p in PRESETS {
         p.knobs
             .validate()
@@ -758,4 +758,59 @@ fn seed_grpo_scales_advantages_by_the_answers_normalised_entropy() {
         1.0,
         1e-15,
     );
+}
+
+#[test]
+fn ktae_scores_a_token_that_only_successes_contain() {
+    use grpo_playground::algo::key_tokens::key_token_bonus;
+    // Two successes contain 5, two failures do not; 6 is everywhere; 2 is the end of sequence.
+    let (s1, s2, f1, f2): (&[u32], &[u32], &[u32], &[u32]) =
+        (&[5, 6, 2], &[6, 5, 2], &[6, 6, 2], &[6, 2]);
+    let kt = key_token_bonus(&[s1, s2, f1, f2], &[1.0, 1.0, 0.0, 0.0], Some(2));
+    // Token 5: a = 2, b = 0, c = 0, d = 2. Fisher: p = 2·(1/6) = 1/3; IG = 1 bit; Cohen's
+    // h = asin 1 − 0 = π/2; tf₊ = (2/6)·3/((2/6) + 2·(0.5 + 0.5·6/5.5)), tf₋ = 0, so
+    // x = h + tf₊/1e-5; the score saturates the sigmoid.
+    let strength_5 = {
+        let k = 2.0 * (0.5 + 0.5 * 6.0 / 5.5);
+        let tf = (2.0 / 6.0) * 3.0 / (2.0 / 6.0 + k);
+        let x = std::f64::consts::FRAC_PI_2 + tf / 1e-5;
+        ((-2.0f64 / 3.0).exp() + 1.0) * x / 2.0
+    };
+    assert_close(
+        kt[0][0],
+        2.0 * (1.0 / (1.0 + (-strength_5).exp()) - 0.5),
+        1e-12,
+    );
+    assert_eq!(kt[0][2], 0.0, "the end of sequence scores 0");
+    // Token 6 is in every completion: a/(a+c) = b/(b+d) = 1, p = 1 (weight 0), IG = 0.
+    assert_eq!(kt[0][1], 0.0);
+    assert_eq!(kt[2][0], 0.0);
+    // Without a failure, nothing is a key token.
+    let all_good = key_token_bonus(&[s1, s2], &[1.0, 0.5], Some(2));
+    assert!(all_good.iter().flatten().all(|&x| x == 0.0));
+    // The ktae preset adds the scores to GRPO's advantages, and needs the token ids.
+    let mut v: Value =
+        serde_json::from_str(&batch(json!({"preset": "ktae"}), &[&[1.0, 0.0]], |_, _| {
+            0.0
+        }))
+        .unwrap();
+    let missing = eval(&v.to_string()).unwrap_err();
+    assert!(
+        missing.contains("groups[0].completions[0].tokens: missing"),
+        "{missing}"
+    );
+    for c in v["groups"][0]["completions"].as_array_mut().unwrap() {
+        let n = c["logp"].as_array().unwrap().len();
+        c["tokens"] = json!(vec![7; n]);
+    }
+    let short = v.to_string().replacen("[7,7]", "[7]", 1);
+    assert!(
+        eval(&short)
+            .unwrap_err()
+            .contains("tokens: has 1 values but logp has 2")
+    );
+    let out = eval(&v.to_string()).unwrap();
+    let grpo = on_policy(json!({"preset": "grpo", "beta": 0.0}), &[&[1.0, 0.0]]);
+    // 7 is in both completions: KT(7) = 0, so the advantages are GRPO's.
+    assert_eq!(out.advantages, grpo.advantages);
 }

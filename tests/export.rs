@@ -320,6 +320,13 @@ const ROWS: &[Row] = &[
         verl: &[("algorithm.adv_estimator", "grpo")],
         verl_unmapped: &["algo.std_eps", "algo.seed_alpha"],
     },
+    Row {
+        preset: "ktae",
+        trl: &[("loss_type", "\"grpo\"")],
+        trl_unmapped: &["algo.adv_estimator"],
+        verl: &[("policy_loss.loss_mode", "vanilla")],
+        verl_unmapped: &["algo.adv_estimator"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

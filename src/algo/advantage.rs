@@ -34,6 +34,10 @@ pub enum AdvEstimator {
     /// cites 2503.19595; verl adds 1e-6 to σ, this crate `std_eps`). With a tie for the best the
     /// gap is 0, so which one is "the best" never matters.
     GrpoPassk,
+    /// KTAE (2505.16826): A_{i,t} = GRPO's A_i (σ per [`ScaleRewards`], + std_eps) plus
+    /// KT(o_{i,t}), the key-token score of the token's id in its group
+    /// ([`super::key_tokens::key_token_bonus`]); as `xiaolizh1/KTAE` (which adds 1e-6 to σ).
+    Ktae,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -68,6 +72,9 @@ pub struct Needs {
     pub greedy_baseline: bool,
     /// Keep flags `[P, G]` of a filter the estimator implies.
     pub implied_filter: Option<fn(&Tensor<2>) -> Tensor<2>>,
+    /// The batch carries KTAE's per-token key-token scores (`key_token_bonus`), computed from the
+    /// completions' token ids.
+    pub key_tokens: bool,
 }
 
 impl Needs {
@@ -85,6 +92,8 @@ pub struct EstimatorInput<'a> {
     pub mask: &'a Tensor<3>,
     /// Reward of each prompt's greedy completion, `[P]` (ReMax only).
     pub greedy_reward: Option<&'a Tensor<1>>,
+    /// KT(o_{i,t}) of every token, `[P, G, T]` (KTAE only).
+    pub key_tokens: Option<&'a Tensor<3>>,
 }
 
 impl EstimatorInput<'_> {
@@ -113,6 +122,7 @@ impl AdvEstimator {
         "reinforce",
         "opo",
         "grpo_passk",
+        "ktae",
     ];
 
     /// What the estimator asks of the rollout and the batch, one row per variant.
@@ -124,6 +134,7 @@ impl AdvEstimator {
             odd_group: false,
             greedy_baseline: false,
             implied_filter: None,
+            key_tokens: false,
         };
         match self {
             Self::Grpo
@@ -133,6 +144,10 @@ impl AdvEstimator {
             | Self::ReinforcePpBaseline
             | Self::Opo
             | Self::GrpoPassk => MEAN,
+            Self::Ktae => Needs {
+                key_tokens: true,
+                ..MEAN
+            },
             // A median of G + 1 that is one of them, left out of the gradient.
             Self::McGrpo => Needs {
                 extra_samples: 1,
@@ -158,7 +173,8 @@ impl AdvEstimator {
     /// Token advantages `[P, G, T]` (0 on padding), before GRPO-LEAD's difficulty weight.
     ///
     /// # Panics
-    /// `Remax` without `greedy_reward`; [`super::objective::advantages`] checks this first.
+    /// `Remax` without `greedy_reward`, `Ktae` without `key_tokens`;
+    /// [`super::objective::advantages`] checks this first.
     pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Tensor<3> {
         match self {
             Self::Grpo => input.broadcast(grpo(knobs, input.g0())),
@@ -179,6 +195,12 @@ impl AdvEstimator {
                 input.broadcast(g0 - baseline)
             }
             Self::GrpoPassk => input.broadcast(pass_k(knobs, input.g0())),
+            Self::Ktae => {
+                let bonus = input
+                    .key_tokens
+                    .expect("ktae batches carry key_token_bonus (checked by advantages())");
+                input.broadcast(grpo(knobs, input.g0())) + bonus.clone() * input.mask.clone()
+            }
             Self::Remax => {
                 let baseline = input
                     .greedy_reward
@@ -352,6 +374,9 @@ impl AdvEstimator {
             Self::Opo => r"\vA = \vR - \dfrac{\sum_j |o_j|\,R_j}{\sum_j |o_j|}",
             Self::GrpoPassk => {
                 r"\vA = \dfrac{R_{\max} - R_{\text{2nd}}}{\vsigma + \vstdeps}\ \text{for the best completion, else } 0"
+            }
+            Self::Ktae => {
+                r"\vA = \dfrac{\vR - \vmu}{\vsigma + \vstdeps} + \operatorname{KT}(o_{i,t})"
             }
         }
     }

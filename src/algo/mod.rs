@@ -10,6 +10,7 @@
 pub mod advantage;
 pub mod aggregate;
 pub mod filter;
+pub mod key_tokens;
 pub mod kl;
 pub mod knobs;
 pub mod objective;

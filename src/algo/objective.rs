@@ -29,6 +29,9 @@ pub struct RolloutBatch {
     /// ([`super::advantage::semantic_entropy`] of its final answers), `[P]`; needed when
     /// `seed_alpha` > 0.
     pub semantic_entropy: Option<Tensor<1>>,
+    /// KTAE's key-token score KT(o_{i,t}) of every token
+    /// ([`super::key_tokens::key_token_bonus`] per group), `[P, G, T]`; needed by `ktae`.
+    pub key_token_bonus: Option<Tensor<3>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -87,6 +90,12 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             "missing: beta > 0 needs the reference policy's log-probs",
         ));
     }
+    if knobs.adv_estimator.needs().key_tokens && r.key_token_bonus.is_none() {
+        return Err(ConfigError::new(
+            "key_token_bonus",
+            format!("missing: the {estimator} estimator needs each completion's token ids"),
+        ));
+    }
     if knobs.seed_alpha > 0.0 && r.semantic_entropy.is_none() {
         return Err(ConfigError::new(
             "semantic_entropy",
@@ -139,6 +148,7 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         returns: &returns,
         mask: &r.mask,
         greedy_reward: r.greedy_reward.as_ref(),
+        key_tokens: r.key_token_bonus.as_ref(),
     };
     let mut advantages = knobs.adv_estimator.estimate(knobs, &input);
     if knobs.lead_difficulty_weight {

@@ -245,6 +245,14 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "SEED-GRPO 2505.12346",
     },
+    Preset {
+        name: "ktae",
+        knobs: Knobs {
+            adv_estimator: Adv::Ktae,
+            ..D
+        },
+        source: "KTAE 2505.16826",
+    },
 ];
 
 /// The preset called `name`, if any.

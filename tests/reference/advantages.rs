@@ -184,6 +184,19 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
     };
     match knobs.adv_estimator {
         AdvEstimator::Grpo => per_group(&|g, x| scale(g, centred(g, x))),
+        // GRPO's advantage plus each token's key-token score.
+        AdvEstimator::Ktae => {
+            let mut adv = per_group(&|g, x| scale(g, centred(g, x)));
+            for (group, adv) in input.groups.iter().zip(&mut adv) {
+                let kt = super::key_tokens::scores(group);
+                for (a, kt) in adv.iter_mut().zip(kt) {
+                    for (a, kt) in a.iter_mut().zip(kt) {
+                        *a += kt;
+                    }
+                }
+            }
+            adv
+        }
         // Only the best gets the gap to the runner-up (a tie for the best makes it 0).
         AdvEstimator::GrpoPassk => per_group(&|g, x| {
             let mut sorted = g.to_vec();

@@ -340,6 +340,31 @@ fn seed_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
 
 /// How many presets the first 72 cases cover (their two cases each come first).
 const FIRST_PRESETS: usize = 16;
+/// KTAE's cases, after SEED-GRPO's.
+fn ktae_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "ktae",
+            "scale-none",
+            json!({"scale_rewards": "none", "loss_agg_mode": "token-mean"}),
+            Draw {
+                groups: Some(3),
+                ..BINARY
+            },
+        ),
+        (
+            "ktae",
+            "big-groups",
+            json!({}),
+            Draw {
+                group_size: Some(9),
+                groups: Some(2),
+                ..BINARY
+            },
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -359,8 +384,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(combinations())
         .chain(family.iter().flat_map(two))
         .chain(family_combinations())
-        .chain(last.iter().flat_map(two))
+        .chain(last[..1].iter().flat_map(two))
         .chain(seed_combinations())
+        .chain(last[1..].iter().flat_map(two))
+        .chain(ktae_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -420,6 +447,23 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
             }
             let greedy_reward = (knobs.adv_estimator == AdvEstimator::Remax)
                 .then(|| reward(&mut rng, draw.graded).0);
+            if knobs.adv_estimator == AdvEstimator::Ktae {
+                // Ids from a few (the end-of-sequence id 2 among them), so that groups share
+                // tokens; the last token is 2.
+                for c in &mut completions {
+                    let n = c.logp.len();
+                    let ids = (0..n)
+                        .map(|t| {
+                            if t + 1 == n {
+                                2
+                            } else {
+                                rng.random_range(2..8)
+                            }
+                        })
+                        .collect();
+                    c.tokens = Some(ids);
+                }
+            }
             if knobs.seed_alpha > 0.0 {
                 // Answers from a small set, so that groups have clusters of several sizes.
                 let set = rng.random_range(1..=4);
@@ -496,6 +540,7 @@ fn completion(
         logp_ref: Some(logp_ref),
         entropy: None,
         answer: None,
+        tokens: None,
     }
 }
 

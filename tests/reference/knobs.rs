@@ -22,6 +22,7 @@ pub enum AdvEstimator {
     Reinforce,
     Opo,
     GrpoPassk,
+    Ktae,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -294,6 +295,8 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         ),
         // SEED-GRPO 2505.12346: GRPO with advantages × (1 − α·SE/SE_max); α is this crate's.
         ("seed_grpo", json!({"seed_alpha": 0.5})),
+        // KTAE 2505.16826: GRPO advantages plus the key-token score of each token id.
+        ("ktae", json!({"adv_estimator": "ktae"})),
     ]
 }
 

@@ -11,6 +11,7 @@ pub mod advantages;
 pub mod cases;
 pub mod dual;
 pub mod filters;
+pub mod key_tokens;
 pub mod knobs;
 pub mod loss;
 
@@ -53,6 +54,9 @@ pub struct Completion {
     /// The final answer (SEED-GRPO's clusters).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answer: Option<String>,
+    /// The sampled token ids (KTAE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<Vec<u32>>,
 }
 
 /// A golden case's `expected`.
@@ -132,6 +136,15 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                 }
                 None if knobs.entropy_coeff > 0.0 => {
                     return Err(format!("{at}.entropy: needed with entropy_coeff > 0"));
+                }
+                _ => {}
+            }
+            match &c.tokens {
+                Some(ids) if ids.len() != n => {
+                    return Err(format!("{at}.tokens: length differs from logp"));
+                }
+                None if knobs.adv_estimator == AdvEstimator::Ktae => {
+                    return Err(format!("{at}.tokens: needed by ktae"));
                 }
                 _ => {}
             }

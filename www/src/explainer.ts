@@ -38,7 +38,7 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
   const estimator = String(k('adv_estimator'));
   const advantage = [choice('adv_estimator')];
   const advKnobs = ['adv_estimator'];
-  if (estimator === 'grpo' || estimator === 'grpo_passk') {
+  if (estimator === 'grpo' || estimator === 'grpo_passk' || estimator === 'ktae') {
     advantage.push(choice('scale_rewards'));
     advKnobs.push('scale_rewards', 'std_eps');
   }

@@ -37,7 +37,7 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::Remax => Some("remax"),
         AdvEstimator::Opo => Some("opo"),
         AdvEstimator::GrpoPassk => Some("grpo_passk"),
-        AdvEstimator::McGrpo | AdvEstimator::Reinforce => None,
+        AdvEstimator::McGrpo | AdvEstimator::Reinforce | AdvEstimator::Ktae => None,
     };
     match estimator {
         Some("gpg") => b.set_noted(

@@ -5,7 +5,7 @@
 use burn::module::Module;
 use rand::SeedableRng;
 
-use super::batch::{mask_rows, pad_rows};
+use super::batch::{key_token_rows, mask_rows, pad_rows};
 use super::{TrainError, Trainer};
 use crate::algo::{self, PolicyInput, RolloutBatch};
 use crate::policy::{completion_logprobs, generate};
@@ -149,6 +149,7 @@ impl Trainer {
         // A fixed behaviour and reference policy (log π = −2 per token), so the ratio and the
         // KL term depend on the weights.
         let fixed = mask.clone().mul_scalar(-2.0);
+        let key_tokens = key_token_rows(&completions, &rewards, group_size, l_max);
         let rollouts = RolloutBatch {
             rewards: upload(rewards, [p, group_size], &self.device).inner(),
             correct: zeros(),
@@ -168,6 +169,7 @@ impl Trainer {
                 )
                 .inner(),
             ),
+            key_token_bonus: Some(upload(key_tokens, [p, group_size, l_max], &self.device).inner()),
             max_completion_length: l_max,
         };
         let adv = algo::advantages(&self.knobs, &rollouts)?;

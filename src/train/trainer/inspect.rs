@@ -74,6 +74,7 @@ impl Trainer {
                             logp_ref: logp_ref.as_ref().map(|r| r[row][..n].to_vec()),
                             entropy: None,
                             answer: Some(answer_key(&batch.completions[row])),
+                            tokens: Some(batch.completions[row][..n].to_vec()),
                         }
                     })
                     .collect(),

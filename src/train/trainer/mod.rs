@@ -442,6 +442,14 @@ impl Trainer {
                 [p],
                 device,
             )),
+            key_token_bonus: self.knobs.adv_estimator.needs().key_tokens.then(|| {
+                let rewards: Vec<f64> = groups.verdicts.iter().map(|v| v.reward).collect();
+                upload(
+                    batch::key_token_rows(&groups.completions.tokens, &rewards, g, l),
+                    [p, g, l],
+                    device,
+                )
+            }),
             max_completion_length: l,
         };
         (batch, kl_diagnostic)
