@@ -948,7 +948,8 @@ export function mountApp(host: Host): App {
       const url = replayLink();
       if (url !== null) return loadReplay(() => fetchReplay(url, catalog));
       const linked = fromLink();
-      if (!linked) return;
+      // The same state written otherwise (an attribute changed while start-up read it) changes nothing.
+      if (!linked || serialize(linked, catalog) === serialize(state, catalog)) return;
       const otherLesson = linked.lesson !== state.lesson;
       state = linked;
       renderSetup();
