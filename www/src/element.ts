@@ -17,6 +17,7 @@ import appCss from '../style.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import katexCss from 'katex/dist/katex.min.css?inline';
 import { CONTROLS, mountApp, type App, type Controls, type Probe } from './main';
+import { errorMessage } from './protocol';
 import { show } from './schema';
 
 /** The element's tag. */
@@ -40,7 +41,9 @@ const FRAME_CSS = `
 function declareFonts(): void {
   const id = `${TAG}-fonts`;
   if (document.getElementById(id)) return;
-  const faces = katexCss.match(/@font-face\s*{[^}]*}/g) ?? [];
+  // Through a copy: rolldown 1 inlines the import's `a + b` as `a + b.match(…)`, a string.
+  const css: string = `${katexCss}`;
+  const faces = css.match(/@font-face\s*{[^}]*}/g) ?? [];
   const style = Object.assign(document.createElement('style'), { id, textContent: faces.join('\n') });
   document.head.append(style);
 }
@@ -93,8 +96,18 @@ export class GrpoPlayground extends HTMLElement {
   connectedCallback(): void {
     this.#showAttributes();
     if (this.#app) return;
-    declareFonts();
-    this.#app = mountApp({
+    try {
+      declareFonts();
+      this.#app = this.#mount();
+    } catch (e) {
+      // Never an uncaught exception on the host page: the reason, as text in the element.
+      this.#notice.textContent = `The playground did not start: ${errorMessage(e)}`;
+      this.#notice.hidden = false;
+    }
+  }
+
+  #mount(): App {
+    return mountApp({
       container: this.#box,
       dropZone: this.#box,
       link: () => this.#link(),

@@ -102,6 +102,10 @@ export interface App {
   destroy(): void;
 }
 
+/**
+ * Mounts the app into `host.container` and starts it: the schema and lessons from the wasm (in a
+ * helper worker), the state from the host's link, then runs of that state, played if autoplay.
+ */
 export function mountApp(host: Host): App {
   host.container.innerHTML = APP_HTML;
 

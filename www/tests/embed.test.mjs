@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const PORT = 4177;
-const ORIGIN = `http://127.0.0.1:${PORT}`;
+/** The server's origin, on a free port (set in before). */
+let ORIGIN = 'http://127.0.0.1';
 const WWW = new URL('..', import.meta.url).pathname;
 const README = new URL('../../README.md', import.meta.url).pathname;
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -39,7 +39,7 @@ function snippet(name) {
  */
 function hostPage(body) {
   return `<!doctype html>
-<html><head><meta charset="utf-8"><title>host</title>
+<html><head><meta charset="utf-8"><title>host</title><link rel="icon" href="data:,">
 <style>
   * { color: rgb(255, 0, 0) !important; font-family: cursive !important; letter-spacing: 3px !important; }
   html { font-size: 30px; line-height: 3; }
@@ -81,14 +81,15 @@ const shots = mkdtempSync(join(tmpdir(), 'grpo-shot-'));
 before(async () => {
   // The package as a user gets it: `npm pack` (its prepack builds element/dist), then an install.
   const packed = mkdtempSync(join(tmpdir(), 'grpo-pack-'));
-  execFileSync('npm', ['pack', '--pack-destination', packed], { cwd: join(WWW, 'element'), stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['pack', '--pack-destination', packed], { cwd: join(WWW, 'element'), stdio: 'pipe' });
   const [tarball] = readdirSync(packed).filter((f) => f.endsWith('.tgz'));
   assert.ok(tarball, 'npm pack wrote a tarball');
   host = mkdtempSync(join(tmpdir(), 'grpo-host-'));
   writeFileSync(join(host, 'package.json'), '{ "private": true }\n');
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(packed, tarball)], { cwd: host, stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(packed, tarball)], { cwd: host, stdio: 'pipe' });
   server = staticServer(host);
-  await new Promise((resolve) => server.listen(PORT, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  ORIGIN = `http://127.0.0.1:${server.address().port}`;
   browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'grpo-chromium-')), {
     executablePath: CHROMIUM,
     headless: true,
