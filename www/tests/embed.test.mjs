@@ -1,7 +1,7 @@
 // The README's two embeds, on plain HTML host pages: `<grpo-playground>` from the tarball that
 // `npm pack` makes in www/element (installed with npm into a temporary folder, served as static
 // files), and the `?embed` iframe of the built page (www/dist, as scripts/build-web leaves it)
-// with the README's auto-resize listener. The snippets are read from README.md, so what the
+// with the README's auto-resize listener; also a replay attribute drawing an exported figure. The snippets are read from README.md, so what the
 // README shows is what runs. Headless Chromium via playwright-core, as browser.test.mjs.
 // Run: `npm test` in www/ (www/pkg and www/dist built).
 import { test, before, after } from 'node:test';
@@ -95,6 +95,7 @@ before(async () => {
     headless: true,
     args: FLAGS,
     viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
   });
 });
 
@@ -125,7 +126,7 @@ const untilSteps = (page, selector, atLeast) => page.waitForFunction(([s, k]) =>
   return metrics.length > 0 && metrics.flat().every((m) => (m.at(-1)?.step ?? 0) >= k);
 }, [selector, atLeast], { timeout: 90_000, polling: 250 });
 
-test('<grpo-playground> from the packed tarball: two elements train independently, CSS stays on its side, attributes apply', { timeout: 300_000 }, async (t) => {
+test('<grpo-playground> from the packed tarball: two elements train independently, CSS stays on its side, attributes apply, a replay is drawn', { timeout: 300_000 }, async (t) => {
   t.diagnostic(`screenshots: ${shots}`);
   // Long enough to be still training when the first has finished.
   const second = '<grpo-playground id="second" state="task=bandit&arms=4&steps=20000&seed=3&backend=cpu&v0.preset=dapo&v1.preset=gspo"></grpo-playground>';
@@ -184,6 +185,15 @@ test('<grpo-playground> from the packed tarball: two elements train independentl
   await page.waitForFunction((s) => document.querySelector(s).playground.configs[0]?.[0]?.algo.preset === 'cispo', first, { timeout: 60_000 });
   await untilSteps(page, first, 2);
   assert.deepEqual(await page.evaluate((s) => document.querySelector(s).playground.configs.map((c) => [c[0].algo.preset, c[0].task.arms]), first), [['cispo', 4], ['remax', 4]]);
+  // Its finished comparison, exported as JSON, is a figure that `replay="URL"` draws at once.
+  await page.waitForFunction((s) => /^done/.test(document.querySelector(s).shadowRoot.querySelector('[data-testid="status"]').textContent), first, { timeout: 90_000 });
+  await page.evaluate((s) => document.querySelector(s).setAttribute('controls', 'full'), first);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(`${first} [data-testid="export-json"]`)]);
+  await download.saveAs(join(host, 'figure.json'));
+  await page.evaluate(() => document.body.insertAdjacentHTML('beforeend', '<grpo-playground id="figure" replay="figure.json" controls="minimal"></grpo-playground>'));
+  await page.waitForFunction(() => /^replay of 2 finished runs/.test(document.getElementById('figure').shadowRoot.querySelector('[data-testid="status"]').textContent), null, { timeout: 60_000 });
+  assert.deepEqual(await page.evaluate(() => document.getElementById('figure').playground.metrics),
+    await page.evaluate((s) => document.querySelector(s).playground.metrics, first), 'the figure shows the same metrics, not trained there');
   await page.evaluate((s) => document.querySelector(s).setAttribute('controls', 'none'), first);
   assert.equal(await page.isVisible(`${first} [data-testid="run"]`), false, 'controls="none": no buttons');
   assert.equal(await page.isVisible(`${first} [data-testid="status"]`), true, 'controls="none": the status stays');
