@@ -6,7 +6,6 @@
 // variant's colour.
 
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import { aggregate, byDifficulty, chartHelp, chartsOf, chartTitle, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
 import { bandLegend, tickLabels } from './glossary';
 import type { MetricInfo, TaskName } from './schema';

@@ -5,7 +5,6 @@
 // knobs each reads, is decided here from the knob values; the formulas are Rust's.
 
 import katex from 'katex';
-import 'katex/dist/katex.min.css';
 import { keptCounts, num, type Inspection } from './inspect';
 import type { Formulas, JsonValue, KnobSpec, SymbolInfo } from './schema';
 

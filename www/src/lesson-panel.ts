@@ -63,7 +63,7 @@ export class LessonPanel {
     }
     this.view = view;
     this.root.hidden = view === null;
-    document.body.classList.toggle('with-lesson', view !== null);
+    this.root.closest('.app')?.classList.toggle('with-lesson', view !== null);
     if (!view) {
       this.root.replaceChildren();
       return;

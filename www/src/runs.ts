@@ -109,6 +109,14 @@ export class Runs {
     }
   }
 
+  /** Stops every worker for good (the app was taken off its page). */
+  dispose(): void {
+    this.playing = false;
+    for (const r of this.grid.flat()) r.worker.terminate();
+    this.grid = [];
+    this.warmups = [];
+  }
+
   /** Every run that can still train starts (or keeps) stepping; those waiting for their warm-up start after it. */
   run(): void {
     this.playing = true;

@@ -33,11 +33,12 @@ export function exportButton(config: () => RunConfig, name: () => string, testid
     title: 'this variant as a TRL GRPOConfig or verl overrides, to train a real model with it',
   });
   open.dataset.testid = testid;
-  open.addEventListener('click', () => showDialog(config(), name()));
+  open.addEventListener('click', () => showDialog(config(), name(), open.closest<HTMLElement>('.app') ?? document.body));
   return open;
 }
 
-function showDialog(config: RunConfig, name: string): void {
+/** The export dialog, opened inside `within` (the app's box: its styles, in a shadow root too). */
+function showDialog(config: RunConfig, name: string, within: HTMLElement): void {
   const dialog = el('dialog', { className: 'tool-export' });
   dialog.dataset.testid = 'tool-export';
   const text = el('pre', { className: 'export-text' });
@@ -82,7 +83,7 @@ function showDialog(config: RunConfig, name: string): void {
   close.addEventListener('click', () => dialog.close());
   dialog.addEventListener('close', () => dialog.remove());
   dialog.append(el('div', { className: 'card-head' }, [choose, copy, save, close]), status, text);
-  document.body.append(dialog);
+  within.append(dialog);
   dialog.showModal();
   void render();
 }

@@ -1,0 +1,51 @@
+// The app's markup: what mountApp (main.ts) fills and wires, the same in the page (index.html's
+// <div class="app">) and in <grpo-playground>'s shadow root (element.ts). Ids are unique within
+// one app; each shadow root scopes its own.
+
+export const APP_HTML = `
+<header class="bar">
+  <h1>grpo-playground</h1>
+  <div class="buttons">
+    <button id="run" data-testid="run" class="primary">Run</button>
+    <button id="pause" data-testid="pause">Pause</button>
+    <button id="step" data-testid="step" class="full">Step</button>
+    <button id="reset" data-testid="reset">Reset</button>
+    <button id="export-csv" data-testid="export-csv" class="full">Export CSV</button>
+    <button id="export-json" data-testid="export-json" class="full">Export JSON</button>
+  </div>
+  <label class="lessons-menu full">Lessons <select id="lessons" data-testid="lessons" aria-label="lessons"></select></label>
+  <span id="backend" data-testid="backend" class="badge">detecting backend…</span>
+</header>
+<p id="status" data-testid="status" class="status">loading…</p>
+<p id="notice" class="notice" hidden></p>
+<main class="layout">
+  <aside class="controls full">
+    <section id="setup"></section>
+    <section>
+      <h2>Variants</h2>
+      <div id="variants"></div>
+      <button id="add-variant" data-testid="add-variant">+ Add variant</button>
+    </section>
+    <p id="note" class="note">
+      Knobs tagged <span class="tag live">live</span> change the running runs at their next step.
+      Every other knob is a restart knob: it shows <span class="tag restart">on Reset</span> once
+      changed, and applies on Reset (or on Run). A new task brings its own defaults for every knob.
+    </p>
+  </aside>
+  <section class="results">
+    <section id="lesson" class="card lesson-panel" data-testid="lesson-panel" hidden></section>
+    <div class="charts-column">
+      <p id="live-log" class="live-log" hidden></p>
+      <div id="charts" class="charts"></div>
+      <section class="card samples-panel full">
+        <h2>Samples of <select id="sample-variant" aria-label="variant"></select></h2>
+        <div id="samples"></div>
+      </section>
+      <details id="inspector" class="card inspector-panel full" data-testid="inspector">
+        <summary>Step inspector — which tokens the last step reinforced or suppressed, and why</summary>
+      </details>
+      <details id="glossary" class="card glossary full"></details>
+    </div>
+  </section>
+</main>
+`;
