@@ -55,7 +55,41 @@ declare global {
       /** lesson_check calls made so far (they are throttled). */
       readonly checkCalls: number;
     };
+    /** Test hooks, only with `?test` in the URL (they break runs on purpose). */
+    __grpoTest?: TestHooks;
   }
+}
+
+/** What `window.__grpoTest` offers browser tests (`?test`). */
+interface TestHooks {
+  /** Loses run `variant`/`seed`'s WebGPU device mid-run, as a real loss would (`counters.lastLoss` says how). */
+  loseDevice(variant?: number, seed?: number): void;
+  /** The checkpoint the page keeps for that run: its step and size in bytes; null: none yet. */
+  checkpoint(variant?: number, seed?: number): { step: number; size: number } | null;
+  /**
+   * Damages that checkpoint as storage or a download might: `truncate` cuts its last third,
+   * `flip` flips one bit in its middle. Returns its step; throws without a checkpoint.
+   */
+  damageCheckpoint(variant: number, seed: number, how: 'truncate' | 'flip'): number;
+}
+
+function testHooks(): TestHooks {
+  return {
+    loseDevice: (variant = 0, seed = 0) => runs.loseDevice(variant, seed),
+    checkpoint(variant = 0, seed = 0) {
+      const c = runs.checkpointOf(variant, seed);
+      return c && { step: c.step, size: c.bytes.byteLength };
+    },
+    damageCheckpoint(variant, seed, how) {
+      const c = runs.checkpointOf(variant, seed);
+      if (!c) throw new Error(`run ${variant}/${seed} has no checkpoint`);
+      let bytes = new Uint8Array(c.bytes.slice(0));
+      if (how === 'truncate') bytes = bytes.slice(0, Math.floor((bytes.length * 2) / 3));
+      else bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0x10;
+      runs.setCheckpoint(variant, seed, { step: c.step, bytes: bytes.buffer });
+      return c.step;
+    },
+  };
 }
 
 function byId<T extends HTMLElement>(id: string): T {
@@ -94,7 +128,7 @@ let applied: State | null = null;
 let backend: Resolved | null = null;
 /** The backend choice `backend` was resolved for: changing the control resolves again. */
 let resolvedFor: BackendChoice | null = null;
-const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, liveFailed: onLiveFailed });
+const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, checkpointRefused: onCheckpointRefused, liveFailed: onLiveFailed });
 const charts = new Charts(byId('charts'));
 /** The step inspector, once the schema (its formulas) is read. */
 let inspector: Inspector | null = null;
@@ -587,7 +621,15 @@ function onRunChanged(run: Run, what: string): void {
 function onFellBack(run: Run, message: string): void {
   if (backend) backend = afterGpuFailure(backend, message);
   showBackend();
+  updateCards();
   showNotice(`WebGPU failed for ${runName(run)} (${message}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
+  scheduleDraw();
+}
+
+function onCheckpointRefused(run: Run, step: number, message: string): void {
+  updateCards();
+  showNotice(`The checkpoint of ${runName(run)} at step ${step} was refused (${message.replace(/^checkpoint: /, '')}); `
+    + `it restarted on the CPU from step ${lastStep([run.metrics])}.`);
   scheduleDraw();
 }
 
@@ -972,6 +1014,7 @@ async function start(): Promise<void> {
       return checkCalls;
     },
   };
+  if (new URLSearchParams(location.search).has('test')) window.__grpoTest = testHooks();
   inspector = new Inspector(ui.inspector, {
     fetch: inspectRun,
     step: (v) => lastStep((runs.grid[v] ?? []).slice(0, 1).map((r) => r.metrics)),
