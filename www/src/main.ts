@@ -622,8 +622,13 @@ function onFellBack(run: Run, message: string): void {
   if (backend) backend = afterGpuFailure(backend, message);
   showBackend();
   updateCards();
-  showNotice(`WebGPU failed for ${runName(run)} (${message}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
+  // The first line: wgpu's errors go on with their causes (the badge's tooltip has them all).
+  showNotice(`WebGPU failed for ${runName(run)} (${firstLine(message)}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
   scheduleDraw();
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0] ?? '';
 }
 
 function onCheckpointRefused(run: Run, step: number, message: string): void {

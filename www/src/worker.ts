@@ -88,13 +88,37 @@ function watchDevices(): void {
 }
 watchDevices();
 
+/** How the last device was lost; null while none was. */
+let lostInfo: GPUDeviceLostInfo | null = null;
+/** The loss was reported already (by `lost` or by a failed step's `explain`). */
+let lossReported = false;
+
+function lossMessage(info: GPUDeviceLostInfo): string {
+  return `WebGPU device lost (${info.reason})${info.message ? `: ${info.message}` : ''}`;
+}
+
 function lost(device: GPUDevice, info: GPUDeviceLostInfo): void {
   const i = devices.indexOf(device);
   if (i >= 0) devices.splice(i, 1);
+  lostInfo = info;
   // A CPU session (or none) does not care; a WebGPU one stops stepping and says why.
-  if (run?.backend !== 'webgpu') return;
+  if (run?.backend !== 'webgpu' || lossReported) return;
+  lossReported = true;
   token++;
-  post({ type: 'error', message: `WebGPU device lost (${info.reason}): ${info.message || 'no reason given'}` });
+  post({ type: 'error', message: lossMessage(info) });
+}
+
+/**
+ * What to say about an error of this worker. A WebGPU step often fails first (its readback is
+ * refused) and the device's `lost` promise settles a moment later: the loss is the cause to name.
+ */
+async function explain(err: unknown): Promise<string> {
+  const message = errorMessage(err);
+  if (run?.backend !== 'webgpu' || (devices.length === 0 && !lostInfo)) return message;
+  const info = lostInfo ?? await Promise.race([...devices.map((d) => d.lost), new Promise<null>((r) => setTimeout(() => r(null), 250))]);
+  if (!info) return message;
+  lossReported = true;
+  return lossMessage(info);
 }
 
 /** The test hook: a real loss where there is a device, else the error one would post. */
@@ -317,15 +341,19 @@ function live(m: Extract<ToWorker, { type: 'live' }>): void {
   }
 }
 
+function report(err: unknown): void {
+  void explain(err).then((message) => post({ type: 'error', message }));
+}
+
 scope.addEventListener('message', (e) => {
-  handle(e.data).catch((err: unknown) => post({ type: 'error', message: errorMessage(err) }));
+  handle(e.data).catch(report);
 });
 // A wasm panic surfaces as an uncaught exception outside any awaited promise: report it too.
 scope.addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: errorMessage(e.reason) });
+  report(e.reason);
 });
 scope.addEventListener('error', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: e.message || 'worker error' });
+  report(e.message || 'worker error');
 });
