@@ -23,7 +23,7 @@ import {
 } from './lessons';
 import { chartsOf, lastEval, lastReward, lastStep, liveMarks, type ChartSpec, type StepMetrics } from './metrics';
 import { ask, errorMessage, spawnWorker } from './protocol';
-import { Runs, type Counters, type Run } from './runs';
+import { Runs, type Counters, type Recovery, type Run } from './runs';
 import { renderSamples } from './samples';
 import { readSchema, sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
 import {
@@ -71,11 +71,16 @@ interface TestHooks {
    * `flip` flips one bit in its middle. Returns its step; throws without a checkpoint.
    */
   damageCheckpoint(variant: number, seed: number, how: 'truncate' | 'flip'): number;
+  /** What the CPU fallback did so far: runs moved, checkpoints refused, how the hook lost a device. */
+  readonly recovery: Recovery;
 }
 
 function testHooks(): TestHooks {
   return {
     loseDevice: (variant = 0, seed = 0) => runs.loseDevice(variant, seed),
+    get recovery() {
+      return { ...runs.recovery };
+    },
     checkpoint(variant = 0, seed = 0) {
       const c = runs.checkpointOf(variant, seed);
       return c && { step: c.step, size: c.bytes.byteLength };

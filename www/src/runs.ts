@@ -76,6 +76,10 @@ export interface Counters {
   sftSteps: number;
   /** Sessions created with `Session.branch`. */
   branches: number;
+}
+
+/** For tests: what the CPU fallback did. */
+export interface Recovery {
   /** WebGPU runs moved to the CPU after their device was lost or failed. */
   fallbacks: number;
   /** Checkpoints refused when a run resumed from them (cut or damaged bytes). */
@@ -89,7 +93,8 @@ export class Runs {
   grid: Run[][] = [];
   /** `warmups[seedIndex]`; empty when `train.sft_steps` is 0. */
   warmups: Warmup[] = [];
-  counters: Counters = { warmups: 0, sftSteps: 0, branches: 0, fallbacks: 0, refusedCheckpoints: 0, lastLoss: '' };
+  counters: Counters = { warmups: 0, sftSteps: 0, branches: 0 };
+  recovery: Recovery = { fallbacks: 0, refusedCheckpoints: 0, lastLoss: '' };
   /** Whether Run is in force: runs branched after their warm-up then start stepping at once. */
   private playing = false;
   private nextGen = 0;
@@ -282,7 +287,7 @@ export class Runs {
         this.events.liveFailed(run, m.message);
         return;
       case 'losing':
-        this.counters.lastLoss = m.how;
+        this.recovery.lastLoss = m.how;
         return;
       case 'schema':
       case 'lessons':
@@ -342,7 +347,7 @@ export class Runs {
       // Cut or damaged bytes (Session.load refuses them, naming what is wrong): start over from
       // the point before that checkpoint rather than stop the run.
       const step = run.resuming;
-      this.counters.refusedCheckpoints++;
+      this.recovery.refusedCheckpoints++;
       this.resume(run, null);
       this.events.checkpointRefused(run, step, message);
       return;
@@ -361,7 +366,7 @@ export class Runs {
     run.device = 'cpu';
     run.worker = spawnWorker();
     this.listen(run);
-    this.counters.fallbacks++;
+    this.recovery.fallbacks++;
     this.resume(run, run.checkpoint);
     this.events.fellBack(run, message);
   }

@@ -109,13 +109,20 @@ function lost(device: GPUDevice, info: GPUDeviceLostInfo): void {
 }
 
 /**
+ * How long a failed WebGPU step waits for its device's `lost` promise before reporting its own
+ * error: the loss's news crosses the GPU process, which a busy software adapter can delay for
+ * long after the failed readback (250 ms was not always enough here).
+ */
+const LOSS_WAIT_MS = 2_000;
+
+/**
  * What to say about an error of this worker. A WebGPU step often fails first (its readback is
  * refused) and the device's `lost` promise settles a moment later: the loss is the cause to name.
  */
 async function explain(err: unknown): Promise<string> {
   const message = errorMessage(err);
   if (run?.backend !== 'webgpu' || (devices.length === 0 && !lostInfo)) return message;
-  const info = lostInfo ?? await Promise.race([...devices.map((d) => d.lost), new Promise<null>((r) => setTimeout(() => r(null), 250))]);
+  const info = lostInfo ?? await Promise.race([...devices.map((d) => d.lost), new Promise<null>((r) => setTimeout(() => r(null), LOSS_WAIT_MS))]);
   if (!info) return message;
   lossReported = true;
   return lossMessage(info);
