@@ -61,7 +61,12 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
 
 /** Instantiates the wasm module once per worker. */
 function loadWasm(): Promise<unknown> {
-  wasm ??= init();
+  wasm ??= init().then((exports) => {
+    // For memory probes (bench/long-run.mjs reads it over the DevTools protocol): the module's
+    // linear memory is otherwise reachable only by walking the heap, which stalls a busy worker.
+    (globalThis as { grpoWasmMemory?: WebAssembly.Memory }).grpoWasmMemory = exports.memory;
+    return exports;
+  });
   return wasm;
 }
 

@@ -131,5 +131,5 @@ test('a WebGPU device lost mid-run: the run goes on on the CPU from its checkpoi
   assert.deepEqual(pageErrors, []);
   // What the lost devices printed (wgpu and the panic hook may log from the dying workers).
   if (consoleErrors.length > 0) console.log(`console errors (${consoleErrors.length}):\n${consoleErrors.slice(0, 10).join('\n')}`);
-  console.log(`${text}\nresumed at step ${resumedAt} (checkpoint ${lost.checkpoint}, lost at ${lost.step}); refused:\n${refusals.join("\n")}`);
+  console.log(`${text}\nresumed at step ${resumedAt} (checkpoint ${lost.checkpoint}, lost at ${lost.step}); refused:\n${refusals.join('\n')}`);
 });
