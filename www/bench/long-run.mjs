@@ -9,8 +9,10 @@
 // "Flat" here: the value after the first tenth of the run (allocations that come once — weights,
 // Adam moments, caches, the wasm heap's growth to its working size) against the value at the
 // end, and the least-squares slope over the second half, per 1,000 steps. Both runs keep every
-// step's metrics (the CLI for its summary, the page for its charts and CSV), a few hundred bytes
-// a step, so a flat run still grows by that.
+// step's metrics (the CLI for its summary, the page for its charts and CSV), so a flat run still
+// grows by that: the page half measures what they cost on its heap (a copy of them) to compare.
+// The page's heap is measured after a forced collection; the workers' heaps are not collected.
+// PORT and CDP_PORT move the page half's servers off 4177 and 9340; VERBOSE=1 prints each probe.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,8 +24,8 @@ const NATIVE_STEPS = Number(process.env.NATIVE_STEPS ?? 10_000);
 const PAGE_STEPS = Number(process.env.PAGE_STEPS ?? 2_000);
 const ONLY = process.env.ONLY ?? '';
 const BIN = process.env.BIN ?? join(process.env.CARGO_TARGET_DIR ?? new URL('../../target', import.meta.url).pathname, 'release/grpo-playground');
-const PORT = 4177;
-const CDP_PORT = 9340;
+const PORT = Number(process.env.PORT ?? 4177);
+const CDP_PORT = Number(process.env.CDP_PORT ?? 9340);
 const FLAGS = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const MB = 1024 * 1024;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -180,16 +182,10 @@ async function page() {
     await client.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sessionId);
     await page.click('[data-testid="run"]');
 
-    /** JS heap used and wasm memory of one page or worker session. */
+    /** JS heap used and wasm memory of one page or worker session (the worker keeps its module's memory in `grpoWasmMemory`). */
     const probe = async (session) => {
       const heap = (await client.send('Runtime.getHeapUsage', {}, session)).usedSize;
-      const proto = await client.send('Runtime.evaluate', { expression: 'WebAssembly.Memory.prototype' }, session);
-      const found = await client.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId }, session);
-      const bytes = await client.send('Runtime.callFunctionOn', {
-        objectId: found.objects.objectId, returnByValue: true,
-        functionDeclaration: 'function () { return this.reduce((s, m) => s + m.buffer.byteLength, 0); }',
-      }, session);
-      await client.send('Runtime.releaseObjectGroup', { objectGroup: '' }, session).catch(() => undefined);
+      const bytes = await client.send('Runtime.evaluate', { expression: 'globalThis.grpoWasmMemory?.buffer.byteLength ?? 0', returnByValue: true }, session);
       return { heap, wasm: bytes.result.value };
     };
     const series = { renderers: [], pageHeap: [], workerHeap: [], wasm: [] };
@@ -204,6 +200,9 @@ async function page() {
         }
       });
       series.renderers.push({ step, value: renderers.reduce((s, pid) => s + rss(pid), 0) });
+      // The page's heap after a full collection (workers are not collected: a collection
+      // requested over CDP waits for a worker's thread, and a busy one may not answer).
+      await client.send('HeapProfiler.collectGarbage', {}, sessionId);
       series.pageHeap.push({ step, value: (await probe(sessionId)).heap });
       let heap = 0;
       let wasm = 0;
@@ -214,10 +213,23 @@ async function page() {
       }
       series.workerHeap.push({ step, value: heap });
       series.wasm.push({ step, value: wasm });
+      if (process.env.VERBOSE) console.error(`step ${step}: ${workers.size} workers, wasm ${(wasm / MB).toFixed(1)} MiB`);
       if (step >= PAGE_STEPS) break;
       await sleep(2000);
     }
     const walls = await page.evaluate(() => window.__playground.metrics[0][0].map((m) => m.wall_ms));
+    // What the metrics the page keeps (for its charts and CSV) cost on its heap: a copy of them, measured.
+    const heapNow = async () => {
+      await client.send('HeapProfiler.collectGarbage', {}, sessionId);
+      return (await client.send('Runtime.getHeapUsage', {}, sessionId)).usedSize;
+    };
+    const without = await heapNow();
+    const kept = await page.evaluate(() => {
+      window.metricsCopy = structuredClone(window.__playground.metrics);
+      return window.metricsCopy.flat(2).length;
+    });
+    const copy = (await heapNow()) - without;
+    await page.evaluate(() => { delete window.metricsCopy; });
     const n = walls.length;
     table(`page: ${n} steps per variant, two variants on the bandit, CPU in wasm (${workers.size} workers probed)`, [
       flatness('renderer RSS (page and its workers)', series.renderers, n),
@@ -225,6 +237,7 @@ async function page() {
       flatness('workers\' JS heap (used, summed)', series.workerHeap, n),
       flatness('workers\' wasm memory (summed)', series.wasm, n),
     ], `${stepTime(walls, 11, Math.min(n, 211))} at the start, ${stepTime(walls, Math.max(1, n - 199), n + 1)} at the end (variant 0)`);
+    console.log(`\nthe metrics the page keeps: ${kept} steps (all variants), ${(copy / MB).toFixed(2)} MiB on the JS heap (a copy measured), ${(copy / kept).toFixed(0)} bytes a step`);
     client.close();
   } finally {
     await browser.close();

@@ -127,7 +127,10 @@ export function isGpuFailure(message: string): boolean {
   return /gpu|device|adapter|shader|lost|out of memory|unreachable|panicked/i.test(message);
 }
 
-/** What the page runs on after a WebGPU run failed mid-run and was resumed on the CPU. */
+/**
+ * What the page runs on after a WebGPU run failed mid-run and was resumed on the CPU; the
+ * message's first line (wgpu's errors go on with their causes and a backtrace).
+ */
 export function afterGpuFailure(previous: Resolved, message: string): Resolved {
-  return cpu(`WebGPU failed mid-run (${message}); resumed on CPU`, previous.adapterName);
+  return cpu(`WebGPU failed mid-run (${message.split('\n', 1)[0] ?? ''}); resumed on CPU`, previous.adapterName);
 }

@@ -26,7 +26,7 @@ import {
 } from './lessons';
 import { chartsOf, lastEval, lastReward, lastStep, liveMarks, type ChartSpec, type StepMetrics } from './metrics';
 import { ask, errorMessage, spawnWorker } from './protocol';
-import { Runs, type Counters, type Run } from './runs';
+import { Runs, type Counters, type Recovery, type Run } from './runs';
 import { renderSamples } from './samples';
 import { readSchema, sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
 import {
@@ -56,6 +56,28 @@ export interface Probe {
   readonly report: Report | null;
   /** lesson_check calls made so far (they are throttled). */
   readonly checkCalls: number;
+}
+
+declare global {
+  interface Window {
+    /** Test hooks, only with `?test` in the page's URL (they break runs on purpose). */
+    __grpoTest?: TestHooks;
+  }
+}
+
+/** What `window.__grpoTest` offers browser tests (`?test`). */
+export interface TestHooks {
+  /** Loses run `variant`/`seed`'s WebGPU device mid-run, as a real loss would (`counters.lastLoss` says how). */
+  loseDevice(variant?: number, seed?: number): void;
+  /** The checkpoint the page keeps for that run: its step and size in bytes; null: none yet. */
+  checkpoint(variant?: number, seed?: number): { step: number; size: number } | null;
+  /**
+   * Damages that checkpoint as storage or a download might: `truncate` cuts its last third,
+   * `flip` flips one bit in its middle. Returns its step; throws without a checkpoint.
+   */
+  damageCheckpoint(variant: number, seed: number, how: 'truncate' | 'flip'): number;
+  /** What the CPU fallback did so far: runs moved, checkpoints refused, how the hook lost a device. */
+  readonly recovery: Recovery;
 }
 
 /** How much chrome the app shows: everything, charts with Run / Pause / Reset, or charts only. */
@@ -115,6 +137,28 @@ export function mountApp(host: Host): App {
     return e;
   }
 
+  function testHooks(): TestHooks {
+    return {
+      loseDevice: (variant = 0, seed = 0) => runs.loseDevice(variant, seed),
+      get recovery() {
+        return { ...runs.recovery };
+      },
+      checkpoint(variant = 0, seed = 0) {
+        const c = runs.checkpointOf(variant, seed);
+        return c && { step: c.step, size: c.bytes.byteLength };
+      },
+      damageCheckpoint(variant, seed, how) {
+        const c = runs.checkpointOf(variant, seed);
+        if (!c) throw new Error(`run ${variant}/${seed} has no checkpoint`);
+        let bytes = new Uint8Array(c.bytes.slice(0));
+        if (how === 'truncate') bytes = bytes.slice(0, Math.floor((bytes.length * 2) / 3));
+        else bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0x10;
+        runs.setCheckpoint(variant, seed, { step: c.step, bytes: bytes.buffer });
+        return c.step;
+      },
+    };
+  }
+
   const ui = {
     run: byId<HTMLButtonElement>('run'),
     pause: byId<HTMLButtonElement>('pause'),
@@ -145,7 +189,7 @@ export function mountApp(host: Host): App {
   let backend: Resolved | null = null;
   /** The backend choice `backend` was resolved for: changing the control resolves again. */
   let resolvedFor: BackendChoice | null = null;
-  const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, liveFailed: onLiveFailed });
+  const runs = new Runs({ changed: onRunChanged, fellBack: onFellBack, checkpointRefused: onCheckpointRefused, liveFailed: onLiveFailed });
   const charts = new Charts(byId('charts'));
   /** The step inspector, once the schema (its formulas) is read. */
   let inspector: Inspector | null = null;
@@ -641,7 +685,20 @@ export function mountApp(host: Host): App {
   function onFellBack(run: Run, message: string): void {
     if (backend) backend = afterGpuFailure(backend, message);
     showBackend();
-    showNotice(`WebGPU failed for ${runName(run)} (${message}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
+    updateCards();
+    // The first line: wgpu's errors go on with their causes (the badge's tooltip has them all).
+    showNotice(`WebGPU failed for ${runName(run)} (${firstLine(message)}); it resumed on the CPU from step ${lastStep([run.metrics])}.`);
+    scheduleDraw();
+  }
+
+  function firstLine(text: string): string {
+    return text.split('\n', 1)[0] ?? '';
+  }
+
+  function onCheckpointRefused(run: Run, step: number, message: string): void {
+    updateCards();
+    showNotice(`The checkpoint of ${runName(run)} at step ${step} was refused (${message.replace(/^checkpoint: /, '')}); `
+      + `it restarted on the CPU from step ${lastStep([run.metrics])}.`);
     scheduleDraw();
   }
 
@@ -1053,6 +1110,7 @@ export function mountApp(host: Host): App {
         return checkCalls;
       },
     });
+    if (new URLSearchParams(location.search).has('test')) window.__grpoTest = testHooks();
     inspector = new Inspector(ui.inspector, {
       fetch: inspectRun,
       step: (v) => lastStep((runs.grid[v] ?? []).slice(0, 1).map((r) => r.metrics)),

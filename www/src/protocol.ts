@@ -66,7 +66,13 @@ export type ToWorker =
   /** The last RL step per token (`Session.inspect()`), between steps. */
   | { type: 'inspect' }
   /** Change live knobs of the session between steps (`Session.set_live`); `config` as it now is. */
-  | { type: 'live'; changes: LiveChanges; config: RunConfig };
+  | { type: 'live'; changes: LiveChanges; config: RunConfig }
+  /**
+   * Test hook (`?test`): lose the WebGPU device now, mid-step if one is running: `destroy()` the
+   * device the wasm opened, so the worker reports it as a real loss would; without a WebGPU
+   * device, post the error a loss reports.
+   */
+  | { type: 'loseDevice' };
 
 export type FromWorker =
   | { type: 'schema'; schema: string }
@@ -89,6 +95,8 @@ export type FromWorker =
   | { type: 'done' }
   /** `set_live` refused a change; the session goes on with its old values. */
   | { type: 'liveError'; message: string }
+  /** The answer to `loseDevice`: `destroyed` (a real device's `destroy()`) or `injected` (no device: the error was posted). */
+  | { type: 'losing'; how: 'destroyed' | 'injected' }
   | { type: 'error'; message: string };
 
 /** A worker's message as it arrives: with the `gen` of the session it is about (0: none). */

@@ -32,9 +32,17 @@ export interface Run {
   samples: Sample[];
   arms: number[];
   /** The last state saved by a WebGPU session of this run (after its branch, if it has one). */
-  checkpoint: { step: number; bytes: ArrayBuffer } | null;
+  checkpoint: Checkpoint | null;
+  /** The step of the checkpoint a CPU session is being resumed from, until it is ready; else null. */
+  resuming: number | null;
   /** Every live change so far, merged: what a session resumed from a checkpoint is given again. */
   live: LiveChanges;
+}
+
+/** A run's saved state (`Session.save()` bytes) after `step` steps. */
+export interface Checkpoint {
+  step: number;
+  bytes: ArrayBuffer;
 }
 
 /** The shared warm-up of one seed. */
@@ -49,8 +57,13 @@ export interface Warmup {
 export interface RunsEvents {
   /** `run` reported something (`what` is the message type). */
   changed(run: Run, what: FromWorker['type']): void;
-  /** A WebGPU run failed with `message` and now resumes on the CPU. */
+  /** A WebGPU run failed with `message` and now resumes on the CPU (its metrics cut to where it resumes). */
   fellBack(run: Run, message: string): void;
+  /**
+   * The checkpoint of step `step` that `run` was resuming from was refused (`message`: what is
+   * wrong with its bytes); the run restarted from an earlier point (its metrics cut to it).
+   */
+  checkpointRefused(run: Run, step: number, message: string): void;
   /** `set_live` refused a change on `run`. */
   liveFailed(run: Run, message: string): void;
 }
@@ -65,12 +78,23 @@ export interface Counters {
   branches: number;
 }
 
+/** For tests: what the CPU fallback did. */
+export interface Recovery {
+  /** WebGPU runs moved to the CPU after their device was lost or failed. */
+  fallbacks: number;
+  /** Checkpoints refused when a run resumed from them (cut or damaged bytes). */
+  refusedCheckpoints: number;
+  /** How the test hook's last `loseDevice` lost it: `destroyed` (a real device) or `injected`; '' before any. */
+  lastLoss: string;
+}
+
 export class Runs {
   /** `grid[variant][seedIndex]`. */
   grid: Run[][] = [];
   /** `warmups[seedIndex]`; empty when `train.sft_steps` is 0. */
   warmups: Warmup[] = [];
   counters: Counters = { warmups: 0, sftSteps: 0, branches: 0 };
+  recovery: Recovery = { fallbacks: 0, refusedCheckpoints: 0, lastLoss: '' };
   /** Whether Run is in force: runs branched after their warm-up then start stepping at once. */
   private playing = false;
   private nextGen = 0;
@@ -210,7 +234,7 @@ export class Runs {
   private newRun(variant: number, seedIndex: number, worker: Worker, config: RunConfig, device: Device): Run {
     const run: Run = {
       variant, seedIndex, worker, config, device, status: 'starting', gen: -1, error: '',
-      parameters: 0, metrics: [], samples: [], arms: [], checkpoint: null, live: {},
+      parameters: 0, metrics: [], samples: [], arms: [], checkpoint: null, resuming: null, live: {},
     };
     this.listen(run);
     return run;
@@ -229,6 +253,7 @@ export class Runs {
     if (m.gen !== run.gen) return;
     switch (m.type) {
       case 'ready':
+        run.resuming = null;
         run.parameters = m.parameters;
         if (run.status === 'starting') run.status = 'ready';
         break;
@@ -269,6 +294,9 @@ export class Runs {
       case 'liveError':
         this.events.liveFailed(run, m.message);
         return;
+      case 'losing':
+        this.recovery.lastLoss = m.how;
+        return;
       case 'schema':
       case 'lessons':
       case 'checked':
@@ -301,9 +329,35 @@ export class Runs {
     if (this.playing && run.status === 'running') this.send(run, { type: 'run' });
   }
 
+  /**
+   * Test hook: loses the WebGPU device of run `variant`/`seedIndex` mid-run, the way a real
+   * loss would (worker.ts); the run then falls back like any other (`fallBack`).
+   */
+  loseDevice(variant: number, seedIndex: number): void {
+    this.send(this.at(variant, seedIndex), { type: 'loseDevice' });
+  }
+
+  /** The checkpoint the page keeps for run `variant`/`seedIndex` (test hooks read and damage it). */
+  checkpointOf(variant: number, seedIndex: number): Checkpoint | null {
+    return this.at(variant, seedIndex).checkpoint;
+  }
+
+  setCheckpoint(variant: number, seedIndex: number, checkpoint: Checkpoint): void {
+    this.at(variant, seedIndex).checkpoint = checkpoint;
+  }
+
   private fail(run: Run, message: string): void {
     if (run.device === 'webgpu' && isGpuFailure(message)) {
       this.fallBack(run, message);
+      return;
+    }
+    if (run.resuming !== null && /^checkpoint: /.test(message)) {
+      // Cut or damaged bytes (Session.load refuses them, naming what is wrong): start over from
+      // the point before that checkpoint rather than stop the run.
+      const step = run.resuming;
+      this.recovery.refusedCheckpoints++;
+      this.resume(run, null);
+      this.events.checkpointRefused(run, step, message);
       return;
     }
     run.status = 'error';
@@ -312,19 +366,29 @@ export class Runs {
   }
 
   /**
-   * Moves a failed WebGPU run to a fresh CPU worker (the failed wasm instance may be dead),
-   * resuming from its last checkpoint, else from its seed's warm-up (a branch), else from
-   * scratch; metrics after that point are dropped because the resumed run will produce those
-   * steps again. A failed warm-up resumes as a warm-up, for every variant of its seed.
+   * Moves a failed WebGPU run to a fresh CPU worker (the failed wasm instance may be dead, its
+   * device is), resuming from its last checkpoint (`resume`).
    */
   private fallBack(run: Run, message: string): void {
     run.worker.terminate();
-    const checkpoint = run.checkpoint;
-    const upTo = checkpoint?.step ?? 0;
-    run.checkpoint = null;
     run.device = 'cpu';
     run.worker = spawnWorker();
     this.listen(run);
+    this.recovery.fallbacks++;
+    this.resume(run, run.checkpoint);
+    this.events.fellBack(run, message);
+  }
+
+  /**
+   * Restarts `run` in its (CPU) worker from `checkpoint`, else from its seed's warm-up (a
+   * branch), else from scratch; metrics after that point are dropped because the resumed run
+   * will produce those steps again, so the charts show each step once. A failed warm-up resumes
+   * as a warm-up, for every variant of its seed.
+   */
+  private resume(run: Run, checkpoint: Checkpoint | null): void {
+    const upTo = checkpoint?.step ?? 0;
+    run.checkpoint = null;
+    run.resuming = checkpoint ? checkpoint.step : null;
     const w = this.warmupOf(run);
     const from = checkpoint ? { from: checkpoint.bytes } : {};
     if (w && w.bytes === null && w.runner !== run) {
@@ -344,6 +408,5 @@ export class Runs {
     // A saved session holds the config it was created with: give it the live changes again.
     if (checkpoint && (run.live.train || run.live.algo)) this.send(run, { type: 'live', changes: run.live, config: run.config });
     if (this.playing && run.status === 'running' && !this.waiting(run)) this.send(run, { type: 'run' });
-    this.events.fellBack(run, message);
   }
 }

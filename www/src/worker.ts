@@ -10,8 +10,14 @@ import type { RunConfig } from './state';
 
 /** Steps between sample snapshots for the viewer (each costs a JSON round trip). */
 const SAMPLE_EVERY = 5;
-/** Steps between saved states of WebGPU sessions: what a CPU fallback resumes from. */
+/**
+ * A WebGPU session saves its state (what a CPU fallback resumes from) every this many steps, or
+ * sooner once `CHECKPOINT_MS` passed since the last save: a loss then costs at most that much
+ * training, on a fast GPU (20 steps of milliseconds) as on a slow one (a software adapter takes
+ * seconds a step). A save of the tiny models here is a few hundred kB and one readback.
+ */
 const CHECKPOINT_EVERY = 20;
+const CHECKPOINT_MS = 10_000;
 
 /** The part of a dedicated worker's global scope used here (the DOM lib types `self` as a Window). */
 interface WorkerScope {
@@ -36,6 +42,8 @@ interface Run {
   step: number;
   /** Trains only the supervised warm-up, then posts its state (`warmed`) and stops. */
   warmup: boolean;
+  /** `performance.now()` at the last checkpoint (or when the session was opened). */
+  savedAt: number;
 }
 
 let run: Run | null = null;
@@ -53,8 +61,89 @@ function serial<T>(job: () => Promise<T>): Promise<T> {
 
 /** Instantiates the wasm module once per worker. */
 function loadWasm(): Promise<unknown> {
-  wasm ??= init();
+  wasm ??= init().then((exports) => {
+    // For memory probes (bench/long-run.mjs reads it over the DevTools protocol): the module's
+    // linear memory is otherwise reachable only by walking the heap, which stalls a busy worker.
+    (globalThis as { grpoWasmMemory?: WebAssembly.Memory }).grpoWasmMemory = exports.memory;
+    return exports;
+  });
   return wasm;
+}
+
+/**
+ * The WebGPU devices this worker's wasm opened. wgpu opens them through
+ * `GPUAdapter.requestDevice`, which is wrapped here (before the wasm loads) to keep each device
+ * and watch its `lost` promise: a GPU reset, a driver crash or the browser reclaiming the device
+ * resolves it, and the run's error then says so at once, whether or not the step in flight ever
+ * settles (after a loss, a readback may wait forever). The page moves such a run to the CPU from
+ * its last checkpoint (runs.ts).
+ */
+const devices: GPUDevice[] = [];
+
+function watchDevices(): void {
+  const adapter = (globalThis as { GPUAdapter?: typeof GPUAdapter }).GPUAdapter;
+  if (!adapter) return;
+  const request = adapter.prototype.requestDevice;
+  adapter.prototype.requestDevice = async function (this: GPUAdapter, descriptor?: GPUDeviceDescriptor): Promise<GPUDevice> {
+    const device = await request.call(this, descriptor);
+    devices.push(device);
+    void device.lost.then((info) => lost(device, info));
+    return device;
+  };
+}
+watchDevices();
+
+/** How the last device was lost; null while none was. */
+let lostInfo: GPUDeviceLostInfo | null = null;
+/** The loss was reported already (by `lost` or by a failed step's `explain`). */
+let lossReported = false;
+
+function lossMessage(info: GPUDeviceLostInfo): string {
+  return `WebGPU device lost (${info.reason})${info.message ? `: ${info.message}` : ''}`;
+}
+
+function lost(device: GPUDevice, info: GPUDeviceLostInfo): void {
+  const i = devices.indexOf(device);
+  if (i >= 0) devices.splice(i, 1);
+  lostInfo = info;
+  // A CPU session (or none) does not care; a WebGPU one stops stepping and says why.
+  if (run?.backend !== 'webgpu' || lossReported) return;
+  lossReported = true;
+  token++;
+  post({ type: 'error', message: lossMessage(info) });
+}
+
+/**
+ * How long a failed WebGPU step waits for its device's `lost` promise before reporting its own
+ * error: the loss's news crosses the GPU process, which a busy software adapter can delay for
+ * long after the failed readback (250 ms was not always enough here).
+ */
+const LOSS_WAIT_MS = 2_000;
+
+/**
+ * What to say about an error of this worker. A WebGPU step often fails first (its readback is
+ * refused) and the device's `lost` promise settles a moment later: the loss is the cause to name.
+ */
+async function explain(err: unknown): Promise<string> {
+  const message = errorMessage(err);
+  if (run?.backend !== 'webgpu' || (devices.length === 0 && !lostInfo)) return message;
+  const info = lostInfo ?? await Promise.race([...devices.map((d) => d.lost), new Promise<null>((r) => setTimeout(() => r(null), LOSS_WAIT_MS))]);
+  if (!info) return message;
+  lossReported = true;
+  return lossMessage(info);
+}
+
+/** The test hook: a real loss where there is a device, else the error one would post. */
+function loseDevice(): void {
+  const device = devices.at(-1);
+  if (device && run?.backend === 'webgpu') {
+    post({ type: 'losing', how: 'destroyed' });
+    device.destroy();
+    return;
+  }
+  post({ type: 'losing', how: 'injected' });
+  token++;
+  post({ type: 'error', message: 'WebGPU device lost (injected by the test hook): no device to destroy' });
 }
 
 /** Loads the wasm and checks `config` (before touching the device: a bad config fails at once). */
@@ -81,7 +170,7 @@ async function create(m: Extract<ToWorker, { type: 'create' }>): Promise<void> {
     run?.session.free();
     run = null;
     const session = await open(m.config, m.backend, { from: m.from, branch: m.branch });
-    run = { session, config: m.config, backend: m.backend, step: session.steps_done(), warmup: m.warmup === true };
+    run = { session, config: m.config, backend: m.backend, step: session.steps_done(), warmup: m.warmup === true, savedAt: performance.now() };
     post({ type: 'ready', backend: session.backend(), parameters: session.parameter_count(), step: run.step });
     // A warm-up resumed from a checkpoint taken at its very end has nothing left to train.
     if (run.warmup && run.step >= run.config.train.sft_steps) await postWarmed(run);
@@ -126,7 +215,8 @@ async function stepOnce(r: Run, withSamples: boolean): Promise<void> {
   if (metrics.phase !== 'sft' && (withSamples || firstRl || r.step % SAMPLE_EVERY === 0)) await postSamples(r);
   if (r.warmup && r.step >= r.config.train.sft_steps) {
     await postWarmed(r);
-  } else if (r.backend === 'webgpu' && r.step % CHECKPOINT_EVERY === 0) {
+  } else if (r.backend === 'webgpu' && (r.step % CHECKPOINT_EVERY === 0 || performance.now() - r.savedAt >= CHECKPOINT_MS)) {
+    r.savedAt = performance.now();
     const bytes = await saved(r);
     post({ type: 'checkpoint', step: r.step, bytes }, [bytes]);
   }
@@ -241,6 +331,10 @@ async function handle(m: ToWorker): Promise<void> {
       return serial(async () => post({ type: 'inspected', json: run && !run.warmup ? String(await run.session.inspect()) : 'null' }));
     case 'live':
       return serial(async () => live(m));
+    case 'loseDevice':
+      // Not queued: the point is to lose the device in the middle of a step.
+      loseDevice();
+      return;
   }
 }
 
@@ -259,15 +353,19 @@ function live(m: Extract<ToWorker, { type: 'live' }>): void {
   }
 }
 
+function report(err: unknown): void {
+  void explain(err).then((message) => post({ type: 'error', message }));
+}
+
 scope.addEventListener('message', (e) => {
-  handle(e.data).catch((err: unknown) => post({ type: 'error', message: errorMessage(err) }));
+  handle(e.data).catch(report);
 });
 // A wasm panic surfaces as an uncaught exception outside any awaited promise: report it too.
 scope.addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: errorMessage(e.reason) });
+  report(e.reason);
 });
 scope.addEventListener('error', (e) => {
   e.preventDefault();
-  post({ type: 'error', message: e.message || 'worker error' });
+  report(e.message || 'worker error');
 });

@@ -328,8 +328,8 @@ test('the default page: held-out accuracy rises during RL within its step budget
   const deadline = Date.now() + 75_000;
   while (Date.now() < deadline && !/^done/.test(await page.textContent('[data-testid="status"]'))) await page.waitForTimeout(1000);
   await page.click('[data-testid="pause"]');
-  // A step in flight when Pause was pressed still reports: read the metrics once every run has stopped.
-  await page.waitForFunction(() => /^(paused|done)/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 30_000 });
+  // The steps in flight when Pause was pressed still report: read the metrics once they have.
+  await page.waitForFunction(() => /^(paused|done)/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout: 30_000 });
   const metrics = await page.evaluate(() => window.__playground.metrics);
   const evals = metrics.map((seeds) => seeds[0].filter((m) => typeof m.eval_accuracy === 'number' && m.step >= sft).map((m) => [m.step, m.eval_accuracy]));
   console.log(`default page: Run → first RL evaluation ${firstRl} ms; held-out accuracy by step: ${JSON.stringify(evals)}`);
