@@ -66,7 +66,9 @@ export type ToWorker =
   /** The last RL step per token (`Session.inspect()`), between steps. */
   | { type: 'inspect' }
   /** Change live knobs of the session between steps (`Session.set_live`); `config` as it now is. */
-  | { type: 'live'; changes: LiveChanges; config: RunConfig };
+  | { type: 'live'; changes: LiveChanges; config: RunConfig }
+  /** Save the session's state now, between steps: it comes back as `checkpoint` (persist.ts). */
+  | { type: 'save' };
 
 export type FromWorker =
   | { type: 'schema'; schema: string }
@@ -81,7 +83,7 @@ export type FromWorker =
   | { type: 'samples'; samples: Sample[]; arms: number[] }
   /** `Session.inspect()`'s JSON: `null` before the first RL step or without an RL session. */
   | { type: 'inspected'; json: string }
-  /** WebGPU sessions only: state to resume from on the CPU if the GPU fails later. */
+  /** State to resume from: WebGPU sessions' periodic ones (for a CPU fallback), and answers to `save`. */
   | { type: 'checkpoint'; step: number; bytes: ArrayBuffer }
   /** A `warmup` session finished its supervised steps: its state, to branch every variant from. */
   | { type: 'warmed'; step: number; bytes: ArrayBuffer }

@@ -241,6 +241,13 @@ async function handle(m: ToWorker): Promise<void> {
       return serial(async () => post({ type: 'inspected', json: run && !run.warmup ? String(await run.session.inspect()) : 'null' }));
     case 'live':
       return serial(async () => live(m));
+    case 'save':
+      // Saved runs (persist.ts). A warm-up session posts its state as `warmed` instead.
+      return serial(async () => {
+        if (!run || run.warmup) return;
+        const bytes = await saved(run);
+        post({ type: 'checkpoint', step: run.step, bytes }, [bytes]);
+      });
   }
 }
 
