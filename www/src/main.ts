@@ -179,7 +179,8 @@ export function mountApp(host: Host): App {
     const finished = all.filter((r) => r.done).length;
     const resumed = all.filter((r) => !r.done && r.checkpoint).map((r) => r.checkpoint?.step ?? 0);
     const parts = [`${finished} finished`];
-    if (resumed.length > 0) parts.push(`${resumed.length} resumed from step ${Math.min(...resumed)}`);
+    const [lo, hi] = [Math.min(...resumed), Math.max(...resumed)];
+    if (resumed.length > 0) parts.push(`${resumed.length} continue${saved.playing ? '' : ' on Run'} from their checkpoint (step ${lo === hi ? lo : `${lo}–${hi}`})`);
     const fresh = all.length - finished - resumed.length;
     if (fresh > 0) parts.push(`${fresh} started again (no checkpoint yet)`);
     showNotice(`Restored from this browser: ${all.length} runs — ${parts.join(', ')}. "Clear saved runs" forgets them.`);
@@ -980,6 +981,8 @@ export function mountApp(host: Host): App {
     }));
     ui.sampleVariant.addEventListener('change', renderSamplePanel);
     const { signal } = listening;
+    // Saved runs: what waits for its throttled write is written before the page goes away.
+    if (persist) host.dropZone.addEventListener('visibilitychange', () => persist.flush(), { signal });
     host.dropZone.addEventListener('dragover', (e) => e.preventDefault(), { signal });
     host.dropZone.addEventListener('drop', (e) => {
       const file = (e as DragEvent).dataTransfer?.files[0];

@@ -213,6 +213,14 @@ export class Persist {
     }
   }
 
+  /** Writes now what is waiting to be written (the page is being hidden or left). */
+  flush(): void {
+    if (this.timer === null) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    void this.write();
+  }
+
   /** Asks `run`'s session for its state now (between steps); it comes back as `checkpoint`. */
   private checkpoint(run: Run): void {
     this.asked.set(run, { step: lastStep([run.metrics]), at: performance.now() });
