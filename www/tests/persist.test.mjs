@@ -166,6 +166,48 @@ test('a reload keeps paused, running and finished runs; Clear saved runs forgets
   assert.deepEqual(done.errors, []);
 });
 
+test('with a shared warm-up: a reload keeps the warm-up, and runs without a checkpoint branch from it again', { timeout: 120_000 }, async () => {
+  const browser = await launch();
+  const url = bandit(100000).replace('sft_steps=0', 'sft_steps=15');
+  const { page, errors } = await open(browser, url);
+  assert.equal(await page.evaluate(() => window.__playground.sharedWarmup), true);
+  await page.click('[data-testid="run"]');
+  await page.waitForFunction(() => window.__playground.metrics.every((s) => s[0].length >= 40), null, { timeout: 60_000 });
+  await page.click('[data-testid="pause"]');
+  await page.waitForFunction(() => /^paused/.test(document.querySelector('[data-testid="status"]').textContent), null, { timeout: 10_000 });
+  const before = await steps(page);
+  const want = JSON.stringify(before.flat().map((x) => x.at(-1)));
+  await untilSaved(page, (rs) => rs.some((c) => JSON.stringify(c.runs.map((x) => x.step)) === want));
+  // Run 1 loses its checkpoint: it branches from the saved warm-up, its metrics cut there.
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const r = indexedDB.open('grpo-playground', 1);
+    r.onerror = () => reject(r.error);
+    r.onsuccess = () => {
+      const tx = r.result.transaction('comparisons', 'readwrite');
+      const store = tx.objectStore('comparisons');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        for (const c of all.result) {
+          c.runs[1][0].checkpoint = null;
+          store.put(c);
+        }
+      };
+      tx.oncomplete = () => { r.result.close(); resolve(); };
+    };
+  }));
+  await page.reload();
+  await ready(page);
+  const after = await steps(page);
+  assert.deepEqual(after[0], before[0], 'variant 0 resumes from its checkpoint');
+  consecutive(after[1][0], 'variant 1');
+  assert.equal(after[1][0].length, 15, 'variant 1 is cut at the end of the warm-up');
+  assert.deepEqual(await page.evaluate(() => window.__playground.counters), { warmups: 0, sftSteps: 0, branches: 1 });
+  await page.click('[data-testid="run"]');
+  await page.waitForFunction((n) => window.__playground.metrics.every((s) => s[0].length >= n), before[0][0].length + 10, { timeout: 60_000 });
+  for (const [v, seeds] of (await steps(page)).entries()) consecutive(seeds[0], `variant ${v} after Run`);
+  assert.deepEqual(errors, []);
+});
+
 test('a corrupt stored checkpoint gives a notice and fresh runs', { timeout: 120_000 }, async () => {
   const browser = await launch();
   const { page, errors } = await open(browser, bandit(100000));
