@@ -74,6 +74,10 @@ const saved = (page) => page.evaluate(() => new Promise((resolve, reject) => {
   };
 }));
 
+/** Per run, the first `n` steps' step, reward and KL (what training computed, not how fast). */
+const values = (page, n) => page.evaluate((n) => window.__playground.metrics.map((seeds) => seeds.map((r) =>
+  r.slice(0, n).map((m) => [m.step, m.reward_mean, m.kl, m.entropy]))), n);
+
 /** Waits until `pred(records)` holds for what `saved` reads. */
 async function untilSaved(page, pred, timeout = 20_000) {
   const end = Date.now() + timeout;
@@ -123,6 +127,7 @@ test('a reload keeps paused, running and finished runs; Clear saved runs forgets
   await page.click('[data-testid="run"]');
   const k = Math.max(...before.flat().map((s) => s.at(-1)));
   await page.waitForFunction((n) => window.__playground.metrics.every((s) => s[0].length >= n + 20), k, { timeout: 60_000 });
+  const continued = await values(page, k + 20);
 
   // Running: the reload cuts each run at its last checkpoint and resumes it on its own.
   await untilSaved(page, (rs) => rs.some((c) => c.playing && c.runs.every((x) => (x.step ?? 0) > k + 10)));
@@ -161,6 +166,15 @@ test('a reload keeps paused, running and finished runs; Clear saved runs forgets
   assert.deepEqual(await steps(done.page), finished);
   assert.match(await notice(done.page), /2 finished/);
   await done.page.screenshot({ path: join(SHOTS, 'restored-done.png') });
+
+  // The run continued from its checkpoint exactly as it would have without the reload (CPU
+  // training is deterministic; a checkpoint holds the weights, optimizer and RNG).
+  const fresh = await open(await launch(), bandit(100000));
+  await fresh.page.click('[data-testid="run"]');
+  await fresh.page.waitForFunction((n) => window.__playground.metrics.every((s) => s[0].length >= n), k + 20, { timeout: 60_000 });
+  await fresh.page.click('[data-testid="pause"]');
+  assert.deepEqual(continued, await values(fresh.page, k + 20), 'steps 1…k+20 with a reload at k are those of one uninterrupted run');
+  assert.deepEqual(fresh.errors, []);
   console.log(`screenshots in ${SHOTS}`);
   assert.deepEqual(errors, []);
   assert.deepEqual(done.errors, []);
