@@ -128,7 +128,14 @@ export class Persist {
     private readonly catalog: () => Catalog,
     private readonly source: () => Source | null,
     private readonly notice: (text: string) => void,
-  ) {}
+  ) {
+    // Opened now, while the app reads the wasm, so that start-up does not wait for it; a failure
+    // is told when the database is first needed.
+    this.opening = openDb();
+    this.opening.catch(() => undefined);
+  }
+
+  private readonly opening: Promise<IDBDatabase>;
 
   /** Whether saving is on (false after a storage failure). */
   get enabled(): boolean {
@@ -136,7 +143,7 @@ export class Persist {
   }
 
   private database(): Promise<IDBDatabase | null> {
-    this.db ??= openDb().catch((e: unknown) => {
+    this.db ??= this.opening.catch((e: unknown) => {
       this.fail(`they cannot be stored (${describe(e)})`);
       return null;
     });
