@@ -982,7 +982,7 @@ export function mountApp(host: Host): App {
     ui.sampleVariant.addEventListener('change', renderSamplePanel);
     const { signal } = listening;
     // Saved runs: what waits for its throttled write is written before the page goes away.
-    if (persist) host.dropZone.addEventListener('visibilitychange', () => persist.flush(), { signal });
+    if (persist) document.addEventListener('visibilitychange', () => persist.flush(), { signal });
     host.dropZone.addEventListener('dragover', (e) => e.preventDefault(), { signal });
     host.dropZone.addEventListener('drop', (e) => {
       const file = (e as DragEvent).dataTransfer?.files[0];

@@ -205,7 +205,8 @@ export class Persist {
         const step = lastStep([run.metrics]);
         const last = this.asked.get(run) ?? { step: 0, at: 0 };
         const now = performance.now();
-        if (run.status === 'running' && step - last.step >= CHECKPOINT_STEPS && now - last.at >= CHECKPOINT_MS) this.checkpoint(run);
+        // A WebGPU session posts a checkpoint every few steps on its own (for a CPU fallback).
+        if (run.status === 'running' && run.device !== 'webgpu' && step - last.step >= CHECKPOINT_STEPS && now - last.at >= CHECKPOINT_MS) this.checkpoint(run);
         this.schedule(WRITE_MS);
         return;
       }
