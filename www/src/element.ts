@@ -10,7 +10,9 @@
 //   height="520"       the element's height (a number: pixels; or any CSS length); it scrolls inside
 //
 // A changed attribute applies as a changed URL does, and then restarts the runs (there may be no
-// Reset button). A bad attribute shows its error as text in the element, as a bad link does.
+// Reset button). An element saves no runs (persist.ts is the page's): it starts as its attributes
+// say, and elements with the same state on one page cannot overwrite each other's runs. A bad
+// attribute shows its error as text in the element, as a bad link does.
 // Built by `vite.element.config.ts` into element/dist/ (`npm pack` in www/element).
 
 import appCss from '../style.css?inline';

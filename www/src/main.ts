@@ -26,6 +26,7 @@ import {
 } from './lessons';
 import { chartsOf, lastEval, lastReward, lastStep, liveMarks, type ChartSpec, type StepMetrics } from './metrics';
 import { ask, errorMessage, spawnWorker } from './protocol';
+import { Persist, type Saved } from './persist';
 import { Runs, type Counters, type Recovery, type Run } from './runs';
 import { renderSamples } from './samples';
 import { readSchema, sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo, type TaskDefault, type TaskName } from './schema';
@@ -110,6 +111,8 @@ export interface Host {
   controls(): Controls;
   /** Start-up has read the schema: the probe is readable from now on. */
   ready(probe: Probe): void;
+  /** Whether comparisons are saved in this browser and restored on load (persist.ts): the page, not an element. */
+  persist?: boolean;
 }
 
 /** A mounted app: what its host tells it. */
@@ -166,6 +169,7 @@ export function mountApp(host: Host): App {
     reset: byId<HTMLButtonElement>('reset'),
     exportCsv: byId<HTMLButtonElement>('export-csv'),
     exportJson: byId<HTMLButtonElement>('export-json'),
+    clearSaved: byId<HTMLButtonElement>('clear-saved'),
     addVariant: byId<HTMLButtonElement>('add-variant'),
     backend: byId('backend'),
     status: byId('status'),
@@ -193,6 +197,38 @@ export function mountApp(host: Host): App {
   const charts = new Charts(byId('charts'));
   /** The step inspector, once the schema (its formulas) is read. */
   let inspector: Inspector | null = null;
+
+  // ---- saved runs (persist.ts)
+  /** This browser's saved comparisons, when the host keeps them. */
+  const persist = host.persist === true
+    ? new Persist(() => catalog, () => (applied && !replay ? { state: applied, runs, playing: runPhase() === 'running' } : null), showNotice)
+    : null;
+  /** The current runs were restored and not all started yet: an error is a checkpoint that did not load. */
+  let restoring = false;
+
+  /** A restored run failed to start from its checkpoint: the comparison is forgotten and starts afresh. */
+  function restoreFailed(run: Run): void {
+    restoring = false;
+    const key = applied ? serialize(applied, catalog) : null;
+    showNotice(`The saved checkpoint of ${runName(run)} could not be read (${run.error}); the runs start afresh.`);
+    act(async () => {
+      if (key !== null) await persist?.forget(key);
+      await apply();
+    });
+  }
+
+  /** Says what a restore brought back. */
+  function restoredNotice(saved: Saved): void {
+    const all = saved.runs.flat();
+    const finished = all.filter((r) => r.done).length;
+    const resumed = all.filter((r) => !r.done && r.checkpoint).map((r) => r.checkpoint?.step ?? 0);
+    const parts = [`${finished} finished`];
+    const [lo, hi] = [Math.min(...resumed), Math.max(...resumed)];
+    if (resumed.length > 0) parts.push(`${resumed.length} continue${saved.playing ? '' : ' on Run'} from their checkpoint (step ${lo === hi ? lo : `${lo}–${hi}`})`);
+    const fresh = all.length - finished - resumed.length;
+    if (fresh > 0) parts.push(`${fresh} started again (no checkpoint yet)`);
+    showNotice(`Restored from this browser: ${all.length} runs — ${parts.join(', ')}. "Clear saved runs" forgets them.`);
+  }
 
   /** Set by destroy: queued actions, and a start-up still reading the wasm, stop there. */
   let destroyed = false;
@@ -667,6 +703,9 @@ export function mountApp(host: Host): App {
   }
 
   function onRunChanged(run: Run, what: string): void {
+    if (restoring && what === 'error') return restoreFailed(run);
+    if (restoring && runs.grid.flat().every((r) => r.status !== 'starting')) restoring = false;
+    persist?.changed(run, what);
     updateCards();
     updateStatus();
     if (what === 'metrics') {
@@ -914,8 +953,8 @@ export function mountApp(host: Host): App {
 
   // ---- actions
 
-  /** Makes the runs match the current state, from scratch. */
-  async function apply(): Promise<void> {
+  /** Makes the runs match the current state, from scratch (or from `saved`, the same state's saved runs). */
+  async function apply(saved?: Saved): Promise<void> {
     if (!backend || resolvedFor !== state.backend) {
       backend = null;
       showBackend();
@@ -928,13 +967,17 @@ export function mountApp(host: Host): App {
     const current = parse(serialize(state, catalog), catalog);
     applied = current;
     replay = null;
-    runs.reset(current, catalog, backend.device);
+    if (saved) runs.restore(current, catalog, backend.device, saved);
+    else runs.reset(current, catalog, backend.device);
+    restoring = saved !== undefined;
+    persist?.started();
     checkEpoch++;
     report = null;
     completedMarked = false;
     checkDue = false;
     charts.layout(current.variants.map((v) => ({ label: v.label, colour: v.colour })), current.seeds, current.seed, current.task, catalog.metrics);
     showStill();
+    if (saved) scheduleDraw();
     inspector?.reset(current.variants.map((v) => v.label));
     showLiveLog([]);
     ui.sampleVariant.replaceChildren(...current.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
@@ -988,8 +1031,15 @@ export function mountApp(host: Host): App {
       if (applied) download('grpo-playground.json', toReplay(applied, metricsGrid(), catalog), 'application/json');
     }));
     ui.addVariant.addEventListener('click', () => act(addVariant));
+    ui.clearSaved.hidden = persist === null;
+    ui.clearSaved.addEventListener('click', () => act(async () => {
+      const n = (await persist?.clear()) ?? 0;
+      if (persist?.enabled) showNotice(`Forgot ${n} saved comparison${n === 1 ? '' : 's'}; the runs on screen go on in memory (Reset saves again).`);
+    }));
     ui.sampleVariant.addEventListener('change', renderSamplePanel);
     const { signal } = listening;
+    // Saved runs: what waits for its throttled write is written before the page goes away.
+    if (persist) document.addEventListener('visibilitychange', () => persist.flush(), { signal });
     host.dropZone.addEventListener('dragover', (e) => e.preventDefault(), { signal });
     host.dropZone.addEventListener('drop', (e) => {
       const file = (e as DragEvent).dataTransfer?.files[0];
@@ -1119,10 +1169,13 @@ export function mountApp(host: Host): App {
     renderGlossary(ui.glossary, catalog.metrics, chartsOf(catalog.metrics).flatMap((spec) => (spec === 'eval_by_difficulty' ? [spec] : [...spec])));
     renderSetup();
     renderVariants();
-    await apply();
+    const saved = replayUrl === null && linked ? await persist?.load(linked) : null;
+    if (destroyed) return;
+    await apply(saved ?? undefined);
+    if (saved) restoredNotice(saved);
     if (replayUrl !== null) loadReplay(() => fetchReplay(replayUrl, catalog));
     // Not the default state in place of a link that was refused: its notice says why.
-    else if (linked && host.autoplay()) await runNow();
+    else if (linked && (host.autoplay() || saved?.playing === true) && runs.hasActive()) await runNow();
   }
 
   wire();

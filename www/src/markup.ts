@@ -12,6 +12,7 @@ export const APP_HTML = `
     <button id="reset" data-testid="reset">Reset</button>
     <button id="export-csv" data-testid="export-csv" class="full">Export CSV</button>
     <button id="export-json" data-testid="export-json" class="full">Export JSON</button>
+    <button id="clear-saved" data-testid="clear-saved" class="full" title="forget the comparisons this browser saved (a reload then starts afresh)">Clear saved runs</button>
   </div>
   <label class="lessons-menu full">Lessons <select id="lessons" data-testid="lessons" aria-label="lessons"></select></label>
   <span id="backend" data-testid="backend" class="badge">detecting backend…</span>

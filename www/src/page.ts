@@ -38,6 +38,7 @@ const app = mountApp({
   restartOnLink: false,
   autoplay: () => false,
   controls: () => (embedded ? 'minimal' : 'full'),
+  persist: true,
   ready: (probe) => {
     window.__playground = probe;
   },

@@ -72,7 +72,9 @@ export type ToWorker =
    * device the wasm opened, so the worker reports it as a real loss would; without a WebGPU
    * device, post the error a loss reports.
    */
-  | { type: 'loseDevice' };
+  | { type: 'loseDevice' }
+  /** Save the session's state now, between steps: it comes back as `checkpoint` (persist.ts). */
+  | { type: 'save' };
 
 export type FromWorker =
   | { type: 'schema'; schema: string }
@@ -87,7 +89,7 @@ export type FromWorker =
   | { type: 'samples'; samples: Sample[]; arms: number[] }
   /** `Session.inspect()`'s JSON: `null` before the first RL step or without an RL session. */
   | { type: 'inspected'; json: string }
-  /** WebGPU sessions only: state to resume from on the CPU if the GPU fails later. */
+  /** State to resume from: WebGPU sessions' periodic ones (for a CPU fallback), and answers to `save`. */
   | { type: 'checkpoint'; step: number; bytes: ArrayBuffer }
   /** A `warmup` session finished its supervised steps: its state, to branch every variant from. */
   | { type: 'warmed'; step: number; bytes: ArrayBuffer }

@@ -10,6 +10,7 @@
 import { isGpuFailure } from './backend';
 import type { StepMetrics } from './metrics';
 import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
+import type { Saved } from './persist';
 import type { Catalog } from './schema';
 import { sharesWarmup, toRunConfig, type LiveChanges, type RunConfig, type State, type Train } from './state';
 
@@ -107,6 +108,12 @@ export class Runs {
    * warm-up when there is one.
    */
   reset(state: State, catalog: Catalog, device: Device): void {
+    this.build(state, catalog, device);
+    for (const run of this.grid.flat()) this.start(run);
+  }
+
+  /** The grid of runs of `state` and its warm-ups, with no session asked for yet. */
+  private build(state: State, catalog: Catalog, device: Device): void {
     this.playing = false;
     const spare = this.grid.flat().filter((r) => r.status !== 'error');
     for (const r of this.grid.flat()) if (r.status === 'error') r.worker.terminate();
@@ -123,13 +130,48 @@ export class Runs {
     this.warmups = sharesWarmup(state) && variants > 0
       ? Array.from({ length: state.seeds }, (_, k) => ({ seedIndex: k, runner: this.at(k % variants, k), bytes: null }))
       : [];
+  }
+
+  /** Asks for `run`'s session from scratch: its own, its seed's warm-up, or a wait for that warm-up. */
+  private start(run: Run): void {
+    const w = this.warmupOf(run);
+    if (!w) this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device });
+    else if (w.runner === run) {
+      this.counters.warmups++;
+      this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device, warmup: true });
+    } else this.send(run, { type: 'standby', gen: 0, config: run.config });
+  }
+
+  /**
+   * Saved runs (persist.ts): like `reset`, but each run starts from what `saved` holds of it. A
+   * run with a checkpoint resumes from it (its metrics cut at the checkpoint's step, its live
+   * changes given again; finished if it was); else a seed whose shared warm-up was saved branches
+   * from it (metrics cut at the warm-up); else the seed starts from scratch.
+   */
+  restore(state: State, catalog: Catalog, device: Device, saved: Saved): void {
+    this.build(state, catalog, device);
+    for (const w of this.warmups) w.bytes = saved.warmups[w.seedIndex] ?? null;
     for (const run of this.grid.flat()) {
+      const s = saved.runs[run.variant]?.[run.seedIndex];
       const w = this.warmupOf(run);
-      if (!w) this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device });
-      else if (w.runner === run) {
-        this.counters.warmups++;
-        this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device, warmup: true });
-      } else this.send(run, { type: 'standby', gen: 0, config: run.config });
+      // A seed whose warm-up is trained again branches all its runs afresh when it ends.
+      if (!s || (w && w.bytes === null)) {
+        this.start(run);
+      } else if (s.checkpoint) {
+        const { step, bytes } = s.checkpoint;
+        run.metrics = s.metrics.filter((m) => m.step <= step);
+        run.live = s.live;
+        run.checkpoint = s.checkpoint;
+        if (s.done) run.status = 'done';
+        this.send(run, { type: 'create', gen: 0, config: run.config, backend: run.device, from: bytes });
+        if (s.live.train || s.live.algo) this.send(run, { type: 'live', changes: s.live, config: run.config });
+      } else if (w && w.bytes) {
+        run.metrics = s.metrics.filter((m) => m.step <= run.config.train.sft_steps);
+        run.live = s.live;
+        this.branch(run, w.bytes);
+      } else {
+        this.start(run);
+      }
     }
   }
 

@@ -335,6 +335,13 @@ async function handle(m: ToWorker): Promise<void> {
       // Not queued: the point is to lose the device in the middle of a step.
       loseDevice();
       return;
+    case 'save':
+      // Saved runs (persist.ts). A warm-up session posts its state as `warmed` instead.
+      return serial(async () => {
+        if (!run || run.warmup) return;
+        const bytes = await saved(run);
+        post({ type: 'checkpoint', step: run.step, bytes }, [bytes]);
+      });
   }
 }
 
