@@ -252,7 +252,9 @@ test('the ?embed iframe posts its height, and the README\'s listener resizes the
   await page.waitForFunction(() => {
     const f = document.querySelector('iframe');
     const app = f.contentDocument?.getElementById('app');
-    return app && f.style.height === `${Math.ceil(app.getBoundingClientRect().height)}px`;
+    // Taller than the snippet's 520px: the charts are laid out (before that the app is a status line).
+    const h = app?.getBoundingClientRect().height ?? 0;
+    return h > 520 && f.style.height === `${Math.ceil(h)}px`;
   }, null, { timeout: 60_000, polling: 250 });
   const [height, content] = await page.evaluate(() => {
     const f = document.querySelector('iframe');
