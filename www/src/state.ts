@@ -544,6 +544,8 @@ export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): Kn
       }
       value = Number(raw);
       if (!Number.isFinite(value)) throw new Error(`${spec.key}: ${show(raw)} is not a number; allowed: ${spec.allowed}`);
+      // "-0" is 0: the URL writes it back as "0", and a state must survive its own link.
+      if (value === 0) value = 0;
       break;
     case 'bool':
       value = raw === 'true' ? true : raw === 'false' ? false : raw;
