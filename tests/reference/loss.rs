@@ -189,7 +189,7 @@ fn objective(
 }
 
 /// Step 8 over (Σ_t x_t, |o_i|) of the kept completions; 0 when none is kept.
-fn aggregate(sums: &[(Dual, f64)], mode: LossAggMode, l_max: usize) -> Dual {
+pub fn aggregate(sums: &[(Dual, f64)], mode: LossAggMode, l_max: usize) -> Dual {
     if sums.is_empty() {
         return Dual::c(0.0);
     }
