@@ -329,7 +329,11 @@ fn the_value_loss_is_verls_clipped_one() {
         ))
         .expect("valid ppo batch");
         assert_close(out.value_loss.expect("ppo has a value loss"), loss, 1e-12);
-        assert_close(out.grad_values.expect("and its gradient")[0][0][0], grad, 1e-12);
+        assert_close(
+            out.grad_values.expect("and its gradient")[0][0][0],
+            grad,
+            1e-12,
+        );
     }
 }
 

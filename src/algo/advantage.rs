@@ -291,7 +291,11 @@ pub fn gae(
     let weights: Vec<f64> = (0..t * t)
         .map(|i| {
             let (s, u) = (i / t, i % t);
-            if s >= u { decay.powi((s - u) as i32) } else { 0.0 }
+            if s >= u {
+                decay.powi((s - u) as i32)
+            } else {
+                0.0
+            }
         })
         .collect();
     let w = Tensor::<2>::from_data(

@@ -1,11 +1,11 @@
-//! A checkpoint: config, step, RNG state, policy and reference weights, optimizer state, so a
-//! resumed run continues identically. Layout: the magic `GRPOCKP` and a format digit, four
-//! length-prefixed parts (a JSON header, then burn's byte records of the policy, the optimizer
-//! and the reference) and, since format 2, an FNV-1a checksum of everything before it: a cut or
-//! corrupted file is refused naming what is wrong, before any of it is decoded (a flipped bit in
-//! a weight would otherwise load as a silently different model). Format 3 adds two parts after
-//! the reference, PPO's critic and its optimizer; a run without a critic is still written as
-//! format 2, which older builds read. Format 1, without the checksum, is still read.
+//! A checkpoint: config, step, RNG state, policy and reference weights, optimizer state (and PPO's
+//! critic with its optimizer), so a resumed run continues identically. Layout: the magic `GRPOCKP`
+//! and a format digit, four length-prefixed parts (a JSON header, then burn's byte records of the
+//! policy, the optimizer and the reference) and, since format 2, an FNV-1a checksum of everything
+//! before it: a cut or corrupted file is refused naming what is wrong, before any of it is decoded
+//! (a flipped bit in a weight would otherwise load as a silently different model). Format 3 adds
+//! two parts after the reference, PPO's critic and its optimizer; a run without a critic is still
+//! written as format 2, which older builds read. Format 1, without the checksum, is still read.
 
 use serde::{Deserialize, Serialize};
 
@@ -137,8 +137,14 @@ impl Checkpoint {
             );
         }
         parts.resize(PARTS.len(), Vec::new());
-        let [header, policy, optimizer, reference, critic, critic_optimizer] =
-            <[Vec<u8>; 6]>::try_from(parts).expect("one entry per part");
+        let [
+            header,
+            policy,
+            optimizer,
+            reference,
+            critic,
+            critic_optimizer,
+        ] = <[Vec<u8>; 6]>::try_from(parts).expect("one entry per part");
         let mut header: serde_json::Value = serde_json::from_slice(&header)
             .map_err(|e| format!("corrupt checkpoint header: {e}"))?;
         // Headers saved before a config field moved (train.entropy_coef → algo.entropy_coeff).

@@ -374,7 +374,12 @@ fn ktae_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
 /// completions masked, single-completion groups, and an unmoved critic.
 fn ppo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     vec![
-        ("ppo", "gamma-lam", json!({"gamma": 0.9, "lam": 0.8}), GRADED),
+        (
+            "ppo",
+            "gamma-lam",
+            json!({"gamma": 0.9, "lam": 0.8}),
+            GRADED,
+        ),
         (
             "ppo",
             "one-step-td",

@@ -2,15 +2,20 @@
 //! of max((V − Ret)², (clip(V, V_old − c, V_old + c) − Ret)²), times `vf_coef`, with
 //! d value_loss / d values by seeding one value at a time.
 
+use super::Input;
 use super::dual::Dual;
 use super::knobs::Knobs;
 use super::loss::aggregate;
-use super::Input;
 
 type Grid = Vec<Vec<Vec<f64>>>;
 
 /// The value loss and its gradient (group × completion × token) against the targets Ret.
-pub fn loss_and_grad(input: &Input, knobs: &Knobs, targets: &Grid, kept: &[Vec<bool>]) -> (f64, Grid) {
+pub fn loss_and_grad(
+    input: &Input,
+    knobs: &Knobs,
+    targets: &Grid,
+    kept: &[Vec<bool>],
+) -> (f64, Grid) {
     let eval = |seed: Option<(usize, usize, usize)>| {
         let mut sums = Vec::new();
         for (g, group) in input.groups.iter().enumerate() {
@@ -39,8 +44,7 @@ pub fn loss_and_grad(input: &Input, knobs: &Knobs, targets: &Grid, kept: &[Vec<b
                 sums.push((total, values.len() as f64));
             }
         }
-        aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length)
-            * (0.5 * knobs.vf_coef)
+        aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length) * (0.5 * knobs.vf_coef)
     };
     let grad = input
         .groups

@@ -65,7 +65,11 @@ pub(super) fn map(b: &mut Builder) {
     ];
     for (knob, value) in critic {
         if k.adv_estimator.needs().critic {
-            b.unmapped(knob, value, "the critic of that estimator (see algo.adv_estimator)");
+            b.unmapped(
+                knob,
+                value,
+                "the critic of that estimator (see algo.adv_estimator)",
+            );
         } else {
             b.unused(&[knob]);
         }

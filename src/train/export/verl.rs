@@ -155,7 +155,12 @@ pub(super) fn map(b: &mut Builder) {
 /// the `gae` estimator; nothing otherwise.
 fn critic(b: &mut Builder) {
     let (k, t) = (b.knobs, b.train);
-    let knobs = ["algo.gamma", "algo.lam", "algo.cliprange_value", "algo.vf_coef"];
+    let knobs = [
+        "algo.gamma",
+        "algo.lam",
+        "algo.cliprange_value",
+        "algo.vf_coef",
+    ];
     if !k.adv_estimator.needs().critic {
         b.unused(&knobs);
         return;

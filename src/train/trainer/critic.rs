@@ -87,13 +87,9 @@ impl Trainer {
     pub(super) fn critic_update(&mut self, batch: CriticBatch) -> Option<CriticStats> {
         let critic = self.critic.as_mut()?;
         let [n, width, l] = batch.mask.dims();
-        let values = completion_values(
-            &critic.model,
-            batch.prompts,
-            batch.group_size,
-            batch.tokens,
-        )
-        .reshape([n, width, l]);
+        let values =
+            completion_values(&critic.model, batch.prompts, batch.group_size, batch.tokens)
+                .reshape([n, width, l]);
         let out = algo::value_loss(
             &self.knobs,
             &ValueInput {
@@ -108,11 +104,10 @@ impl Trainer {
         );
         let mut grads = GradientsParams::from_grads(out.loss.backward(), &critic.model);
         clip_global_norm(&critic.model, &mut grads, self.config.train.max_grad_norm);
-        critic.model = critic.optimizer.step(
-            self.config.train.learning_rate,
-            critic.model.clone(),
-            grads,
-        );
+        critic.model =
+            critic
+                .optimizer
+                .step(self.config.train.learning_rate, critic.model.clone(), grads);
         Some(CriticStats {
             value_loss: out.loss.detach().inner(),
             vf_clipfrac: out.clipfrac.inner(),

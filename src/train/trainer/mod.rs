@@ -287,8 +287,8 @@ impl Trainer {
         if !self.live_changes.is_empty() {
             metrics.live_changes = Some(std::mem::take(&mut self.live_changes));
         }
-        metrics.trained_params = self.policy.parameter_count()
-            + self.critic().map_or(0, Transformer::parameter_count);
+        metrics.trained_params =
+            self.policy.parameter_count() + self.critic().map_or(0, Transformer::parameter_count);
         metrics.wall_ms = now_ms() - start;
         metrics.tokens_per_s = metrics.completion_len_mean
             * (self.config.train.prompts_per_step * self.group_size()) as f64
