@@ -3,7 +3,7 @@
 
 use super::dual::Dual;
 use super::knobs::{AdvEstimator, Knobs, ScaleRewards};
-use super::{Group, Input, mean, median, std_u};
+use super::{Grid, Group, Input, mean, median, std_u};
 
 /// What steps 1–3 produce, group × completion (× token).
 pub struct Advantages {
@@ -158,8 +158,6 @@ fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
         })
         .collect()
 }
-
-type Grid = Vec<Vec<Vec<f64>>>;
 
 /// Step 3 on the whole batch, before any filter; and the critic's targets for gae.
 fn estimate(

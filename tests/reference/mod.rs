@@ -196,6 +196,27 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     Ok(())
 }
 
+/// A value per token, group × completion × token.
+pub type Grid = Vec<Vec<Vec<f64>>>;
+
+/// `f(group, completion, token)` at every token of `input`, kept or not (that filtered ones get
+/// a 0 derivative is then checked, not assumed).
+pub fn per_token(input: &Input, f: impl Fn(usize, usize, usize) -> f64) -> Grid {
+    input
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            group
+                .completions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (0..c.logp.len()).map(|t| f(g, i, t)).collect())
+                .collect()
+        })
+        .collect()
+}
+
 /// Mean of `xs`.
 pub fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64

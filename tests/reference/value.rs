@@ -2,12 +2,10 @@
 //! of max((V − Ret)², (clip(V, V_old − c, V_old + c) − Ret)²), times `vf_coef`, with
 //! d value_loss / d values by seeding one value at a time.
 
-use super::Input;
 use super::dual::Dual;
 use super::knobs::Knobs;
 use super::loss::aggregate;
-
-type Grid = Vec<Vec<Vec<f64>>>;
+use super::{Grid, Input, per_token};
 
 /// The value loss and its gradient (group × completion × token) against the targets Ret.
 pub fn loss_and_grad(
@@ -46,18 +44,6 @@ pub fn loss_and_grad(
         }
         aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length) * (0.5 * knobs.vf_coef)
     };
-    let grad = input
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, group)| {
-            group
-                .completions
-                .iter()
-                .enumerate()
-                .map(|(i, c)| (0..c.logp.len()).map(|t| eval(Some((g, i, t))).d).collect())
-                .collect()
-        })
-        .collect();
+    let grad = per_token(input, |g, i, t| eval(Some((g, i, t))).d);
     (eval(None).v, grad)
 }
