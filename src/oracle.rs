@@ -271,64 +271,57 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: the remax estimator needs each group's greedy-completion reward",
         ));
     }
-    if knobs.needs_reference()
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.logp_ref.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].logp_ref"),
-            "missing: beta > 0 needs the reference policy's log-probs of every completion",
-        ));
-    }
-    if knobs.entropy_coeff > 0.0
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.entropy.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].entropy"),
-            "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion",
-        ));
-    }
-    if knobs.seed_alpha > 0.0
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.answer.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].answer"),
-            "missing: seed_alpha > 0 needs every completion's final answer",
-        ));
-    }
-    if knobs.adv_estimator.needs().key_tokens
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.tokens.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].tokens"),
-            "missing: the ktae estimator needs every completion's token ids",
-        ));
-    }
-    if knobs.adv_estimator.needs().critic
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.values.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].values"),
+    // The per-completion inputs the knobs need: the first completion without one is named.
+    let estimator = serde_json::json!(knobs.adv_estimator);
+    let needed: [(bool, &str, fn(&CompletionInput) -> bool, String); 5] = [
+        (
+            knobs.needs_reference(),
+            "logp_ref",
+            |c| c.logp_ref.is_none(),
+            "missing: beta > 0 needs the reference policy's log-probs of every completion".into(),
+        ),
+        (
+            knobs.entropy_coeff > 0.0,
+            "entropy",
+            |c| c.entropy.is_none(),
+            "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion"
+                .into(),
+        ),
+        (
+            knobs.seed_alpha > 0.0,
+            "answer",
+            |c| c.answer.is_none(),
+            "missing: seed_alpha > 0 needs every completion's final answer".into(),
+        ),
+        (
+            knobs.adv_estimator.needs().key_tokens,
+            "tokens",
+            |c| c.tokens.is_none(),
+            "missing: the ktae estimator needs every completion's token ids".into(),
+        ),
+        (
+            knobs.adv_estimator.needs().critic,
+            "values",
+            |c| c.values.is_none(),
             format!(
-                "missing: the {} estimator needs the critic's value of every token of every \
-                 completion",
-                serde_json::json!(knobs.adv_estimator)
+                "missing: the {estimator} estimator needs the critic's value of every token of \
+                 every completion"
             ),
-        ));
+        ),
+    ];
+    for (needed, field, missing, why) in needed {
+        if !needed {
+            continue;
+        }
+        if let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(missing)?;
+            Some((gi, ci))
+        }) {
+            return Err(ConfigError::new(
+                format!("groups[{gi}].completions[{ci}].{field}"),
+                why,
+            ));
+        }
     }
     let critic = knobs.adv_estimator.needs().critic;
     let values = critic.then(|| {
