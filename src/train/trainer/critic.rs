@@ -6,7 +6,8 @@
 //! trained at the policy's `learning_rate` (one knob less; the two models are the same size)
 //! with its own AdamW of the run's betas and weight decay and its own `max_grad_norm` clip
 //! (verl's critic clips its own gradients too), on the same minibatches, one update after each
-//! policy update.
+//! policy update (verl runs the critic's epochs as a pass of their own; the two models share no
+//! weights, so the order changes nothing).
 
 use burn::module::Module;
 use burn::optim::{GradientsParams, ModuleOptimizer};
