@@ -5,7 +5,8 @@
 //! Steps 1–4 (shaping, returns, advantages, filters) are constants of logp and are computed once
 //! in plain loops; steps 5–8 (ratio, surrogate, KL in loss, aggregation) are evaluated in
 //! forward-mode [`dual`] numbers, once per token with that token's logp seeded, which gives
-//! d loss / d logp exactly (no finite differences).
+//! d loss / d logp exactly (no finite differences). PPO's critic loss ([`value`]) is evaluated
+//! the same way, seeded one value at a time.
 
 pub mod advantages;
 pub mod cases;
