@@ -62,19 +62,15 @@ impl Trainer {
         self.critic.as_ref().map(|c| &c.model)
     }
 
-    /// V_old of every completion token at rollout (no gradient), `[B, L]`, when the estimator
-    /// asks for a critic.
+    /// V_old of every completion token at rollout (no gradient), `[B, L]`, when the run has a
+    /// critic.
     pub(super) fn rollout_values(
         &self,
         prompts: &[Vec<TokenId>],
         group_size: usize,
         tokens: &Tensor<2, Int>,
     ) -> Option<Tensor<2>> {
-        let critic = self
-            .critic
-            .as_ref()
-            .filter(|_| self.knobs.adv_estimator.needs().critic)?;
-        let inference = critic.model.valid();
+        let inference = self.critic.as_ref()?.model.valid();
         Some(completion_values(
             &inference,
             prompts,
