@@ -2,8 +2,8 @@
 //! RL step; the RL step reads top to bottom in ALGORITHMS.md's order, each stage in its module:
 //! [`rollout`] (sampling, resampling, groups), [`batch`] (padding, masks, compaction),
 //! [`gradients`] (threads, the chain-rule cut, clipping), [`minibatch`] (the updates and their
-//! statistics), [`critic`] (PPO's value model), [`evaluate`] (held-out accuracy, the probe), [`inspect`] (the last step, per
-//! token) and [`saving`] (checkpoints).
+//! statistics), [`critic`] (PPO's value model), [`evaluate`] (held-out accuracy, the probe),
+//! [`inspect`] (the last step, per token) and [`saving`] (checkpoints).
 
 mod batch;
 mod critic;
@@ -396,8 +396,9 @@ impl Trainer {
     }
 
     /// The rollout as `[P, G, L]` tensors, with the reference's log-probs when the objective
-    /// reads them and the critic's values when the estimator has one; and the `log_kl` diagnostic (k3 of the sampling-time log-probs against the
-    /// reference, `[1]`) when the objective has no KL term of its own.
+    /// reads them and the critic's values when the run has a critic; and the `log_kl` diagnostic
+    /// (k3 of the sampling-time log-probs against the reference, `[1]`) when the objective has
+    /// no KL term of its own.
     fn rollout_tensors(
         &self,
         groups: &SampledGroups,
