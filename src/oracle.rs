@@ -273,7 +273,8 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
     }
     // The per-completion inputs the knobs need: the first completion without one is named.
     let estimator = serde_json::json!(knobs.adv_estimator);
-    let needed: [(bool, &str, fn(&CompletionInput) -> bool, String); 5] = [
+    type Absent = fn(&CompletionInput) -> bool;
+    let needed: [(bool, &str, Absent, String); 5] = [
         (
             knobs.needs_reference(),
             "logp_ref",
