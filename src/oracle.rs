@@ -2,7 +2,7 @@
 //! model, in the JSON format of `shared/golden/README.md`. `grpo-playground objective` and the
 //! golden tests call [`evaluate`]; it runs the same [`crate::algo`] functions the trainer runs.
 
-use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{DType, Device, FloatDType, Gradients, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::algo::{self, AlgoConfig, PolicyInput, RolloutBatch};
@@ -199,6 +199,12 @@ impl ObjectiveInput {
         let values: Vec<f64> = self.completions().map(field).collect();
         Tensor::from_data(TensorData::new(values, [p, g]), (device, dtype))
     }
+}
+
+/// d loss / d `leaf` from the loss's `grads` (0 where the loss does not read it).
+fn grad_of(leaf: &Tensor<3>, grads: &Gradients) -> Tensor<3> {
+    leaf.grad(grads)
+        .unwrap_or_else(|| leaf.zeros_like().inner())
 }
 
 /// Reads a tensor back as f64 values (asynchronously: the only readback wasm allows).
@@ -455,30 +461,20 @@ impl Prepared {
         let (_, g, t) = self.dims;
         let out = algo::policy_loss(&self.knobs, &self.policy_input(input.max_completion_length))?;
         let grads = out.loss.backward();
-        let grad = self
-            .logp
-            .grad(&grads)
-            .unwrap_or_else(|| self.logp.zeros_like().inner());
+        let grad = grad_of(&self.logp, &grads);
         let loss = read(out.loss.unsqueeze()).await?[0];
         let advantages = read(self.adv.advantages.clone()).await?;
         let kept = read(self.adv.kept.clone().unsqueeze()).await?;
         let shaped = read(self.adv.shaped_rewards.clone().unsqueeze()).await?;
         let grad = read(grad).await?;
         let grad_entropy = match &self.entropy {
-            Some(h) => {
-                let g = h.grad(&grads).unwrap_or_else(|| h.zeros_like().inner());
-                Some(unpad(&read(g).await?, input, t))
-            }
+            Some(h) => Some(unpad(&read(grad_of(h, &grads)).await?, input, t)),
             None => None,
         };
         let (value_loss, grad_values) = match self.value_input(input.max_completion_length) {
             Some(value_input) => {
                 let out = algo::value_loss(&self.knobs, &value_input);
-                let grads = out.loss.backward();
-                let grad = value_input
-                    .values
-                    .grad(&grads)
-                    .unwrap_or_else(|| value_input.values.zeros_like().inner());
+                let grad = grad_of(&value_input.values, &out.loss.backward());
                 let loss = read(out.loss.unsqueeze()).await?[0];
                 (Some(loss), Some(unpad(&read(grad).await?, input, t)))
             }
