@@ -110,6 +110,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         greedy_reward: None,
         semantic_entropy: None,
         key_token_bonus: None,
+        values_old: None,
         max_completion_length: L,
     };
     let adv = algo::advantages(&knobs, &batch)?;

@@ -2,7 +2,7 @@
 //! model, in the JSON format of `shared/golden/README.md`. `grpo-playground objective` and the
 //! golden tests call [`evaluate`]; it runs the same [`crate::algo`] functions the trainer runs.
 
-use burn::tensor::{DType, Device, FloatDType, Tensor, TensorData};
+use burn::tensor::{DType, Device, FloatDType, Gradients, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::algo::{self, AlgoConfig, PolicyInput, RolloutBatch};
@@ -49,6 +49,14 @@ pub struct CompletionInput {
     /// The sampled token ids (one per logp); KTAE (`adv_estimator` `ktae`) scores them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<u32>>,
+    /// The critic's value V_t of every token now (an input with its own gradient, as `logp`
+    /// is); needed by `adv_estimator` `gae`, ignored by the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
+    /// The critic's values at rollout V_old: GAE's baseline and the value clip's centre;
+    /// `values` when absent (the first update after a rollout, when the critic is unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_old: Option<Vec<f64>>,
 }
 
 /// What the oracle prints: group × completion (× token) arrays, unpadded.
@@ -62,6 +70,12 @@ pub struct ObjectiveOutput {
     /// d loss / d entropy, when the input gives `entropy` for every completion.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grad_entropy: Option<Vec<Vec<Vec<f64>>>>,
+    /// The critic's loss ([`algo::value_loss`]), for a critic estimator (`gae`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_loss: Option<f64>,
+    /// d value_loss / d values, for a critic estimator (`gae`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_values: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 impl ObjectiveInput {
@@ -110,6 +124,8 @@ impl ObjectiveInput {
                     ("logp_old", Some(&c.logp_old)),
                     ("logp_ref", c.logp_ref.as_ref()),
                     ("entropy", c.entropy.as_ref()),
+                    ("values", c.values.as_ref()),
+                    ("values_old", c.values_old.as_ref()),
                 ];
                 for (name, values) in others {
                     if let Some(values) = values
@@ -140,7 +156,9 @@ impl ObjectiveInput {
                     .iter()
                     .chain(&c.logp_old)
                     .chain(c.logp_ref.iter().flatten())
-                    .chain(c.entropy.iter().flatten());
+                    .chain(c.entropy.iter().flatten())
+                    .chain(c.values.iter().flatten())
+                    .chain(c.values_old.iter().flatten());
                 if !c.reward.is_finite() || all.clone().any(|x| !x.is_finite()) {
                     return Err(ConfigError::new(field("logp"), "values must be finite"));
                 }
@@ -183,6 +201,12 @@ impl ObjectiveInput {
     }
 }
 
+/// d loss / d `leaf` from the loss's `grads` (0 where the loss does not read it).
+fn grad_of(leaf: &Tensor<3>, grads: &Gradients) -> Tensor<3> {
+    leaf.grad(grads)
+        .unwrap_or_else(|| leaf.zeros_like().inner())
+}
+
 /// Reads a tensor back as f64 values (asynchronously: the only readback wasm allows).
 async fn read(tensor: Tensor<3>) -> Result<Vec<f64>, ConfigError> {
     let data = tensor
@@ -222,6 +246,8 @@ struct Prepared {
     logp: Tensor<3>,
     /// H_t as a gradient leaf, when every completion gives it.
     entropy: Option<Tensor<3>>,
+    /// V_t as a gradient leaf, for a critic estimator.
+    values: Option<Tensor<3>>,
 }
 
 fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prepared, ConfigError> {
@@ -251,50 +277,78 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
             "missing: the remax estimator needs each group's greedy-completion reward",
         ));
     }
-    if knobs.needs_reference()
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.logp_ref.is_none())?;
+    // The per-completion inputs the knobs need: the first completion without one is named.
+    let estimator = serde_json::json!(knobs.adv_estimator);
+    type Absent = fn(&CompletionInput) -> bool;
+    let needed: [(bool, &str, Absent, String); 5] = [
+        (
+            knobs.needs_reference(),
+            "logp_ref",
+            |c| c.logp_ref.is_none(),
+            "missing: beta > 0 needs the reference policy's log-probs of every completion".into(),
+        ),
+        (
+            knobs.entropy_coeff > 0.0,
+            "entropy",
+            |c| c.entropy.is_none(),
+            "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion"
+                .into(),
+        ),
+        (
+            knobs.seed_alpha > 0.0,
+            "answer",
+            |c| c.answer.is_none(),
+            "missing: seed_alpha > 0 needs every completion's final answer".into(),
+        ),
+        (
+            knobs.adv_estimator.needs().key_tokens,
+            "tokens",
+            |c| c.tokens.is_none(),
+            "missing: the ktae estimator needs every completion's token ids".into(),
+        ),
+        (
+            knobs.adv_estimator.needs().critic,
+            "values",
+            |c| c.values.is_none(),
+            format!(
+                "missing: the {estimator} estimator needs the critic's value of every token of \
+                 every completion"
+            ),
+        ),
+    ];
+    for (needed, field, missing, why) in needed {
+        if !needed {
+            continue;
+        }
+        if let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
+            let ci = g.completions.iter().position(missing)?;
             Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].logp_ref"),
-            "missing: beta > 0 needs the reference policy's log-probs of every completion",
-        ));
+        }) {
+            return Err(ConfigError::new(
+                format!("groups[{gi}].completions[{ci}].{field}"),
+                why,
+            ));
+        }
     }
-    if knobs.entropy_coeff > 0.0
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.entropy.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].entropy"),
-            "missing: entropy_coeff > 0 needs the policy's per-token entropy of every completion",
-        ));
-    }
-    if knobs.seed_alpha > 0.0
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.answer.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].answer"),
-            "missing: seed_alpha > 0 needs every completion's final answer",
-        ));
-    }
-    if knobs.adv_estimator.needs().key_tokens
-        && let Some((gi, ci)) = input.groups.iter().enumerate().find_map(|(gi, g)| {
-            let ci = g.completions.iter().position(|c| c.tokens.is_none())?;
-            Some((gi, ci))
-        })
-    {
-        return Err(ConfigError::new(
-            format!("groups[{gi}].completions[{ci}].tokens"),
-            "missing: the ktae estimator needs every completion's token ids",
-        ));
-    }
+    let critic = knobs.adv_estimator.needs().critic;
+    let values = critic.then(|| {
+        input
+            .tokens(dims, |c| c.values.as_deref().unwrap_or(&[]), device, dtype)
+            .require_grad()
+    });
+    let values_old = critic.then(|| {
+        input.tokens(
+            dims,
+            |c| {
+                c.values_old
+                    .as_deref()
+                    .or(c.values.as_deref())
+                    .unwrap_or(&[])
+            },
+            device,
+            dtype,
+        )
+    });
     // KTAE's scores, group by group, zero-padded to T (end-of-sequence id: the crate's).
     let key_token_bonus = input.completions().all(|c| c.tokens.is_some()).then(|| {
         let mut values = vec![0.0; p * g * t];
@@ -357,6 +411,7 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         semantic_entropy: semantic_entropy
             .map(|v| Tensor::from_data(TensorData::new(v, [p]), (device, dtype))),
         key_token_bonus,
+        values_old,
         max_completion_length: input.max_completion_length,
     };
     let adv = algo::advantages(&knobs, &batch)?;
@@ -371,6 +426,7 @@ fn prepare(input: &ObjectiveInput, device: &Device, dtype: DType) -> Result<Prep
         adv,
         logp,
         entropy,
+        values,
     })
 }
 
@@ -388,26 +444,41 @@ impl Prepared {
         }
     }
 
+    /// The critic's loss input, for a critic estimator.
+    fn value_input(&self, max_completion_length: usize) -> Option<algo::ValueInput> {
+        Some(algo::ValueInput {
+            values: self.values.clone()?,
+            values_old: self.batch.values_old.clone()?,
+            value_targets: self.adv.value_targets.clone()?,
+            mask: self.batch.mask.clone(),
+            kept: self.adv.kept.clone(),
+            max_completion_length,
+        })
+    }
+
     /// The oracle's output: loss, advantages, keep flags, d loss / d logp, shaped rewards.
     async fn output(&self, input: &ObjectiveInput) -> Result<ObjectiveOutput, ConfigError> {
         let (_, g, t) = self.dims;
         let out = algo::policy_loss(&self.knobs, &self.policy_input(input.max_completion_length))?;
         let grads = out.loss.backward();
-        let grad = self
-            .logp
-            .grad(&grads)
-            .unwrap_or_else(|| self.logp.zeros_like().inner());
+        let grad = grad_of(&self.logp, &grads);
         let loss = read(out.loss.unsqueeze()).await?[0];
         let advantages = read(self.adv.advantages.clone()).await?;
         let kept = read(self.adv.kept.clone().unsqueeze()).await?;
         let shaped = read(self.adv.shaped_rewards.clone().unsqueeze()).await?;
         let grad = read(grad).await?;
         let grad_entropy = match &self.entropy {
-            Some(h) => {
-                let g = h.grad(&grads).unwrap_or_else(|| h.zeros_like().inner());
-                Some(unpad(&read(g).await?, input, t))
-            }
+            Some(h) => Some(unpad(&read(grad_of(h, &grads)).await?, input, t)),
             None => None,
+        };
+        let (value_loss, grad_values) = match self.value_input(input.max_completion_length) {
+            Some(value_input) => {
+                let out = algo::value_loss(&self.knobs, &value_input);
+                let grad = grad_of(&value_input.values, &out.loss.backward());
+                let loss = read(out.loss.unsqueeze()).await?[0];
+                (Some(loss), Some(unpad(&read(grad).await?, input, t)))
+            }
+            None => (None, None),
         };
         let output = ObjectiveOutput {
             loss,
@@ -419,14 +490,18 @@ impl Prepared {
             grad_logp: unpad(&grad, input, t),
             shaped_rewards: shaped.chunks(g).map(<[f64]>::to_vec).collect(),
             grad_entropy,
+            value_loss,
+            grad_values,
         };
         let numbers = [&output.advantages, &output.grad_logp]
             .into_iter()
             .chain(&output.grad_entropy)
+            .chain(&output.grad_values)
             .flatten()
             .flatten()
             .flatten()
-            .chain(output.shaped_rewards.iter().flatten());
+            .chain(output.shaped_rewards.iter().flatten())
+            .chain(&output.value_loss);
         if !loss.is_finite() || numbers.copied().any(|x| !x.is_finite()) {
             return Err(not_finite(input, self.dtype));
         }

@@ -2,7 +2,7 @@
 //! clipped GRPO objective under every aggregation mode, and one test per invalid-config rule.
 
 use burn::tensor::{Device, FloatDType, Tensor, TensorData};
-use grpo_playground::algo::advantage::{lead_difficulty_weight, whiten};
+use grpo_playground::algo::advantage::{gae, lead_difficulty_weight, whiten};
 use grpo_playground::algo::shaping::overlong_penalty;
 use grpo_playground::algo::{KlEstimator, Knobs, PRESETS};
 use grpo_playground::config::RunConfig;
@@ -269,6 +269,90 @@ fn whitening_gives_zero_mean_unit_unbiased_variance_over_real_tokens() {
     assert_eq!(&w[4..], &[0.0, 0.0]);
 }
 
+/// GAE on a hand-computed example: one completion of three tokens, reward 1 on the last, no
+/// KL, V_old = (0.5, 0.2, 0.4), γ = 0.9, λ = 0.5. δ = (0 + 0.9·0.2 − 0.5, 0 + 0.9·0.4 − 0.2,
+/// 1 − 0.4) = (−0.32, 0.16, 0.6); A_2 = 0.6, A_1 = 0.16 + 0.45·0.6 = 0.43,
+/// A_0 = −0.32 + 0.45·0.43 = −0.1265; targets A + V = (0.3735, 0.63, 1.0). Padding stays 0.
+#[test]
+fn gae_discounts_td_errors_by_gamma_lambda() {
+    let rewards = tensor(vec![0.0, 0.0, 1.0, 0.0], [1, 1, 4]);
+    let v_old = tensor(vec![0.5, 0.2, 0.4, 9.0], [1, 1, 4]);
+    let mask = tensor(vec![1.0, 1.0, 1.0, 0.0], [1, 1, 4]);
+    let (a, targets) = gae(&rewards, &v_old, &mask, 0.9, 0.5);
+    let (a, targets) = (values(a), values(targets));
+    for (got, want) in a.iter().zip([-0.1265, 0.43, 0.6, 0.0]) {
+        assert_close(*got, want, 1e-12);
+    }
+    for (got, want) in targets.iter().zip([0.3735, 0.63, 1.0, 0.0]) {
+        assert_close(*got, want, 1e-12);
+    }
+    // λ = 0: one-step TD errors; γ = λ = 1: the return to go minus V.
+    let (td, _) = gae(&rewards, &v_old, &mask, 0.9, 0.0);
+    for (got, want) in values(td).iter().zip([-0.32, 0.16, 0.6]) {
+        assert_close(*got, want, 1e-12);
+    }
+    let (mc, _) = gae(&rewards, &v_old, &mask, 1.0, 1.0);
+    for (got, want) in values(mc).iter().zip([0.5, 0.8, 0.6]) {
+        assert_close(*got, want, 1e-12);
+    }
+}
+
+/// A PPO batch of one group with per-token `values` (and `values_old` when given).
+fn ppo_batch(config: Value, values: &[f64], values_old: Option<&[f64]>) -> String {
+    let old: Vec<f64> = values.iter().map(|_| -0.5).collect();
+    let mut completion = json!({"reward": 1.0, "correct": true, "logp": old, "logp_old": old,
+                                "logp_ref": old, "values": values});
+    if let Some(v) = values_old {
+        completion["values_old"] = json!(v);
+    }
+    json!({"config": config, "max_completion_length": 4,
+           "groups": [{"completions": [completion]}]})
+    .to_string()
+}
+
+/// The value loss on one token: Ret = A + V_old = 1 (γ = λ = 1, no KL, reward 1 on the only
+/// token). V = 2, V_old = 1.2: clip(V) = 1.7, so max((2 − 1)², (1.7 − 1)²) = 1 is the unclipped
+/// term, ½·1 = 0.5, d/dV = V − Ret = 1. V = 0.2, V_old = 1.2: clip(V) = 0.7 and
+/// (0.7 − 1)² = 0.09 < (0.2 − 1)² = 0.64, so ½·0.64 = 0.32 and d/dV = −0.8. V = 2, V_old = 3:
+/// clip(V) = 2.5, (2.5 − 1)² = 2.25 > 1: the clipped term binds, 1.125, gradient 0.
+#[test]
+fn the_value_loss_is_verls_clipped_one() {
+    for (v, old, loss, grad) in [
+        (2.0, 1.2, 0.5, 1.0),
+        (0.2, 1.2, 0.32, -0.8),
+        (2.0, 3.0, 1.125, 0.0),
+    ] {
+        let out = eval(&ppo_batch(
+            json!({"preset": "ppo", "beta": 0.0}),
+            &[v],
+            Some(&[old]),
+        ))
+        .expect("valid ppo batch");
+        assert_close(out.value_loss.expect("ppo has a value loss"), loss, 1e-12);
+        assert_close(
+            out.grad_values.expect("and its gradient")[0][0][0],
+            grad,
+            1e-12,
+        );
+    }
+}
+
+#[test]
+fn a_ppo_batch_without_values_is_rejected_naming_the_field() {
+    let mut input: Value =
+        serde_json::from_str(&ppo_batch(json!({"preset": "ppo"}), &[0.1, 0.2], None)).unwrap();
+    let completion = &mut input["groups"][0]["completions"][0];
+    completion.as_object_mut().unwrap().remove("values");
+    let err = eval(&input.to_string()).expect_err("refused");
+    assert!(
+        err.starts_with("groups[0].completions[0].values: missing: the \"gae\" estimator"),
+        "{err}"
+    );
+    // Old inputs stay valid: the other estimators neither need nor report values.
+    let out = on_policy(json!({"preset": "grpo"}), &[THREE_OF_EIGHT]);
+    assert_eq!((out.value_loss, out.grad_values), (None, None));
+}
+
 /// (reward, logp, logp_old, logp_ref) of one completion.
 type Completion = (f64, Vec<f64>, Vec<f64>, Vec<f64>);
 
@@ -353,10 +437,10 @@ fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
 #[test]
 fn presets_are_unique_valid_rows() {
     let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 23);
+    assert_eq!(names.len(), 24);
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 23);
+    assert_eq!(names.len(), 24);
     for p in PRESETS {
         p.knobs
             .validate()
@@ -528,6 +612,22 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
         (
             r#"{"algo": {"cov_seed": -3}}"#,
             "algo.cov_seed: invalid value",
+        ),
+        (
+            r#"{"algo": {"preset": "ppo", "lam": 1.5}}"#,
+            "algo.lam: 1.5 is out of range; allowed: [0, 1]",
+        ),
+        (
+            r#"{"algo": {"preset": "ppo", "gamma": -0.1}}"#,
+            "algo.gamma: -0.1 is out of range; allowed: [0, 1]",
+        ),
+        (
+            r#"{"algo": {"preset": "ppo", "cliprange_value": 0}}"#,
+            "algo.cliprange_value: 0 is out of range; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"preset": "ppo", "vf_coef": -1}}"#,
+            "algo.vf_coef: -1 is out of range; allowed: >= 0",
         ),
         (
             r#"{"algo": {"kl_clamp": "yes"}}"#,

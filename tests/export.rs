@@ -327,6 +327,33 @@ const ROWS: &[Row] = &[
         verl: &[("policy_loss.loss_mode", "vanilla")],
         verl_unmapped: &["algo.adv_estimator"],
     },
+    Row {
+        preset: "ppo",
+        trl: &[("loss_type", "\"dapo\"")],
+        trl_unmapped: &[
+            "algo.adv_estimator",
+            "algo.beta",
+            "algo.kl_estimator",
+            "algo.kl_in_reward",
+            "algo.gamma",
+            "algo.lam",
+            "algo.cliprange_value",
+            "algo.vf_coef",
+        ],
+        verl: &[
+            ("algorithm.adv_estimator", "gae"),
+            ("algorithm.gamma", "1.0"),
+            ("algorithm.lam", "1.0"),
+            ("critic.cliprange_value", "0.5"),
+            ("critic.optim.lr", "0.0005"),
+            ("critic.optim.clip_grad", "1.0"),
+            ("algorithm.use_kl_in_reward", "true"),
+            ("algorithm.kl_ctrl.kl_coef", "0.001"),
+            ("algorithm.kl_penalty", "k1"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &[],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

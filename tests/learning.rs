@@ -79,6 +79,29 @@ fn every_preset_trains_the_bandit_without_nan_and_lowers_regret() {
     }
 }
 
+/// PPO trains its critic beside the policy: each step trains both models (PPO's extra memory,
+/// `trained_params`), the critic starts at 0 (its value head is zero-initialised) and its mean
+/// value comes to track the mean reward.
+#[test]
+fn ppo_trains_a_critic_beside_the_policy() {
+    let mut t = trainer(&bandit("ppo", 0.003));
+    let m = steps(&mut t, 40);
+    let policy = t.policy().parameter_count();
+    let critic = t.critic().expect("ppo builds a critic").parameter_count();
+    assert!(critic > policy / 2, "a second model: {critic} vs {policy}");
+    assert!(m.iter().all(|s| s.trained_params == policy + critic));
+    assert_eq!(m[0].value_mean, Some(0.0));
+    let gap = m[30..]
+        .iter()
+        .map(|s| (s.value_mean.expect("ppo reports value_mean") - s.reward_mean).abs())
+        .sum::<f64>()
+        / 10.0;
+    assert!(gap < 0.25, "mean |V − R| over the last steps: {gap}");
+    let grpo = steps(&mut trainer(&bandit("grpo", 0.003)), 1);
+    assert_eq!(grpo[0].trained_params, policy);
+    assert_eq!(grpo[0].value_loss, None);
+}
+
 /// 150 supervised warm-up steps, then 200 GRPO steps; the test checks RL did the last stretch.
 #[test]
 fn one_digit_addition_reaches_90_percent_on_all_100_problems() {

@@ -19,13 +19,15 @@ use serde_json::{Value, json};
 
 use common::{mismatch, read_cases, shared_dir};
 
-const KEYS: [&str; 6] = [
+const KEYS: [&str; 8] = [
     "loss",
     "advantages",
     "kept",
     "grad_logp",
     "shaped_rewards",
     "grad_entropy",
+    "value_loss",
+    "grad_values",
 ];
 
 fn in_repo_dir() -> PathBuf {
@@ -35,7 +37,8 @@ fn in_repo_dir() -> PathBuf {
 /// Every key of `expected` that differs, as `name: key...: got, want`.
 fn differences(name: &str, got: &Value, want: &Value, tol: f64) -> Vec<String> {
     KEYS.iter()
-        // grad_entropy is there only when the input gives entropies.
+        // grad_entropy is there only when the input gives entropies, value_loss and
+        // grad_values only for a critic estimator.
         .filter(|key| !(got[**key].is_null() && want[**key].is_null()))
         .filter_map(|key| mismatch(&got[key], &want[key], tol, key))
         .map(|m| format!("{name}: {m}"))

@@ -1,6 +1,6 @@
 //! Step 3: group-relative advantage estimators, computed on the whole batch before any filter.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::{Knobs, indicator};
@@ -38,6 +38,15 @@ pub enum AdvEstimator {
     /// KT(o_{i,t}), the key-token score of the token's id in its group
     /// ([`super::key_tokens::key_token_bonus`]); as `xiaolizh1/KTAE` (which adds 1e-6 to σ).
     Ktae,
+    /// PPO's critic baseline (PPO 1707.06347) through GAE (1506.02438), as verl
+    /// `compute_gae_advantage_return`: token rewards r_t = −β·KL_t + 1[t = last]·R (the KL term
+    /// with `kl_in_reward`, k on (π_old, π_ref)), V_old the critic's values at rollout (0 past
+    /// the end), δ_t = r_t + γ·V_old,t+1 − V_old,t and A_t = Σ_{l ≥ 0} (γλ)^l·δ_{t+l} over the
+    /// completion (`gamma`, `lam`). The critic's targets are verl's returns A_t + V_old,t (before
+    /// whitening); A is then whitened over every real token of the batch as `masked_whiten`:
+    /// (A − mean)/sqrt(var_u + 1e-8) (verl also adds 1e-8 to the token count; this crate does
+    /// not, as for REINFORCE++). No group: G = 1 is fine.
+    Gae,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -75,6 +84,9 @@ pub struct Needs {
     /// The batch carries KTAE's per-token key-token scores (`key_token_bonus`), computed from the
     /// completions' token ids.
     pub key_tokens: bool,
+    /// The batch carries a critic's per-token values at rollout (`values_old`), and the trainer
+    /// trains that critic on the estimator's value targets.
+    pub critic: bool,
 }
 
 impl Needs {
@@ -94,6 +106,19 @@ pub struct EstimatorInput<'a> {
     pub greedy_reward: Option<&'a Tensor<1>>,
     /// KT(o_{i,t}) of every token, `[P, G, T]` (KTAE only).
     pub key_tokens: Option<&'a Tensor<3>>,
+    /// Token rewards r_t (the shaped reward on the last token, plus the KL penalty with
+    /// `kl_in_reward`), `[P, G, T]` (GAE only).
+    pub token_rewards: Option<&'a Tensor<3>>,
+    /// The critic's values at rollout V_old, `[P, G, T]` (GAE only).
+    pub values_old: Option<&'a Tensor<3>>,
+}
+
+/// An estimator's result.
+pub struct Estimate {
+    /// A_{i,t}, 0 on padding, `[P, G, T]`.
+    pub advantages: Tensor<3>,
+    /// The critic's regression targets (verl's `returns`), `[P, G, T]`; critic estimators only.
+    pub value_targets: Option<Tensor<3>>,
 }
 
 impl EstimatorInput<'_> {
@@ -123,6 +148,7 @@ impl AdvEstimator {
         "opo",
         "grpo_passk",
         "ktae",
+        "gae",
     ];
 
     /// What the estimator asks of the rollout and the batch, one row per variant.
@@ -135,6 +161,7 @@ impl AdvEstimator {
             greedy_baseline: false,
             implied_filter: None,
             key_tokens: false,
+            critic: false,
         };
         match self {
             Self::Grpo
@@ -167,16 +194,23 @@ impl AdvEstimator {
                 min_group_size: 1,
                 ..MEAN
             },
+            // The baseline is the critic's: one completion per prompt will do.
+            Self::Gae => Needs {
+                min_group_size: 1,
+                critic: true,
+                ..MEAN
+            },
         }
     }
 
-    /// Token advantages `[P, G, T]` (0 on padding), before GRPO-LEAD's difficulty weight.
+    /// Token advantages `[P, G, T]` (0 on padding), before GRPO-LEAD's difficulty weight, and
+    /// a critic estimator's value targets.
     ///
     /// # Panics
-    /// `Remax` without `greedy_reward`, `Ktae` without `key_tokens`;
-    /// [`super::objective::advantages`] checks this first.
-    pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Tensor<3> {
-        match self {
+    /// `Remax` without `greedy_reward`, `Ktae` without `key_tokens`, `Gae` without
+    /// `token_rewards` or `values_old`; [`super::objective::advantages`] checks this first.
+    pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Estimate {
+        let advantages = match self {
             Self::Grpo => input.broadcast(grpo(knobs, input.g0())),
             Self::Rloo => {
                 let g = input.returns.dims()[1] as f64;
@@ -209,8 +243,68 @@ impl AdvEstimator {
                     .unsqueeze_dims::<3>(&[1, 2]);
                 (input.returns.clone() - baseline) * input.mask.clone()
             }
+            Self::Gae => {
+                let (advantages, targets) = gae(
+                    input
+                        .token_rewards
+                        .expect("gae batches carry token rewards (built by advantages())"),
+                    input
+                        .values_old
+                        .expect("gae batches carry values_old (checked by advantages())"),
+                    input.mask,
+                    knobs.gamma,
+                    knobs.lam,
+                );
+                return Estimate {
+                    advantages: whiten(advantages, input.mask),
+                    value_targets: Some(targets),
+                };
+            }
+        };
+        Estimate {
+            advantages,
+            value_targets: None,
         }
     }
+}
+
+/// GAE (1506.02438) over each completion, as verl `compute_gae_advantage_return` on a mask
+/// that is a prefix (no holes): V past the last real token is 0, so the last token's δ is
+/// r − V. A_t = Σ_{s ≥ t} (γλ)^{s−t}·δ_s is one product with the `[T, T]` matrix
+/// W[s, t] = (γλ)^{s−t} for s ≥ t (0 above; (γλ)⁰ = 1 even at γλ = 0). Returns (A, A + V), 0 on
+/// padding.
+///
+/// # Shapes
+/// `rewards`, `values`, `mask`: `[P, G, T]` → (`[P, G, T]`, `[P, G, T]`)
+pub fn gae(
+    rewards: &Tensor<3>,
+    values: &Tensor<3>,
+    mask: &Tensor<3>,
+    gamma: f64,
+    lam: f64,
+) -> (Tensor<3>, Tensor<3>) {
+    let [p, g, t] = mask.dims();
+    let values = values.clone() * mask.clone();
+    let next = super::next_token(values.clone()); // V_{t+1}, 0 after the last token
+    let delta = (rewards.clone() + next.mul_scalar(gamma) - values.clone()) * mask.clone();
+    let decay = gamma * lam;
+    let weights: Vec<f64> = (0..t * t)
+        .map(|i| {
+            let (s, u) = (i / t, i % t);
+            if s >= u {
+                decay.powi((s - u) as i32)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let w = Tensor::<2>::from_data(
+        TensorData::new(weights, [t, t]),
+        (&delta.device(), delta.dtype()),
+    );
+    let advantages = delta.reshape([p * g, t]).matmul(w).reshape([p, g, t]) * mask.clone();
+    let targets = (advantages.clone() + values) * mask.clone();
+    (advantages, targets)
 }
 
 /// G0_i − μ_group.
@@ -377,6 +471,9 @@ impl AdvEstimator {
             }
             Self::Ktae => {
                 r"\vA = \dfrac{\vR - \vmu}{\vsigma + \vstdeps} + \operatorname{KT}(o_{i,t})"
+            }
+            Self::Gae => {
+                r"\vA = \operatorname{whiten}_{\text{batch}}\Big(\textstyle\sum_{l \ge 0} (\gamma\lambda)^l \delta_{t+l}\Big),\quad \delta_t = r_t + \gamma V_{t+1} - V_t"
             }
         }
     }

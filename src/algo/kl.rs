@@ -41,14 +41,12 @@ impl KlEstimator {
     }
 }
 
-/// Returns-to-go with the KL penalty in the reward (γ = 1): token rewards
-/// r_t = −β·k(logp_ref_t − logp_old_t) (k clamped per `kl_clamp`), plus the shaped reward at the last token, and
-/// G_t = Σ_{s ≥ t} r_s. Padding positions come out 0.
+/// The KL penalty in the reward, per token: −β·k(logp_ref_t − logp_old_t) (k clamped per
+/// `kl_clamp`), 0 on padding.
 ///
 /// # Shapes
-/// `shaped`: `[P, G]`; `logp_old`, `logp_ref`, `mask`: `[P, G, T]` → `[P, G, T]`
-pub fn returns_with_kl(
-    shaped: &Tensor<2>,
+/// `logp_old`, `logp_ref`, `mask`: `[P, G, T]` → `[P, G, T]`
+pub fn kl_rewards(
     logp_old: &Tensor<3>,
     logp_ref: &Tensor<3>,
     mask: &Tensor<3>,
@@ -56,13 +54,41 @@ pub fn returns_with_kl(
     estimator: KlEstimator,
     kl_clamp: bool,
 ) -> Tensor<3> {
-    let kl_reward = estimator
+    estimator
         .penalty_with(logp_ref.clone() - logp_old.clone(), kl_clamp)
         .mul_scalar(-beta)
-        * mask.clone();
+        * mask.clone()
+}
+
+/// Returns-to-go with the KL penalty in the reward (γ = 1): token rewards
+/// r_t = [`kl_rewards`], plus the shaped reward at the last token, and G_t = Σ_{s ≥ t} r_s.
+/// Padding positions come out 0.
+///
+/// # Shapes
+/// `shaped`: `[P, G]`; `kl_rewards`, `mask`: `[P, G, T]` → `[P, G, T]`
+pub fn returns_with_kl(shaped: &Tensor<2>, kl_rewards: Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {
     // Σ_{s ≥ t}: a cumulative sum over the reversed token axis.
-    let to_go = kl_reward.flip([2]).cumsum(2).flip([2]);
+    let to_go = kl_rewards.flip([2]).cumsum(2).flip([2]);
     (to_go + shaped.clone().unsqueeze_dim::<3>(2)) * mask.clone()
+}
+
+/// Token rewards r_t: the shaped reward on each completion's last real token, plus the KL
+/// penalty (`kl_rewards`) when it is in the reward; what GAE discounts.
+///
+/// # Shapes
+/// `shaped`: `[P, G]`; `kl_rewards`, `mask`: `[P, G, T]` → `[P, G, T]`
+pub fn token_rewards(
+    shaped: &Tensor<2>,
+    kl_rewards: Option<Tensor<3>>,
+    mask: &Tensor<3>,
+) -> Tensor<3> {
+    // The mask is a prefix: the last real token is where it steps down from 1 to 0.
+    let last = mask.clone() - super::next_token(mask.clone());
+    let outcome = shaped.clone().unsqueeze_dim::<3>(2) * last;
+    match kl_rewards {
+        Some(kl) => outcome + kl,
+        None => outcome,
+    }
 }
 
 impl KlEstimator {

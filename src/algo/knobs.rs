@@ -159,6 +159,16 @@ knobs! {
     kl_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("KL-Cov 2505.22617");
     /// KL-Cov: coefficient κ of the |log-ratio| penalty (verl's default 0.1).
     ppo_kl_coef: f64 = 0.1, Knob::at_least(0.0).source("KL-Cov 2505.22617");
+    /// GAE discount γ of the critic's TD errors (`gae` only; verl's default 1.0).
+    gamma: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438");
+    /// GAE λ: 0 = one-step TD, 1 = Monte-Carlo return minus V (`gae` only; verl's default 1.0).
+    lam: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438");
+    /// Clip range c of the value loss: V is clipped to V_old ± c (`gae` only; verl's 0.5).
+    cliprange_value: f64 = 0.5, Knob::above(0.0).source("verl critic.cliprange_value");
+    /// Factor on the critic's value loss (`gae` only). The critic is a separate model with its
+    /// own optimizer (verl's layout, which has no such factor: 1.0), so this scales only the
+    /// critic's gradient, before its clip and Adam (TRL's PPO name; its default is 0.1).
+    vf_coef: f64 = 1.0, Knob::at_least(0.0).source("TRL PPOConfig.vf_coef");
     /// Loss aggregation over kept completions.
     loss_agg_mode: LossAggMode = LossAggMode::SeqMeanTokenMean,
         Knob::choice(LossAggMode::NAMES)

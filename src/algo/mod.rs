@@ -1,7 +1,8 @@
 //! The group-relative optimizer family as pure tensor math, in the order ALGORITHMS.md runs it:
 //! [`shaping`] → [`kl`] (in reward) → [`advantage`] → [`filter`] → [`ratio`] → [`surrogate`] →
-//! [`kl`] (in loss) → [`aggregate`]. [`objective`] strings the steps together; [`presets`] names
-//! rows of [`knobs`] values after their papers.
+//! [`kl`] (in loss) → [`aggregate`]; [`value`] is the critic's loss (PPO's GAE critic only).
+//! [`objective`] strings the steps together; [`presets`] names rows of [`knobs`] values after
+//! their papers.
 //!
 //! Nothing here knows about tasks or models: inputs are log-probabilities and rewards laid out as
 //! `[P, G, T]` tensors (P prompts/groups, G completions per group, T padded token positions) on
@@ -19,8 +20,9 @@ pub mod ratio;
 pub mod shaping;
 pub mod surrogate;
 pub mod tex;
+pub mod value;
 
-pub use advantage::{AdvEstimator, Needs, ScaleRewards};
+pub use advantage::{AdvEstimator, Estimate, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;
 pub use kl::KlEstimator;
 pub use knobs::{AlgoConfig, Knobs};
@@ -31,6 +33,7 @@ pub use presets::{PRESETS, Preset};
 pub use ratio::RatioLevel;
 pub use shaping::OverlongBufferLen;
 pub use surrogate::Surrogate;
+pub use value::{ValueInput, ValueOutput, value_loss};
 
 use burn::tensor::{Bool, FloatDType, Tensor};
 
@@ -49,4 +52,17 @@ pub(crate) fn indicator<const D: usize, const E: usize>(
 /// `x`, `mask`: `[P, G, T]` → `[P, G, 1]`
 pub(crate) fn masked_token_mean(x: Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {
     (x * mask.clone()).sum_dim(2) / mask.clone().sum_dim(2).clamp_min(1.0)
+}
+
+/// x_{t+1} at t along the token axis: shifted left one token, 0 after the last.
+///
+/// # Shapes
+/// `x`: `[P, G, T]` → `[P, G, T]`
+pub(crate) fn next_token(x: Tensor<3>) -> Tensor<3> {
+    let t = x.dims()[2];
+    if t == 1 {
+        return x.zeros_like();
+    }
+    let last = x.zeros_like().narrow(2, 0, 1);
+    Tensor::cat(vec![x.narrow(2, 1, t - 1), last], 2)
 }

@@ -32,6 +32,8 @@ pub struct RolloutBatch {
     /// KTAE's key-token score KT(o_{i,t}) of every token
     /// ([`super::key_tokens::key_token_bonus`] per group), `[P, G, T]`; needed by `ktae`.
     pub key_token_bonus: Option<Tensor<3>>,
+    /// The critic's values V_old of every token at rollout, `[P, G, T]`; needed by `gae`.
+    pub values_old: Option<Tensor<3>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -47,6 +49,8 @@ pub struct Advantages {
     /// Each active filter's own keep flags, `[P, G]`, named by the knob that asks for it; `kept`
     /// is their product.
     pub filters: Vec<(&'static str, Tensor<2>)>,
+    /// The critic's regression targets (verl's `returns`), `[P, G, T]`; critic estimators only.
+    pub value_targets: Option<Tensor<3>>,
 }
 
 /// Rejects a batch the knobs cannot handle (checked on shapes only: no device readback).
@@ -96,6 +100,12 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             format!("missing: the {estimator} estimator needs each completion's token ids"),
         ));
     }
+    if knobs.adv_estimator.needs().critic && r.values_old.is_none() {
+        return Err(ConfigError::new(
+            "values_old",
+            format!("missing: the {estimator} estimator needs the critic's values of every token"),
+        ));
+    }
     if knobs.seed_alpha > 0.0 && r.semantic_entropy.is_none() {
         return Err(ConfigError::new(
             "semantic_entropy",
@@ -129,18 +139,26 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
     );
 
     // 2. Returns G_t: the shaped reward on every token, plus the KL penalty to go when it is in
-    //    the reward.
-    let returns = match (&r.logp_ref, knobs.kl_in_reward && knobs.beta > 0.0) {
-        (Some(logp_ref), true) => kl::returns_with_kl(
-            &shaped,
+    //    the reward; a critic's estimator reads the token rewards themselves.
+    let kl_rewards = match (&r.logp_ref, knobs.kl_in_reward && knobs.beta > 0.0) {
+        (Some(logp_ref), true) => Some(kl::kl_rewards(
             &r.logp_old,
             logp_ref,
             &r.mask,
             knobs.beta,
             knobs.kl_estimator,
             knobs.kl_clamp,
-        ),
-        _ => shaped.clone().unsqueeze_dim::<3>(2) * r.mask.clone(),
+        )),
+        _ => None,
+    };
+    let token_rewards = knobs
+        .adv_estimator
+        .needs()
+        .critic
+        .then(|| kl::token_rewards(&shaped, kl_rewards.clone(), &r.mask));
+    let returns = match kl_rewards {
+        Some(kl_rewards) => kl::returns_with_kl(&shaped, kl_rewards, &r.mask),
+        None => shaped.clone().unsqueeze_dim::<3>(2) * r.mask.clone(),
     };
 
     // 3. Advantages.
@@ -149,8 +167,11 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         mask: &r.mask,
         greedy_reward: r.greedy_reward.as_ref(),
         key_tokens: r.key_token_bonus.as_ref(),
+        token_rewards: token_rewards.as_ref(),
+        values_old: r.values_old.as_ref(),
     };
-    let mut advantages = knobs.adv_estimator.estimate(knobs, &input);
+    let estimate = knobs.adv_estimator.estimate(knobs, &input);
+    let mut advantages = estimate.advantages;
     if knobs.lead_difficulty_weight {
         advantages = lead_difficulty_weight(advantages, &r.correct);
     }
@@ -188,6 +209,7 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         advantages,
         kept,
         filters,
+        value_targets: estimate.value_targets,
     })
 }
 

@@ -253,6 +253,25 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "KTAE 2505.16826",
     },
+    // verl's PPO defaults (ppo_trainer.yaml): clip 0.2, token-mean, KL in the reward as k1 on
+    // (π_old, π_ref) with a fixed β = 0.001, γ = λ = 1, cliprange_value 0.5. verl's actor also
+    // applies its dual clip c = 3 to every estimator; like the other presets, this one leaves
+    // `clip_ratio_c` to the user.
+    Preset {
+        name: "ppo",
+        knobs: Knobs {
+            adv_estimator: Adv::Gae,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.001,
+            kl_estimator: Kl::K1,
+            kl_in_reward: true,
+            gamma: 1.0,
+            lam: 1.0,
+            cliprange_value: 0.5,
+            ..D
+        },
+        source: "PPO 1707.06347; GAE 1506.02438 (verl PPO defaults)",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -292,9 +292,53 @@ pub async fn generate(
     })
 }
 
+/// The head's outputs at the positions that predict each completion token (after the prompt
+/// for token 0, after token t − 1 for token t; the last token predicts nothing). Row r of
+/// `completions` continues prompt `r / group`; each prompt is encoded once for its whole group,
+/// as in [`generate`], so the group's gradients meet in its shared prefix.
+///
+/// # Shapes
+/// `completions`: `[B, L]` → `[B, L, outputs]` (V logits for a policy, 1 value for a critic)
+fn completion_outputs(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group_size: usize,
+    completions: &Tensor<2, Int>,
+) -> Tensor<3> {
+    let device = model.device();
+    let [rows, len] = completions.dims();
+    let (mut cache, first) = encode_prompts(model, prompts, group_size, &device);
+    if len == 1 {
+        return first;
+    }
+    let layout = Batch::new(prompts, group_size, &device);
+    let positions = Tensor::cat(
+        (0..len - 1)
+            .map(|t| layout.completion_positions(t, &device))
+            .collect(),
+        1,
+    );
+    let pad = Tensor::cat(
+        vec![
+            layout.pad,
+            Tensor::<2, Bool>::from_data(
+                TensorData::new(vec![false; rows * (len - 1)], [rows, len - 1]),
+                &device,
+            ),
+        ],
+        1,
+    );
+    let rest = model.forward(
+        completions.clone().narrow(1, 0, len - 1),
+        positions,
+        pad,
+        &mut cache,
+    );
+    Tensor::cat(vec![first, rest], 1)
+}
+
 /// log π and entropy (full vocabulary, temperature-scaled) of each completion token, with
-/// gradient. Row r of `completions` continues prompt `r / group`; each prompt is encoded once
-/// for its whole group, as in [`generate`], so the group's gradients meet in its shared prefix.
+/// gradient ([`completion_outputs`]' layout).
 ///
 /// # Shapes
 /// `completions`: `[B, L]` (PAD after the end) → (`[B, L]`, `[B, L]`)
@@ -305,38 +349,8 @@ pub fn completion_logprobs(
     completions: Tensor<2, Int>,
     temperature: f64,
 ) -> (Tensor<2>, Tensor<2>) {
-    let device = model.device();
     let [rows, len] = completions.dims();
-    let (mut cache, first) = encode_prompts(model, prompts, group_size, &device);
-    // Completion token t is predicted after token t − 1; the last token predicts nothing.
-    let logits = if len > 1 {
-        let layout = Batch::new(prompts, group_size, &device);
-        let positions = Tensor::cat(
-            (0..len - 1)
-                .map(|t| layout.completion_positions(t, &device))
-                .collect(),
-            1,
-        );
-        let pad = Tensor::cat(
-            vec![
-                layout.pad,
-                Tensor::<2, Bool>::from_data(
-                    TensorData::new(vec![false; rows * (len - 1)], [rows, len - 1]),
-                    &device,
-                ),
-            ],
-            1,
-        );
-        let rest = model.forward(
-            completions.clone().narrow(1, 0, len - 1),
-            positions,
-            pad,
-            &mut cache,
-        );
-        Tensor::cat(vec![first, rest], 1)
-    } else {
-        first
-    };
+    let logits = completion_outputs(model, prompts, group_size, &completions);
     let logits = completion_logits(logits, temperature);
     let log_probs = log_softmax(logits, 2); // [B, L, V]
     // PAD only follows a finished completion: log-prob 0 there, as at sampling time (and not
@@ -352,6 +366,22 @@ pub fn completion_logprobs(
         .reshape([rows, len])
         .neg();
     (logp, entropy)
+}
+
+/// A critic's value V_t of each completion token's state, the prefix before it (verl's critic
+/// reads the same positions), with gradient; padding positions hold whatever the head gives
+/// there and are masked by the caller.
+///
+/// # Shapes
+/// `completions`: `[B, L]` → `[B, L]`
+pub fn completion_values(
+    critic: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group_size: usize,
+    completions: Tensor<2, Int>,
+) -> Tensor<2> {
+    let [rows, len] = completions.dims();
+    completion_outputs(critic, prompts, group_size, &completions).reshape([rows, len])
 }
 
 #[cfg(test)]

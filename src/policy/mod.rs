@@ -1,9 +1,12 @@
 //! Tiny policies as burn modules on a runtime [`burn::tensor::Device`] (CPU flex or wgpu):
 //! a decoder-only transformer, batched sampling with a shared-prefix KV cache, and the
-//! log-probabilities and entropies of given completions.
+//! log-probabilities and entropies of given completions, and PPO's critic (the same transformer
+//! with a value head) with its values of them.
 
 pub mod generate;
 pub mod transformer;
 
-pub use generate::{Batch, Completions, Sampling, completion_logprobs, generate};
+pub use generate::{
+    Batch, Completions, Sampling, completion_logprobs, completion_values, generate,
+};
 pub use transformer::{ModelConfig, Transformer};

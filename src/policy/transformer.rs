@@ -3,7 +3,7 @@
 //! The MLP uses ReLU, not GPT-2's GELU: burn's CPU backend evaluates GELU's erf one scalar libm
 //! call at a time, which was 11 % of a training step; ReLU made the step 17 % faster.
 
-use burn::module::{Module, ModuleVisitor, Param};
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::relu;
 use burn::tensor::module::attention;
@@ -21,6 +21,16 @@ struct Materialize;
 impl ModuleVisitor for Materialize {
     fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
         let _ = param.val();
+    }
+}
+
+/// Gives every parameter a new id and a fresh autodiff leaf of the same values: a copy that
+/// trains apart from its original (its own gradients, its own optimizer state).
+struct Apart;
+
+impl ModuleMapper for Apart {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        Param::initialized(ParamId::new(), param.val().detach().require_grad())
     }
 }
 
@@ -131,6 +141,20 @@ impl Transformer {
     /// Number of scalar parameters.
     pub fn parameter_count(&self) -> usize {
         self.num_params()
+    }
+
+    /// PPO's critic built from this policy, as verl starts its critic from the actor's model
+    /// with a fresh value head: the same trunk (embeddings, blocks, final norm), copied under new
+    /// parameter ids so that it trains apart, and a head with one output per position, the
+    /// value, zero-initialised so that every value starts at 0 (and no random draw is needed).
+    pub fn to_critic(&self) -> Transformer {
+        let mut critic = self.clone().map(&mut Apart);
+        let d = critic.token_embedding.weight.dims()[1];
+        critic.head = LinearConfig::new(d, 1)
+            .with_initializer(burn::nn::Initializer::Zeros)
+            .init(&self.device());
+        critic.visit(&mut Materialize);
+        critic
     }
 
     /// The device holding the weights.

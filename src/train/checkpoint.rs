@@ -1,10 +1,11 @@
-//! A checkpoint: config, step, RNG state, policy and reference weights, optimizer state, so a
-//! resumed run continues identically. Layout: the magic `GRPOCKP` and a format digit, four
-//! length-prefixed parts (a JSON header, then burn's byte records of the policy, the optimizer
-//! and the reference) and, since format 2, an FNV-1a checksum of everything before it: a cut or
-//! corrupted file is refused naming what is wrong, before any of it is decoded (a flipped bit in
-//! a weight would otherwise load as a silently different model). Format 1, without the
-//! checksum, is still read.
+//! A checkpoint: config, step, RNG state, policy and reference weights, optimizer state (and PPO's
+//! critic with its optimizer), so a resumed run continues identically. Layout: the magic `GRPOCKP`
+//! and a format digit, four length-prefixed parts (a JSON header, then burn's byte records of the
+//! policy, the optimizer and the reference) and, since format 2, an FNV-1a checksum of everything
+//! before it: a cut or corrupted file is refused naming what is wrong, before any of it is decoded
+//! (a flipped bit in a weight would otherwise load as a silently different model). Format 3 adds
+//! two parts after the reference, PPO's critic and its optimizer; a run without a critic is still
+//! written as format 2, which older builds read. Format 1, without the checksum, is still read.
 
 use serde::{Deserialize, Serialize};
 
@@ -12,9 +13,18 @@ use crate::config::RunConfig;
 use crate::tasks::TaskRng;
 
 const MAGIC: &[u8; 7] = b"GRPOCKP";
-/// The format written; 1 is the same without the checksum.
+/// The format written without a critic; 1 is the same without the checksum.
 const FORMAT: u8 = b'2';
-const PARTS: [&str; 4] = ["header", "policy", "optimizer", "reference"];
+/// The format written with a critic: format 2 with the critic's two parts.
+const FORMAT_CRITIC: u8 = b'3';
+const PARTS: [&str; 6] = [
+    "header",
+    "policy",
+    "optimizer",
+    "reference",
+    "critic",
+    "critic optimizer",
+];
 
 /// What a checkpoint's JSON header holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,6 +41,11 @@ pub struct Checkpoint {
     pub optimizer: Vec<u8>,
     /// Empty when the run keeps no reference policy.
     pub reference: Vec<u8>,
+    /// PPO's critic; empty when the run has none.
+    pub critic: Vec<u8>,
+    /// The critic's optimizer; empty without a critic, or when saved off the CPU (as
+    /// `optimizer`).
+    pub critic_optimizer: Vec<u8>,
 }
 
 /// FNV-1a (64 bit): every change of a single byte changes it (each step is a bijection of the
@@ -45,8 +60,14 @@ impl Checkpoint {
     pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
         let header = serde_json::to_vec(&self.header).map_err(|e| e.to_string())?;
         let mut out = MAGIC.to_vec();
-        out.push(FORMAT);
-        for part in [&header, &self.policy, &self.optimizer, &self.reference] {
+        let mut parts = vec![&header, &self.policy, &self.optimizer, &self.reference];
+        if self.critic.is_empty() {
+            out.push(FORMAT);
+        } else {
+            out.push(FORMAT_CRITIC);
+            parts.extend([&self.critic, &self.critic_optimizer]);
+        }
+        for part in parts {
             out.extend_from_slice(&(part.len() as u64).to_le_bytes());
             out.extend_from_slice(part);
         }
@@ -65,7 +86,7 @@ impl Checkpoint {
         };
         let (body, sum) = match format {
             b'1' => (&bytes[MAGIC.len() + 1..], None),
-            FORMAT => {
+            FORMAT | FORMAT_CRITIC => {
                 let (body, sum) = bytes
                     .split_last_chunk::<8>()
                     .filter(|(body, _)| body.len() > MAGIC.len())
@@ -74,14 +95,15 @@ impl Checkpoint {
             }
             other => {
                 return Err(format!(
-                    "checkpoint format {} is not one this build reads (1 and 2)",
+                    "checkpoint format {} is not one this build reads (1, 2 and 3)",
                     char::from(other).escape_default()
                 ));
             }
         };
+        let count = if format == FORMAT_CRITIC { 6 } else { 4 };
         let mut parts = Vec::with_capacity(PARTS.len());
         let mut rest = body;
-        for name in PARTS {
+        for name in &PARTS[..count] {
             let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| {
                 format!("truncated checkpoint: the {name} part's length is cut off")
             })?;
@@ -100,8 +122,9 @@ impl Checkpoint {
         }
         if !rest.is_empty() {
             return Err(format!(
-                "corrupt checkpoint: {} unexpected bytes after the reference part",
-                rest.len()
+                "corrupt checkpoint: {} unexpected bytes after the {} part",
+                rest.len(),
+                PARTS[count - 1]
             ));
         }
         if let Some(sum) = sum
@@ -113,8 +136,15 @@ impl Checkpoint {
                     .into(),
             );
         }
-        let [header, policy, optimizer, reference] =
-            <[Vec<u8>; 4]>::try_from(parts).expect("one entry per part");
+        parts.resize(PARTS.len(), Vec::new());
+        let [
+            header,
+            policy,
+            optimizer,
+            reference,
+            critic,
+            critic_optimizer,
+        ] = <[Vec<u8>; 6]>::try_from(parts).expect("one entry per part");
         let mut header: serde_json::Value = serde_json::from_slice(&header)
             .map_err(|e| format!("corrupt checkpoint header: {e}"))?;
         // Headers saved before a config field moved (train.entropy_coef → algo.entropy_coeff).
@@ -128,6 +158,8 @@ impl Checkpoint {
             policy,
             optimizer,
             reference,
+            critic,
+            critic_optimizer,
         })
     }
 }

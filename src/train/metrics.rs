@@ -113,6 +113,16 @@ metrics! {
     kept_frac: f64 => "kept completions (fraction)", "kept completions / sampled completions", "DAPO 2503.14476; CPPO 2503.22342",
     /// Extra sampling rounds DAPO's dynamic sampling needed to fill the batch.
     resample_rounds: usize => "resampling rounds", "extra sampling rounds to fill the batch", "DAPO 2503.14476",
+    /// The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
+    value_loss: Option<f64>, skip_if "Option::is_none" => "value loss", "vf_coef · ½ · aggregation of max((V − Ret)², (clip(V, V_old ± c) − Ret)²) over kept tokens", "verl critic/vf_loss",
+    /// Fraction of kept tokens where the value clip made the term larger (`gae`'s critic only).
+    vf_clipfrac: Option<f64>, skip_if "Option::is_none" => "value clipped (fraction of tokens)", "fraction of kept tokens with (clip(V, V_old ± c) − Ret)² > (V − Ret)²", "verl critic/vf_clipfrac",
+    /// Mean value the critic predicts over kept tokens (`gae`'s critic only).
+    value_mean: Option<f64>, skip_if "Option::is_none" => "mean value", "mean_t V_t over kept tokens", "verl critic/vpred_mean",
+    /// Parameters the step trains, each with a gradient and two Adam moments beside it: the
+    /// policy's, plus the critic's for PPO (a second model of the same size), so PPO's extra
+    /// memory shows beside the group methods.
+    trained_params: usize => "trained parameters", "policy parameters + critic parameters (PPO)", "",
     /// Global gradient norm before clipping (last update).
     grad_norm: f64 => "gradient norm", "‖∇_θ L‖₂ before clipping", "TRL grad_norm",
     /// Learning rate.
@@ -162,6 +172,9 @@ mod tests {
             completion_len_correct: Some(2.0),
             completion_len_incorrect: Some(3.0),
             live_changes: Some(BTreeMap::new()),
+            value_loss: Some(0.1),
+            vf_clipfrac: Some(0.0),
+            value_mean: Some(0.5),
             ..StepMetrics::default()
         };
         let written = serde_json::to_value(&m).unwrap();

@@ -1,9 +1,9 @@
 //! Steps 1–3 of ALGORITHMS.md: shaped rewards, returns G_t (with KL in the reward) and the
-//! advantage estimators, whitening and GRPO-LEAD's difficulty weight included.
+//! advantage estimators, whitening, GRPO-LEAD's difficulty weight and PPO's GAE included.
 
 use super::dual::Dual;
 use super::knobs::{AdvEstimator, Knobs, ScaleRewards};
-use super::{Group, Input, mean, median, std_u};
+use super::{Grid, Group, Input, mean, median, std_u};
 
 /// What steps 1–3 produce, group × completion (× token).
 pub struct Advantages {
@@ -11,6 +11,8 @@ pub struct Advantages {
     /// G_t; G_0 is the sequence-level reward.
     pub returns: Vec<Vec<Vec<f64>>>,
     pub advantages: Vec<Vec<Vec<f64>>>,
+    /// PPO's critic targets A + V_old before whitening (gae only).
+    pub value_targets: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
@@ -25,7 +27,7 @@ pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
         .zip(&shaped)
         .map(|(g, r)| returns(g, r, knobs))
         .collect();
-    let mut advantages = estimate(input, knobs, &returns);
+    let (mut advantages, value_targets) = estimate(input, knobs, &returns, &shaped);
     if knobs.lead_difficulty_weight {
         for (group, adv) in input.groups.iter().zip(&mut advantages) {
             let n = group.completions.len() as f64;
@@ -51,6 +53,7 @@ pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
         shaped,
         returns,
         advantages,
+        value_targets,
     }
 }
 
@@ -156,8 +159,13 @@ fn returns(group: &Group, shaped: &[f64], knobs: &Knobs) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// Step 3 on the whole batch, before any filter.
-fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<Vec<f64>>> {
+/// Step 3 on the whole batch, before any filter; and the critic's targets for gae.
+fn estimate(
+    input: &Input,
+    knobs: &Knobs,
+    returns: &[Vec<Vec<f64>>],
+    shaped: &[Vec<f64>],
+) -> (Grid, Option<Grid>) {
     let g0: Vec<Vec<f64>> = returns
         .iter()
         .map(|g| g.iter().map(|c| c[0]).collect())
@@ -182,7 +190,7 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
         ScaleRewards::Batch => x / (batch_std + knobs.std_eps),
         ScaleRewards::None => x,
     };
-    match knobs.adv_estimator {
+    let advantages = match knobs.adv_estimator {
         AdvEstimator::Grpo => per_group(&|g, x| scale(g, centred(g, x))),
         // GRPO's advantage plus each token's key-token score.
         AdvEstimator::Ktae => {
@@ -266,7 +274,48 @@ fn estimate(input: &Input, knobs: &Knobs, returns: &[Vec<Vec<f64>>]) -> Vec<Vec<
                     .collect()
             })
             .collect(),
+        AdvEstimator::Gae => {
+            let (raw, targets) = gae(input, knobs, shaped);
+            return (whiten(raw), Some(targets));
+        }
+    };
+    (advantages, None)
+}
+
+/// PPO's GAE, as verl's `compute_gae_advantage_return` on one completion at a time, backwards:
+/// the token reward r_t is the shaped reward on the last token plus −β·k(logp_ref − logp_old)
+/// with the KL in the reward; δ_t = r_t + γ·V_{t+1} − V_t with V past the end 0;
+/// A_t = δ_t + γλ·A_{t+1}. Returns (A, A + V) with V the rollout values.
+fn gae(input: &Input, knobs: &Knobs, shaped: &[Vec<f64>]) -> (Grid, Grid) {
+    let mut advantages = Vec::new();
+    let mut targets = Vec::new();
+    for (group, rewards) in input.groups.iter().zip(shaped) {
+        let mut group_adv = Vec::new();
+        let mut group_targets = Vec::new();
+        for (c, &r) in group.completions.iter().zip(rewards) {
+            let n = c.logp.len();
+            let v = c.rollout_values();
+            let mut a = vec![0.0; n];
+            let (mut next_value, mut next_a) = (0.0, 0.0);
+            for t in (0..n).rev() {
+                let mut reward = if t + 1 == n { r } else { 0.0 };
+                if knobs.kl_in_reward && knobs.beta > 0.0 {
+                    let logp_ref = c.logp_ref.as_ref().expect("validated: logp_ref with KL");
+                    let x = Dual::c(logp_ref[t] - c.logp_old[t]);
+                    reward -= knobs.beta * knobs.kl_estimator.penalty(x, knobs.kl_clamp).v;
+                }
+                let delta = reward + knobs.gamma * next_value - v[t];
+                a[t] = delta + knobs.gamma * knobs.lam * next_a;
+                next_value = v[t];
+                next_a = a[t];
+            }
+            group_targets.push(a.iter().zip(v).map(|(a, v)| a + v).collect());
+            group_adv.push(a);
+        }
+        advantages.push(group_adv);
+        targets.push(group_targets);
     }
+    (advantages, targets)
 }
 
 /// REINFORCE++: over all tokens of the batch, A ← (A − mean)/sqrt(var_u + 1e-8).

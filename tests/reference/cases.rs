@@ -24,6 +24,9 @@ struct Draw {
     group_size: Option<usize>,
     /// Every completion gives its per-token entropy (for the entropy bonus).
     entropy: bool,
+    /// A critic estimator's completions give `values_old` apart from `values` (the critic has
+    /// moved since the rollout); without, V = V_old.
+    critic_moved: bool,
 }
 
 const BINARY: Draw = Draw {
@@ -34,6 +37,7 @@ const BINARY: Draw = Draw {
     groups: None,
     group_size: None,
     entropy: false,
+    critic_moved: true,
 };
 
 const GRADED: Draw = Draw {
@@ -365,6 +369,67 @@ fn ktae_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// PPO's cases, after KTAE's: γ and λ below 1, one-step TD, a larger KL in the reward, the
+/// value clip tight and the value loss aggregated per sequence with a `vf_coef`, truncated
+/// completions masked, single-completion groups, and an unmoved critic.
+fn ppo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "ppo",
+            "gamma-lam",
+            json!({"gamma": 0.9, "lam": 0.8}),
+            GRADED,
+        ),
+        (
+            "ppo",
+            "one-step-td",
+            json!({"gamma": 0.95, "lam": 0.0}),
+            GRADED,
+        ),
+        (
+            "ppo",
+            "kl-k3-in-reward",
+            json!({"beta": 0.1, "kl_estimator": "k3"}),
+            GRADED,
+        ),
+        (
+            "ppo",
+            "value-clip-seq-mean",
+            json!({"cliprange_value": 0.2, "vf_coef": 0.5,
+                   "loss_agg_mode": "seq-mean-token-mean"}),
+            GRADED,
+        ),
+        (
+            "ppo",
+            "mask-truncated",
+            json!({"mask_truncated_completions": true}),
+            Draw {
+                truncated: 0.5,
+                ..BINARY
+            },
+        ),
+        (
+            "ppo",
+            "single",
+            json!({}),
+            Draw {
+                group_size: Some(1),
+                groups: Some(3),
+                ..GRADED
+            },
+        ),
+        (
+            "ppo",
+            "critic-unmoved",
+            json!({"gamma": 0.99, "lam": 0.95}),
+            Draw {
+                critic_moved: false,
+                ..GRADED
+            },
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -386,8 +451,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(family_combinations())
         .chain(last[..1].iter().flat_map(two))
         .chain(seed_combinations())
-        .chain(last[1..].iter().flat_map(two))
+        .chain(last[1..2].iter().flat_map(two))
         .chain(ktae_combinations())
+        .chain(last[2..].iter().flat_map(two))
+        .chain(ppo_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -471,6 +538,25 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                     c.answer = Some(["7", "12", "x", "7 "][rng.random_range(0..set)].to_string());
                 }
             }
+            if knobs.adv_estimator == AdvEstimator::Gae {
+                // Values around the rewards' range; the critic moved by up to ±1 since the
+                // rollout, so that the value clip (0.5 by default) binds on some tokens.
+                for c in &mut completions {
+                    let old: Vec<f64> = (0..c.logp.len())
+                        .map(|_| round6(rng.random_range(-0.5..1.5)))
+                        .collect();
+                    if draw.critic_moved {
+                        let now = old
+                            .iter()
+                            .map(|v| round6(v + rng.random_range(-1.0..1.0)))
+                            .collect();
+                        c.values = Some(now);
+                        c.values_old = Some(old);
+                    } else {
+                        c.values = Some(old);
+                    }
+                }
+            }
             if draw.entropy {
                 for c in &mut completions {
                     let h = (0..c.logp.len())
@@ -541,6 +627,8 @@ fn completion(
         entropy: None,
         answer: None,
         tokens: None,
+        values: None,
+        values_old: None,
     }
 }
 

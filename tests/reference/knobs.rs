@@ -23,6 +23,7 @@ pub enum AdvEstimator {
     Opo,
     GrpoPassk,
     Ktae,
+    Gae,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -137,6 +138,10 @@ pub struct Knobs {
     pub cov_seed: u64,
     pub kl_cov_ratio: f64,
     pub ppo_kl_coef: f64,
+    pub gamma: f64,
+    pub lam: f64,
+    pub cliprange_value: f64,
+    pub vf_coef: f64,
     pub loss_agg_mode: LossAggMode,
     pub entropy_coeff: f64,
 }
@@ -191,6 +196,10 @@ pub fn defaults() -> Map<String, Value> {
         "cov_seed": 0,
         "kl_cov_ratio": 2e-4,
         "ppo_kl_coef": 0.1,
+        "gamma": 1.0,
+        "lam": 1.0,
+        "cliprange_value": 0.5,
+        "vf_coef": 1.0,
         "loss_agg_mode": "seq-mean-token-mean",
         "entropy_coeff": 0.0,
     }) else {
@@ -297,6 +306,14 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         ("seed_grpo", json!({"seed_alpha": 0.5})),
         // KTAE 2505.16826: GRPO advantages plus the key-token score of each token id.
         ("ktae", json!({"adv_estimator": "ktae"})),
+        // PPO with a GAE critic, verl's defaults: clip 0.2, token-mean, k1 KL in the reward at a
+        // fixed β = 0.001, γ = λ = 1, value clip 0.5.
+        (
+            "ppo",
+            json!({"adv_estimator": "gae", "loss_agg_mode": "token-mean", "beta": 0.001,
+                   "kl_estimator": "k1", "kl_in_reward": true, "gamma": 1.0, "lam": 1.0,
+                   "cliprange_value": 0.5}),
+        ),
     ]
 }
 

@@ -5,7 +5,7 @@
 use super::advantages::Advantages;
 use super::dual::Dual;
 use super::knobs::{Knobs, LossAggMode, RatioLevel, Surrogate};
-use super::{Completion, Input, mean};
+use super::{Completion, Grid, Input, mean, per_token};
 
 /// Which input a derivative is taken along: the logp or the entropy of (group, completion,
 /// token).
@@ -14,8 +14,6 @@ enum Seed {
     Logp(usize, usize, usize),
     Entropy(usize, usize, usize),
 }
-
-type Grid = Vec<Vec<Vec<f64>>>;
 
 /// The loss, d loss / d logp and, when every completion gives its entropy, d loss / d entropy
 /// (group × completion × token).
@@ -28,25 +26,8 @@ pub fn loss_and_grad(
     let selection = Selection::new(input, knobs, adv, kept);
     let eval = |seed| objective(input, knobs, adv, kept, &selection, seed);
     let loss = eval(None).v;
-    // Every token is seeded, kept or not: that filtered ones get 0 is checked, not assumed.
     let grid = |seed: &dyn Fn(usize, usize, usize) -> Seed| -> Grid {
-        input
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, group)| {
-                group
-                    .completions
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        (0..c.logp.len())
-                            .map(|t| eval(Some(seed(g, i, t))).d)
-                            .collect()
-                    })
-                    .collect()
-            })
-            .collect()
+        per_token(input, |g, i, t| eval(Some(seed(g, i, t))).d)
     };
     let grad = grid(&Seed::Logp);
     let with_entropy = input
@@ -189,7 +170,7 @@ fn objective(
 }
 
 /// Step 8 over (Σ_t x_t, |o_i|) of the kept completions; 0 when none is kept.
-fn aggregate(sums: &[(Dual, f64)], mode: LossAggMode, l_max: usize) -> Dual {
+pub fn aggregate(sums: &[(Dual, f64)], mode: LossAggMode, l_max: usize) -> Dual {
     if sums.is_empty() {
         return Dual::c(0.0);
     }

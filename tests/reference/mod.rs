@@ -5,7 +5,8 @@
 //! Steps 1–4 (shaping, returns, advantages, filters) are constants of logp and are computed once
 //! in plain loops; steps 5–8 (ratio, surrogate, KL in loss, aggregation) are evaluated in
 //! forward-mode [`dual`] numbers, once per token with that token's logp seeded, which gives
-//! d loss / d logp exactly (no finite differences).
+//! d loss / d logp exactly (no finite differences). PPO's critic loss ([`value`]) is evaluated
+//! the same way, seeded one value at a time.
 
 pub mod advantages;
 pub mod cases;
@@ -14,6 +15,7 @@ pub mod filters;
 pub mod key_tokens;
 pub mod knobs;
 pub mod loss;
+pub mod value;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,6 +59,22 @@ pub struct Completion {
     /// The sampled token ids (KTAE).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<Vec<u32>>,
+    /// The critic's values now (PPO), an input with its own gradient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<f64>>,
+    /// The critic's values at rollout; `values` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values_old: Option<Vec<f64>>,
+}
+
+impl Completion {
+    /// V_old: `values_old`, else `values`.
+    pub fn rollout_values(&self) -> &[f64] {
+        self.values_old
+            .as_deref()
+            .or(self.values.as_deref())
+            .expect("validated: values with gae")
+    }
 }
 
 /// A golden case's `expected`.
@@ -70,6 +88,12 @@ pub struct Expected {
     /// d loss / d entropy, when every completion gives `entropy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grad_entropy: Option<Vec<Vec<Vec<f64>>>>,
+    /// The critic's value loss (gae).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_loss: Option<f64>,
+    /// d value_loss / d values (gae).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_values: Option<Vec<Vec<Vec<f64>>>>,
 }
 
 /// The objective of one golden `input`; invalid input is an error naming the problem.
@@ -80,6 +104,13 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
     let adv = advantages::compute(&input, &knobs);
     let kept = filters::kept(&input, &knobs, &adv.advantages)?;
     let (loss, grad_logp, grad_entropy) = loss::loss_and_grad(&input, &knobs, &adv, &kept);
+    let (value_loss, grad_values) = match &adv.value_targets {
+        Some(targets) => {
+            let (l, g) = value::loss_and_grad(&input, &knobs, targets, &kept);
+            (Some(l), Some(g))
+        }
+        None => (None, None),
+    };
     Ok(Expected {
         loss,
         advantages: adv.advantages,
@@ -87,13 +118,15 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
         grad_logp,
         shaped_rewards: adv.shaped,
         grad_entropy,
+        value_loss,
+        grad_values,
     })
 }
 
 /// The conditions under which ALGORITHMS.md's formulas are defined.
 fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     let min_size = match knobs.adv_estimator {
-        AdvEstimator::Remax | AdvEstimator::Reinforce => 1,
+        AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,
         AdvEstimator::McGrpo => 3,
         _ => 2,
     };
@@ -148,12 +181,41 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                 }
                 _ => {}
             }
+            for (name, values) in [("values", &c.values), ("values_old", &c.values_old)] {
+                if values.as_ref().is_some_and(|v| v.len() != n) {
+                    return Err(format!("{at}.{name}: length differs from logp"));
+                }
+            }
+            if knobs.adv_estimator == AdvEstimator::Gae && c.values.is_none() {
+                return Err(format!("{at}.values: needed by gae"));
+            }
             if knobs.seed_alpha > 0.0 && c.answer.is_none() {
                 return Err(format!("{at}.answer: needed with seed_alpha > 0"));
             }
         }
     }
     Ok(())
+}
+
+/// A value per token, group × completion × token.
+pub type Grid = Vec<Vec<Vec<f64>>>;
+
+/// `f(group, completion, token)` at every token of `input`, kept or not (that filtered ones get
+/// a 0 derivative is then checked, not assumed).
+pub fn per_token(input: &Input, f: impl Fn(usize, usize, usize) -> f64) -> Grid {
+    input
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            group
+                .completions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (0..c.logp.len()).map(|t| f(g, i, t)).collect())
+                .collect()
+        })
+        .collect()
 }
 
 /// Mean of `xs`.

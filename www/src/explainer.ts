@@ -42,6 +42,7 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
     advKnobs.push('scale_rewards', 'std_eps');
   }
   if (estimator === 'mc_grpo') advKnobs.push('mad_eps');
+  if (estimator === 'gae') advKnobs.push('gamma', 'lam');
   if (truthy(k('lead_difficulty_weight'))) advKnobs.push('lead_difficulty_weight');
   if (truthy(k('seed_alpha'))) advKnobs.push('seed_alpha');
   const filters = Object.keys(f.filters).filter((key) => (key === 'adv_estimator' ? f.impliedFilter.includes(estimator) : truthy(k(key))));

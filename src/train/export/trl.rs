@@ -43,13 +43,35 @@ pub(super) fn map(b: &mut Builder) {
             }
         }
         other => {
-            let reason = if other == AdvEstimator::Rloo {
-                "GRPOTrainer computes group-normalised advantages only (RLOO is TRL's separate RLOOTrainer)"
-            } else {
-                "GRPOTrainer computes group-normalised advantages only"
+            let reason = match other {
+                AdvEstimator::Rloo => {
+                    "GRPOTrainer computes group-normalised advantages only (RLOO is TRL's separate RLOOTrainer)"
+                }
+                AdvEstimator::Gae => {
+                    "GRPOTrainer has no critic: PPO with a GAE value model is not expressible as a \
+                     GRPOConfig (TRL's separate PPOTrainer has one, with its own config)"
+                }
+                _ => "GRPOTrainer computes group-normalised advantages only",
             };
             b.unmapped("algo.adv_estimator", name_of(other), reason);
             b.unused(&["algo.scale_rewards", "algo.std_eps"]);
+        }
+    }
+    let critic = [
+        ("algo.gamma", k.gamma),
+        ("algo.lam", k.lam),
+        ("algo.cliprange_value", k.cliprange_value),
+        ("algo.vf_coef", k.vf_coef),
+    ];
+    for (knob, value) in critic {
+        if k.adv_estimator.needs().critic {
+            b.unmapped(
+                knob,
+                value,
+                "the critic of that estimator (see algo.adv_estimator)",
+            );
+        } else {
+            b.unused(&[knob]);
         }
     }
     b.overlong_buffer(

@@ -37,6 +37,7 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::Remax => Some("remax"),
         AdvEstimator::Opo => Some("opo"),
         AdvEstimator::GrpoPassk => Some("grpo_passk"),
+        AdvEstimator::Gae => Some("gae"),
         AdvEstimator::McGrpo | AdvEstimator::Reinforce | AdvEstimator::Ktae => None,
     };
     match estimator {
@@ -46,6 +47,14 @@ pub(super) fn map(b: &mut Builder) {
             Lit::str("gpg"),
             "verl's α is B / (completions with a non-zero reward); GPG's paper and this crate \
              use B / (B − completions in all-equal groups)",
+        ),
+        Some("gae") => b.set_noted(
+            &["algo.adv_estimator"],
+            "algorithm.adv_estimator",
+            Lit::str("gae"),
+            "verl's critic is a separate model, as here: add critic.model.path (verl starts it \
+             from a pretrained model with a fresh value head; this crate from the policy's \
+             weights when RL starts)",
         ),
         Some(name) => b.set(
             &["algo.adv_estimator"],
@@ -58,6 +67,7 @@ pub(super) fn map(b: &mut Builder) {
             "no verl estimator computes it",
         ),
     }
+    critic(b);
     if matches!(
         k.adv_estimator,
         AdvEstimator::Grpo | AdvEstimator::GrpoPassk
@@ -139,6 +149,54 @@ pub(super) fn map(b: &mut Builder) {
         }
     }
     train(b);
+}
+
+/// GAE's γ and λ (`algorithm.*`) and the critic's value loss and optimizer (`critic.*`), for
+/// the `gae` estimator; nothing otherwise.
+fn critic(b: &mut Builder) {
+    let (k, t) = (b.knobs, b.train);
+    let knobs = [
+        "algo.gamma",
+        "algo.lam",
+        "algo.cliprange_value",
+        "algo.vf_coef",
+    ];
+    if !k.adv_estimator.needs().critic {
+        b.unused(&knobs);
+        return;
+    }
+    b.set(&["algo.gamma"], "algorithm.gamma", Lit::Float(k.gamma));
+    b.set(&["algo.lam"], "algorithm.lam", Lit::Float(k.lam));
+    b.set(
+        &["algo.cliprange_value"],
+        "critic.cliprange_value",
+        Lit::Float(k.cliprange_value),
+    );
+    if k.vf_coef == 1.0 {
+        b.implicit(
+            "algo.vf_coef",
+            k.vf_coef,
+            "verl's critic minimises its value loss as it is",
+        );
+    } else {
+        b.unmapped(
+            "algo.vf_coef",
+            k.vf_coef,
+            "verl's critic loss has no factor (its own optimizer makes one a gradient scale)",
+        );
+    }
+    b.set_noted(
+        &["train.learning_rate"],
+        "critic.optim.lr",
+        Lit::Float(t.learning_rate),
+        "this crate trains the critic at the policy's learning rate; verl's defaults give the \
+         critic 10× the actor's",
+    );
+    b.set(
+        &["train.max_grad_norm"],
+        "critic.optim.clip_grad",
+        Lit::Float(t.max_grad_norm),
+    );
 }
 
 /// β, the estimator, and whether the KL is in the reward (`algorithm.*`) or the loss

@@ -147,7 +147,8 @@ impl Trainer {
         .inner();
         let zeros = || upload(vec![0.0; p * group_size], [p, group_size], &self.device).inner();
         // A fixed behaviour and reference policy (log π = −2 per token), so the ratio and the
-        // KL term depend on the weights.
+        // KL term depend on the weights; a critic's baseline is fixed at 0 (the policy loss
+        // is what this measures).
         let fixed = mask.clone().mul_scalar(-2.0);
         let key_tokens = key_token_rows(&completions, &rewards, group_size, l_max);
         let rollouts = RolloutBatch {
@@ -170,6 +171,7 @@ impl Trainer {
                 .inner(),
             ),
             key_token_bonus: Some(upload(key_tokens, [p, group_size, l_max], &self.device).inner()),
+            values_old: Some(mask.zeros_like()),
             max_completion_length: l_max,
         };
         let adv = algo::advantages(&self.knobs, &rollouts)?;

@@ -40,7 +40,7 @@ impl ModuleVisitor for GlobalNorm<'_> {
 }
 
 /// Clips `grads` to a global norm of `max_norm` in place; returns the norm before clipping, `[1]`.
-fn clip_global_norm(
+pub(super) fn clip_global_norm(
     model: &Transformer,
     grads: &mut GradientsParams,
     max_norm: f64,

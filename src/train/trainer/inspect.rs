@@ -56,6 +56,10 @@ impl Trainer {
             Some(r) => Some(rows(read(flat(r)).await?)),
             None => None,
         };
+        let values_old = match &batch.values_old {
+            Some(v) => Some(rows(read(flat(v)).await?)),
+            None => None,
+        };
         let groups = batch
             .prompts
             .iter()
@@ -75,6 +79,9 @@ impl Trainer {
                             entropy: None,
                             answer: Some(answer_key(&batch.completions[row])),
                             tokens: Some(batch.completions[row][..n].to_vec()),
+                            // The first update's critic is the rollout's.
+                            values: values_old.as_ref().map(|v| v[row][..n].to_vec()),
+                            values_old: None,
                         }
                     })
                     .collect(),

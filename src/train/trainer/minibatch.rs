@@ -1,9 +1,11 @@
 //! Steps 5–8 on minibatches of whole groups, `num_iterations` epochs: log π with gradient, the
-//! objective, backward, clip, AdamW — and the statistics of the last epoch's updates.
+//! objective, backward, clip, AdamW, then PPO's critic update on the same minibatch — and the
+//! statistics of the last epoch's updates.
 
 use burn::tensor::{Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
+use super::critic::{CriticBatch, CriticStats};
 use super::{TrainError, Trainer};
 use crate::algo::{self, PolicyInput};
 use crate::tasks::TokenId;
@@ -19,6 +21,15 @@ pub(super) struct MinibatchStats {
     pub ratio_mean: Tensor<1>,
     pub ratio_max: Tensor<1>,
     pub grad_norm: Tensor<1>,
+    pub critic: Option<CriticStats>,
+}
+
+/// The critic's part of [`UpdateStats`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct CriticUpdateStats {
+    pub value_loss: f64,
+    pub vf_clipfrac: f64,
+    pub value_mean: f64,
 }
 
 /// The mean of the last epoch's [`MinibatchStats`], on the host; 0 when nothing was updated.
@@ -32,11 +43,14 @@ pub(super) struct UpdateStats {
     pub ratio_mean: f64,
     pub ratio_max: f64,
     pub grad_norm: f64,
+    /// Present when the run trains a critic.
+    pub critic: Option<CriticUpdateStats>,
 }
 
 impl MinibatchStats {
-    fn fields(self) -> [Tensor<1>; 8] {
-        [
+    /// The policy's eight statistics, then the critic's three when it has them.
+    fn fields(self) -> Vec<Tensor<1>> {
+        let mut fields = vec![
             self.loss,
             self.kl,
             self.entropy,
@@ -45,7 +59,11 @@ impl MinibatchStats {
             self.ratio_mean,
             self.ratio_max,
             self.grad_norm,
-        ]
+        ];
+        if let Some(c) = self.critic {
+            fields.extend([c.value_loss, c.vf_clipfrac, c.value_mean]);
+        }
+        fields
     }
 
     /// The mean over `all`, read back in one transfer.
@@ -53,7 +71,7 @@ impl MinibatchStats {
         let n = all.len();
         let Some(sum) = all
             .into_iter()
-            .map(|s| Tensor::cat(s.fields().to_vec(), 0))
+            .map(|s| Tensor::cat(s.fields(), 0))
             .reduce(|a, b| a + b)
         else {
             return Ok(UpdateStats::default());
@@ -68,6 +86,11 @@ impl MinibatchStats {
             ratio_mean: v[5],
             ratio_max: v[6],
             grad_norm: v[7],
+            critic: (v.len() > 8).then(|| CriticUpdateStats {
+                value_loss: v[8],
+                vf_clipfrac: v[9],
+                value_mean: v[10],
+            }),
         })
     }
 }
@@ -82,6 +105,9 @@ pub(super) struct UpdateBatch {
     pub logp_ref: Option<Tensor<3>>,
     pub mask: Tensor<3>,
     pub advantages: Tensor<3>,
+    /// The critic's values at rollout and its targets, when the run trains a critic.
+    pub values_old: Option<Tensor<3>>,
+    pub value_targets: Option<Tensor<3>>,
     pub kept: Tensor<2>,
     pub max_completion_length: usize,
 }
@@ -130,6 +156,7 @@ impl Trainer {
             .clone()
             .select(0, idx.clone())
             .reshape([chunk.len() * width, l]);
+        let critic_tokens = tokens.clone();
         // A fresh Clip-Cov draw per step and minibatch, a function of the knob and the saved
         // step count (so a resumed run draws the same).
         let draw = ((self.step as u64) << 20) | chunk.first().map_or(0, |&i| i as u64);
@@ -164,6 +191,18 @@ impl Trainer {
             },
         )?;
         let grad_norm = self.update(grads, self.config.train.learning_rate);
+        let critic = match (&batch.values_old, &batch.value_targets) {
+            (Some(values_old), Some(value_targets)) => self.critic_update(CriticBatch {
+                prompts: &prompts,
+                group_size: width,
+                tokens: critic_tokens,
+                values_old: sel(values_old),
+                value_targets: sel(value_targets),
+                mask: sel(&batch.mask),
+                kept: batch.kept.clone().select(0, idx.clone()),
+            }),
+            _ => None,
+        };
         let m = out.metrics;
         Ok(MinibatchStats {
             loss: out.loss.detach().inner(),
@@ -174,6 +213,7 @@ impl Trainer {
             ratio_mean: m.ratio_mean.inner(),
             ratio_max: m.ratio_max.inner(),
             grad_norm,
+            critic,
         })
     }
 }

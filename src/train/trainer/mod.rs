@@ -2,10 +2,11 @@
 //! RL step; the RL step reads top to bottom in ALGORITHMS.md's order, each stage in its module:
 //! [`rollout`] (sampling, resampling, groups), [`batch`] (padding, masks, compaction),
 //! [`gradients`] (threads, the chain-rule cut, clipping), [`minibatch`] (the updates and their
-//! statistics), [`evaluate`] (held-out accuracy, the probe), [`inspect`] (the last step, per
-//! token) and [`saving`] (checkpoints).
+//! statistics), [`critic`] (PPO's value model), [`evaluate`] (held-out accuracy, the probe),
+//! [`inspect`] (the last step, per token) and [`saving`] (checkpoints).
 
 mod batch;
+mod critic;
 mod evaluate;
 mod gradients;
 mod inspect;
@@ -28,6 +29,7 @@ use crate::tasks::{AnyProblem, AnyTask, TaskRng, TokenId};
 
 pub(crate) use batch::pad_rows;
 use batch::{Compaction, mask_rows};
+use critic::Critic;
 pub use evaluate::Evaluation;
 pub use inspect::StepInspection;
 use minibatch::{UpdateBatch, UpdateStats};
@@ -68,6 +70,8 @@ pub struct Trainer {
     /// The frozen policy RL started from (after any warm-up): the KL anchor.
     reference: Option<Transformer>,
     optimizer: ModuleOptimizer,
+    /// PPO's value model, once an estimator asks for one.
+    critic: Option<Critic>,
     rng: TaskRng,
     step: usize,
     samples: Vec<Sample>,
@@ -95,6 +99,8 @@ pub struct TrainedBatch {
     pub logp_old: Tensor<2>,
     /// `[B, max_completion_length]` log-probs under the reference, when the objective reads them.
     pub logp_ref: Option<Tensor<2>>,
+    /// `[B, max_completion_length]` critic values at rollout, when the estimator has a critic.
+    pub values_old: Option<Tensor<2>>,
 }
 
 impl Trainer {
@@ -148,6 +154,7 @@ impl Trainer {
             policy,
             reference: None,
             optimizer,
+            critic: None,
             rng,
             step: 0,
             samples: Vec::new(),
@@ -280,6 +287,8 @@ impl Trainer {
         if !self.live_changes.is_empty() {
             metrics.live_changes = Some(std::mem::take(&mut self.live_changes));
         }
+        metrics.trained_params =
+            self.policy.parameter_count() + self.critic().map_or(0, Transformer::parameter_count);
         metrics.wall_ms = now_ms() - start;
         metrics.tokens_per_s = metrics.completion_len_mean
             * (self.config.train.prompts_per_step * self.group_size()) as f64
@@ -318,6 +327,7 @@ impl Trainer {
         if self.step == self.config.train.sft_steps {
             self.begin_rl();
         }
+        self.ensure_critic();
         let start = now_ms();
         let groups = self.rollout().await?;
         let rollout_ms = now_ms() - start;
@@ -336,6 +346,10 @@ impl Trainer {
             logp_ref: batch.logp_ref.clone().map(|r| {
                 let [p, g, l] = r.dims();
                 r.reshape([p * g, l])
+            }),
+            values_old: batch.values_old.clone().map(|v| {
+                let [p, g, l] = v.dims();
+                v.reshape([p * g, l])
             }),
         });
 
@@ -382,8 +396,9 @@ impl Trainer {
     }
 
     /// The rollout as `[P, G, L]` tensors, with the reference's log-probs when the objective
-    /// reads them; and the `log_kl` diagnostic (k3 of the sampling-time log-probs against the
-    /// reference, `[1]`) when the objective has no KL term of its own.
+    /// reads them and the critic's values when the run has a critic; and the `log_kl` diagnostic
+    /// (k3 of the sampling-time log-probs against the reference, `[1]`) when the objective has
+    /// no KL term of its own.
     fn rollout_tensors(
         &self,
         groups: &SampledGroups,
@@ -450,6 +465,9 @@ impl Trainer {
                     device,
                 )
             }),
+            values_old: self
+                .rollout_values(prompts, g, &groups.completions.token_tensor)
+                .map(|v| v.reshape([p, g, l])),
             max_completion_length: l,
         };
         (batch, kl_diagnostic)
@@ -476,6 +494,8 @@ impl Trainer {
             logp_ref: batch.logp_ref.map(select),
             mask: select(batch.mask),
             advantages: select(adv.advantages),
+            values_old: batch.values_old.map(select),
+            value_targets: adv.value_targets.map(select),
             kept: select(adv.kept.unsqueeze_dim::<3>(2)).squeeze_dim::<2>(2),
             max_completion_length: batch.max_completion_length,
         }
@@ -539,6 +559,9 @@ impl Trainer {
             kept_frac: kept.iter().sum::<f64>() / n,
             resample_rounds: groups.resample_rounds,
             grad_norm: stats.grad_norm,
+            value_loss: stats.critic.map(|c| c.value_loss),
+            vf_clipfrac: stats.critic.map(|c| c.vf_clipfrac),
+            value_mean: stats.critic.map(|c| c.value_mean),
             lr: self.config.train.learning_rate,
             prompt_tokens_encoded: groups.completions.prompt_tokens_encoded,
             ..StepMetrics::default()

@@ -2,6 +2,7 @@
 //! optimizer (the page's shared warm-up).
 
 use burn::module::{Module, ModuleVisitor, Param};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{DType, Device, Tensor, TensorData};
 
 use super::{TrainError, Trainer};
@@ -40,6 +41,14 @@ impl Trainer {
             reference: match &self.reference {
                 Some(r) => record(r).await?,
                 None => Vec::new(),
+            },
+            critic: match &self.critic {
+                Some(c) => record(&c.model).await?,
+                None => Vec::new(),
+            },
+            critic_optimizer: match &self.critic {
+                Some(c) if on_cpu => c.optimizer.into_bytes().map_err(failed)?.to_vec(),
+                _ => Vec::new(),
             },
         }
         .to_bytes()
@@ -101,17 +110,38 @@ impl Trainer {
         // with fresh moments, as a run saved on a GPU does.
         let sft = trainer.config.train.sft_steps;
         let rl_starts_next = sft > 0 && ckpt.header.step == sft;
-        if !ckpt.optimizer.is_empty() && !rl_starts_next && trainer.device == Device::default() {
-            check_optimizer_record(&ckpt.optimizer)?;
-            trainer.optimizer = trainer
-                .optimizer
-                .from_bytes(burn::tensor::Bytes::from_bytes_vec(ckpt.optimizer))
-                .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?;
+        let restore_moments = !rl_starts_next && trainer.device == Device::default();
+        if !ckpt.optimizer.is_empty() && restore_moments {
+            trainer.optimizer = restored(&trainer.config, ckpt.optimizer)?;
+        }
+        // The critic comes back with its moments under the same conditions; a branch to a
+        // preset without a critic leaves it behind, and one to PPO from a run without a critic
+        // builds it from the policy at its first RL step.
+        if !ckpt.critic.is_empty() && trainer.knobs.adv_estimator.needs().critic {
+            let template = trainer.policy.to_critic();
+            trainer.critic = Some(super::Critic {
+                model: template
+                    .try_load_record(record(ckpt.critic)?)
+                    .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+                optimizer: if !ckpt.critic_optimizer.is_empty() && restore_moments {
+                    restored(&trainer.config, ckpt.critic_optimizer)?
+                } else {
+                    super::fresh_optimizer(&trainer.config)
+                },
+            });
         }
         trainer.rng = ckpt.header.rng;
         trainer.step = ckpt.header.step;
         Ok(trainer)
     }
+}
+
+/// The run's optimizer with the moments of a saved record, checked first.
+fn restored(config: &RunConfig, bytes: Vec<u8>) -> Result<ModuleOptimizer, TrainError> {
+    check_optimizer_record(&bytes)?;
+    super::fresh_optimizer(config)
+        .from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+        .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))
 }
 
 /// Refuses an optimizer record with a tensor that names no parameter: burn's loader panics on one
