@@ -35,7 +35,10 @@ fn step(t: &mut Trainer) -> StepMetrics {
 /// Relative agreement to 1e-4, the browser test's tolerance (f32 kernels that sum in another
 /// order).
 fn assert_agrees(cpu: f64, gpu: f64, what: &str) {
-    assert!(cpu.is_finite() && gpu.is_finite(), "{what}: cpu {cpu}, gpu {gpu}");
+    assert!(
+        cpu.is_finite() && gpu.is_finite(),
+        "{what}: cpu {cpu}, gpu {gpu}"
+    );
     assert!(
         (cpu - gpu).abs() <= 1e-4 * cpu.abs().max(1.0),
         "{what}: cpu {cpu}, gpu {gpu}"
