@@ -27,10 +27,24 @@ fn cpu_name() -> &'static str {
 
 #[cfg(all(not(target_arch = "wasm32"), feature = "gpu"))]
 async fn gpu() -> Result<(Device, String), String> {
-    let device = Device::wgpu_options()
-        .init()
+    // burn's wgpu runtime may be initialised once per process, and `compare` or a test opens
+    // the device once per run: keep it.
+    static GPU: std::sync::OnceLock<(Device, String)> = std::sync::OnceLock::new();
+    if let Some(cached) = GPU.get() {
+        return Ok(cached.clone());
+    }
+    let (device, setup) = Device::wgpu_options()
+        .init_with_setup()
         .map_err(|e| format!("backend wgpu: no usable GPU adapter ({e:?}); use cpu"))?;
-    Ok((device, "wgpu".to_string()))
+    let info = setup.adapter.get_info();
+    // A CPU-type adapter (Mesa's lavapipe, llvmpipe, SwiftShader) runs the kernels in software:
+    // its timings say nothing about a GPU, so the name says so.
+    let kind = match info.device_type {
+        burn::tensor::wgpu::wgpu::DeviceType::Cpu => ", software",
+        _ => "",
+    };
+    let name = format!("wgpu ({}, {:?}{kind})", info.name, info.backend);
+    Ok(GPU.get_or_init(|| (device, name)).clone())
 }
 
 #[cfg(all(not(target_arch = "wasm32"), not(feature = "gpu")))]

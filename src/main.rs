@@ -435,17 +435,18 @@ fn bench(sets: Vec<String>, devices: Vec<Backend>, o: BenchOptions) -> Result<St
     for choice in devices {
         let name = serde_json::to_value(choice).map_err(|e| e.to_string())?;
         let name = name.as_str().unwrap_or("?");
-        let dev = match device(choice) {
-            Ok(d) => d,
-            Err(e) => {
-                out.push_str(&format!("{name}: unavailable ({e})\n"));
-                continue;
-            }
-        };
+        let (dev, described) =
+            match futures_lite::future::block_on(grpo_playground::device::open(choice)) {
+                Ok(d) => d,
+                Err(e) => {
+                    out.push_str(&format!("{name}: unavailable ({e})\n"));
+                    continue;
+                }
+            };
         if !o.json {
             out.push_str(&format!(
-                "\nbackend {name} ({} CPU thread(s)), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14}\n",
-                o.threads, o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s"
+                "\nbackend {name}: {described} ({} CPU thread(s)), medians of {} steps after {} warm-up steps\n{:<12} {:>11} {:>10} {:>9} {:>14} {:>16}\n",
+                o.threads, o.steps, o.warmup, "", "rollout ms", "update ms", "step ms", "completions/s", "dispatches/step"
             ));
         }
         for (label, config) in &rows {
@@ -457,12 +458,16 @@ fn bench(sets: Vec<String>, devices: Vec<Backend>, o: BenchOptions) -> Result<St
                 let mut v = serde_json::to_value(&timing).map_err(|e| e.to_string())?;
                 v["impl"] = "grpo-playground".into();
                 v["backend"] = name.into();
+                v["device"] = described.as_str().into();
                 v["threads"] = o.threads.into();
                 v["row"] = (*label).into();
                 out.push_str(&format!("{v}\n"));
             } else {
+                let dispatches = timing
+                    .dispatches_per_step
+                    .map_or("–".to_string(), |d| format!("{d:.1}"));
                 out.push_str(&format!(
-                    "{label:<12} {:>11.2} {:>10.2} {:>9.2} {:>14.0}\n",
+                    "{label:<12} {:>11.2} {:>10.2} {:>9.2} {:>14.0} {dispatches:>16}\n",
                     timing.rollout_ms, timing.update_ms, timing.step_ms, timing.completions_per_s
                 ));
             }

@@ -45,6 +45,9 @@ pub struct Timing {
     /// Prompt tokens encoded per step, and what encoding every completion's copy would cost.
     pub prompt_tokens_encoded: usize,
     pub prompt_tokens_unshared: usize,
+    /// GPU kernel launches (compute dispatches) per measured step: counted natively in `gpu`
+    /// builds on a wgpu device, `None` on the CPU (which launches none) and in the page.
+    pub dispatches_per_step: Option<f64>,
 }
 
 fn median(mut xs: Vec<f64>) -> f64 {
@@ -67,9 +70,15 @@ pub async fn measure(
         trainer.step().await?;
     }
     let mut measured: Vec<StepMetrics> = Vec::with_capacity(steps);
+    #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+    let launches = launches::Counting::start();
     for _ in 0..steps {
         measured.push(trainer.step().await?);
     }
+    #[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+    let dispatches_per_step = launches.per_step(steps);
+    #[cfg(not(all(feature = "gpu", not(target_arch = "wasm32"))))]
+    let dispatches_per_step = None;
     let t = &trainer.config().train;
     let (prompts, group) = (t.prompts_per_step, t.num_generations);
     let of = |f: fn(&StepMetrics) -> f64| median(measured.iter().map(f).collect());
@@ -86,7 +95,51 @@ pub async fn measure(
         completions_per_s: (prompts * group) as f64 / (step_ms / 1e3),
         prompt_tokens_encoded,
         prompt_tokens_unshared: prompt_tokens_encoded * group,
+        dispatches_per_step,
     })
+}
+
+/// Counting cubecl's kernel launches: its launch observer is told of each one synchronously, on
+/// the thread that issues it, so a count spans exactly the steps it brackets (a launch fusion
+/// defers to a step's read-back still falls inside that step).
+#[cfg(all(feature = "gpu", not(target_arch = "wasm32")))]
+mod launches {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use cubecl_runtime::logging::{LaunchObservation, LaunchObserver};
+
+    #[derive(Default)]
+    struct Count(AtomicU64);
+
+    impl LaunchObserver for Count {
+        fn launched(&self, _kernel: &'static str) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Counts every launch in the process while it lives.
+    pub struct Counting {
+        count: Arc<Count>,
+        _observation: LaunchObservation,
+    }
+
+    impl Counting {
+        pub fn start() -> Self {
+            let count = Arc::new(Count::default());
+            let observation = LaunchObservation::new(count.clone());
+            Self {
+                count,
+                _observation: observation,
+            }
+        }
+
+        /// Launches per step over `steps` steps; `None` when there were none (a CPU run).
+        pub fn per_step(&self, steps: usize) -> Option<f64> {
+            let launched = self.count.0.load(Ordering::Relaxed);
+            (launched > 0 && steps > 0).then(|| launched as f64 / steps as f64)
+        }
+    }
 }
 
 /// The reference config with one dimension doubled at a time: the scaling table's rows.
