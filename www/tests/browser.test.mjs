@@ -67,12 +67,13 @@ after(async () => {
   await server?.close();
 });
 
-// The budget: 3.04 MB gzipped with the schema, lessons and inspector (README "Speed and size in
-// the browser"); wasm-opt -Oz halves the raw size but not the gzipped one, so it is not used.
-test('the wasm is at most 3.25 MB gzipped', async () => {
+// The budget: 3.34 MB gzipped with the schema, lessons, inspector and PPO's critic, the matmul and
+// flex kernels at opt-level 3 for speed (README "Speed and size in the browser"); wasm-opt -Oz
+// halves the raw size but not the gzipped one, so it is not used.
+test('the wasm is at most 3.6 MB gzipped', async () => {
   const wasm = await readFile(new URL('../pkg/grpo_playground_bg.wasm', import.meta.url));
   const gz = gzipSync(wasm, { level: 9 }).length;
-  assert.ok(gz <= 3_250_000, `${gz} bytes gzipped (${wasm.length} raw)`);
+  assert.ok(gz <= 3_600_000, `${gz} bytes gzipped (${wasm.length} raw)`);
 });
 
 test('two variants train on WebGPU and their data-step advances', { timeout: 300_000 }, async () => {
