@@ -54,6 +54,28 @@ pub(crate) fn masked_token_mean(x: Tensor<3>, mask: &Tensor<3>) -> Tensor<3> {
     (x * mask.clone()).sum_dim(2) / mask.clone().sum_dim(2).clamp_min(1.0)
 }
 
+/// The kept completions' real tokens as weights, `[P, G, T]`, and their mean: what the loss's and
+/// the value loss's per-token metrics average over (a filtered completion counts in neither).
+pub(crate) struct KeptTokens {
+    pub weights: Tensor<3>,
+    /// How many, at least 1, `[1]`.
+    pub count: Tensor<1>,
+}
+
+impl KeptTokens {
+    /// `mask` `[P, G, T]`, keep flags `kept` `[P, G]`.
+    pub fn new(mask: &Tensor<3>, kept: &Tensor<2>) -> Self {
+        let weights = mask.clone() * kept.clone().unsqueeze_dim::<3>(2);
+        let count = weights.clone().sum().clamp_min(1.0);
+        Self { weights, count }
+    }
+
+    /// Mean of `x` over the kept tokens (0 when there are none), `[1]`.
+    pub fn mean(&self, x: Tensor<3>) -> Tensor<1> {
+        (x * self.weights.clone()).sum() / self.count.clone()
+    }
+}
+
 /// x_{t+1} at t along the token axis: shifted left one token, 0 after the last.
 ///
 /// # Shapes

@@ -6,7 +6,7 @@ use burn::tensor::Tensor;
 
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
 use super::surrogate::LossTerms;
-use super::{KlEstimator, Knobs, filter, kl, shaping};
+use super::{KeptTokens, KlEstimator, Knobs, filter, kl, shaping};
 use crate::error::ConfigError;
 
 /// A rollout batch: P groups of G completions, tokens padded to T.
@@ -325,9 +325,8 @@ fn loss_metrics(
     ratio: Tensor<3>,
     reference: Option<&Tensor<3>>,
 ) -> LossMetrics {
-    let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
-    let n = weights.clone().sum().clamp_min(1.0);
-    let mean = |x: Tensor<3>| (x * weights.clone()).sum() / n.clone();
+    let kept = KeptTokens::new(&input.mask, &input.kept);
+    let mean = |x: Tensor<3>| kept.mean(x);
     let clipped = knobs
         .surrogate
         .clipped_tokens(knobs, &ratio, &input.advantages);
@@ -335,11 +334,11 @@ fn loss_metrics(
         Some(logp_ref) => {
             mean(KlEstimator::K3.penalty(logp_ref.clone() - input.logp.clone().detach()))
         }
-        None => n.zeros_like(),
+        None => kept.count.zeros_like(),
     };
     LossMetrics {
         ratio_mean: mean(ratio.clone()),
-        ratio_max: (ratio * weights.clone()).max(),
+        ratio_max: (ratio * kept.weights.clone()).max(),
         clip_ratio_low: mean(clipped.low),
         clip_ratio_high: mean(clipped.high),
         kl,

@@ -3,7 +3,7 @@
 
 use burn::tensor::Tensor;
 
-use super::{Knobs, indicator};
+use super::{KeptTokens, Knobs, indicator};
 
 /// What the value loss reads, `[P, G, T]` unless noted.
 pub struct ValueInput {
@@ -60,12 +60,10 @@ pub fn value_loss(knobs: &Knobs, input: &ValueInput) -> ValueOutput {
         .loss_agg_mode
         .aggregate(per_token, mask, kept, *max_completion_length)
         .mul_scalar(0.5 * knobs.vf_coef);
-    let weights = mask.clone() * kept.clone().unsqueeze_dim::<3>(2);
-    let n = weights.clone().sum().clamp_min(1.0);
-    let mean = |x: Tensor<3>| (x * weights.clone()).sum() / n.clone();
+    let kept = KeptTokens::new(mask, kept);
     ValueOutput {
         loss,
-        clipfrac: mean(indicator(clipped_larger, values)),
-        value_mean: mean(values.clone().detach()),
+        clipfrac: kept.mean(indicator(clipped_larger, values)),
+        value_mean: kept.mean(values.clone().detach()),
     }
 }
