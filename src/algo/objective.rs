@@ -326,21 +326,20 @@ fn loss_metrics(
     reference: Option<&Tensor<3>>,
 ) -> LossMetrics {
     let kept = KeptTokens::new(&input.mask, &input.kept);
-    let mean = |x: Tensor<3>| kept.mean(x);
     let clipped = knobs
         .surrogate
         .clipped_tokens(knobs, &ratio, &input.advantages);
     let kl = match reference {
         Some(logp_ref) => {
-            mean(KlEstimator::K3.penalty(logp_ref.clone() - input.logp.clone().detach()))
+            kept.mean(KlEstimator::K3.penalty(logp_ref.clone() - input.logp.clone().detach()))
         }
         None => kept.count.zeros_like(),
     };
     LossMetrics {
-        ratio_mean: mean(ratio.clone()),
+        ratio_mean: kept.mean(ratio.clone()),
         ratio_max: (ratio * kept.weights.clone()).max(),
-        clip_ratio_low: mean(clipped.low),
-        clip_ratio_high: mean(clipped.high),
+        clip_ratio_low: kept.mean(clipped.low),
+        clip_ratio_high: kept.mean(clipped.high),
         kl,
     }
 }
