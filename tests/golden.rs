@@ -1,6 +1,7 @@
-//! Every golden case of `shared/golden/cases` through the objective oracle: in f64 at the
-//! README's 1e-6 relative tolerance, and through the f32 training path at 1e-4. Also the CLI's
-//! contract on invalid input: non-zero exit and one readable line.
+//! Every independent golden case (`tests/independent/`, and `../shared/golden/` when present)
+//! through the objective oracle: in f64 at the README's 1e-6 relative tolerance, and through the
+//! f32 training path at 1e-4. Also the CLI's contract on invalid input: non-zero exit and one
+//! readable line.
 
 mod common;
 
@@ -10,17 +11,8 @@ use burn::tensor::{Device, FloatDType};
 use grpo_playground::oracle::{ObjectiveInput, ObjectiveOutput, evaluate};
 use serde_json::Value;
 
-use common::{mismatch, read_cases, shared_dir};
+use common::{independent_cases, mismatch};
 
-fn cases() -> Vec<(String, Value)> {
-    let cases = read_cases(&shared_dir());
-    assert!(
-        cases.len() >= 61,
-        "expected the 61 golden cases, found {}",
-        cases.len()
-    );
-    cases
-}
 
 fn run(input: &Value, dtype: FloatDType) -> ObjectiveOutput {
     let input = ObjectiveInput::from_json(&input.to_string()).expect("golden input parses");
@@ -30,7 +22,7 @@ fn run(input: &Value, dtype: FloatDType) -> ObjectiveOutput {
 
 fn check_all(dtype: FloatDType, tol: f64) {
     let mut failures = Vec::new();
-    for (name, case) in cases() {
+    for (name, case) in independent_cases() {
         let got = serde_json::to_value(run(&case["input"], dtype)).unwrap();
         for key in ["loss", "advantages", "kept", "grad_logp", "shaped_rewards"] {
             if let Some(m) = mismatch(&got[key], &case["expected"][key], tol, key) {
@@ -59,7 +51,7 @@ fn golden_cases_match_through_the_f32_training_path() {
 
 #[test]
 fn the_tolerance_check_can_fail() {
-    let (_, case) = cases().swap_remove(0);
+    let (_, case) = independent_cases().swap_remove(0);
     let mut want = case["expected"]["loss"].clone();
     let loss = want.as_f64().unwrap();
     want = Value::from(loss + 1e-5 * loss.abs().max(1.0));
@@ -93,7 +85,7 @@ fn oracle_cli(stdin: &str) -> (i32, String, String) {
 
 #[test]
 fn cli_prints_the_expected_json_for_a_golden_case() {
-    let (_, case) = cases().swap_remove(6);
+    let (_, case) = independent_cases().swap_remove(6);
     let (code, stdout, _) = oracle_cli(&case["input"].to_string());
     assert_eq!(code, 0);
     let got: Value = serde_json::from_str(&stdout).expect("stdout is JSON");
@@ -104,7 +96,7 @@ fn cli_prints_the_expected_json_for_a_golden_case() {
 
 #[test]
 fn cli_rejects_invalid_input_with_one_line_naming_the_problem() {
-    let (_, case) = cases().swap_remove(0);
+    let (_, case) = independent_cases().swap_remove(0);
     let with = |edit: &dyn Fn(&mut Value)| {
         let mut input = case["input"].clone();
         edit(&mut input);

@@ -1,4 +1,4 @@
-//! The plain-loop reference of the objective (tests/reference/) against the shared golden cases
+//! The plain-loop reference of the objective (tests/reference/) against the independent golden cases
 //! and the crate's preset table, and the in-repo golden cases it generates (tests/golden/)
 //! against the reference itself and the crate's oracle.
 //!
@@ -17,7 +17,7 @@ use grpo_playground::oracle::{ObjectiveInput, evaluate};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use common::{mismatch, read_cases, shared_dir};
+use common::{independent_cases, mismatch, read_cases};
 
 const KEYS: [&str; 8] = [
     "loss",
@@ -60,9 +60,8 @@ fn assert_none(failures: Vec<String>) {
 }
 
 #[test]
-fn reference_matches_the_shared_golden_cases() {
-    let cases = read_cases(&shared_dir());
-    assert!(cases.len() >= 61, "expected the 61 shared cases");
+fn reference_matches_the_independent_golden_cases() {
+    let cases = independent_cases();
     let failures = cases
         .iter()
         .flat_map(|(name, case)| {
@@ -230,7 +229,7 @@ fn oracle_matches_the_in_repo_cases_through_the_f32_training_path() {
 
 #[test]
 fn the_tolerance_check_can_fail() {
-    let (name, case) = &read_cases(&shared_dir())[0];
+    let (name, case) = &independent_cases()[0];
     let mut want = case["expected"].clone();
     let loss = want["loss"].as_f64().unwrap();
     want["loss"] = Value::from(loss + 1e-8 * loss.abs().max(1.0));

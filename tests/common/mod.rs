@@ -5,11 +5,41 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// `shared/golden/cases` (or `$GOLDEN_DIR`).
-pub fn shared_dir() -> PathBuf {
-    std::env::var_os("GOLDEN_DIR")
+/// The independent golden cases (tests/independent/README.md): the copy kept in the repo, then
+/// `../shared/golden/cases` beside the checkout when it is there (or `$GOLDEN_DIR`), so a plain
+/// clone tests itself and a checkout beside the shared set is also checked against that set.
+pub fn independent_dirs() -> Vec<PathBuf> {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let beside = std::env::var_os("GOLDEN_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/golden/cases"))
+        .unwrap_or_else(|| root.join("../shared/golden/cases"));
+    let mut dirs = vec![root.join("tests/independent/cases")];
+    if beside.is_dir() {
+        dirs.push(beside);
+    }
+    dirs
+}
+
+/// Every independent case, named `dir/file` when more than the repo's copy is checked.
+pub fn independent_cases() -> Vec<(String, Value)> {
+    let dirs = independent_dirs();
+    let cases: Vec<_> = dirs
+        .iter()
+        .flat_map(|dir| {
+            let cases = read_cases(dir);
+            assert!(
+                cases.len() >= 61,
+                "expected the 61 independent cases in {}, found {}",
+                dir.display(),
+                cases.len()
+            );
+            let label = dir.display().to_string();
+            cases
+                .into_iter()
+                .map(move |(name, case)| (format!("{label}/{name}"), case))
+        })
+        .collect();
+    cases
 }
 
 /// The `*.json` files of `dir`, sorted, as (file name, case).
