@@ -13,7 +13,6 @@ use serde_json::Value;
 
 use common::{independent_cases, mismatch};
 
-
 fn run(input: &Value, dtype: FloatDType) -> ObjectiveOutput {
     let input = ObjectiveInput::from_json(&input.to_string()).expect("golden input parses");
     let device = Device::flex().autodiff();
