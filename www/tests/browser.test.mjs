@@ -42,6 +42,14 @@ async function open(browser, url) {
   return { page, errors };
 }
 
+/** Waits until `selector`'s text matches `pattern` (the page redraws some text a frame after the state it shows). */
+async function waitForText(page, selector, pattern, timeout = 30_000) {
+  await page.waitForFunction(([sel, source, flags]) => new RegExp(source, flags).test(document.querySelector(sel)?.textContent ?? ''),
+    [selector, pattern.source, pattern.flags], { timeout, polling: 100 }).catch(async () => {
+    assert.match(await page.textContent(selector), pattern);
+  });
+}
+
 const stepOf = (page, n) => page.getAttribute(`[data-testid="variant-${n}"]`, 'data-step').then(Number);
 
 async function waitForSteps(page, variants, atLeast, timeout) {
@@ -168,7 +176,7 @@ test('live knobs change running runs without a Reset; restart knobs wait for it 
   }
   assert.equal(await page.evaluate(() => window.__playground.configs[1][0].train.learning_rate), 0.005);
   assert.doesNotMatch(await fieldClasses(page, '[data-knob="learning_rate"]'), /pending/);
-  assert.match(await page.textContent('#live-log'), /learning_rate = 0\.005/);
+  await waitForText(page, '#live-log', /learning_rate = 0\.005/);
 
   // epsilon (a variant's, live): only that variant's sessions, written as its override.
   await page.click('[data-testid="variant-1"] details.knobs > summary');
@@ -291,7 +299,7 @@ test('shared warm-up: one per seed, the same warm-up steps for every variant, th
   await page.click('[data-testid="step"]');
   await waitForSteps(page, 2, 1, 120_000);
   assert.equal((await page.evaluate(() => window.__playground.counters)).sftSteps, seeds, 'one warm-up step per seed');
-  assert.match(await page.textContent('[data-testid="status"]'), new RegExp(`^paused — warm-up: step 1 / ${sft} \\(supervised\\)$`));
+  await waitForText(page, '[data-testid="status"]', new RegExp(`^paused — warm-up: step 1 / ${sft} \\(supervised\\)$`));
   await page.click('[data-testid="run"]');
   await waitForSteps(page, 2, sft + rl, 200_000);
   await page.waitForFunction(() => /^done/.test(document.querySelector('[data-testid="status"]')?.textContent ?? ''), null, { timeout: 30_000 });
