@@ -13,7 +13,7 @@ use burn::module::Module;
 use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use futures_lite::future::block_on;
-use grpo_playground::algo::{self, AlgoConfig, PolicyInput, RolloutBatch};
+use grpo_playground::algo::{self, AlgoConfig, PolicyInput, RolloutBatch, SideTensors};
 use grpo_playground::policy::{ModelConfig, Sampling, completion_logprobs, generate};
 use grpo_playground::tasks::bandit::Bandit;
 use grpo_playground::tasks::vocab::spell_all;
@@ -107,10 +107,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         mask: mask.clone(),
         logp_old: logp_old.clone(),
         logp_ref: Some(logp_ref.clone()),
-        greedy_reward: None,
-        semantic_entropy: None,
-        key_token_bonus: None,
-        values_old: None,
+        // GRPO reads no side inputs (`knobs.side_inputs()` is empty).
+        side: SideTensors::default(),
         max_completion_length: L,
     };
     let adv = algo::advantages(&knobs, &batch)?;
@@ -130,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             mask,
             advantages: adv.advantages.clone(),
             kept: adv.kept,
-            entropy: None,
+            side: SideTensors::default(),
             max_completion_length: L,
         },
     )?;

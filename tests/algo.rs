@@ -345,7 +345,7 @@ fn a_ppo_batch_without_values_is_rejected_naming_the_field() {
     completion.as_object_mut().unwrap().remove("values");
     let err = eval(&input.to_string()).expect_err("refused");
     assert!(
-        err.starts_with("groups[0].completions[0].values: missing: the \"gae\" estimator"),
+        err.starts_with("groups[0].completions[0].values: missing: the gae estimator"),
         "{err}"
     );
     // Old inputs stay valid: the other estimators neither need nor report values.
@@ -690,6 +690,24 @@ fn invalid_batches_are_rejected_with_their_field() {
         eval(&no_greedy)
             .unwrap_err()
             .contains("groups[0].greedy_reward: missing")
+    );
+    // Side inputs are read by their declared names, at their declared level, of their kind.
+    let misplaced = batch(json!({"preset": "ktae"}), &[&[1.0, 0.0]], |_, _| 0.0)
+        .replace("\"greedy_reward\":0.5", "\"tokens\":[3]");
+    assert!(
+        eval(&misplaced)
+            .unwrap_err()
+            .starts_with("groups[0].tokens: unknown field `tokens`, expected `completions`, or a side input: greedy_reward"),
+        "{}",
+        eval(&misplaced).unwrap_err()
+    );
+    let mistyped = batch(json!({"preset": "ktae"}), &[&[1.0, 0.0]], |_, _| 0.0).replace(
+        "\"truncated\":false",
+        "\"truncated\":false,\"tokens\":[\"a\",2]",
+    );
+    assert_eq!(
+        eval(&mistyped).unwrap_err(),
+        "groups[0].completions[0].tokens[0]: invalid type: string \"a\", expected u32"
     );
     let no_ref = batch(json!({"preset": "grpo"}), &[&[1.0, 0.0]], |_, _| 0.0)
         .replace("\"logp_ref\"", "\"unused\"");

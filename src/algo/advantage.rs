@@ -3,6 +3,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::side::{SideInput, SideTensors};
 use super::{Knobs, indicator};
 
 /// Which baseline and scale turn returns into advantages (`adv_estimator`).
@@ -76,16 +77,12 @@ pub struct Needs {
     pub min_group_size: usize,
     /// Groups must be odd-sized, so that their median is one of them.
     pub odd_group: bool,
-    /// The baseline is each prompt's greedy-completion reward, which the trainer generates and
-    /// the batch carries as `greedy_reward`.
-    pub greedy_baseline: bool,
     /// Keep flags `[P, G]` of a filter the estimator implies.
     pub implied_filter: Option<fn(&Tensor<2>) -> Tensor<2>>,
-    /// The batch carries KTAE's per-token key-token scores (`key_token_bonus`), computed from the
-    /// completions' token ids.
-    pub key_tokens: bool,
-    /// The batch carries a critic's per-token values at rollout (`values_old`), and the trainer
-    /// trains that critic on the estimator's value targets.
+    /// The side inputs it reads (the batch builders fill them, the checks demand them).
+    pub side_inputs: &'static [SideInput],
+    /// The trainer trains a critic on the estimator's value targets (whose values are side
+    /// inputs too).
     pub critic: bool,
 }
 
@@ -102,15 +99,11 @@ pub struct EstimatorInput<'a> {
     pub returns: &'a Tensor<3>,
     /// 1 on real tokens, `[P, G, T]`.
     pub mask: &'a Tensor<3>,
-    /// Reward of each prompt's greedy completion, `[P]` (ReMax only).
-    pub greedy_reward: Option<&'a Tensor<1>>,
-    /// KT(o_{i,t}) of every token, `[P, G, T]` (KTAE only).
-    pub key_tokens: Option<&'a Tensor<3>>,
+    /// The batch's side inputs: those of [`Needs::side_inputs`] are there.
+    pub side: &'a SideTensors,
     /// Token rewards r_t (the shaped reward on the last token, plus the KL penalty with
     /// `kl_in_reward`), `[P, G, T]` (GAE only).
     pub token_rewards: Option<&'a Tensor<3>>,
-    /// The critic's values at rollout V_old, `[P, G, T]` (GAE only).
-    pub values_old: Option<&'a Tensor<3>>,
 }
 
 /// An estimator's result.
@@ -158,9 +151,8 @@ impl AdvEstimator {
             extra_samples: 0,
             min_group_size: 2,
             odd_group: false,
-            greedy_baseline: false,
             implied_filter: None,
-            key_tokens: false,
+            side_inputs: &[],
             critic: false,
         };
         match self {
@@ -172,7 +164,7 @@ impl AdvEstimator {
             | Self::Opo
             | Self::GrpoPassk => MEAN,
             Self::Ktae => Needs {
-                key_tokens: true,
+                side_inputs: &[SideInput::Tokens],
                 ..MEAN
             },
             // A median of G + 1 that is one of them, left out of the gradient.
@@ -186,7 +178,7 @@ impl AdvEstimator {
             // The baseline is the greedy completion's reward: one sampled completion will do.
             Self::Remax => Needs {
                 min_group_size: 1,
-                greedy_baseline: true,
+                side_inputs: &[SideInput::GreedyReward],
                 ..MEAN
             },
             // No baseline at all.
@@ -197,6 +189,7 @@ impl AdvEstimator {
             // The baseline is the critic's: one completion per prompt will do.
             Self::Gae => Needs {
                 min_group_size: 1,
+                side_inputs: &[SideInput::Values, SideInput::ValuesOld],
                 critic: true,
                 ..MEAN
             },
@@ -207,8 +200,8 @@ impl AdvEstimator {
     /// a critic estimator's value targets.
     ///
     /// # Panics
-    /// `Remax` without `greedy_reward`, `Ktae` without `key_tokens`, `Gae` without
-    /// `token_rewards` or `values_old`; [`super::objective::advantages`] checks this first.
+    /// Without a side input of [`Needs::side_inputs`], or `Gae` without `token_rewards`;
+    /// [`super::objective::advantages`] checks this first.
     pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Estimate {
         let advantages = match self {
             Self::Grpo => input.broadcast(grpo(knobs, input.g0())),
@@ -231,13 +224,15 @@ impl AdvEstimator {
             Self::GrpoPassk => input.broadcast(pass_k(knobs, input.g0())),
             Self::Ktae => {
                 let bonus = input
-                    .key_tokens
-                    .expect("ktae batches carry key_token_bonus (checked by advantages())");
+                    .side
+                    .token(SideInput::Tokens)
+                    .expect("ktae batches carry key-token scores (checked by advantages())");
                 input.broadcast(grpo(knobs, input.g0())) + bonus.clone() * input.mask.clone()
             }
             Self::Remax => {
                 let baseline = input
-                    .greedy_reward
+                    .side
+                    .group(SideInput::GreedyReward)
                     .expect("remax batches carry greedy_reward (checked by advantages())")
                     .clone()
                     .unsqueeze_dims::<3>(&[1, 2]);
@@ -249,7 +244,8 @@ impl AdvEstimator {
                         .token_rewards
                         .expect("gae batches carry token rewards (built by advantages())"),
                     input
-                        .values_old
+                        .side
+                        .token(SideInput::ValuesOld)
                         .expect("gae batches carry values_old (checked by advantages())"),
                     input.mask,
                     knobs.gamma,

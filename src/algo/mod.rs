@@ -18,6 +18,7 @@ pub mod objective;
 pub mod presets;
 pub mod ratio;
 pub mod shaping;
+pub mod side;
 pub mod surrogate;
 pub mod tex;
 pub mod value;
@@ -32,6 +33,7 @@ pub use objective::{
 pub use presets::{PRESETS, Preset};
 pub use ratio::RatioLevel;
 pub use shaping::OverlongBufferLen;
+pub use side::{Need, SideInput, SideTensor, SideTensors};
 pub use surrogate::Surrogate;
 pub use value::{ValueInput, ValueOutput, value_loss};
 

@@ -5,6 +5,7 @@
 use burn::tensor::Tensor;
 
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
+use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
 use super::{KeptTokens, KlEstimator, Knobs, filter, kl, shaping};
 use crate::error::ConfigError;
@@ -23,17 +24,10 @@ pub struct RolloutBatch {
     pub logp_old: Tensor<3>,
     /// log π_ref of the sampled tokens, `[P, G, T]`; needed only when β > 0.
     pub logp_ref: Option<Tensor<3>>,
-    /// Reward of each prompt's greedy completion, `[P]`; ReMax only.
-    pub greedy_reward: Option<Tensor<1>>,
-    /// Each group's normalised semantic entropy SE/SE_max
-    /// ([`super::advantage::semantic_entropy`] of its final answers), `[P]`; needed when
-    /// `seed_alpha` > 0.
-    pub semantic_entropy: Option<Tensor<1>>,
-    /// KTAE's key-token score KT(o_{i,t}) of every token
-    /// ([`super::key_tokens::key_token_bonus`] per group), `[P, G, T]`; needed by `ktae`.
-    pub key_token_bonus: Option<Tensor<3>>,
-    /// The critic's values V_old of every token at rollout, `[P, G, T]`; needed by `gae`.
-    pub values_old: Option<Tensor<3>>,
+    /// The side inputs the knobs read at steps 1–4 ([`Knobs::side_inputs`] of phase
+    /// [`Phase::Rollout`]: greedy rewards, answers' semantic entropy, key-token scores, the
+    /// critic's values at rollout).
+    pub side: SideTensors,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -73,19 +67,11 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             ),
         ));
     }
-    let estimator = serde_json::json!(knobs.adv_estimator);
     if knobs.adv_estimator.needs().odd_group && g % 2 == 0 {
+        let estimator = serde_json::json!(knobs.adv_estimator);
         return Err(ConfigError::new(
             "num_generations",
             format!("{estimator} groups hold G+1 completions and must be odd-sized; got {g}"),
-        ));
-    }
-    if knobs.adv_estimator.needs().greedy_baseline && r.greedy_reward.is_none() {
-        return Err(ConfigError::new(
-            "greedy_reward",
-            format!(
-                "missing: the {estimator} estimator needs each prompt's greedy-completion reward"
-            ),
         ));
     }
     if knobs.needs_reference() && r.logp_ref.is_none() {
@@ -94,24 +80,12 @@ fn check_batch(knobs: &Knobs, r: &RolloutBatch) -> Result<(), ConfigError> {
             "missing: beta > 0 needs the reference policy's log-probs",
         ));
     }
-    if knobs.adv_estimator.needs().key_tokens && r.key_token_bonus.is_none() {
-        return Err(ConfigError::new(
-            "key_token_bonus",
-            format!("missing: the {estimator} estimator needs each completion's token ids"),
-        ));
-    }
-    if knobs.adv_estimator.needs().critic && r.values_old.is_none() {
-        return Err(ConfigError::new(
-            "values_old",
-            format!("missing: the {estimator} estimator needs the critic's values of every token"),
-        ));
-    }
-    if knobs.seed_alpha > 0.0 && r.semantic_entropy.is_none() {
-        return Err(ConfigError::new(
-            "semantic_entropy",
-            "missing: seed_alpha > 0 needs each group's final answers",
-        ));
-    }
+    check_needs(
+        &knobs.side_inputs(),
+        Some(Phase::Rollout),
+        |input| r.side.contains(input),
+        |input| input.name().to_string(),
+    )?;
     let buffer = knobs.overlong_buffer_len.tokens(r.max_completion_length);
     if buffer > r.max_completion_length {
         return Err(ConfigError::out_of_range(
@@ -165,17 +139,19 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
     let input = EstimatorInput {
         returns: &returns,
         mask: &r.mask,
-        greedy_reward: r.greedy_reward.as_ref(),
-        key_tokens: r.key_token_bonus.as_ref(),
+        side: &r.side,
         token_rewards: token_rewards.as_ref(),
-        values_old: r.values_old.as_ref(),
     };
     let estimate = knobs.adv_estimator.estimate(knobs, &input);
     let mut advantages = estimate.advantages;
     if knobs.lead_difficulty_weight {
         advantages = lead_difficulty_weight(advantages, &r.correct);
     }
-    if let (Some(se), true) = (&r.semantic_entropy, knobs.seed_alpha > 0.0) {
+    if let Some(se) = r
+        .side
+        .group(SideInput::Answer)
+        .filter(|_| knobs.seed_alpha > 0.0)
+    {
         advantages = seed_scale(advantages, se, knobs.seed_alpha);
     }
 
@@ -227,9 +203,10 @@ pub struct PolicyInput {
     pub advantages: Tensor<3>,
     /// Keep flags from [`advantages`], `[P, G]`.
     pub kept: Tensor<2>,
-    /// The policy's full-vocabulary entropy H_t of each position, with gradient, `[P, G, T]`;
-    /// needed when `entropy_coeff` > 0.
-    pub entropy: Option<Tensor<3>>,
+    /// The side inputs the knobs read at steps 5–8 ([`Knobs::side_inputs`] of phase
+    /// [`Phase::Policy`]: the policy's entropy H_t of each position, with gradient, for the
+    /// entropy bonus).
+    pub side: SideTensors,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -259,16 +236,16 @@ pub struct LossOutput {
 /// the entropy bonus `entropy_coeff`·Agg(H) aggregated by `loss_agg_mode` (verl's
 /// `entropy_coeff`; it applies to sequence-level losses too).
 pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, ConfigError> {
-    let entropy = match (&input.entropy, knobs.entropy_coeff > 0.0) {
-        (None, true) => {
-            return Err(ConfigError::new(
-                "entropy",
-                "missing: entropy_coeff > 0 needs the policy's per-token entropy",
-            ));
-        }
-        (entropy, true) => entropy.as_ref(),
-        (_, false) => None,
-    };
+    check_needs(
+        &knobs.side_inputs(),
+        Some(Phase::Policy),
+        |side| input.side.contains(side),
+        |side| side.name().to_string(),
+    )?;
+    let entropy = input
+        .side
+        .token(SideInput::Entropy)
+        .filter(|_| knobs.entropy_coeff > 0.0);
     let reference = match (&input.logp_ref, knobs.needs_reference()) {
         (None, true) => {
             return Err(ConfigError::new(

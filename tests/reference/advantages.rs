@@ -63,11 +63,7 @@ fn semantic_entropy(group: &Group) -> f64 {
     let answers: Vec<&str> = group
         .completions
         .iter()
-        .map(|c| {
-            c.answer
-                .as_deref()
-                .expect("validated: answers with seed_alpha")
-        })
+        .map(|c| c.answer().expect("validated: answers with seed_alpha"))
         .collect();
     let g = answers.len() as f64;
     if answers.len() < 2 {
@@ -267,7 +263,7 @@ fn estimate(
             .zip(returns)
             .map(|(group, ret)| {
                 let b = group
-                    .greedy_reward
+                    .greedy_reward()
                     .expect("validated: remax has greedy_reward");
                 ret.iter()
                     .map(|c| c.iter().map(|g| g - b).collect())

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 use super::knobs::{AdvEstimator, resolve};
+use super::side::Side;
 use super::{Completion, Group, Input};
 
 /// How a case's batch is drawn.
@@ -519,7 +520,7 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                 // tokens; the last token is 2.
                 for c in &mut completions {
                     let n = c.logp.len();
-                    let ids = (0..n)
+                    let ids: Vec<u32> = (0..n)
                         .map(|t| {
                             if t + 1 == n {
                                 2
@@ -528,14 +529,15 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                             }
                         })
                         .collect();
-                    c.tokens = Some(ids);
+                    c.side.set("tokens", ids);
                 }
             }
             if knobs.seed_alpha > 0.0 {
                 // Answers from a small set, so that groups have clusters of several sizes.
                 let set = rng.random_range(1..=4);
                 for c in &mut completions {
-                    c.answer = Some(["7", "12", "x", "7 "][rng.random_range(0..set)].to_string());
+                    c.side
+                        .set("answer", ["7", "12", "x", "7 "][rng.random_range(0..set)]);
                 }
             }
             if knobs.adv_estimator == AdvEstimator::Gae {
@@ -546,29 +548,30 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                         .map(|_| round6(rng.random_range(-0.5..1.5)))
                         .collect();
                     if draw.critic_moved {
-                        let now = old
+                        let now: Vec<f64> = old
                             .iter()
                             .map(|v| round6(v + rng.random_range(-1.0..1.0)))
                             .collect();
-                        c.values = Some(now);
-                        c.values_old = Some(old);
+                        c.side.set("values", now);
+                        c.side.set("values_old", old);
                     } else {
-                        c.values = Some(old);
+                        c.side.set("values", old);
                     }
                 }
             }
             if draw.entropy {
                 for c in &mut completions {
-                    let h = (0..c.logp.len())
+                    let h: Vec<f64> = (0..c.logp.len())
                         .map(|_| round6(rng.random_range(0.0..2.3)))
                         .collect();
-                    c.entropy = Some(h);
+                    c.side.set("entropy", h);
                 }
             }
-            Group {
-                greedy_reward,
-                completions,
+            let mut side = Side::default();
+            if let Some(r) = greedy_reward {
+                side.set("greedy_reward", r);
             }
+            Group { completions, side }
         })
         .collect();
     Ok(Input {
@@ -624,11 +627,7 @@ fn completion(
         logp,
         logp_old,
         logp_ref: Some(logp_ref),
-        entropy: None,
-        answer: None,
-        tokens: None,
-        values: None,
-        values_old: None,
+        side: Side::default(),
     }
 }
 

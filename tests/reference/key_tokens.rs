@@ -12,13 +12,15 @@ const EOS: u32 = 2;
 /// KT of every token of `group` (completion × token); all 0 unless the group has both a
 /// reward > 0 and a reward ≤ 0.
 pub fn scores(group: &Group) -> Vec<Vec<f64>> {
-    let rows: Vec<(&[u32], bool)> = group
+    let ids: Vec<Vec<u32>> = group
         .completions
         .iter()
-        .map(|c| {
-            let ids = c.tokens.as_deref().expect("validated: tokens with ktae");
-            (ids, c.reward > 0.0)
-        })
+        .map(|c| c.tokens().expect("validated: tokens with ktae"))
+        .collect();
+    let rows: Vec<(&[u32], bool)> = ids
+        .iter()
+        .zip(&group.completions)
+        .map(|(ids, c)| (ids.as_slice(), c.reward > 0.0))
         .collect();
     let good = rows.iter().filter(|r| r.1).count() as f64;
     let bad = rows.len() as f64 - good;

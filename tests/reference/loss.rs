@@ -34,7 +34,7 @@ pub fn loss_and_grad(
         .groups
         .iter()
         .flat_map(|g| &g.completions)
-        .all(|c| c.entropy.is_some());
+        .all(|c| c.entropy().is_some());
     let grad_entropy = with_entropy.then(|| grid(&Seed::Entropy));
     (loss, grad, grad_entropy)
 }
@@ -146,10 +146,7 @@ fn objective(
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
             if kept[g][i] {
-                let h = c
-                    .entropy
-                    .as_ref()
-                    .expect("validated: entropy with entropy_coeff");
+                let h = c.entropy().expect("validated: entropy with entropy_coeff");
                 let total = h
                     .iter()
                     .enumerate()

@@ -15,12 +15,14 @@ pub mod filters;
 pub mod key_tokens;
 pub mod knobs;
 pub mod loss;
+pub mod side;
 pub mod value;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use knobs::{AdvEstimator, Knobs};
+use side::{Level, Side};
 
 /// A golden case's `input` (shared/golden/README.md).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,15 +34,20 @@ pub struct Input {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Group {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub greedy_reward: Option<f64>,
     pub completions: Vec<Completion>,
+    /// ReMax's `greedy_reward` ([`side::SIDE_INPUTS`]).
+    #[serde(flatten)]
+    pub side: Side,
+}
+
+impl Group {
+    pub fn greedy_reward(&self) -> Option<f64> {
+        self.side.number("greedy_reward")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Completion {
     pub reward: f64,
     pub correct: bool,
@@ -50,29 +57,37 @@ pub struct Completion {
     pub logp_old: Vec<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logp_ref: Option<Vec<f64>>,
-    /// H_t per token, an input of its own (the entropy bonus).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entropy: Option<Vec<f64>>,
-    /// The final answer (SEED-GRPO's clusters).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub answer: Option<String>,
-    /// The sampled token ids (KTAE).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tokens: Option<Vec<u32>>,
-    /// The critic's values now (PPO), an input with its own gradient.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<Vec<f64>>,
-    /// The critic's values at rollout; `values` when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values_old: Option<Vec<f64>>,
+    /// The side inputs ([`side::SIDE_INPUTS`]): answer, tokens, entropy, values, values_old.
+    #[serde(flatten)]
+    pub side: Side,
 }
 
 impl Completion {
+    /// H_t per token, an input of its own (the entropy bonus).
+    pub fn entropy(&self) -> Option<Vec<f64>> {
+        self.side.list("entropy")
+    }
+
+    /// The final answer (SEED-GRPO's clusters).
+    pub fn answer(&self) -> Option<&str> {
+        self.side.text("answer")
+    }
+
+    /// The sampled token ids (KTAE).
+    pub fn tokens(&self) -> Option<Vec<u32>> {
+        let ids = self.side.list("tokens")?;
+        Some(ids.into_iter().map(|x| x as u32).collect())
+    }
+
+    /// The critic's values now (PPO), an input with its own gradient.
+    pub fn values(&self) -> Option<Vec<f64>> {
+        self.side.list("values")
+    }
+
     /// V_old: `values_old`, else `values`.
-    pub fn rollout_values(&self) -> &[f64] {
-        self.values_old
-            .as_deref()
-            .or(self.values.as_deref())
+    pub fn rollout_values(&self) -> Vec<f64> {
+        self.side
+            .list("values_old")
             .expect("validated: values with gae")
     }
 }
@@ -142,8 +157,11 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                 "groups[{g}]: mc_grpo needs an odd group, got {size}"
             ));
         }
-        if knobs.adv_estimator == AdvEstimator::Remax && group.greedy_reward.is_none() {
-            return Err(format!("groups[{g}]: remax needs greedy_reward"));
+        group.side.check(&format!("groups[{g}]"), Level::Group, 0)?;
+        for (name, by) in side::needs(knobs) {
+            if side::SIDE_INPUTS.contains(&(name, Level::Group)) && !group.side.has(name) {
+                return Err(format!("groups[{g}].{name}: needed by {by}"));
+            }
         }
         for (i, c) in group.completions.iter().enumerate() {
             let at = format!("groups[{g}].completions[{i}]");
@@ -163,34 +181,11 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                 }
                 _ => {}
             }
-            match &c.entropy {
-                Some(h) if h.len() != n => {
-                    return Err(format!("{at}.entropy: length differs from logp"));
+            c.side.check(&at, Level::Completion, n)?;
+            for (name, by) in side::needs(knobs) {
+                if !side::SIDE_INPUTS.contains(&(name, Level::Group)) && !c.side.has(name) {
+                    return Err(format!("{at}.{name}: needed by {by}"));
                 }
-                None if knobs.entropy_coeff > 0.0 => {
-                    return Err(format!("{at}.entropy: needed with entropy_coeff > 0"));
-                }
-                _ => {}
-            }
-            match &c.tokens {
-                Some(ids) if ids.len() != n => {
-                    return Err(format!("{at}.tokens: length differs from logp"));
-                }
-                None if knobs.adv_estimator == AdvEstimator::Ktae => {
-                    return Err(format!("{at}.tokens: needed by ktae"));
-                }
-                _ => {}
-            }
-            for (name, values) in [("values", &c.values), ("values_old", &c.values_old)] {
-                if values.as_ref().is_some_and(|v| v.len() != n) {
-                    return Err(format!("{at}.{name}: length differs from logp"));
-                }
-            }
-            if knobs.adv_estimator == AdvEstimator::Gae && c.values.is_none() {
-                return Err(format!("{at}.values: needed by gae"));
-            }
-            if knobs.seed_alpha > 0.0 && c.answer.is_none() {
-                return Err(format!("{at}.answer: needed with seed_alpha > 0"));
             }
         }
     }

@@ -21,7 +21,7 @@ pub fn loss_and_grad(
                 if !kept[g][i] {
                     continue;
                 }
-                let values = c.values.as_ref().expect("validated: values with gae");
+                let values = c.values().expect("validated: values with gae");
                 let old = c.rollout_values();
                 let mut total = Dual::c(0.0);
                 for t in 0..values.len() {

@@ -4,7 +4,7 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use crate::tasks::TokenId;
-use crate::tasks::vocab::{EOS, PAD};
+use crate::tasks::vocab::PAD;
 
 /// `[rows, width]` token ids, PAD after each row's end.
 pub(crate) fn pad_rows(rows: &[Vec<TokenId>], width: usize, device: &Device) -> Tensor<2, Int> {
@@ -93,33 +93,6 @@ impl Compaction {
             .select(0, self.index(device))
             .reshape([self.groups.len(), self.group_size, l])
     }
-}
-
-/// KTAE's key-token scores of `completions` (rows of groups of `group_size`, each group judged
-/// by its `rewards`), zero-padded to `l` per row, row-major `[P, G, l]` (the end-of-sequence token
-/// scores 0).
-pub(crate) fn key_token_rows<R: Copy + Into<f64>>(
-    completions: &[Vec<TokenId>],
-    rewards: &[R],
-    group_size: usize,
-    l: usize,
-) -> Vec<f32> {
-    let mut values = vec![0.0; completions.len() * l];
-    for (gi, group) in completions.chunks(group_size).enumerate() {
-        let tokens: Vec<&[TokenId]> = group.iter().map(Vec::as_slice).collect();
-        let rewards: Vec<f64> = rewards[gi * group_size..gi * group_size + group.len()]
-            .iter()
-            .map(|&r| r.into())
-            .collect();
-        let kt = crate::algo::key_tokens::key_token_bonus(&tokens, &rewards, Some(EOS));
-        for (ci, row) in kt.iter().enumerate() {
-            let start = (gi * group_size + ci) * l;
-            for (t, &x) in row.iter().take(l).enumerate() {
-                values[start + t] = x as f32;
-            }
-        }
-    }
-    values
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@
 use burn::module::Module;
 use rand::SeedableRng;
 
-use super::batch::{key_token_rows, mask_rows, pad_rows};
+use super::batch::{mask_rows, pad_rows};
+use super::side::SideSource;
 use super::{TrainError, Trainer};
-use crate::algo::{self, PolicyInput, RolloutBatch};
+use crate::algo::{self, PolicyInput, RolloutBatch, SideInput, SideTensor, SideTensors};
 use crate::policy::{completion_logprobs, generate};
 use crate::tasks::vocab::EOS;
 use crate::tasks::{AnyProblem, TaskRng, TokenId};
@@ -150,7 +151,19 @@ impl Trainer {
         // KL term depend on the weights; a critic's baseline is fixed at 0 (the policy loss
         // is what this measures).
         let fixed = mask.clone().mul_scalar(-2.0);
-        let key_tokens = key_token_rows(&completions, &rewards, group_size, l_max);
+        let probe_rewards: Vec<f64> = rewards.iter().map(|&r| f64::from(r)).collect();
+        let side = SideSource {
+            completions: &completions,
+            rewards: &probe_rewards,
+            group_size,
+            greedy_rewards: Some(&vec![0.0; p]),
+            values_old: Some(mask.zeros_like()),
+        }
+        .tensors(
+            &self.knobs.side_inputs(),
+            l_max,
+            &self.device.clone().inner(),
+        )?;
         let rollouts = RolloutBatch {
             rewards: upload(rewards, [p, group_size], &self.device).inner(),
             correct: zeros(),
@@ -158,20 +171,7 @@ impl Trainer {
             mask: mask.clone(),
             logp_old: fixed.clone(),
             logp_ref: Some(fixed.clone()),
-            greedy_reward: Some(upload(vec![0.0; p], [p], &self.device).inner()),
-            semantic_entropy: Some(
-                upload(
-                    completions
-                        .chunks(group_size)
-                        .map(|group| algo::advantage::semantic_entropy(group) as f32)
-                        .collect(),
-                    [p],
-                    &self.device,
-                )
-                .inner(),
-            ),
-            key_token_bonus: Some(upload(key_tokens, [p, group_size, l_max], &self.device).inner()),
-            values_old: Some(mask.zeros_like()),
+            side,
             max_completion_length: l_max,
         };
         let adv = algo::advantages(&self.knobs, &rollouts)?;
@@ -184,7 +184,10 @@ impl Trainer {
                 mask,
                 advantages: adv.advantages,
                 kept: adv.kept,
-                entropy: Some(entropy.reshape([p, group_size, l_max])),
+                side: SideTensors::default().with(
+                    SideInput::Entropy,
+                    SideTensor::Token(entropy.reshape([p, group_size, l_max])),
+                ),
                 max_completion_length: l_max,
             },
         )?;

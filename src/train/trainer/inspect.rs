@@ -3,10 +3,12 @@
 
 use serde::Serialize;
 
+use super::side::SideSource;
 use super::{TrainError, Trainer};
-use crate::algo::Knobs;
+use crate::algo::side::SideValue;
+use crate::algo::{Knobs, SideInput};
 use crate::oracle::{
-    CompletionInput, GroupInput, Inspection, ObjectiveInput, SurrogateCurve, inspect,
+    CompletionInput, GroupInput, Inspection, ObjectiveInput, SideValues, SurrogateCurve, inspect,
     surrogate_curve,
 };
 use crate::tasks::vocab::{spell, spell_all};
@@ -25,12 +27,6 @@ pub struct StepInspection {
     pub knobs: Knobs,
     /// The surrogate's objective against the ratio (`None` for a sequence-level loss).
     pub curve: Option<SurrogateCurve>,
-}
-
-/// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
-/// is its answer), written so that equal strings are equal token sequences.
-fn answer_key(tokens: &[crate::tasks::TokenId]) -> String {
-    format!("{tokens:?}")
 }
 
 impl Trainer {
@@ -56,16 +52,30 @@ impl Trainer {
             Some(r) => Some(rows(read(flat(r)).await?)),
             None => None,
         };
-        let values_old = match &batch.values_old {
-            Some(v) => Some(rows(read(flat(v)).await?)),
-            None => None,
+        let source = SideSource {
+            completions: &batch.completions,
+            rewards: &batch.rewards,
+            group_size: g,
+            greedy_rewards: batch.greedy_rewards.as_deref(),
+            values_old: None,
         };
-        let groups = batch
-            .prompts
-            .iter()
+        let mut columns = source.columns(&self.knobs.side_inputs());
+        if let Some(v) = &batch.values_old {
+            // The first update's critic is the rollout's: its values stand for V and V_old.
+            let values = rows(read(flat(v)).await?);
+            let unpadded = values
+                .iter()
+                .zip(&batch.completions)
+                .map(|(v, c)| SideValue::Numbers(v[..c.len()].to_vec()))
+                .collect();
+            columns.push((SideInput::Values, unpadded));
+        }
+        let (group_sides, mut completion_sides) =
+            SideValues::split(columns, batch.prompts.len(), g);
+        let groups = group_sides
+            .into_iter()
             .enumerate()
-            .map(|(p, _)| GroupInput {
-                greedy_reward: batch.greedy_rewards.as_ref().map(|r| r[p]),
+            .map(|(p, side)| GroupInput {
                 completions: (p * g..(p + 1) * g)
                     .map(|row| {
                         let n = batch.completions[row].len();
@@ -76,15 +86,11 @@ impl Trainer {
                             logp: logp_old[row][..n].to_vec(),
                             logp_old: logp_old[row][..n].to_vec(),
                             logp_ref: logp_ref.as_ref().map(|r| r[row][..n].to_vec()),
-                            entropy: None,
-                            answer: Some(answer_key(&batch.completions[row])),
-                            tokens: Some(batch.completions[row][..n].to_vec()),
-                            // The first update's critic is the rollout's.
-                            values: values_old.as_ref().map(|v| v[row][..n].to_vec()),
-                            values_old: None,
+                            side: std::mem::take(&mut completion_sides[row]),
                         }
                     })
                     .collect(),
+                side,
             })
             .collect();
         // The step keeps no per-token entropies, so the entropy bonus is left out: it is a term

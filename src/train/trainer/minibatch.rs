@@ -7,7 +7,7 @@ use rand::seq::SliceRandom;
 
 use super::critic::{CriticBatch, CriticStats};
 use super::{TrainError, Trainer};
-use crate::algo::{self, PolicyInput};
+use crate::algo::{self, PolicyInput, SideInput, SideTensor, SideTensors};
 use crate::tasks::TokenId;
 use crate::train::host::read;
 
@@ -105,8 +105,9 @@ pub(super) struct UpdateBatch {
     pub logp_ref: Option<Tensor<3>>,
     pub mask: Tensor<3>,
     pub advantages: Tensor<3>,
-    /// The critic's values at rollout and its targets, when the run trains a critic.
-    pub values_old: Option<Tensor<3>>,
+    /// The per-token side inputs (the critic's values at rollout, when the run trains a critic).
+    pub side: SideTensors,
+    /// The critic's targets, when the run trains a critic.
     pub value_targets: Option<Tensor<3>>,
     pub kept: Tensor<2>,
     pub max_completion_length: usize,
@@ -178,7 +179,8 @@ impl Trainer {
                     mask: sel(&batch.mask),
                     advantages: sel(&batch.advantages),
                     kept: batch.kept.clone().select(0, idx.clone()),
-                    entropy: Some(entropy.clone()),
+                    side: SideTensors::default()
+                        .with(SideInput::Entropy, SideTensor::Token(entropy.clone())),
                     max_completion_length: batch.max_completion_length,
                 };
                 // The loss carries the entropy bonus (`entropy_coeff`); the metric is the
@@ -191,7 +193,7 @@ impl Trainer {
             },
         )?;
         let grad_norm = self.update(grads, self.config.train.learning_rate);
-        let critic = match (&batch.values_old, &batch.value_targets) {
+        let critic = match (batch.side.token(SideInput::ValuesOld), &batch.value_targets) {
             (Some(values_old), Some(value_targets)) => self.critic_update(CriticBatch {
                 prompts: &prompts,
                 group_size: width,

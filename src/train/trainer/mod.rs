@@ -13,6 +13,7 @@ mod inspect;
 mod minibatch;
 mod rollout;
 mod saving;
+mod side;
 
 use burn::module::Module;
 use burn::optim::{AdamWConfig, ModuleOptimizer};
@@ -21,7 +22,7 @@ use rand::SeedableRng;
 
 use super::host::{now_ms, read, upload};
 use super::metrics::{StepMetrics, length_by_correctness};
-use crate::algo::{self, Advantages, Knobs, RolloutBatch};
+use crate::algo::{self, Advantages, Knobs, RolloutBatch, SideInput};
 use crate::config::RunConfig;
 use crate::error::ConfigError;
 use crate::policy::Transformer;
@@ -34,6 +35,7 @@ pub use evaluate::Evaluation;
 pub use inspect::StepInspection;
 use minibatch::{UpdateBatch, UpdateStats};
 use rollout::SampledGroups;
+use side::SideSource;
 
 /// Why a training call failed.
 #[derive(Debug, thiserror::Error)]
@@ -333,7 +335,7 @@ impl Trainer {
         let rollout_ms = now_ms() - start;
         let (p, g) = (groups.problems.len(), groups.group_size);
         let prompts: Vec<Vec<TokenId>> = groups.problems.iter().map(|p| p.prompt.clone()).collect();
-        let (batch, kl_diagnostic) = self.rollout_tensors(&groups, &prompts);
+        let (batch, kl_diagnostic) = self.rollout_tensors(&groups, &prompts)?;
         self.last_batch = Some(TrainedBatch {
             prompts: prompts.clone(),
             group_size: g,
@@ -347,9 +349,9 @@ impl Trainer {
                 let [p, g, l] = r.dims();
                 r.reshape([p * g, l])
             }),
-            values_old: batch.values_old.clone().map(|v| {
+            values_old: batch.side.token(SideInput::ValuesOld).map(|v| {
                 let [p, g, l] = v.dims();
-                v.reshape([p * g, l])
+                v.clone().reshape([p * g, l])
             }),
         });
 
@@ -403,7 +405,7 @@ impl Trainer {
         &self,
         groups: &SampledGroups,
         prompts: &[Vec<TokenId>],
-    ) -> (RolloutBatch, Option<Tensor<1>>) {
+    ) -> Result<(RolloutBatch, Option<Tensor<1>>), ConfigError> {
         let (p, g, l) = (
             groups.problems.len(),
             groups.group_size,
@@ -442,35 +444,19 @@ impl Trainer {
             mask,
             logp_old,
             logp_ref,
-            greedy_reward: groups
-                .greedy_rewards
-                .as_ref()
-                .map(|r| upload(r.iter().map(|&x| x as f32).collect(), [p], device)),
-            // SEED-GRPO's clusters: a toy task's completion is its final answer.
-            semantic_entropy: Some(upload(
-                groups
-                    .completions
-                    .tokens
-                    .chunks(g)
-                    .map(|group| algo::advantage::semantic_entropy(group) as f32)
-                    .collect(),
-                [p],
-                device,
-            )),
-            key_token_bonus: self.knobs.adv_estimator.needs().key_tokens.then(|| {
-                let rewards: Vec<f64> = groups.verdicts.iter().map(|v| v.reward).collect();
-                upload(
-                    batch::key_token_rows(&groups.completions.tokens, &rewards, g, l),
-                    [p, g, l],
-                    device,
-                )
-            }),
-            values_old: self
-                .rollout_values(prompts, g, &groups.completions.token_tensor)
-                .map(|v| v.reshape([p, g, l])),
+            side: SideSource {
+                completions: &groups.completions.tokens,
+                rewards: &groups.verdicts.iter().map(|v| v.reward).collect::<Vec<_>>(),
+                group_size: g,
+                greedy_rewards: groups.greedy_rewards.as_deref(),
+                values_old: self
+                    .rollout_values(prompts, g, &groups.completions.token_tensor)
+                    .map(|v| v.reshape([p, g, l])),
+            }
+            .tensors(&self.knobs.side_inputs(), l, device)?,
             max_completion_length: l,
         };
-        (batch, kl_diagnostic)
+        Ok((batch, kl_diagnostic))
     }
 
     /// The rows of the batch `layout` keeps, for the updates.
@@ -494,7 +480,7 @@ impl Trainer {
             logp_ref: batch.logp_ref.map(select),
             mask: select(batch.mask),
             advantages: select(adv.advantages),
-            values_old: batch.values_old.map(select),
+            side: batch.side.map_tokens(select),
             value_targets: adv.value_targets.map(select),
             kept: select(adv.kept.unsqueeze_dim::<3>(2)).squeeze_dim::<2>(2),
             max_completion_length: batch.max_completion_length,

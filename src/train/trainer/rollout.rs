@@ -6,6 +6,7 @@ use burn::module::Module;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::{TrainError, Trainer};
+use crate::algo::SideInput;
 use crate::policy::{Completions, Sampling, generate};
 use crate::tasks::{AnyProblem, TokenId, Verdict};
 use crate::train::metrics::zero_std_fraction;
@@ -65,7 +66,7 @@ impl Trainer {
             .map(|(row, tokens)| problems[row / group].verify(tokens, &mut self.rng))
             .collect();
         // ReMax's baseline: the reward of one greedy completion per prompt.
-        let greedy_rewards = if self.knobs.adv_estimator.needs().greedy_baseline {
+        let greedy_rewards = if self.knobs.reads(SideInput::GreedyReward) {
             let greedy = generate(
                 &inference,
                 &prompts,

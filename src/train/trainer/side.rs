@@ -1,0 +1,87 @@
+//! The one builder of a batch's side inputs ([`crate::algo::side`]): exactly those the run's
+//! methods read ([`crate::algo::Knobs::side_inputs`]), from what the trainer has. The RL step,
+//! the evaluation probe and the inspector all build them here.
+
+use burn::tensor::{DType, Device, Tensor};
+
+use crate::algo::side::{Layout, SideValue};
+use crate::algo::{Need, SideInput, SideTensor, SideTensors};
+use crate::error::ConfigError;
+use crate::tasks::TokenId;
+use crate::tasks::vocab::EOS;
+
+/// What the trainer knows of a batch of P groups of G completions.
+pub(crate) struct SideSource<'a> {
+    /// Each completion's tokens, row-major.
+    pub completions: &'a [Vec<TokenId>],
+    /// Each completion's raw reward.
+    pub rewards: &'a [f64],
+    pub group_size: usize,
+    /// Each prompt's greedy-completion reward, when the rollout generated them.
+    pub greedy_rewards: Option<&'a [f64]>,
+    /// The critic's values at rollout, `[P, G, L]`, when the run has a critic.
+    pub values_old: Option<Tensor<3>>,
+}
+
+/// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
+/// is its answer), written so that equal strings are equal token sequences.
+fn answer_key(tokens: &[TokenId]) -> String {
+    format!("{tokens:?}")
+}
+
+impl SideSource<'_> {
+    /// The host values of the rollout's inputs among `needs` (the per-token ones the model
+    /// computes on the device are not here: see [`SideSource::tensors`]).
+    pub fn columns(&self, needs: &[Need]) -> Vec<(SideInput, Vec<SideValue>)> {
+        needs
+            .iter()
+            .filter_map(|need| {
+                let column = match need.input {
+                    SideInput::GreedyReward => self
+                        .greedy_rewards?
+                        .iter()
+                        .map(|&r| SideValue::Number(r))
+                        .collect(),
+                    SideInput::Answer => self
+                        .completions
+                        .iter()
+                        .map(|c| SideValue::Text(answer_key(c)))
+                        .collect(),
+                    SideInput::Tokens => self
+                        .completions
+                        .iter()
+                        .map(|c| SideValue::Ids(c.clone()))
+                        .collect(),
+                    SideInput::Entropy | SideInput::Values | SideInput::ValuesOld => return None,
+                };
+                Some((need.input, column))
+            })
+            .collect()
+    }
+
+    /// The rollout's inputs among `needs` as `[P]` / `[P, G, l]` tensors on `device`.
+    pub fn tensors(
+        &self,
+        needs: &[Need],
+        l: usize,
+        device: &Device,
+    ) -> Result<SideTensors, ConfigError> {
+        let layout = Layout {
+            groups: self.completions.len() / self.group_size,
+            group_size: self.group_size,
+            tokens: l,
+            rewards: self.rewards,
+            eos: EOS,
+        };
+        let mut side = SideTensors::default();
+        for (input, column) in self.columns(needs) {
+            side.insert_column(input, &column, &layout, device, DType::F32)?;
+        }
+        if let Some(values) = &self.values_old
+            && needs.iter().any(|n| n.input == SideInput::ValuesOld)
+        {
+            side.insert(SideInput::ValuesOld, SideTensor::Token(values.clone()));
+        }
+        Ok(side)
+    }
+}
