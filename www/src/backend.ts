@@ -3,8 +3,9 @@
 // "auto" rules those out, then times one warm step on each device and keeps the faster.
 
 import { ask, errorMessage, spawnWorker, type Device } from './protocol';
+import { toRunConfig } from './resolve';
 import type { Catalog } from './schema';
-import { defaultState, toRunConfig, type BackendChoice, type RunConfig } from './state';
+import { defaultState, type BackendChoice, type RunConfig } from './state';
 
 /** The device chosen and why; `adapterName` is empty when no adapter was found. */
 export interface Resolved {

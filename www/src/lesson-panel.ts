@@ -1,7 +1,7 @@
 // The lesson panel beside the charts: the claim and its paper, a prediction to make before
 // running, Run, the checks ticking as the runs report, then why (the explanation and what the
-// paper found). It draws what main.ts tells it and reports clicks back; lesson text is always
-// set as text, never parsed as HTML.
+// paper found). It draws what lesson-controller.ts tells it and reports clicks back; lesson text
+// is always set as text, never parsed as HTML.
 
 import { el } from './controls';
 import type { MeasureInfo } from './schema';

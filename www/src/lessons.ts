@@ -2,8 +2,8 @@
 // the claim, a complete setup, questions to answer before running, and checks on paired seeds.
 // The checks themselves are Rust's (`lesson_check`): this file reads lessons and reports, words
 // a report for a student, and keeps the student's progress (answers, completed lessons) in
-// localStorage. It holds no DOM (lesson-panel.ts draws) and no page state (state.ts maps a
-// lesson's setup to one).
+// localStorage. It holds no DOM (lesson-panel.ts draws) and no page state (lesson-state.ts
+// maps a lesson's setup to one).
 
 import type { JsonValue, MeasureInfo } from './schema';
 

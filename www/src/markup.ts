@@ -50,3 +50,62 @@ export const APP_HTML = `
   </section>
 </main>
 `;
+
+/** The elements of APP_HTML that the app fills and wires. */
+export interface Elements {
+  run: HTMLButtonElement;
+  pause: HTMLButtonElement;
+  step: HTMLButtonElement;
+  reset: HTMLButtonElement;
+  exportCsv: HTMLButtonElement;
+  exportJson: HTMLButtonElement;
+  clearSaved: HTMLButtonElement;
+  addVariant: HTMLButtonElement;
+  backend: HTMLElement;
+  status: HTMLElement;
+  notice: HTMLElement;
+  note: HTMLElement;
+  setup: HTMLElement;
+  variants: HTMLElement;
+  charts: HTMLElement;
+  samples: HTMLElement;
+  sampleVariant: HTMLSelectElement;
+  liveLog: HTMLElement;
+  lessons: HTMLSelectElement;
+  lesson: HTMLElement;
+  inspector: HTMLDetailsElement;
+  glossary: HTMLElement;
+}
+
+/** The elements of APP_HTML in `container` (throws naming a missing one). */
+export function elementsOf(container: HTMLElement): Elements {
+  function byId<T extends HTMLElement>(id: string): T {
+    const e = container.querySelector<T>(`#${id}`);
+    if (!e) throw new Error(`#${id} is missing from the app's markup`);
+    return e;
+  }
+  return {
+    run: byId('run'),
+    pause: byId('pause'),
+    step: byId('step'),
+    reset: byId('reset'),
+    exportCsv: byId('export-csv'),
+    exportJson: byId('export-json'),
+    clearSaved: byId('clear-saved'),
+    addVariant: byId('add-variant'),
+    backend: byId('backend'),
+    status: byId('status'),
+    notice: byId('notice'),
+    note: byId('note'),
+    setup: byId('setup'),
+    variants: byId('variants'),
+    charts: byId('charts'),
+    samples: byId('samples'),
+    sampleVariant: byId('sample-variant'),
+    liveLog: byId('live-log'),
+    lessons: byId('lessons'),
+    lesson: byId('lesson'),
+    inspector: byId('inspector'),
+    glossary: byId('glossary'),
+  };
+}

@@ -16,7 +16,8 @@ import { errorMessage, type ToWorker } from './protocol';
 import { readReplay, toReplay } from './replay';
 import type { Run, Runs } from './runs';
 import type { Catalog } from './schema';
-import { serialize, type LiveChanges, type State } from './state';
+import type { LiveChanges, State } from './state';
+import { serialize } from './url';
 
 const DB = 'grpo-playground';
 const STORE = 'comparisons';

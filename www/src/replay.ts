@@ -5,8 +5,10 @@
 // outside input: everything in it is checked here, and a bad one gets an Error naming the field.
 
 import type { StepMetrics } from './metrics';
+import { toRunConfig } from './resolve';
 import type { Catalog, JsonValue } from './schema';
-import { parse, serialize, toRunConfig, type State } from './state';
+import type { State } from './state';
+import { parse, serialize } from './url';
 
 export const REPLAY_FORMAT = 'grpo-playground replay';
 export const REPLAY_VERSION = 1;

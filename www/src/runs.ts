@@ -11,8 +11,9 @@ import { isGpuFailure } from './backend';
 import type { StepMetrics } from './metrics';
 import { spawnWorker, type Device, type FromWorker, type FromWorkerTagged, type Sample, type ToWorker } from './protocol';
 import type { Saved } from './persist';
+import { sharesWarmup, toRunConfig } from './resolve';
 import type { Catalog } from './schema';
-import { sharesWarmup, toRunConfig, type LiveChanges, type RunConfig, type State, type Train } from './state';
+import type { LiveChanges, RunConfig, State, Train } from './state';
 
 export type Status = 'starting' | 'ready' | 'running' | 'paused' | 'done' | 'error';
 

@@ -2,11 +2,11 @@
 // the schema's metrics (the JSON export is the replay file: replay.test.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load } from './support.mjs';
+import { catalog, load, pageState } from './support.mjs';
 
 const E = await load('/src/exporter.ts');
 const M = await load('/src/metrics.ts');
-const S = await load('/src/state.ts');
+const S = await pageState();
 const c = await catalog();
 
 /** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */

@@ -1,4 +1,4 @@
-// Seeded fuzzing of what the page reads from outside: URL hash states (src/state.ts `parse`), the
+// Seeded fuzzing of what the page reads from outside: URL hash states (src/url.ts `parse`), the
 // lessons document (src/lessons.ts `readLessons`, then `lessonState`), stored lesson progress
 // (`readProgress`) and checkpoint bytes (the wasm's `Session.load`). Whatever comes in, nothing
 // throws but a plain Error that names the field and what is valid, in a message of bounded
@@ -6,9 +6,9 @@
 // it or names the field.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load, rustSchema, seeded } from './support.mjs';
+import { catalog, load, pageState, rustSchema, seeded } from './support.mjs';
 
-const S = await load('/src/state.ts');
+const S = await pageState();
 const L = await load('/src/lessons.ts');
 const c = await catalog();
 const rust = await rustSchema();

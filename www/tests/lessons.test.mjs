@@ -5,9 +5,9 @@
 // and the words of a check say what Rust's lesson_check reported.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load, rustSchema } from './support.mjs';
+import { catalog, load, pageState, rustSchema } from './support.mjs';
 
-const S = await load('/src/state.ts');
+const S = await pageState();
 const L = await load('/src/lessons.ts');
 const c = await catalog();
 const { validate, check, json } = await rustSchema();

@@ -3,11 +3,11 @@
 // names the field, on the real schema.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load } from './support.mjs';
+import { catalog, load, pageState } from './support.mjs';
 
 const R = await load('/src/replay.ts');
 const M = await load('/src/metrics.ts');
-const S = await load('/src/state.ts');
+const S = await pageState();
 const c = await catalog();
 
 /** Steps 1..n of one run, every scalar metric set, one evaluation, one live change. */

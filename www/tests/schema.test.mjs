@@ -3,10 +3,10 @@
 // unset) and with Rust's own validator on the same value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load, rustSchema } from './support.mjs';
+import { catalog, load, pageState, rustSchema } from './support.mjs';
 
 const Sc = await load('/src/schema.ts');
-const St = await load('/src/state.ts');
+const St = await pageState();
 const M = await load('/src/metrics.ts');
 const { json, validate } = await rustSchema();
 const raw = JSON.parse(json);

@@ -1,11 +1,12 @@
-// The page state (src/state.ts) against the real schema: task defaults, the URL round trip for
-// every preset and for random states over every exposed knob's range, parse errors that name
-// the field and what is valid, variant knobs (preset value or override), and live changes.
+// The page state (src/state.ts, with its URL codec, resolution and live diff) against the real
+// schema: task defaults, the URL round trip for every preset and for random states over every
+// exposed knob's range, parse errors that name the field and what is valid, variant knobs
+// (preset value or override), and live changes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { catalog, load, rustSchema, seeded } from './support.mjs';
+import { catalog, load, pageState, rustSchema, seeded } from './support.mjs';
 
-const S = await load('/src/state.ts');
+const S = await pageState();
 const Sc = await load('/src/schema.ts');
 const c = await catalog();
 const { validate } = await rustSchema();

@@ -17,6 +17,18 @@ export async function load(path) {
   return server.ssrLoadModule(path);
 }
 
+/**
+ * The page state's modules as one namespace: the state and its defaults (state.ts), a variant's
+ * resolved knobs (resolve.ts), the URL codec (url.ts), the live diff (live.ts) and a lesson's
+ * setup (lesson-state.ts).
+ */
+export async function pageState() {
+  // One after another: the first load starts the one Vite server.
+  const modules = [];
+  for (const m of ['state', 'resolve', 'url', 'live', 'lesson-state']) modules.push(await load(`/src/${m}.ts`));
+  return Object.assign({}, ...modules);
+}
+
 after(async () => {
   await server?.close();
   server = undefined;

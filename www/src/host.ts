@@ -1,0 +1,76 @@
+// What the app (main.ts) and its host agree on: the page (page.ts) or a <grpo-playground>
+// element (element.ts) mounts it with a Host, tells it through the App it gets back, and reads
+// the Probe in browser tests.
+
+import type { Report } from './lessons';
+import type { StepMetrics } from './metrics';
+import type { Counters } from './runs';
+import type { Catalog, TaskDefault, TaskName } from './schema';
+import type { RunConfig, State } from './state';
+
+/**
+ * For browser tests (the page's `window.__playground`, an element's `playground`): the live
+ * state, `metrics[variant][seedIndex]` = steps so far, the configs the current runs were created
+ * with (live changes included), what the workers were asked to train, the task defaults and the
+ * whole schema the app read from the wasm.
+ */
+export interface Probe {
+  readonly state: State;
+  readonly metrics: StepMetrics[][][];
+  readonly configs: RunConfig[][];
+  readonly counters: Counters;
+  readonly defaults: Readonly<Record<TaskName, TaskDefault>>;
+  readonly catalog: Catalog;
+  /** Whether the current runs share one warm-up per seed. */
+  readonly sharedWarmup: boolean;
+  /** The lesson checks last reported for the current runs (null: none yet or no lesson). */
+  readonly report: Report | null;
+  /** lesson_check calls made so far (they are throttled). */
+  readonly checkCalls: number;
+}
+
+/** How much chrome the app shows: everything, charts with Run / Pause / Reset, or charts only. */
+export type Controls = 'full' | 'minimal' | 'none';
+export const CONTROLS: readonly Controls[] = ['full', 'minimal', 'none'];
+
+/**
+ * Where the app lives and where its state is linked: the page's URL hash, or an element's
+ * attributes. The link is what `parse` reads: `#task=bandit&v0.preset=grpo…`, `#lesson=ID…`,
+ * `#replay=URL`, or '' for the default state.
+ */
+export interface Host {
+  /** The app's box; its markup (APP_HTML) goes inside, replacing what was there. */
+  container: HTMLElement;
+  /** Where dropped replay files are taken (the page: its document). */
+  dropZone: EventTarget;
+  /** The current link. */
+  link(): string;
+  /** The state's link after every change (the page writes it to the URL). */
+  write(link: string): void;
+  /** Says what the link is in a notice about a link that was not used: "The link's settings". */
+  linkName: string;
+  /**
+   * Whether a changed link restarts the runs at once (an element: it may have no Reset button),
+   * or only sets the controls, for Reset (the page: like a knob changed by hand).
+   */
+  restartOnLink: boolean;
+  /** Whether runs start on their own: after start-up and after a link change that restarts them. */
+  autoplay(): boolean;
+  controls(): Controls;
+  /** Start-up has read the schema: the probe is readable from now on. */
+  ready(probe: Probe): void;
+  /** Whether comparisons are saved in this browser and restored on load (persist.ts): the page, not an element. */
+  persist?: boolean;
+}
+
+/** A mounted app: what its host tells it. */
+export interface App {
+  /** The link changed (a hash change; an attribute change). */
+  linkChanged(): void;
+  /** `host.controls()` changed. */
+  controlsChanged(): void;
+  /** Run, as the Run button (for an autoplay that was switched on). */
+  play(): void;
+  /** Stops every worker; the app shows nothing from now on. */
+  destroy(): void;
+}
