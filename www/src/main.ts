@@ -649,7 +649,7 @@ export function mountApp(host: Host): App {
   /** Collapses the charts that cannot move in the applied runs, each with its reason. */
   function showStill(): void {
     const all = setups();
-    charts.setStill((spec: ChartSpec) => chartStillReason(spec, all, catalog.formulas.impliedFilter));
+    charts.setStill((spec: ChartSpec) => chartStillReason(spec, all, catalog.formulas));
   }
 
   /** Variant `v`'s last RL step per token, from its first seed's worker (null before one). */
