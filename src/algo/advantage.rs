@@ -3,6 +3,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::declaration::Declaration;
 use super::side::{SideInput, SideTensors};
 use super::{Knobs, indicator};
 
@@ -473,7 +474,36 @@ impl AdvEstimator {
             }
         }
     }
+
+    /// What the estimator declares beside its formula ([`Declaration`]): the knobs it reads, and
+    /// the critic's metrics for GAE. MC-GRPO's pivot is a filter of its own
+    /// ([`super::filter::DECLARATIONS`]).
+    pub const fn declaration(self) -> Declaration {
+        const GROUP_SCALE: Declaration = Declaration::reads(&["scale_rewards", "std_eps"]);
+        match self {
+            Self::Grpo | Self::GrpoPassk | Self::Ktae => GROUP_SCALE,
+            Self::McGrpo => Declaration::reads(&["mad_eps"]),
+            Self::Gae => Declaration {
+                moves: &["value_loss", "vf_clipfrac", "value_mean"],
+                ..Declaration::reads(&["gamma", "lam"])
+            },
+            Self::Rloo
+            | Self::Gpg
+            | Self::ReinforcePp
+            | Self::ReinforcePpBaseline
+            | Self::Remax
+            | Self::Reinforce
+            | Self::Opo => Declaration::NONE,
+        }
+    }
 }
+
+/// What scales the advantages after the estimator, by the knob that turns it on (off when 0 or
+/// false): GRPO-LEAD's difficulty weight and SEED-GRPO's semantic-entropy scale.
+pub const MODIFIERS: &[(&str, Declaration)] = &[
+    ("lead_difficulty_weight", Declaration::NONE),
+    ("seed_alpha", Declaration::NONE),
+];
 
 impl ScaleRewards {
     /// The σ dividing GRPO's centred rewards as KaTeX (notation: [`super::tex::SYMBOLS`]).
@@ -482,6 +512,14 @@ impl ScaleRewards {
             Self::Group => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{group})",
             Self::Batch => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{batch})",
             Self::None => r"\text{no division: } \vA = \vR - \vmu",
+        }
+    }
+
+    /// What the scale declares beside its formula: nothing of its own (the estimator lists
+    /// `std_eps`).
+    pub const fn declaration(self) -> Declaration {
+        match self {
+            Self::Group | Self::Batch | Self::None => Declaration::NONE,
         }
     }
 }

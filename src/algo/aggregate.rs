@@ -3,6 +3,8 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
+use super::declaration::Declaration;
+
 /// How per-token losses ℓ̃ are reduced over the kept completions (B of them, N tokens)
 /// (`loss_agg_mode`, verl's names).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,6 +72,16 @@ impl LossAggMode {
             Self::SeqMeanTokenSumNorm => {
                 r"L = \dfrac{1}{\vB\,\vLmax}\textstyle\sum_{i,t} \ell_{i,t}"
             }
+        }
+    }
+
+    /// What the aggregation declares beside its formula: nothing of its own.
+    pub const fn declaration(self) -> Declaration {
+        match self {
+            Self::TokenMean
+            | Self::SeqMeanTokenMean
+            | Self::SeqMeanTokenSum
+            | Self::SeqMeanTokenSumNorm => Declaration::NONE,
         }
     }
 }

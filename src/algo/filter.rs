@@ -5,6 +5,7 @@
 use burn::tensor::{Bool, Tensor};
 
 use super::advantage::median;
+use super::declaration::Declaration;
 use super::indicator;
 
 /// DAPO (2503.14476) dynamic sampling: drop every completion of a group whose raw rewards are
@@ -81,3 +82,30 @@ pub const TEX: &[(&str, &str)] = &[
         r"\text{keep the } \max\big(1, \lfloor \vG\,(1 - \vP) \rfloor\big) \text{ completions of largest } |A_i|",
     ),
 ];
+
+/// What each filter declares, by the knob that asks for it (as [`TEX`]): it can move the kept
+/// fraction, and why a completion it drops is out.
+pub const DECLARATIONS: &[(&str, Declaration)] = &[
+    (
+        "dynamic_sampling",
+        dropping("dynamic sampling (all rewards of the group equal)"),
+    ),
+    (
+        "mask_truncated_completions",
+        dropping("mask_truncated_completions (hit max_completion_length)"),
+    ),
+    (
+        "adv_estimator",
+        dropping("the estimator's pivot (MC-GRPO's median completion)"),
+    ),
+    ("prune_ratio", dropping("pruned (CPPO: small |A|)")),
+];
+
+/// A filter that drops completions for the reason `dropped`.
+const fn dropping(dropped: &'static str) -> Declaration {
+    Declaration {
+        moves: &["kept_frac"],
+        dropped,
+        ..Declaration::NONE
+    }
+}

@@ -4,6 +4,8 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
+use super::declaration::Declaration;
+
 /// Per-token estimator of KL(π_θ ‖ π_ref) on tokens sampled from the policy, as a function of
 /// x = logp_ref − logp (J. Schulman, "Approximating KL divergence", 2020).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,6 +100,15 @@ impl KlEstimator {
             Self::K1 => r"k_1 = \vlogp - \vlogpref",
             Self::K2 => r"k_2 = \tfrac12\,(\vlogpref - \vlogp)^2",
             Self::K3 => r"k_3 = e^{\vlogpref - \vlogp} - (\vlogpref - \vlogp) - 1",
+        }
+    }
+
+    /// What the estimator declares beside its formula: k3 reads `kl_clamp`
+    /// ([`KlEstimator::penalty_with`]).
+    pub const fn declaration(self) -> Declaration {
+        match self {
+            Self::K1 | Self::K2 => Declaration::NONE,
+            Self::K3 => Declaration::reads(&["kl_clamp"]),
         }
     }
 

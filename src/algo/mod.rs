@@ -2,7 +2,7 @@
 //! [`shaping`] → [`kl`] (in reward) → [`advantage`] → [`filter`] → [`ratio`] → [`surrogate`] →
 //! [`kl`] (in loss) → [`aggregate`]; [`value`] is the critic's loss (PPO's GAE critic only).
 //! [`objective`] strings the steps together; [`presets`] names rows of [`knobs`] values after
-//! their papers.
+//! their papers; [`declaration`] is what each method declares beside its formula for the schema.
 //!
 //! Nothing here knows about tasks or models: inputs are log-probabilities and rewards laid out as
 //! `[P, G, T]` tensors (P prompts/groups, G completions per group, T padded token positions) on
@@ -10,6 +10,7 @@
 
 pub mod advantage;
 pub mod aggregate;
+pub mod declaration;
 pub mod filter;
 pub mod key_tokens;
 pub mod kl;

@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
+use super::declaration::Declaration;
 use super::masked_token_mean;
 
 /// At which level the ratio is taken (`ratio_level`).
@@ -38,6 +39,13 @@ impl RatioLevel {
             Self::Sequence => {
                 r"\vr = \exp\Big(\tfrac{1}{|o_i|}\textstyle\sum_t (\log\pi_\theta - \log\pi_{\text{old}})\Big)"
             }
+        }
+    }
+
+    /// What the ratio declares beside its formula: nothing of its own.
+    pub const fn declaration(self) -> Declaration {
+        match self {
+            Self::Token | Self::Sequence => Declaration::NONE,
         }
     }
 }

@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
+use super::declaration::Declaration;
 use super::{Knobs, indicator};
 
 /// Length L_c of DAPO's soft-overlong buffer (`overlong_buffer_len`): a number of tokens
@@ -96,5 +97,15 @@ pub const TEX: &[(&str, &str)] = &[
     (
         "overlong_buffer_len",
         r"\vR \mathrel{+}= \vfactor \cdot \operatorname{clip}\Big(\dfrac{(\vLmax - \vLc) - \vlen}{\vLc}, -1, 0\Big)",
+    ),
+];
+
+/// What each shaping declares, by the knob that turns it on (as [`TEX`]): the knobs it reads
+/// besides.
+pub const DECLARATIONS: &[(&str, Declaration)] = &[
+    ("lead_length_alpha", Declaration::NONE),
+    (
+        "overlong_buffer_len",
+        Declaration::reads(&["overlong_penalty_factor"]),
     ),
 ];

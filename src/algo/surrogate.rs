@@ -4,6 +4,7 @@
 use burn::tensor::{Int, Tensor, TensorData, activation::sigmoid};
 use serde::{Deserialize, Serialize};
 
+use super::declaration::{CLIP_METRICS, Clip, Declaration, Off};
 use super::{Knobs, indicator, masked_token_mean};
 
 /// The per-token surrogate (`surrogate`); A = A_{i,t}, r the [`super::RatioLevel`] ratio,
@@ -82,16 +83,8 @@ impl Surrogate {
 
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
     /// such a loss replaces steps 6–8 whole (no per-token KL term, no aggregation mode).
-    pub fn is_sequence_level(self) -> bool {
-        match self {
-            Self::Gvpo | Self::Gmpo => true,
-            Self::Clip
-            | Self::Reinforce
-            | Self::Sapo
-            | Self::Cispo
-            | Self::ClipCov
-            | Self::KlCov => false,
-        }
+    pub const fn is_sequence_level(self) -> bool {
+        self.declaration().sequence_level
     }
 
     /// The scalar loss, `[1]`: the per-token surrogate ℓ̃ (step 6), plus β·k(logp_ref − logp)
@@ -455,4 +448,80 @@ impl Surrogate {
     /// The dual clip (`clip_ratio_c`) as KaTeX: what `clip` does for A < 0 when c is set.
     pub const DUAL_CLIP_TEX: &'static str =
         r"\vA < 0:\ \vell = -\max\big(\min(\dots),\ \vc\,\vA\big)";
+
+    /// What the surrogate declares beside its formula ([`Declaration`]): the knobs it reads, its
+    /// clip, whether it is sequence-level and why the stages it replaces do nothing, and the clip
+    /// fractions for the surrogates that clip ([`Surrogate::clipped_tokens`] counts them).
+    pub const fn declaration(self) -> Declaration {
+        const EPS: &[&str] = &["epsilon", "epsilon_high"];
+        const RATIO: Clip = Clip::Ratio {
+            low: "epsilon",
+            high: "epsilon_high",
+            dual: Some("clip_ratio_c"),
+        };
+        const CLIPPED: Declaration = Declaration {
+            clip: RATIO,
+            moves: CLIP_METRICS,
+            ..Declaration::reads(&["epsilon", "epsilon_high", "clip_ratio_c"])
+        };
+        match self {
+            Self::Clip => CLIPPED,
+            Self::ClipCov => Declaration {
+                reads: &[
+                    "epsilon",
+                    "epsilon_high",
+                    "clip_ratio_c",
+                    "clip_cov_ratio",
+                    "clip_cov_lb",
+                    "clip_cov_ub",
+                    "cov_seed",
+                ],
+                ..CLIPPED
+            },
+            Self::Reinforce => Declaration {
+                reads_logp: true,
+                off: Off {
+                    ratio: "REINFORCE reads log π itself, not a ratio.",
+                    ..Declaration::NONE.off
+                },
+                ..Declaration::NONE
+            },
+            Self::Sapo => Declaration::reads(&["sapo_tau_pos", "sapo_tau_neg"]),
+            Self::Cispo => Declaration {
+                clip: Clip::Weight {
+                    low: "epsilon",
+                    high: "epsilon_high",
+                },
+                reads_logp: true,
+                moves: CLIP_METRICS,
+                ..Declaration::reads(EPS)
+            },
+            Self::Gvpo => Declaration {
+                sequence_level: true,
+                off: Off {
+                    ratio: "GVPO compares Σ_t (log π − log π_old) per completion instead.",
+                    kl: "GVPO's group loss has no KL term.",
+                    aggregation: "GVPO averages its group losses over groups.",
+                    curve: "This loss is one number per group (GVPO): there is no per-token surrogate to plot.",
+                },
+                ..Declaration::reads(&["gvpo_beta"])
+            },
+            Self::Gmpo => Declaration {
+                sequence_level: true,
+                clip: Clip::LogRatio {
+                    low: "epsilon",
+                    high: "epsilon_high",
+                },
+                off: Off {
+                    ratio: "GMPO clips each token’s log-ratio by the sign of A and takes exp of their mean per completion instead.",
+                    kl: "GMPO's sequence loss has no KL term.",
+                    aggregation: "GMPO averages its sequence losses over completions.",
+                    curve: "This loss is one number per completion (GMPO): there is no per-token surrogate to plot.",
+                },
+                moves: CLIP_METRICS,
+                ..Declaration::reads(EPS)
+            },
+            Self::KlCov => Declaration::reads(&["kl_cov_ratio", "ppo_kl_coef"]),
+        }
+    }
 }

@@ -193,6 +193,19 @@ mod tests {
         }
     }
 
+    /// Every metric a method declares it moves is a metric of a step.
+    #[test]
+    fn every_metric_a_method_moves_is_declared() {
+        let keys: Vec<&str> = METRICS.iter().map(|m| m.key).collect();
+        for (table, rows) in crate::algo::declaration::all() {
+            for (name, d) in rows {
+                for m in d.moves {
+                    assert!(keys.contains(m), "{table}.{name} moves {m}, not a metric");
+                }
+            }
+        }
+    }
+
     #[test]
     fn lengths_split_by_correctness() {
         let (right, wrong) = length_by_correctness(&[2, 4, 6, 9], &[true, false, true, false]);

@@ -129,6 +129,7 @@ pub fn schema() -> Value {
         "presets": presets(),
         "metrics": METRICS,
         "formulas": formulas(),
+        "methods": crate::algo::declaration::schema(),
         "measures": super::compare::MEASURES,
         "tokens": (0..VOCAB_SIZE as u32).map(spell).collect::<Vec<_>>(),
     })

@@ -2,10 +2,11 @@
 // filter → ratio → surrogate → KL → aggregation), each with its formula as Rust declares it beside
 // the choice (`tex()`, read from the schema), rendered by KaTeX twice: with symbols, and with the
 // selected token's numbers in place of the symbols' macros. Which stages a variant has, and which
-// knobs each reads, is decided here from the knob values; the formulas are Rust's.
+// knobs each reads, come from what each method declares in Rust (`methods.ts`); so do the formulas.
 
 import katex from 'katex';
 import { keptCounts, num, type Inspection } from './inspect';
+import { chosen, filtersOn, modifiersOn, on, shapingOn } from './methods';
 import type { Formulas, JsonValue, KnobSpec, SymbolInfo } from './schema';
 
 export type StageId = 'shaping' | 'advantage' | 'filter' | 'ratio' | 'surrogate' | 'kl' | 'aggregation';
@@ -21,61 +22,33 @@ export interface Stage {
   knobs: string[];
 }
 
-const truthy = (v: JsonValue | undefined): boolean => v !== undefined && v !== null && v !== false && v !== 0;
-
 /** The stages of the objective for `knobs` (a resolved knob row, as `inspect()` reports it). */
 export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas): Stage[] {
-  const k = (key: string): JsonValue | undefined => knobs[key];
-  const choice = (key: string): string => f.choices[key]?.[String(k(key))] ?? '';
-  const gmpo = k('surrogate') === 'gmpo';
-  const sequence = k('surrogate') === 'gvpo' || gmpo;
-  const lossName = gmpo ? "GMPO's sequence loss" : "GVPO's group loss";
-  const shaping = Object.keys(f.shaping).filter((key) => {
-    const v = k(key);
-    return typeof v === 'object' && v !== null ? true : truthy(v);
-  });
-  const estimator = String(k('adv_estimator'));
-  const advantage = [choice('adv_estimator')];
-  const advKnobs = ['adv_estimator'];
-  if (estimator === 'grpo' || estimator === 'grpo_passk' || estimator === 'ktae') {
-    advantage.push(choice('scale_rewards'));
-    advKnobs.push('scale_rewards', 'std_eps');
-  }
-  if (estimator === 'mc_grpo') advKnobs.push('mad_eps');
-  if (estimator === 'gae') advKnobs.push('gamma', 'lam');
-  if (truthy(k('lead_difficulty_weight'))) advKnobs.push('lead_difficulty_weight');
-  if (truthy(k('seed_alpha'))) advKnobs.push('seed_alpha');
-  const filters = Object.keys(f.filters).filter((key) => (key === 'adv_estimator' ? f.impliedFilter.includes(estimator) : truthy(k(key))));
-  const surrogate = String(k('surrogate'));
-  const surrogateTex = [choice('surrogate')];
-  const surrogateKnobs = ['surrogate'];
-  if (['clip', 'cispo', 'clip_cov', 'gmpo'].includes(surrogate)) surrogateKnobs.push('epsilon', 'epsilon_high');
-  if ((surrogate === 'clip' || surrogate === 'clip_cov') && truthy(k('clip_ratio_c'))) {
-    surrogateTex.push(f.dualClip);
-    surrogateKnobs.push('clip_ratio_c');
-  }
-  if (surrogate === 'sapo') surrogateKnobs.push('sapo_tau_pos', 'sapo_tau_neg');
-  if (surrogate === 'clip_cov') surrogateKnobs.push('clip_cov_ratio', 'clip_cov_lb', 'clip_cov_ub', 'cov_seed');
-  if (surrogate === 'kl_cov') surrogateKnobs.push('kl_cov_ratio', 'ppo_kl_coef');
-  if (surrogate === 'gvpo') surrogateKnobs.push('gvpo_beta');
-  const beta = Number(k('beta') ?? 0);
-  const inReward = truthy(k('kl_in_reward'));
-  const klOff = beta === 0 ? 'β = 0: no KL penalty.' : sequence && !inReward ? `${lossName} has no KL term.` : '';
-  const ratioOff = surrogate === 'reinforce'
-    ? 'REINFORCE reads log π itself, not a ratio.'
-    : gmpo
-      ? 'GMPO clips each token’s log-ratio by the sign of A and takes exp of their mean per completion instead.'
-      : sequence ? 'GVPO compares Σ_t (log π − log π_old) per completion instead.' : '';
-  const klKnobs = ['beta', 'kl_estimator', 'kl_in_reward', ...(k('kl_estimator') === 'k3' ? ['kl_clamp'] : [])];
-  const bonus = truthy(k('entropy_coeff')) ? ['entropy_coeff'] : [];
+  const m = f.methods;
+  const choice = (key: string): string => f.choices[key]?.[String(knobs[key])] ?? '';
+  const estimator = chosen(knobs, 'adv_estimator', m);
+  const surrogate = chosen(knobs, 'surrogate', m);
+  const shaping = shapingOn(knobs, f);
+  // A choice the estimator reads (GRPO's σ) shows its own formula beside the estimator's.
+  const advantage = [choice('adv_estimator'), ...estimator.reads.filter((key) => key in f.choices).map(choice)];
+  const filters = filtersOn(knobs, f);
+  // The dual clip acts, and is listed, only when its knob is set.
+  const dual = surrogate.clip.shape === 'ratio' ? surrogate.clip.dual : null;
+  const dualOn = dual !== null && on(knobs[dual]);
+  const beta = Number(knobs.beta ?? 0);
+  const inReward = on(knobs.kl_in_reward);
+  const klOff = beta === 0 ? 'β = 0: no KL penalty.' : inReward ? '' : surrogate.off.kl;
+  const ratioOff = surrogate.off.ratio;
+  const aggregationOff = surrogate.off.aggregation;
+  const bonus = on(knobs.entropy_coeff) ? ['entropy_coeff'] : [];
   return [
-    { id: 'shaping', title: 'Reward shaping', tex: shaping.map((key) => f.shaping[key] ?? ''), off: shaping.length === 0 ? 'Off: R_i is the task’s reward.' : '', knobs: shaping.length > 0 ? [...shaping, ...(shaping.includes('overlong_buffer_len') ? ['overlong_penalty_factor'] : [])] : [] },
-    { id: 'advantage', title: 'Advantage', tex: advantage, off: '', knobs: advKnobs },
+    { id: 'shaping', title: 'Reward shaping', tex: shaping.map((key) => f.shaping[key] ?? ''), off: shaping.length === 0 ? 'Off: R_i is the task’s reward.' : '', knobs: [...shaping, ...shaping.flatMap((key) => m.shaping[key]?.reads ?? [])] },
+    { id: 'advantage', title: 'Advantage', tex: advantage, off: '', knobs: ['adv_estimator', ...estimator.reads, ...modifiersOn(knobs, m)] },
     { id: 'filter', title: 'Filters', tex: filters.map((key) => f.filters[key] ?? ''), off: filters.length === 0 ? 'None: every completion counts.' : '', knobs: filters },
-    { id: 'ratio', title: 'Importance ratio', tex: ratioOff ? [] : [choice('ratio_level')], off: ratioOff, knobs: ratioOff ? [] : ['ratio_level'] },
-    { id: 'surrogate', title: sequence ? 'Group loss' : 'Per-token surrogate', tex: surrogateTex, off: '', knobs: surrogateKnobs },
-    { id: 'kl', title: 'KL penalty', tex: klOff ? [] : [choice('kl_estimator'), inReward ? f.klInReward : f.klInLoss], off: klOff, knobs: klOff ? [] : klKnobs },
-    { id: 'aggregation', title: 'Aggregation', tex: sequence ? [] : [choice('loss_agg_mode')], off: sequence ? (gmpo ? 'GMPO averages its sequence losses over completions.' : 'GVPO averages its group losses over groups.') : '', knobs: sequence ? bonus : ['loss_agg_mode', ...bonus] },
+    { id: 'ratio', title: 'Importance ratio', tex: ratioOff ? [] : [choice('ratio_level')], off: ratioOff, knobs: ratioOff ? [] : ['ratio_level', ...chosen(knobs, 'ratio_level', m).reads] },
+    { id: 'surrogate', title: surrogate.sequenceLevel ? 'Group loss' : 'Per-token surrogate', tex: [choice('surrogate'), ...(dualOn ? [f.dualClip] : [])], off: '', knobs: ['surrogate', ...surrogate.reads.filter((key) => key !== dual || dualOn)] },
+    { id: 'kl', title: 'KL penalty', tex: klOff ? [] : [choice('kl_estimator'), inReward ? f.klInReward : f.klInLoss], off: klOff, knobs: klOff ? [] : ['beta', 'kl_estimator', 'kl_in_reward', ...chosen(knobs, 'kl_estimator', m).reads] },
+    { id: 'aggregation', title: 'Aggregation', tex: aggregationOff ? [] : [choice('loss_agg_mode')], off: aggregationOff, knobs: aggregationOff ? bonus : ['loss_agg_mode', ...chosen(knobs, 'loss_agg_mode', m).reads, ...bonus] },
   ];
 }
 

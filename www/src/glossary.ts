@@ -1,10 +1,12 @@
 // Charts people can read: the one place that says which metric cannot move in a setup and why
-// (derived from the knobs), the axis tick labels (as many decimals as it takes for neighbours to
-// differ), the words of the seed band, and the metric glossary drawn from the schema (label,
-// meaning, formula, source, all declared in Rust beside each metric).
+// (from the knobs, and the metrics each method declares it moves), the axis tick labels (as many
+// decimals as it takes for neighbours to differ), the words of the seed band, and the metric
+// glossary drawn from the schema (label, meaning, formula, source, all declared in Rust beside
+// each metric).
 
+import { canMove, filterKnobs, on } from './methods';
 import { metricHelp, type ChartSpec } from './metrics';
-import type { JsonValue, MetricInfo } from './schema';
+import type { Formulas, JsonValue, MetricInfo } from './schema';
 
 /** What a run is made of, as far as the rules below read it: its resolved algo knobs and trainer knobs. */
 export interface Setup {
@@ -12,29 +14,25 @@ export interface Setup {
   train: Readonly<Record<string, JsonValue>>;
 }
 
-const on = (v: JsonValue | undefined): boolean => v !== undefined && v !== null && v !== false && v !== 0;
-
 /**
- * Why `metric` stays flat in `setup` ('' when it can move), in one line. `impliedFilter`: the
- * estimators that drop completions themselves (the schema's `formulas.implied_filter`).
+ * Why `metric` stays flat in `setup` ('' when it can move), in one line. `f`: the schema's
+ * formulas, with what each method declares it moves.
  */
-export function stillReason(metric: string, s: Setup, impliedFilter: readonly string[]): string {
+export function stillReason(metric: string, s: Setup, f: Formulas): string {
   const k = s.knobs;
   const t = s.train;
   switch (metric) {
     case 'clip_frac_low':
     case 'clip_frac_high':
-      if (!['clip', 'cispo', 'clip_cov', 'gmpo'].includes(String(k.surrogate))) return `the ${String(k.surrogate)} surrogate has no clip`;
+      if (!canMove(metric, k, f)) return `the ${String(k.surrogate)} surrogate has no clip`;
       if (t.num_iterations === 1 && t.minibatches === 1) {
         return 'num_iterations = 1 and minibatches = 1: the only update sees π_θ = π_old, so the ratio is always 1 and nothing is clipped';
       }
       return '';
     case 'kl':
       return on(k.beta) || on(t.log_kl) ? '' : 'β = 0 and train.log_kl is off: no KL is measured';
-    case 'kept_frac': {
-      const filtered = on(k.dynamic_sampling) || on(k.mask_truncated_completions) || on(k.prune_ratio) || impliedFilter.includes(String(k.adv_estimator));
-      return filtered ? '' : 'no filter is on (dynamic_sampling, mask_truncated_completions, prune_ratio): every completion is kept';
-    }
+    case 'kept_frac':
+      return canMove(metric, k, f) ? '' : `no filter is on (${filterKnobs(f).join(', ')}): every completion is kept`;
     case 'completion_len_mean':
     case 'completion_len_correct':
     case 'completion_len_incorrect':
@@ -45,9 +43,9 @@ export function stillReason(metric: string, s: Setup, impliedFilter: readonly st
 }
 
 /** Why a whole chart stays flat for every variant ('' when some metric of it can move for some). */
-export function chartStillReason(spec: ChartSpec, setups: readonly Setup[], impliedFilter: readonly string[]): string {
+export function chartStillReason(spec: ChartSpec, setups: readonly Setup[], f: Formulas): string {
   if (spec === 'eval_by_difficulty' || setups.length === 0) return '';
-  const reasons = spec.flatMap((metric) => setups.map((s) => stillReason(metric, s, impliedFilter)));
+  const reasons = spec.flatMap((metric) => setups.map((s) => stillReason(metric, s, f)));
   if (reasons.some((r) => r === '')) return '';
   return [...new Set(reasons)].join('; ');
 }

@@ -3,6 +3,7 @@
 // gradient weight and its colour, the clip marks, why a completion was dropped, and the export
 // that `grpo-playground objective` reproduces.
 
+import type { Methods } from './methods';
 import type { JsonValue } from './schema';
 
 export type ClipState = 'inside' | 'low' | 'high' | 'dual';
@@ -129,15 +130,9 @@ export function clipWords(clip: ClipState): string {
   }
 }
 
-/** Why a completion is out of the loss: each filter knob that dropped it, in words. */
-export function droppedWords(dropped: readonly string[]): string {
-  const words: Record<string, string> = {
-    dynamic_sampling: 'dynamic sampling (all rewards of the group equal)',
-    mask_truncated_completions: 'mask_truncated_completions (hit max_completion_length)',
-    adv_estimator: "the estimator's pivot (MC-GRPO's median completion)",
-    prune_ratio: 'pruned (CPPO: small |A|)',
-  };
-  return dropped.map((d) => words[d] ?? d).join(', ');
+/** Why a completion is out of the loss: each filter knob that dropped it, in the words its filter declares. */
+export function droppedWords(dropped: readonly string[], methods: Methods): string {
+  return dropped.map((d) => methods.filters[d]?.dropped || d).join(', ');
 }
 
 /** Formats a number for the panel: 4 significant digits, small and large ones in exponent form. */

@@ -228,7 +228,7 @@ export class Inspector {
         tokens,
         el('td', 'col-reward', c.reward === c.shaped_reward ? num(c.reward) : `${num(c.reward)} → ${num(c.shaped_reward)}`),
         el('td', 'col-adv', first ? num(first.advantage) : '—'),
-        el('td', 'col-kept', c.kept ? 'kept' : `dropped: ${droppedWords(c.dropped_by)}`),
+        el('td', 'col-kept', c.kept ? 'kept' : `dropped: ${droppedWords(c.dropped_by, this.formulas.methods)}`),
       );
     });
     return t;
@@ -258,12 +258,12 @@ export class Inspector {
     for (const s of this.rows.querySelectorAll<HTMLElement>('.tok')) s.classList.toggle('selected', s.dataset.at === `${at.completion}:${at.token}`);
     const text = i.text[at.group]?.[at.completion]?.[at.token] ?? '?';
     const lines = tokenLines(tok, text);
-    if (!c.kept) lines.push(`completion dropped: ${droppedWords(c.dropped_by)} — it adds nothing to the loss`);
+    if (!c.kept) lines.push(`completion dropped: ${droppedWords(c.dropped_by, this.formulas.methods)} — it adds nothing to the loss`);
     this.detail.textContent = `completion ${at.completion + 1}, token ${at.token + 1}: ${lines.join('\n')}`;
     const stage = this.walk === null ? null : WALK[this.walk];
     renderExplainer(this.explainer, i, at, this.formulas, this.specs, this.source.paper(this.variant), stage ? WALK_STAGES[stage] : []);
     const keptTokens = i.groups[at.group]?.completions.filter((x) => x.kept).flatMap((x) => x.tokens) ?? [];
-    this.caption.textContent = drawSurrogate(this.canvas, i, keptTokens, tok);
+    this.caption.textContent = drawSurrogate(this.canvas, i, keptTokens, tok, this.formulas.methods);
   }
 
   /** Starts, moves or (null) ends the walk through the step. */

@@ -165,7 +165,7 @@ export class RunReports {
         train: variantTrain(made, i),
       }))
       : [];
-    this.charts.setStill((spec: ChartSpec) => chartStillReason(spec, all, catalog.formulas.impliedFilter));
+    this.charts.setStill((spec: ChartSpec) => chartStillReason(spec, all, catalog.formulas));
   }
 
   /** The samples of the chosen variant's first seed (a note instead during its warm-up). */

@@ -1,10 +1,12 @@
 // The Rust schema: `schema()` in the wasm (`grpo-playground schema` natively) describes every
 // knob — default, range, help, paper, live or restart — the presets, each task's default config,
-// the metrics and the spelling of every token. The page builds its controls, validation and URL
-// parsing from it and copies none of it. This file is the one place that turns the schema's knob
-// objects into the page's `KnobSpec`, and checks a value exactly as Rust's `Knob::check` does.
+// the metrics, the formulas and what each method declares beside its formula (`methods`), and the
+// spelling of every token. The page builds its controls, validation and URL parsing from it and
+// copies none of it. This file is the one place that turns the schema's knob objects into the
+// page's `KnobSpec`, and checks a value exactly as Rust's `Knob::check` does.
 
 import type { Lesson } from './lessons';
+import type { Clip, Declaration, Methods } from './methods';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 /** A task name as the schema lists them (`arithmetic`, `chain`, `maze`, `bandit`). */
@@ -84,6 +86,8 @@ export interface Formulas {
   symbols: readonly SymbolInfo[];
   /** The estimators that imply a filter of their own (`filters.adv_estimator`). */
   impliedFilter: readonly string[];
+  /** What each method declares beside its formula (the schema's `methods`). */
+  methods: Methods;
 }
 
 /** What a config naming only the task resolves to (the complete Rust `RunConfig`). */
@@ -237,12 +241,19 @@ export function readSchema(json: string): Catalog {
     return { name: text(m, 'name', `measures[${i}]`), label: text(m, 'label', `measures[${i}]`), doc: text(m, 'doc', `measures[${i}]`) };
   });
   const tokens = strings(doc, 'tokens', 'document');
-  const formulas = readFormulas(doc.formulas);
+  const formulas = readFormulas(doc.formulas, doc.methods);
+  const algo = knobList(doc.algo, 'algo');
+  // Every value of a choice has its declaration, so the page can look any knob row up.
+  for (const spec of algo) {
+    const declared = formulas.methods.choices[spec.key];
+    const missing = spec.kind === 'choice' && declared ? spec.options.find((o) => !(o in declared)) : undefined;
+    if (missing !== undefined) fail(`methods.${spec.key}`, `no declaration of ${missing}`);
+  }
   return {
     tasks,
     taskKnobs,
     train: knobList(doc.train, 'train'),
-    algo: knobList(doc.algo, 'algo'),
+    algo,
     model: knobList(doc.model, 'model'),
     defaults,
     presets,
@@ -262,7 +273,7 @@ function texTable(raw: unknown, where: string): Record<string, string> {
 
 const CHOICES = ['adv_estimator', 'scale_rewards', 'ratio_level', 'surrogate', 'kl_estimator', 'loss_agg_mode'];
 
-function readFormulas(raw: unknown): Formulas {
+function readFormulas(raw: unknown, methods: unknown): Formulas {
   if (!isObject(raw)) fail('formulas', 'not an object');
   const kl = texTable(raw.kl, 'formulas.kl');
   const symbols = raw.symbols;
@@ -275,11 +286,58 @@ function readFormulas(raw: unknown): Formulas {
     filters: texTable(raw.filters, 'formulas.filters'),
     shaping: texTable(raw.shaping, 'formulas.shaping'),
     impliedFilter: strings(raw, 'implied_filter', 'formulas'),
+    methods: readMethods(methods),
     symbols: symbols.map((x, i): SymbolInfo => {
       const where = `formulas.symbols[${i}]`;
       if (!isObject(x)) fail(where, 'not {name, tex, meaning}');
       return { name: text(x, 'name', where), tex: text(x, 'tex', where), meaning: text(x, 'meaning', where) };
     }),
+  };
+}
+
+const CLIPS = ['none', 'ratio', 'weight', 'log_ratio'] as const;
+
+/** One declaration of the schema's `methods` (Rust `Declaration`); throws naming what does not fit. */
+function readDeclaration(raw: unknown, where: string): Declaration {
+  if (!isObject(raw)) fail(where, 'not a declaration');
+  const clipRaw = raw.clip;
+  if (!isObject(clipRaw)) fail(where, 'clip is not an object');
+  const shape = CLIPS.find((c) => c === clipRaw.shape) ?? fail(where, `unknown clip shape ${JSON.stringify(clipRaw.shape)}`);
+  const bound = (field: string): string => text(clipRaw, field, `${where}.clip`);
+  const clip: Clip = shape === 'none'
+    ? { shape }
+    : shape === 'ratio'
+      ? { shape, low: bound('low'), high: bound('high'), dual: clipRaw.dual === null ? null : bound('dual') }
+      : { shape, low: bound('low'), high: bound('high') };
+  const off = raw.off;
+  if (!isObject(off)) fail(where, 'off is not an object');
+  const offWhere = `${where}.off`;
+  return {
+    reads: strings(raw, 'reads', where),
+    sequenceLevel: raw.sequence_level === true,
+    clip,
+    readsLogp: raw.reads_logp === true,
+    off: { ratio: text(off, 'ratio', offWhere), kl: text(off, 'kl', offWhere), aggregation: text(off, 'aggregation', offWhere), curve: text(off, 'curve', offWhere) },
+    moves: strings(raw, 'moves', where),
+    dropped: text(raw, 'dropped', where),
+  };
+}
+
+/** A `{name: declaration}` table of the schema's `methods`. */
+function declarations(raw: unknown, where: string): Record<string, Declaration> {
+  if (!isObject(raw)) fail(where, 'not an object of declarations');
+  return Object.fromEntries(Object.entries(raw).map(([name, d]) => [name, readDeclaration(d, `${where}.${name}`)]));
+}
+
+/** The schema's `methods`: every choice's declarations by value, and the filters', shapings' and modifiers'. */
+function readMethods(raw: unknown): Methods {
+  if (!isObject(raw)) fail('methods', 'not an object');
+  const choices = Object.fromEntries(CHOICES.map((c) => [c, declarations(raw[c], `methods.${c}`)]));
+  return {
+    choices,
+    filters: declarations(raw.filters, 'methods.filters'),
+    shaping: declarations(raw.shaping, 'methods.shaping'),
+    modifiers: declarations(raw.modifiers, 'methods.modifiers'),
   };
 }
 

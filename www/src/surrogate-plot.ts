@@ -1,9 +1,12 @@
 // The surrogate plot: the per-token objective −ℓ̃ of the variant's surrogate against the
 // importance ratio r, for A = +1 (green) and A = −1 (red), as Rust computes it (`curve` of the
-// inspection: the trainer's own surrogate on a grid of ratios), with the clip bounds as dashed
-// lines and this step's tokens of the shown group as dots on the curve of their sign.
+// inspection: the trainer's own surrogate on a grid of ratios), with the clip bounds the
+// surrogate declares as dashed lines and this step's tokens of the shown group as dots on the
+// curve of their sign.
 
 import { curveAt, REINFORCED, SUPPRESSED, type Inspection, type TokenView } from './inspect';
+import { chosen, type Declaration, type Methods } from './methods';
+import type { JsonValue } from './schema';
 
 const W = 360;
 const H = 220;
@@ -23,11 +26,32 @@ export function niceTicks(lo: number, hi: number, n = 5): number[] {
 const rgb = (c: readonly number[]): string => `rgb(${c.join(', ')})`;
 
 /**
- * Draws the plot of `i`'s surrogate into `canvas`, the tokens of `tokens` as dots (the selected
- * one, `selected`, ringed); returns the caption to show under it.
+ * The ratios where a clip of `surrogate` binds, each with its label: 1 − ε_l and 1 + ε_h of a
+ * clip on the ratio (or on a weight of it), and the dual clip's c when its knob is set. A clip of
+ * the log-ratio is not on this axis.
  */
-export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: readonly TokenView[], selected: TokenView | null): string {
+export function clipBounds(surrogate: Declaration, knobs: Readonly<Record<string, JsonValue>>): [number, string][] {
+  const clip = surrogate.clip;
+  if (clip.shape !== 'ratio' && clip.shape !== 'weight') return [];
+  const value = (key: string): number | null => {
+    const v = knobs[key];
+    return typeof v === 'number' ? v : null;
+  };
+  const low = value(clip.low);
+  const high = value(clip.high) ?? low;
+  const bounds: [number, string][] = low !== null && high !== null ? [[1 - low, '1−ε_l'], [1 + high, '1+ε_h']] : [];
+  const c = clip.shape === 'ratio' && clip.dual !== null ? value(clip.dual) : null;
+  if (c !== null) bounds.push([c, 'c']);
+  return bounds;
+}
+
+/**
+ * Draws the plot of `i`'s surrogate into `canvas`, the tokens of `tokens` as dots (the selected
+ * one, `selected`, ringed); returns the caption to show under it. `methods`: the schema's.
+ */
+export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: readonly TokenView[], selected: TokenView | null, methods: Methods): string {
   const curve = i.curve;
+  const surrogate = chosen(i.knobs, 'surrogate', methods);
   const ctx = canvas.getContext('2d');
   const ratio = window.devicePixelRatio || 1;
   canvas.width = W * ratio;
@@ -39,7 +63,7 @@ export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: 
   ctx.clearRect(0, 0, W, H);
   if (!curve) {
     canvas.hidden = true;
-    return 'This loss is one number per group (GVPO): there is no per-token surrogate to plot.';
+    return surrogate.off.curve;
   }
   canvas.hidden = false;
   const xs = curve.ratio;
@@ -71,18 +95,9 @@ export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: 
   }
   ctx.textAlign = 'center';
   ctx.fillText('importance ratio r = π_θ / π_old', (PAD.left + W - PAD.right) / 2, H - 4);
-  // The clip bounds and the dual clip's c.
-  const k = i.knobs;
-  const eps = typeof k.epsilon === 'number' ? k.epsilon : null;
-  const epsHigh = typeof k.epsilon_high === 'number' ? k.epsilon_high : eps;
-  const bounds: [number, string][] = [];
-  if ((k.surrogate === 'clip' || k.surrogate === 'cispo' || k.surrogate === 'clip_cov') && eps !== null && epsHigh !== null) {
-    bounds.push([1 - eps, '1−ε_l'], [1 + epsHigh, '1+ε_h']);
-  }
-  if ((k.surrogate === 'clip' || k.surrogate === 'clip_cov') && typeof k.clip_ratio_c === 'number') bounds.push([k.clip_ratio_c, 'c']);
   ctx.setLineDash([3, 3]);
   ctx.strokeStyle = '#888';
-  for (const [b, label] of bounds) {
+  for (const [b, label] of clipBounds(surrogate, i.knobs)) {
     if (b <= x0 || b >= x1) continue;
     ctx.beginPath();
     ctx.moveTo(px(b), PAD.top);
@@ -115,6 +130,6 @@ export function drawSurrogate(canvas: HTMLCanvasElement, i: Inspection, tokens: 
       ctx.stroke();
     }
   }
-  const reads = k.surrogate === 'reinforce' || k.surrogate === 'cispo' ? ' (this surrogate reads log π itself: drawn with log π_old = 0)' : '';
+  const reads = surrogate.readsLogp ? ' (this surrogate reads log π itself: drawn with log π_old = 0)' : '';
   return `Per-token objective −ℓ̃ per unit |A| against the ratio: green A > 0, red A < 0${reads}. Dots: this group's kept tokens with A ≠ 0.`;
 }

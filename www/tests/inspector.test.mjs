@@ -55,7 +55,7 @@ test('tokens are green when reinforced, red when suppressed, by magnitude; dropp
   assert.match(I.tokenLines(view.groups[0].completions[0].tokens[0], '2').join('\n'), /reinforced/);
   assert.match(I.clipWords('dual'), /c·A/);
   assert.equal(I.clipWords('inside'), '');
-  assert.match(I.droppedWords(['prune_ratio']), /pruned/);
+  assert.match(I.droppedWords(['prune_ratio'], c.formulas.methods), /pruned/);
 });
 
 test('the export is the oracle input and exactly the shown loss, advantages, gradients and keep flags', () => {
@@ -82,27 +82,27 @@ test('a chart collapses, with its reason, only when no variant can move it', () 
   const grpo = Object.fromEntries(c.algo.map((s) => [s.key, s.def]));
   const train = { num_iterations: 1, minibatches: 1, log_kl: false, max_completion_length: 4 };
   const one = { knobs: grpo, train };
-  const implied = c.formulas.impliedFilter;
-  assert.deepEqual(implied, ['mc_grpo'], 'the schema says which estimator drops its pivot');
-  assert.match(G.stillReason('clip_frac_low', one, implied), /ratio is always 1/);
-  assert.equal(G.stillReason('clip_frac_low', { knobs: grpo, train: { ...train, num_iterations: 2 } }, implied), '');
-  assert.equal(G.stillReason('clip_frac_low', { knobs: grpo, train: { ...train, minibatches: 2 } }, implied), '');
-  assert.match(G.stillReason('clip_frac_high', { knobs: { ...grpo, surrogate: 'reinforce' }, train: { ...train, num_iterations: 4 } }, implied), /reinforce surrogate has no clip/);
-  assert.match(G.stillReason('kl', one, implied), /β = 0/);
-  assert.equal(G.stillReason('kl', { knobs: grpo, train: { ...train, log_kl: true } }, implied), '');
-  assert.equal(G.stillReason('kl', { knobs: { ...grpo, beta: 0.04 }, train }, implied), '');
-  assert.match(G.stillReason('kept_frac', one, implied), /no filter/);
+  const f = c.formulas;
+  assert.deepEqual(f.impliedFilter, ['mc_grpo'], 'the schema says which estimator drops its pivot');
+  assert.match(G.stillReason('clip_frac_low', one, f), /ratio is always 1/);
+  assert.equal(G.stillReason('clip_frac_low', { knobs: grpo, train: { ...train, num_iterations: 2 } }, f), '');
+  assert.equal(G.stillReason('clip_frac_low', { knobs: grpo, train: { ...train, minibatches: 2 } }, f), '');
+  assert.match(G.stillReason('clip_frac_high', { knobs: { ...grpo, surrogate: 'reinforce' }, train: { ...train, num_iterations: 4 } }, f), /reinforce surrogate has no clip/);
+  assert.match(G.stillReason('kl', one, f), /β = 0/);
+  assert.equal(G.stillReason('kl', { knobs: grpo, train: { ...train, log_kl: true } }, f), '');
+  assert.equal(G.stillReason('kl', { knobs: { ...grpo, beta: 0.04 }, train }, f), '');
+  assert.match(G.stillReason('kept_frac', one, f), /no filter/);
   for (const filter of [{ dynamic_sampling: true }, { prune_ratio: 0.5 }, { mask_truncated_completions: true }, { adv_estimator: 'mc_grpo' }]) {
-    assert.equal(G.stillReason('kept_frac', { knobs: { ...grpo, ...filter }, train }, implied), '', JSON.stringify(filter));
+    assert.equal(G.stillReason('kept_frac', { knobs: { ...grpo, ...filter }, train }, f), '', JSON.stringify(filter));
   }
-  assert.match(G.stillReason('completion_len_mean', { knobs: grpo, train: { ...train, max_completion_length: 1 } }, implied), /one token/);
-  assert.equal(G.stillReason('reward_mean', one, implied), '');
+  assert.match(G.stillReason('completion_len_mean', { knobs: grpo, train: { ...train, max_completion_length: 1 } }, f), /one token/);
+  assert.equal(G.stillReason('reward_mean', one, f), '');
   // A chart: still only if every metric is still for every variant.
   const moving = { knobs: { ...grpo, beta: 0.04 }, train };
-  assert.match(G.chartStillReason(['kl'], [one, one], implied), /β = 0/);
-  assert.equal(G.chartStillReason(['kl'], [one, moving], implied), '');
-  assert.equal(G.chartStillReason(['clip_frac_low', 'clip_frac_high'], [one], implied).split(';').length, 1, 'one reason, said once');
-  assert.equal(G.chartStillReason('eval_by_difficulty', [one], implied), '');
+  assert.match(G.chartStillReason(['kl'], [one, one], f), /β = 0/);
+  assert.equal(G.chartStillReason(['kl'], [one, moving], f), '');
+  assert.equal(G.chartStillReason(['clip_frac_low', 'clip_frac_high'], [one], f).split(';').length, 1, 'one reason, said once');
+  assert.equal(G.chartStillReason('eval_by_difficulty', [one], f), '');
 });
 
 test('tick labels carry as many decimals as it takes for neighbours to differ', () => {

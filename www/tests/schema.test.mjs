@@ -54,6 +54,9 @@ test('a malformed schema is refused naming the part', () => {
   assert.throws(broken((d) => { d.tasks.maze[0].default = 99; }), /^Error: schema: task\(maze\)\.size: its default fails its range: size: 99 is out of range; allowed: \[4, 9\]/);
   assert.throws(broken((d) => delete d.task_defaults.chain), /^Error: schema: task_defaults\.chain: not a run config/);
   assert.throws(broken((d) => { d.metrics = {}; }), /^Error: schema: metrics: not a list/);
+  assert.throws(broken((d) => delete d.methods.surrogate.gvpo), /^Error: schema: methods\.surrogate: no declaration of gvpo/);
+  assert.throws(broken((d) => { d.methods.surrogate.clip.clip.shape = 'round'; }), /^Error: schema: methods\.surrogate\.clip: unknown clip shape "round"/);
+  assert.throws(broken((d) => delete d.methods.filters), /^Error: schema: methods\.filters: not an object of declarations/);
 });
 
 /** Values at and around the edges of a knob's range, and of the wrong type. */
