@@ -13,6 +13,7 @@ pub mod error;
 pub mod oracle;
 pub mod parallel;
 pub mod policy;
+pub mod rng;
 pub mod schema;
 pub mod tasks;
 pub mod train;
