@@ -44,6 +44,20 @@ pub(crate) fn draw_held_out<K: Eq + std::hash::Hash + Clone>(
     (keys, seen)
 }
 
+/// A training draw: `draw` again until it gives a key outside `held_out`. Every task holds out
+/// a small share of its space, so this ends quickly.
+pub(crate) fn outside_held_out<K: Eq + std::hash::Hash>(
+    held_out: &std::collections::HashSet<K>,
+    mut draw: impl FnMut() -> K,
+) -> K {
+    loop {
+        let key = draw();
+        if !held_out.contains(&key) {
+            return key;
+        }
+    }
+}
+
 /// Asserts that validation failed on `field` (the config tests of every task).
 #[cfg(test)]
 pub(crate) fn assert_rejects(result: Result<(), ConfigError>, field: &str) {
