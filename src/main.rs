@@ -7,10 +7,12 @@ use std::process::ExitCode;
 use burn::tensor::{Device, FloatDType};
 use clap::{Parser, Subcommand};
 use grpo_playground::algo::PRESETS;
+use grpo_playground::catalog::tables;
 use grpo_playground::config::{Backend, RunConfig};
+use grpo_playground::experiments::lesson::Lesson;
+use grpo_playground::experiments::{compare, paired};
 use grpo_playground::oracle::{self, ObjectiveInput};
-use grpo_playground::train::lesson::Lesson;
-use grpo_playground::train::{StepMetrics, Trainer, compare, export, paired, tables};
+use grpo_playground::train::{StepMetrics, Trainer, export};
 
 #[derive(Parser)]
 #[command(
@@ -398,7 +400,7 @@ struct BenchOptions {
 }
 
 fn bench(sets: Vec<String>, devices: Vec<Backend>, o: BenchOptions) -> Result<String, String> {
-    use grpo_playground::train::bench::{self, Timing};
+    use grpo_playground::experiments::bench::{self, Timing};
     let base =
         RunConfig::from_json_with(bench::REFERENCE_CONFIG, &sets).map_err(|e| e.to_string())?;
     let devices = if devices.is_empty() {
@@ -735,7 +737,7 @@ fn main() -> ExitCode {
         Command::Schema { markdown } => Ok(done(if markdown {
             tables::knobs()
         } else {
-            grpo_playground::train::schema::schema().to_string()
+            grpo_playground::catalog::schema::schema().to_string()
         })),
         Command::Objective { f32 } => objective(f32).map(done),
         Command::Export { to, config, sets } => export(&to, config.as_ref(), &sets).map(done),

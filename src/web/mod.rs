@@ -16,9 +16,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::{Backend, RunConfig};
+use crate::experiments::lesson::Lesson;
 use crate::tasks::vocab::spell_all;
 use crate::train::Trainer;
-use crate::train::lesson::Lesson;
 
 unsafe extern "C" {
     /// cubecl registers static constructors; without one explicit call here every JS→wasm call
@@ -253,7 +253,7 @@ impl Session {
 /// The page builds its controls, validation and URL parsing from it.
 #[wasm_bindgen]
 pub fn schema() -> String {
-    crate::train::schema::schema().to_string()
+    crate::catalog::schema::schema().to_string()
 }
 
 /// Every lesson (`lessons/*.json`) as a JSON array, or the error naming the file and field.
@@ -287,7 +287,7 @@ pub fn validate_config(config_json: &str) -> String {
 /// Resolves to JSON `{backend, timing, kernels}`.
 #[wasm_bindgen]
 pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<String, JsError> {
-    use crate::train::bench;
+    use crate::experiments::bench;
     let (device, name) = device(&backend).await.map_err(js)?;
     let mut trainer = Trainer::new(bench::reference_config(), device.clone()).map_err(js)?;
     let timing = bench::measure(&mut trainer, warmup, steps)

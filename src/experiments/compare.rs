@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::metrics::{Phase, StepMetrics};
+use crate::train::{Phase, StepMetrics};
 
 /// One summary number of a run, from its steps; `None` when the run never measured it.
 #[derive(serde::Serialize)]
