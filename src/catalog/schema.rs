@@ -16,7 +16,7 @@ use crate::schema::Knob;
 use crate::tasks::TaskConfig;
 use crate::tasks::vocab::{VOCAB_SIZE, spell};
 
-use crate::experiments::compare::MEASURES;
+use crate::experiments::measures::MEASURES;
 use crate::train::metrics::METRICS;
 
 /// Each knob of a section with its `default` (from `defaults`, the section as serde writes it),

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::compare::{MEASURES, Run, mean_sd};
+use super::measures::{MEASURES, Run, mean_sd};
 use crate::config::RunConfig;
 use crate::error::{ConfigError, from_json_value};
 use crate::train::StepMetrics;
