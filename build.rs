@@ -1,4 +1,4 @@
-//! Embeds every lesson file of `lessons/` (`src/train/lesson.rs` reads them), so a lesson is a
+//! Embeds every lesson file of `lessons/` (`src/experiments/lesson.rs` reads them), so a lesson is a
 //! data file and nothing else.
 
 use std::path::Path;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::algo::AlgoConfig;
+use crate::algo::{AlgoConfig, Knobs};
 use crate::error::{ConfigError, from_json_value};
 use crate::policy::ModelConfig;
 use crate::schema::{Knob, check_section, config_section};
@@ -238,6 +238,19 @@ impl RunConfig {
         }
         Ok(())
     }
+}
+
+/// Every knob of a run config with its section (`algo`, `train`, `model`, and `task`'s own):
+/// what the schema lists and what the trainer's live setter may change.
+pub fn knobs_of(task: &TaskConfig) -> impl Iterator<Item = (&'static str, &'static Knob)> {
+    [
+        ("algo", Knobs::KNOBS),
+        ("train", TrainConfig::KNOBS),
+        ("model", ModelConfig::KNOBS),
+        ("task", task.knobs()),
+    ]
+    .into_iter()
+    .flat_map(|(section, knobs)| knobs.iter().map(move |k| (section, k)))
 }
 
 /// Moves fields that older configs (and checkpoint headers) hold to their current place:

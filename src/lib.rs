@@ -2,17 +2,22 @@
 //! REINFORCE++, ReMax, CPPO, GPG, ...) on tiny policies and verifiable toy tasks, natively and in
 //! the browser.
 //!
-//! Layers, each depending only on those after it: the CLI and [`web`] → [`train`] → [`oracle`]
-//! → [`algo`], [`policy`], [`tasks`] → [`config`], [`schema`], [`error`]. `algo` is pure tensor math over
-//! burn's runtime [`burn::tensor::Device`]; `tasks` never touches burn.
+//! Layers, each depending only on those after it: the CLI and [`web`] → [`experiments`] →
+//! [`train`] → [`oracle`] → [`algo`], [`policy`], [`tasks`] → [`config`], [`schema`], [`rng`],
+//! [`error`]. [`catalog`] reads the declarations (and the experiments' lessons and measures); the
+//! trainer imports neither it nor the experiments. `algo` is pure tensor math over burn's runtime
+//! [`burn::tensor::Device`]; `tasks` never touches burn.
 
 pub mod algo;
+pub mod catalog;
 pub mod config;
 pub mod device;
 pub mod error;
+pub mod experiments;
 pub mod oracle;
 pub mod parallel;
 pub mod policy;
+pub mod rng;
 pub mod schema;
 pub mod tasks;
 pub mod train;

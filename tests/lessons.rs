@@ -4,9 +4,9 @@
 
 use burn::tensor::Device;
 use grpo_playground::config::RunConfig;
+use grpo_playground::experiments::lesson::Lesson;
+use grpo_playground::experiments::paired::{Runner, run_paired};
 use grpo_playground::train::Trainer;
-use grpo_playground::train::lesson::Lesson;
-use grpo_playground::train::paired::{Runner, run_paired};
 
 #[test]
 fn every_lesson_parses_validates_and_is_named_after_its_file() {

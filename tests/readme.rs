@@ -2,7 +2,7 @@
 //! metrics and lessons are declared once (in Rust and lessons/), and the README shows that.
 //! `README_BLESS=1 cargo test --test readme` rewrites the tables in place.
 
-use grpo_playground::train::tables;
+use grpo_playground::catalog::tables;
 
 const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
 

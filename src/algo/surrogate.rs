@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::declaration::{CLIP_METRICS, Clip, Declaration, Off};
 use super::{Knobs, indicator, masked_token_mean};
+use crate::rng::splitmix64;
 
 /// The per-token surrogate (`surrogate`); A = A_{i,t}, r the [`super::RatioLevel`] ratio,
 /// εl = `epsilon`, εh = `epsilon_high`.
@@ -387,14 +388,6 @@ fn clip_cov_choice(candidates: &Tensor<3>, valid: &Tensor<3>, knobs: &Knobs) -> 
         keyed.lower_equal(threshold.unsqueeze::<3>().expand([p, g, t])),
         candidates,
     ) * candidates.clone()
-}
-
-/// SplitMix64's output function (Steele, Lea, Flood 2014): a fixed, well-mixed hash of `x`.
-pub fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
 
 /// Clip-Cov's random priority of token t of completion g of group p under `seed` (smaller is

@@ -20,8 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, draw_held_out, splitmix64};
+use super::{Task, TaskRng, Verdict, draw_held_out, outside_held_out};
 use crate::error::ConfigError;
+use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
 
 /// This task's problems.
@@ -316,13 +317,9 @@ impl Task for Arithmetic {
     }
 
     fn sample(&self, rng: &mut TaskRng) -> Problem {
-        // The held-out set is at most ~1/5 of the space, so this loop ends quickly.
-        loop {
-            let e = self.draw(rng);
-            if !self.held_out.contains(&e) {
-                return self.problem(e.a, e.b, e.op);
-            }
-        }
+        // The held-out set is at most ~1/5 of the space.
+        let e = outside_held_out(&self.held_out, || self.draw(rng));
+        self.problem(e.a, e.b, e.op)
     }
 
     /// # Panics

@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, splitmix64};
+use super::{Task, TaskRng, Verdict};
 use crate::error::ConfigError;
+use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
 
 /// This task's problems.

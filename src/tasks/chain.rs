@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, draw_held_out, splitmix64};
+use super::{Task, TaskRng, Verdict, draw_held_out, outside_held_out};
 use crate::error::ConfigError;
+use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
 
 /// This task's problems.
@@ -191,13 +192,9 @@ impl Task for Chain {
     }
 
     fn sample(&self, rng: &mut TaskRng) -> Problem {
-        // Each term count holds out at most a fifth of its space, so this loop ends quickly.
-        loop {
-            let terms = self.draw(rng);
-            if !self.held_out.contains(&terms) {
-                return self.problem(terms);
-            }
-        }
+        // Each term count holds out at most a fifth of its space.
+        let terms = outside_held_out(&self.held_out, || self.draw(rng));
+        self.problem(terms)
     }
 
     /// # Panics

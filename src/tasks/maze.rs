@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, splitmix64};
+use super::{Task, TaskRng, Verdict, outside_held_out};
 use crate::error::ConfigError;
+use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
 
 /// This task's problems.
@@ -344,12 +345,10 @@ impl Task for MazeTask {
     }
 
     fn sample(&self, rng: &mut TaskRng) -> Problem {
-        loop {
-            let maze = Maze::generate(self.config.size, self.config.max_distance, rng);
-            if !self.held_out.contains(&maze) {
-                return Self::problem(maze);
-            }
-        }
+        let (size, max_distance) = (self.config.size, self.config.max_distance);
+        Self::problem(outside_held_out(&self.held_out, || {
+            Maze::generate(size, max_distance, rng)
+        }))
     }
 
     /// # Panics

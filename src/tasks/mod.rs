@@ -21,15 +21,6 @@ use crate::error::ConfigError;
 /// platform).
 pub type TaskRng = ChaCha8Rng;
 
-/// SplitMix64: a fixed, platform-independent mix to derive independent sub-seeds (held-out
-/// sets, arm means) from the run's seed.
-pub(crate) fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 /// A held-out set: distinct keys from `draw` until `wanted` are taken (or every label's cap
 /// is full), at most `caps[label]` per difficulty label, so a small space keeps most of its
 /// problems for training and the training sampler's rejection loop stays short. Returns the keys
@@ -51,6 +42,20 @@ pub(crate) fn draw_held_out<K: Eq + std::hash::Hash + Clone>(
         }
     }
     (keys, seen)
+}
+
+/// A training draw: `draw` again until it gives a key outside `held_out`. Every task holds out
+/// a small share of its space, so this ends quickly.
+pub(crate) fn outside_held_out<K: Eq + std::hash::Hash>(
+    held_out: &std::collections::HashSet<K>,
+    mut draw: impl FnMut() -> K,
+) -> K {
+    loop {
+        let key = draw();
+        if !held_out.contains(&key) {
+            return key;
+        }
+    }
 }
 
 /// Asserts that validation failed on `field` (the config tests of every task).

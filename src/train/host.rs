@@ -41,10 +41,26 @@ pub(crate) fn now_ms() -> f64 {
     }
 }
 
+/// `performance.now()`: sub-millisecond, in pages and workers alike (`Date.now()` ticks in whole
+/// ms). Looked up once through `js_sys` rather than bound with `#[wasm_bindgen]`, which only
+/// `web/` uses, and which the trainer may not import; `Date.now()` where a host lacks it.
 #[cfg(target_arch = "wasm32")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    /// Sub-millisecond, in pages and workers alike (`Date.now()` ticks in whole ms).
-    #[wasm_bindgen(js_namespace = performance, js_name = now)]
-    fn performance_now() -> f64;
+fn performance_now() -> f64 {
+    use js_sys::{Function, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    thread_local! {
+        static NOW: Option<(JsValue, Function)> = {
+            Reflect::get(&js_sys::global(), &"performance".into())
+                .ok()
+                .and_then(|performance| {
+                    let now = Reflect::get(&performance, &"now".into()).ok()?;
+                    Some((performance, now.dyn_into::<Function>().ok()?))
+                })
+        };
+    }
+    NOW.with(|now| {
+        now.as_ref()
+            .and_then(|(performance, now)| now.call0(performance).ok()?.as_f64())
+            .unwrap_or_else(js_sys::Date::now)
+    })
 }

@@ -8,6 +8,7 @@
 #![allow(clippy::await_holding_refcell_ref)]
 
 use std::cell::RefCell;
+use std::fmt::Display;
 use std::rc::Rc;
 
 use burn::tensor::Device;
@@ -15,9 +16,9 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::config::{Backend, RunConfig};
+use crate::experiments::lesson::Lesson;
 use crate::tasks::vocab::spell_all;
 use crate::train::Trainer;
-use crate::train::lesson::Lesson;
 
 unsafe extern "C" {
     /// cubecl registers static constructors; without one explicit call here every JS→wasm call
@@ -53,6 +54,31 @@ fn busy() -> JsError {
     JsError::new("a step is already running on this session")
 }
 
+/// Any error as the `JsError` that rejects the caller's promise, with the error's message.
+fn js(e: impl Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// `value` as a JSON string for JS.
+fn json(value: &impl Serialize) -> Result<JsValue, JsError> {
+    Ok(JsValue::from_str(
+        &serde_json::to_string(value).map_err(js)?,
+    ))
+}
+
+/// `call` on the trainer as a promise: it rejects with [`busy`] while a step holds the trainer,
+/// and with `call`'s error otherwise.
+fn on_trainer(
+    trainer: &Rc<RefCell<Trainer>>,
+    call: impl AsyncFnOnce(&Trainer) -> Result<JsValue, JsError> + 'static,
+) -> js_sys::Promise {
+    let trainer = trainer.clone();
+    wasm_bindgen_futures::future_to_promise(async move {
+        let t = trainer.try_borrow().map_err(|_| busy())?;
+        Ok(call(&t).await?)
+    })
+}
+
 #[derive(Serialize)]
 struct SampleView {
     prompt: String,
@@ -67,28 +93,34 @@ struct SampleView {
     view: serde_json::Value,
 }
 
+impl Session {
+    fn new(trainer: Trainer, backend: String) -> Self {
+        Session {
+            trainer: Rc::new(RefCell::new(trainer)),
+            backend,
+        }
+    }
+}
+
 #[wasm_bindgen]
 impl Session {
     /// Builds a run from a JSON [`RunConfig`] on `backend` (`cpu` or `webgpu`).
     pub async fn create(config_json: String, backend: String) -> Result<Session, JsError> {
-        let config =
-            RunConfig::from_json(&config_json).map_err(|e| JsError::new(&e.to_string()))?;
-        let (device, backend) = device(&backend).await.map_err(|e| JsError::new(&e))?;
-        let trainer = Trainer::new(config, device).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Session {
-            trainer: Rc::new(RefCell::new(trainer)),
+        let config = RunConfig::from_json(&config_json).map_err(js)?;
+        let (device, backend) = device(&backend).await.map_err(js)?;
+        Ok(Session::new(
+            Trainer::new(config, device).map_err(js)?,
             backend,
-        })
+        ))
     }
 
     /// Restores a session saved by [`Session::save`].
     pub async fn load(bytes: Vec<u8>, backend: String) -> Result<Session, JsError> {
-        let (device, backend) = device(&backend).await.map_err(|e| JsError::new(&e))?;
-        let trainer = Trainer::load(&bytes, device).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Session {
-            trainer: Rc::new(RefCell::new(trainer)),
+        let (device, backend) = device(&backend).await.map_err(js)?;
+        Ok(Session::new(
+            Trainer::load(&bytes, device).map_err(js)?,
             backend,
-        })
+        ))
     }
 
     /// Continues a session saved by [`Session::save`] under another JSON config that changes
@@ -99,15 +131,10 @@ impl Session {
         config_json: String,
         backend: String,
     ) -> Result<Session, JsError> {
-        let config =
-            RunConfig::from_json(&config_json).map_err(|e| JsError::new(&e.to_string()))?;
-        let (device, backend) = device(&backend).await.map_err(|e| JsError::new(&e))?;
-        let trainer = Trainer::branch(&bytes, Some(config), device)
-            .map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Session {
-            trainer: Rc::new(RefCell::new(trainer)),
-            backend,
-        })
+        let config = RunConfig::from_json(&config_json).map_err(js)?;
+        let (device, backend) = device(&backend).await.map_err(js)?;
+        let trainer = Trainer::branch(&bytes, Some(config), device).map_err(js)?;
+        Ok(Session::new(trainer, backend))
     }
 
     /// Runs one step; resolves to its metrics as JSON.
@@ -115,46 +142,29 @@ impl Session {
         let trainer = self.trainer.clone();
         wasm_bindgen_futures::future_to_promise(async move {
             let mut t = trainer.try_borrow_mut().map_err(|_| busy())?;
-            let metrics = t.step().await.map_err(|e| JsError::new(&e.to_string()))?;
-            let json = serde_json::to_string(&metrics).map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(JsValue::from_str(&json))
+            Ok(json(&t.step().await.map_err(js)?)?)
         })
     }
 
     /// Greedy held-out evaluation; resolves to `{accuracy, reward_mean, regret}` as JSON.
     pub fn evaluate(&self) -> js_sys::Promise {
-        let trainer = self.trainer.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let t = trainer.try_borrow().map_err(|_| busy())?;
-            let e = t
-                .evaluate()
-                .await
-                .map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(JsValue::from_str(
-                &serde_json::to_string(&e).unwrap_or_default(),
-            ))
+        on_trainer(&self.trainer, async |t| {
+            json(&t.evaluate().await.map_err(js)?)
         })
     }
 
     /// The policy's probabilities of the task's choices (`Task::choices`: a bandit's arms) after
     /// its first evaluation prompt, as JSON `[p_0, ...]`; `[]` for a task without choices.
     pub fn arm_probabilities(&self) -> js_sys::Promise {
-        let trainer = self.trainer.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let t = trainer.try_borrow().map_err(|_| busy())?;
+        on_trainer(&self.trainer, async |t| {
             let choices = t.task().choices().to_vec();
             if choices.is_empty() {
                 return Ok(JsValue::from_str("[]"));
             }
             let prompt = t.task().eval_set()[0].prompt.clone();
-            let probs = t
-                .next_token_probs(&prompt)
-                .await
-                .map_err(|e| JsError::new(&e.to_string()))?;
+            let probs = t.next_token_probs(&prompt).await.map_err(js)?;
             let chosen: Vec<f64> = choices.iter().map(|&c| probs[c as usize]).collect();
-            Ok(JsValue::from_str(
-                &serde_json::to_string(&chosen).unwrap_or_default(),
-            ))
+            json(&chosen)
         })
     }
 
@@ -162,15 +172,8 @@ impl Session {
     /// computes (`input`, `shown`), each token's numbers, each group's statistics, the spelled
     /// prompts and tokens; `null` before the first RL step.
     pub fn inspect(&self) -> js_sys::Promise {
-        let trainer = self.trainer.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let t = trainer.try_borrow().map_err(|_| busy())?;
-            let view = t
-                .inspect()
-                .await
-                .map_err(|e| JsError::new(&e.to_string()))?;
-            let json = serde_json::to_string(&view).map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(JsValue::from_str(&json))
+        on_trainer(&self.trainer, async |t| {
+            json(&t.inspect().await.map_err(js)?)
         })
     }
 
@@ -181,21 +184,14 @@ impl Session {
         let mut t = self.trainer.try_borrow_mut().map_err(|_| busy())?;
         let changes: serde_json::Value = serde_json::from_str(changes_json)
             .map_err(|e| JsError::new(&format!("live changes: invalid JSON: {e}")))?;
-        t.set_live(&changes)
-            .map_err(|e| JsError::new(&e.to_string()))
+        t.set_live(&changes).map_err(js)
     }
 
     /// The objective of a fixed batch under the current weights (see `Trainer::probe_loss`):
     /// equal on every backend for the same weights.
     pub fn probe_loss(&self) -> js_sys::Promise {
-        let trainer = self.trainer.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let t = trainer.try_borrow().map_err(|_| busy())?;
-            let loss = t
-                .probe_loss()
-                .await
-                .map_err(|e| JsError::new(&e.to_string()))?;
-            Ok(JsValue::from_f64(loss))
+        on_trainer(&self.trainer, async |t| {
+            Ok(JsValue::from_f64(t.probe_loss().await.map_err(js)?))
         })
     }
 
@@ -219,15 +215,13 @@ impl Session {
                 view: s.view.clone(),
             })
             .collect();
-        serde_json::to_string(&views).map_err(|e| JsError::new(&e.to_string()))
+        serde_json::to_string(&views).map_err(js)
     }
 
     /// The whole training state; resolves to a `Uint8Array`.
     pub fn save(&self) -> js_sys::Promise {
-        let trainer = self.trainer.clone();
-        wasm_bindgen_futures::future_to_promise(async move {
-            let t = trainer.try_borrow().map_err(|_| busy())?;
-            let bytes = t.save().await.map_err(|e| JsError::new(&e.to_string()))?;
+        on_trainer(&self.trainer, async |t| {
+            let bytes = t.save().await.map_err(js)?;
             Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
         })
     }
@@ -259,14 +253,13 @@ impl Session {
 /// The page builds its controls, validation and URL parsing from it.
 #[wasm_bindgen]
 pub fn schema() -> String {
-    crate::train::schema::schema().to_string()
+    crate::catalog::schema::schema().to_string()
 }
 
 /// Every lesson (`lessons/*.json`) as a JSON array, or the error naming the file and field.
 #[wasm_bindgen]
 pub fn lessons() -> Result<String, JsError> {
-    let all = Lesson::all().map_err(|e| JsError::new(&e.to_string()))?;
-    serde_json::to_string(&all).map_err(|e| JsError::new(&e.to_string()))
+    serde_json::to_string(&Lesson::all().map_err(js)?).map_err(js)
 }
 
 /// The checks of lesson `id` on the page's runs so far: `runs_json` is
@@ -274,10 +267,10 @@ pub fn lessons() -> Result<String, JsError> {
 /// report as `grpo-playground lesson ID --json` prints it.
 #[wasm_bindgen]
 pub fn lesson_check(id: &str, runs_json: &str) -> Result<String, JsError> {
-    let lesson = Lesson::find(id).map_err(|e| JsError::new(&e.to_string()))?;
+    let lesson = Lesson::find(id).map_err(js)?;
     let runs: Vec<Vec<Vec<crate::train::StepMetrics>>> =
         serde_json::from_str(runs_json).map_err(|e| JsError::new(&format!("runs: {e}")))?;
-    serde_json::to_string(&lesson.check(&runs)).map_err(|e| JsError::new(&e.to_string()))
+    serde_json::to_string(&lesson.check(&runs)).map_err(js)
 }
 
 /// Validates a run config; `""` when valid, else the message naming the field.
@@ -294,9 +287,8 @@ pub fn validate_config(config_json: &str) -> String {
 /// Resolves to JSON `{backend, timing, kernels}`.
 #[wasm_bindgen]
 pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<String, JsError> {
-    use crate::train::bench;
-    let js = |e: crate::train::TrainError| JsError::new(&e.to_string());
-    let (device, name) = device(&backend).await.map_err(|e| JsError::new(&e))?;
+    use crate::experiments::bench;
+    let (device, name) = device(&backend).await.map_err(js)?;
     let mut trainer = Trainer::new(bench::reference_config(), device.clone()).map_err(js)?;
     let timing = bench::measure(&mut trainer, warmup, steps)
         .await
@@ -310,5 +302,5 @@ pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<Strin
 /// an unknown `to`.
 #[wasm_bindgen]
 pub fn export_config(config_json: &str, to: &str) -> Result<String, JsError> {
-    crate::train::export::export_json(config_json, to).map_err(|e| JsError::new(&e.to_string()))
+    crate::train::export::export_json(config_json, to).map_err(js)
 }

@@ -162,7 +162,7 @@ impl Trainer {
         // step count (so a resumed run draws the same).
         let draw = ((self.step as u64) << 20) | chunk.first().map_or(0, |&i| i as u64);
         let knobs = algo::Knobs {
-            cov_seed: self.knobs.cov_seed ^ algo::surrogate::splitmix64(draw),
+            cov_seed: self.knobs.cov_seed ^ crate::rng::splitmix64(draw),
             ..self.knobs
         };
         let (grads, (out, entropy)) = self.gradients(

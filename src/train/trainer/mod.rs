@@ -190,7 +190,7 @@ impl Trainer {
     /// list the change. Anything else, or a value out of range, is refused naming the field, and
     /// then nothing changes.
     pub fn set_live(&mut self, changes: &serde_json::Value) -> Result<(), ConfigError> {
-        let live: Vec<String> = super::schema::knobs_of(&self.config.task)
+        let live: Vec<String> = crate::config::knobs_of(&self.config.task)
             .filter(|(_, k)| k.live)
             .map(|(section, k)| format!("{section}.{}", k.key))
             .collect();
@@ -215,7 +215,7 @@ impl Trainer {
             for (key, value) in knobs {
                 let path = format!("{section}.{key}");
                 if !live.contains(&path) {
-                    let known = super::schema::knobs_of(&self.config.task)
+                    let known = crate::config::knobs_of(&self.config.task)
                         .any(|(s, k)| s == section && k.key == key);
                     let what = if known {
                         "is a restart knob: it takes effect when the run is reset"

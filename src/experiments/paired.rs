@@ -2,8 +2,8 @@
 //! warm-up one warm-up too, trained once and branched into every config. `compare` and
 //! `lesson` run through here; the caller says how a trainer is built (device, threads).
 
-use super::{StepMetrics, Trainer};
 use crate::config::RunConfig;
+use crate::train::{StepMetrics, Trainer};
 
 /// Steps `trainer` until `end` steps are done, handing each step's metrics to `on_step`;
 /// returns them all.

@@ -5,10 +5,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::StepMetrics;
-use super::compare::{MEASURES, Run, mean_sd};
+use super::measures::{MEASURES, Run, mean_sd};
 use crate::config::RunConfig;
 use crate::error::{ConfigError, from_json_value};
+use crate::train::StepMetrics;
 
 /// Every lesson file, `(file name, text)`, in file-name order.
 const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/lessons.rs"));

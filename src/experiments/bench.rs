@@ -5,8 +5,8 @@
 use rand::SeedableRng;
 use serde::Serialize;
 
-use super::{StepMetrics, TrainError, Trainer};
 use crate::config::RunConfig;
+use crate::train::{StepMetrics, TrainError, Trainer};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 
@@ -190,7 +190,7 @@ pub async fn decode_cost(
     for &len in lengths {
         let (mut cached, mut uncached) = (Vec::new(), Vec::new());
         for _ in 0..=repeats {
-            let start = super::host::now_ms();
+            let start = crate::train::host::now_ms();
             let completions = generate(
                 &policy,
                 &prompts,
@@ -202,8 +202,8 @@ pub async fn decode_cost(
             )
             .await
             .map_err(TrainError::Device)?;
-            cached.push(super::host::now_ms() - start);
-            let start = super::host::now_ms();
+            cached.push(crate::train::host::now_ms() - start);
+            let start = crate::train::host::now_ms();
             let (logp, _) = completion_logprobs(
                 &policy,
                 &prompts,
@@ -214,7 +214,7 @@ pub async fn decode_cost(
             logp.into_data_async()
                 .await
                 .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-            uncached.push(super::host::now_ms() - start);
+            uncached.push(crate::train::host::now_ms() - start);
         }
         // The first round allocates.
         cached.remove(0);
@@ -395,7 +395,7 @@ pub async fn kernel_costs(device: &Device, repeats: usize) -> Result<Vec<KernelC
         op().into_data_async()
             .await
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
-        let start = super::host::now_ms();
+        let start = crate::train::host::now_ms();
         let mut last = op();
         for _ in 1..repeats {
             last = op();
@@ -405,7 +405,7 @@ pub async fn kernel_costs(device: &Device, repeats: usize) -> Result<Vec<KernelC
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
         out.push(KernelCost {
             op: name.to_string(),
-            ms: (super::host::now_ms() - start) / repeats as f64,
+            ms: (crate::train::host::now_ms() - start) / repeats as f64,
         });
     }
     Ok(out)

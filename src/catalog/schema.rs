@@ -16,7 +16,8 @@ use crate::schema::Knob;
 use crate::tasks::TaskConfig;
 use crate::tasks::vocab::{VOCAB_SIZE, spell};
 
-use super::metrics::METRICS;
+use crate::experiments::measures::MEASURES;
+use crate::train::metrics::METRICS;
 
 /// Each knob of a section with its `default` (from `defaults`, the section as serde writes it),
 /// its dotted `path` in a run config and its range as text (`allowed`).
@@ -130,26 +131,15 @@ pub fn schema() -> Value {
         "metrics": METRICS,
         "formulas": formulas(),
         "methods": crate::algo::declaration::schema(),
-        "measures": super::compare::MEASURES,
+        "measures": MEASURES,
         "tokens": (0..VOCAB_SIZE as u32).map(spell).collect::<Vec<_>>(),
     })
-}
-
-/// Every knob with its dotted path: the algo, train and model sections, and `task`'s own.
-pub fn knobs_of(task: &TaskConfig) -> impl Iterator<Item = (&'static str, &'static Knob)> {
-    [
-        ("algo", Knobs::KNOBS),
-        ("train", TrainConfig::KNOBS),
-        ("model", ModelConfig::KNOBS),
-        ("task", task.knobs()),
-    ]
-    .into_iter()
-    .flat_map(|(section, knobs)| knobs.iter().map(move |k| (section, k)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::knobs_of;
 
     #[test]
     fn every_field_a_config_writes_is_a_declared_knob() {

@@ -10,9 +10,9 @@ use crate::policy::ModelConfig;
 use crate::schema::Knob;
 use crate::tasks::TaskConfig;
 
-use super::lesson::{Expect, Lesson};
-use super::metrics::METRICS;
 use super::schema::written;
+use crate::experiments::lesson::{Expect, Lesson};
+use crate::train::metrics::METRICS;
 
 /// `k=v` for each knob a preset changes from the defaults (strings unquoted).
 pub fn preset_knobs(p: &Preset) -> String {
