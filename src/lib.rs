@@ -4,12 +4,14 @@
 //!
 //! Layers, each depending only on those after it: the CLI and [`web`] → [`train`] → [`oracle`]
 //! → [`algo`], [`policy`], [`tasks`] → [`config`], [`schema`], [`error`]. `algo` is pure tensor math over
-//! burn's runtime [`burn::tensor::Device`]; `tasks` never touches burn.
+//! burn's runtime [`burn::tensor::Device`]; `tasks` never touches burn. [`export`] reads the
+//! knobs' declarations ([`config`], [`algo`]) and no training code.
 
 pub mod algo;
 pub mod config;
 pub mod device;
 pub mod error;
+pub mod export;
 pub mod oracle;
 pub mod parallel;
 pub mod policy;

@@ -8,9 +8,10 @@ use burn::tensor::{Device, FloatDType};
 use clap::{Parser, Subcommand};
 use grpo_playground::algo::PRESETS;
 use grpo_playground::config::{Backend, RunConfig};
+use grpo_playground::export;
 use grpo_playground::oracle::{self, ObjectiveInput};
 use grpo_playground::train::lesson::Lesson;
-use grpo_playground::train::{StepMetrics, Trainer, compare, export, paired, tables};
+use grpo_playground::train::{StepMetrics, Trainer, compare, paired, tables};
 
 #[derive(Parser)]
 #[command(

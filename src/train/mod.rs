@@ -5,7 +5,6 @@
 
 pub mod checkpoint;
 pub mod compare;
-pub mod export;
 pub(crate) mod host;
 pub mod lesson;
 pub mod metrics;

@@ -310,5 +310,5 @@ pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<Strin
 /// an unknown `to`.
 #[wasm_bindgen]
 pub fn export_config(config_json: &str, to: &str) -> Result<String, JsError> {
-    crate::train::export::export_json(config_json, to).map_err(|e| JsError::new(&e.to_string()))
+    crate::export::export_json(config_json, to).map_err(|e| JsError::new(&e.to_string()))
 }
