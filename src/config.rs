@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::algo::{AlgoConfig, Knobs};
 use crate::error::{ConfigError, from_json_value};
 use crate::policy::ModelConfig;
+use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
 use crate::schema::{Knob, check_section, config_section};
 use crate::tasks::TaskConfig;
 
@@ -43,49 +44,84 @@ pub enum Backend {
 }
 
 config_section! {
-    /// Trainer-level knobs (ALGORITHMS.md), named as TRL names them.
+    /// Trainer-level knobs (ALGORITHMS.md), named as TRL names them. Each ends with its TRL and
+    /// verl counterparts (read by [`crate::export`]).
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
     #[serde(deny_unknown_fields, default)]
     pub struct TrainConfig {
         /// G, completions sampled per prompt: at least the estimator's smallest group (2; 1 for
         /// ReMax, which adds a greedy one; MC-GRPO samples G+1).
-        pub num_generations: usize = 8, Knob::int(1, 256).source("DeepSeekMath 2402.03300");
+        pub num_generations: usize = 8, Knob::int(1, 256).source("DeepSeekMath 2402.03300"),
+            export { trl: Code, verl: Renamed("actor_rollout_ref.rollout.n") };
         /// Prompts (groups) per rollout batch.
-        pub prompts_per_step: usize = 8, Knob::int(1, 4096);
+        pub prompts_per_step: usize = 8, Knob::int(1, 4096),
+            export { trl: Code, verl: Renamed("data.train_batch_size") };
         /// μ, updates per rollout batch; with 1, logp_old is logp detached.
-        pub num_iterations: usize = 1, Knob::int(1, 64).source("PPO 1707.06347");
+        pub num_iterations: usize = 1, Knob::int(1, 64).source("PPO 1707.06347"),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.actor.ppo_epochs") };
         /// Minibatches of whole groups per update pass (at most prompts_per_step).
-        pub minibatches: usize = 1, Knob::int(1, 4096);
+        pub minibatches: usize = 1, Knob::int(1, 4096), export { both: Code };
         /// L_max, the generation limit in tokens.
-        pub max_completion_length: usize = 16, Knob::int(1, 1024);
+        pub max_completion_length: usize = 16, Knob::int(1, 1024),
+            export { trl: Same, verl: Renamed("data.max_response_length") };
         /// Sampling temperature (also used to score the samples).
-        pub temperature: f64 = 1.0, Knob::above(0.0).live();
+        pub temperature: f64 = 1.0, Knob::above(0.0).live(),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.rollout.temperature") };
         /// Nucleus sampling mass.
-        pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0);
+        pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.rollout.top_p") };
         /// Adam(W) learning rate of the RL steps (at most 1: Adam moves every weight by about
         /// the rate each step, and far beyond 1 the tiny models' activations overflow).
-        pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live();
+        pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live(),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.actor.optim.lr") };
         /// Adam β1 (at most 0.9999: nearer 1 it rounds to 1 in f32 and Adam's bias correction
         /// divides by zero).
-        pub adam_beta1: f64 = 0.9, Knob::closed(0.0, 0.9999);
+        pub adam_beta1: f64 = 0.9, Knob::closed(0.0, 0.9999), export { trl: Same, verl: Code };
         /// Adam β2 (at most 0.9999, as β1).
-        pub adam_beta2: f64 = 0.999, Knob::closed(0.0, 0.9999);
+        pub adam_beta2: f64 = 0.999, Knob::closed(0.0, 0.9999), export { trl: Same, verl: Code };
         /// Decoupled weight decay (AdamW); 0 = Adam.
-        pub weight_decay: f64 = 0.0, Knob::at_least(0.0);
+        pub weight_decay: f64 = 0.0, Knob::at_least(0.0),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.actor.optim.weight_decay") };
         /// Global gradient-norm clip.
-        pub max_grad_norm: f64 = 1.0, Knob::above(0.0);
+        pub max_grad_norm: f64 = 1.0, Knob::above(0.0),
+            export { trl: Same, verl: Renamed("actor_rollout_ref.actor.optim.clip_grad") };
         /// RL steps (rollout batches) after the warm-up.
-        pub steps: usize = 200, Knob::int_from(1);
+        pub steps: usize = 200, Knob::int_from(1),
+            export { trl: Renamed("max_steps"), verl: Renamed("trainer.total_training_steps") };
         /// Greedy held-out evaluation every this many steps.
-        pub eval_every: usize = 10, Knob::int_from(1);
+        pub eval_every: usize = 10, Knob::int_from(1),
+            export {
+                trl: Unmapped(
+                    "TRL's evaluation samples completions; this one is greedy on held-out \
+                     problems (set eval_strategy=\"steps\" and eval_steps with an eval_dataset if \
+                     wanted)"
+                ),
+                verl: Renamed("trainer.test_freq")
+            };
         /// Supervised warm-up steps on solved training problems before RL (0 = start from scratch).
-        pub sft_steps: usize = 0, Knob::int_from(0);
+        pub sft_steps: usize = 0, Knob::int_from(0),
+            export {
+                both: Unmapped(
+                    "a supervised warm-up on solved problems: run a supervised fine-tune first"
+                ),
+                off: |t| t.sft_steps == 0
+            };
         /// Learning rate of the warm-up (supervised steps tolerate a larger one than RL; at most
         /// 1, as learning_rate).
-        pub sft_learning_rate: f64 = 3e-3, Knob::left_open(0.0, 1.0);
+        pub sft_learning_rate: f64 = 3e-3, Knob::left_open(0.0, 1.0),
+            export {
+                both: Unmapped("the warm-up's learning rate (see train.sft_steps)"),
+                read: |t| t.sft_steps > 0
+            };
         /// Report `kl` to the policy RL started from even when the objective has no KL term (β = 0):
         /// scores each rollout under that policy, one extra forward pass per step.
-        pub log_kl: bool = false, Knob::flag();
+        pub log_kl: bool = false, Knob::flag(),
+            export {
+                both: Unmapped(
+                    "a logging choice of this crate: the tools log the KL when their KL term is on"
+                ),
+                off: |t| !t.log_kl
+            };
     }
 }
 

@@ -5,7 +5,8 @@
 //! Layers, each depending only on those after it: the CLI and [`web`] → [`experiments`] →
 //! [`train`] → [`oracle`] → [`algo`], [`policy`], [`tasks`] → [`config`], [`schema`], [`rng`],
 //! [`error`]. [`catalog`] reads the declarations (and the experiments' lessons and measures); the
-//! trainer imports neither it nor the experiments. `algo` is pure tensor math over burn's runtime
+//! trainer imports neither it nor the experiments. [`export`] reads the knobs' declarations
+//! ([`config`], [`algo`]) and no training code. `algo` is pure tensor math over burn's runtime
 //! [`burn::tensor::Device`]; `tasks` never touches burn.
 
 pub mod algo;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod device;
 pub mod error;
 pub mod experiments;
+pub mod export;
 pub mod oracle;
 pub mod parallel;
 pub mod policy;

@@ -7,6 +7,10 @@ use serde_json::Value;
 
 use crate::error::ConfigError;
 
+mod counterpart;
+pub(crate) use counterpart::counterparts;
+pub use counterpart::{Counterpart, Counterparts};
+
 /// What values a knob accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -319,8 +323,30 @@ pub fn check_section(knobs: &[Knob], section: &impl Serialize) -> Result<(), Con
 
 /// Declares a config section: the struct, its `Default` and its `KNOBS` table, from one list in
 /// which each field's doc comment is its help, followed by `= default, Knob` (range, source,
-/// live).
+/// live). A section the exports read ends every line with `, export { … }` (its TRL and verl
+/// [`Counterparts`], in a `COUNTERPARTS` table).
 macro_rules! config_section {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                pub $field:ident : $ty:ty = $default:expr, $knob:expr, export $export:tt;
+            )*
+        }
+    ) => {
+        $crate::schema::config_section! {
+            $(#[$meta])*
+            pub struct $name { $( $(#[doc = $doc])* pub $field: $ty = $default, $knob; )* }
+        }
+
+        impl $name {
+            /// Every knob's TRL and verl counterparts, in declaration order.
+            pub const COUNTERPARTS: &'static [$crate::schema::Counterparts<Self>] = &[
+                $( $crate::schema::counterparts!(Self, stringify!($field), $export), )*
+            ];
+        }
+    };
     (
         $(#[$meta:meta])*
         pub struct $name:ident {

@@ -5,7 +5,7 @@
 
 use grpo_playground::algo::PRESETS;
 use grpo_playground::config::RunConfig;
-use grpo_playground::train::export::{Export, Target, all_knobs, export, export_json};
+use grpo_playground::export::{Export, Target, all_knobs, export, export_json};
 
 fn config(json: &str) -> RunConfig {
     RunConfig::from_json(json).expect("the test's config is valid")

@@ -1,6 +1,7 @@
 //! Every knob of the objective, declared once: the resolved [`Knobs`] (one value per knob, what
 //! the math reads) and the user-facing [`AlgoConfig`] (a preset name plus optional overrides,
-//! what JSON configs and URLs hold) both come from the single list below.
+//! what JSON configs and URLs hold) both come from the single list below, where each knob also
+//! declares its TRL and verl counterparts (`export { … }`, read by [`crate::export`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -10,10 +11,14 @@ use super::{
     Surrogate,
 };
 use crate::error::ConfigError;
-use crate::schema::{Knob, check_section};
+use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
+use crate::schema::{Counterpart, Counterparts, Knob, check_section, counterparts};
 
 macro_rules! knobs {
-    ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, $knob:expr; )*) => {
+    ($(
+        $(#[doc = $doc:literal])* $name:ident : $ty:ty = $default:expr, $knob:expr,
+            export $export:tt;
+    )*) => {
         /// The knob values one objective call uses (a preset row, after overrides).
         #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
         #[serde(deny_unknown_fields)]
@@ -25,6 +30,11 @@ macro_rules! knobs {
             /// Every knob, in declaration order (each doc comment is its help).
             pub const KNOBS: &'static [Knob] = &[
                 $( $knob.named(stringify!($name), concat!($($doc),*)), )*
+            ];
+
+            /// Every knob's TRL and verl counterparts, in declaration order.
+            pub const COUNTERPARTS: &'static [Counterparts<Knobs>] = &[
+                $( counterparts!(Knobs, stringify!($name), $export), )*
             ];
 
             /// The values every preset starts from (ALGORITHMS.md "everything unnamed").
@@ -86,97 +96,217 @@ impl Default for AlgoConfig {
     }
 }
 
+/// TRL's answer for the knobs of a loss it does not have.
+const TRL_NO_LOSS: Counterpart = Unmapped("a knob of that loss (see algo.surrogate)");
+/// TRL's answer for the knobs of the critic: GRPOTrainer has none.
+const TRL_NO_CRITIC: Counterpart =
+    Unmapped("the critic of that estimator (see algo.adv_estimator)");
+
+// Each knob ends with its TRL and verl counterparts (names as trl 1.16.0 `grpo_config.py` and
+// verl 0.9.1 `_generated_ppo_trainer.yaml` spell them; see src/export/trl.rs and verl.rs).
 knobs! {
     /// Advantage estimator (step 3).
     adv_estimator: AdvEstimator = AdvEstimator::Grpo,
-        Knob::choice(AdvEstimator::NAMES);
+        Knob::choice(AdvEstimator::NAMES),
+        export { both: Code };
     /// σ dividing GRPO's centred rewards: `group`, `batch` or `none`.
     scale_rewards: ScaleRewards = ScaleRewards::Group,
-        Knob::choice(ScaleRewards::NAMES).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221");
+        Knob::choice(ScaleRewards::NAMES).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221"),
+        export { both: Code };
     /// ε added to σ in GRPO advantages (TRL's 1e-4).
-    std_eps: f64 = 1e-4, Knob::above(0.0);
+    std_eps: f64 = 1e-4, Knob::above(0.0), export { both: Code };
     /// ε added to the MAD in MC-GRPO advantages.
-    mad_eps: f64 = 1e-3, Knob::above(0.0).source("MC-GRPO 2601.22582");
+    mad_eps: f64 = 1e-3, Knob::above(0.0).source("MC-GRPO 2601.22582"),
+        export {
+            both: Unmapped("MC-GRPO's median/MAD advantage has no counterpart"),
+            read: |k| k.adv_estimator == AdvEstimator::McGrpo
+        };
     /// GRPO-LEAD length reward α; 0 = off.
-    lead_length_alpha: f64 = 0.0, Knob::at_least(0.0).source("GRPO-LEAD 2504.09696");
+    lead_length_alpha: f64 = 0.0, Knob::at_least(0.0).source("GRPO-LEAD 2504.09696"),
+        export {
+            both: Unmapped("GRPO-LEAD's length reward: write it into your reward function"),
+            off: |k| k.lead_length_alpha == 0.0
+        };
     /// GRPO-LEAD difficulty weight on advantages.
-    lead_difficulty_weight: bool = false, Knob::flag().source("GRPO-LEAD 2504.09696");
+    lead_difficulty_weight: bool = false, Knob::flag().source("GRPO-LEAD 2504.09696"),
+        export {
+            both: Unmapped("GRPO-LEAD's difficulty weight on advantages has no counterpart"),
+            off: |k| !k.lead_difficulty_weight
+        };
     /// SEED-GRPO sensitivity α: advantages × (1 − α·SE/SE_max), SE the entropy of the group's
     /// distinct final answers; 0 = off.
-    seed_alpha: f64 = 0.0, Knob::closed(0.0, 1.0).source("SEED-GRPO 2505.12346");
+    seed_alpha: f64 = 0.0, Knob::closed(0.0, 1.0).source("SEED-GRPO 2505.12346"),
+        export {
+            both: Unmapped(
+                "SEED-GRPO's semantic-entropy scaling of advantages has no counterpart"
+            ),
+            off: |k| k.seed_alpha == 0.0
+        };
     /// DAPO soft-overlong buffer L_c: tokens (0 = off) or `{"fraction_of_max": f}`.
     overlong_buffer_len: OverlongBufferLen = OverlongBufferLen::Tokens(0),
-        Knob::tokens().source("DAPO 2503.14476");
+        Knob::tokens().source("DAPO 2503.14476"),
+        export { both: Code };
     /// Factor on DAPO's overlong penalty.
-    overlong_penalty_factor: f64 = 1.0, Knob::at_least(0.0).source("DAPO 2503.14476");
+    overlong_penalty_factor: f64 = 1.0, Knob::at_least(0.0).source("DAPO 2503.14476"),
+        export { both: Code };
     /// KL coefficient β; 0 = no reference policy in the objective.
-    beta: f64 = 0.0, Knob::at_least(0.0).live().source("DeepSeekMath 2402.03300");
+    beta: f64 = 0.0, Knob::at_least(0.0).live().source("DeepSeekMath 2402.03300"),
+        export { both: Code };
     /// KL estimator k1/k2/k3.
     kl_estimator: KlEstimator = KlEstimator::K3,
-        Knob::choice(KlEstimator::NAMES).source("Schulman, Approximating KL divergence (2020)");
+        Knob::choice(KlEstimator::NAMES).source("Schulman, Approximating KL divergence (2020)"),
+        export { both: Code };
     /// Clamp k3 as verl's `low_var_kl` does: x = clamp(logp_ref − logp, −20, 20), then
     /// k3 = clamp(eˣ − x − 1, −10, 10) (no gradient where a clamp binds). Off (the default) =
     /// ALGORITHMS.md's unclamped k3; k1 and k2 are never clamped.
     kl_clamp: bool = false,
-        Knob::flag().source("verl core_algos.kl_penalty (low_var_kl)");
+        Knob::flag().source("verl core_algos.kl_penalty (low_var_kl)"),
+        export { both: Code };
     /// Put the KL penalty in the reward (token returns) instead of the loss.
-    kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262");
+    kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262"),
+        export { both: Code };
     /// DAPO dynamic sampling: drop groups whose raw rewards are all equal.
-    dynamic_sampling: bool = false, Knob::flag().source("DAPO 2503.14476");
+    dynamic_sampling: bool = false, Knob::flag().source("DAPO 2503.14476"),
+        export {
+            trl: Unmapped("GRPOTrainer has no group filter (it logs frac_reward_zero_std)"),
+            verl: Code,
+            off: |k| !k.dynamic_sampling
+        };
     /// Drop completions that hit max_completion_length.
-    mask_truncated_completions: bool = false, Knob::flag().source("DAPO 2503.14476");
+    mask_truncated_completions: bool = false, Knob::flag().source("DAPO 2503.14476"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's trainer has no option that drops truncated completions"),
+            off: |k| !k.mask_truncated_completions
+        };
     /// CPPO pruning ratio P: keep max(1, ⌊G(1 − P)⌋) completions of largest |A| per group.
-    prune_ratio: f64 = 0.0, Knob::right_open(0.0, 1.0).source("CPPO 2503.22342");
+    prune_ratio: f64 = 0.0, Knob::right_open(0.0, 1.0).source("CPPO 2503.22342"),
+        export {
+            both: Unmapped("CPPO's pruning of small-|A| completions has no counterpart"),
+            off: |k| k.prune_ratio == 0.0
+        };
     /// Token or sequence (GSPO) importance ratio.
     ratio_level: RatioLevel = RatioLevel::Token,
-        Knob::choice(RatioLevel::NAMES).source("GSPO 2507.18071");
+        Knob::choice(RatioLevel::NAMES).source("GSPO 2507.18071"),
+        export { both: Code };
     /// Per-token surrogate loss.
     surrogate: Surrogate = Surrogate::Clip,
-        Knob::choice(Surrogate::NAMES);
+        Knob::choice(Surrogate::NAMES),
+        export { both: Code };
     /// Lower clip range εl.
-    epsilon: f64 = 0.2, Knob::at_least(0.0).live().source("PPO 1707.06347");
+    epsilon: f64 = 0.2, Knob::at_least(0.0).live().source("PPO 1707.06347"),
+        export { both: Code };
     /// Upper clip range εh.
     epsilon_high: Option<f64> = None,
-        Knob::at_least(0.0).unset("= epsilon").live().source("DAPO 2503.14476 (clip-higher)");
+        Knob::at_least(0.0).unset("= epsilon").live().source("DAPO 2503.14476 (clip-higher)"),
+        export { both: Code };
     /// Dual-clip constant c bounding the loss for A < 0.
     clip_ratio_c: Option<f64> = None,
-        Knob::above(1.0).unset("no dual clip").source("Dual-clip PPO 1912.09729");
+        Knob::above(1.0).unset("no dual clip").source("Dual-clip PPO 1912.09729"),
+        export { both: Code };
     /// SAPO temperature for A > 0.
-    sapo_tau_pos: f64 = 1.0, Knob::above(0.0).source("SAPO 2511.20347");
+    sapo_tau_pos: f64 = 1.0, Knob::above(0.0).source("SAPO 2511.20347"),
+        export {
+            trl: Renamed("sapo_temperature_pos"),
+            verl: Renamed("actor_rollout_ref.actor.tau_pos"),
+            read: |k| k.surrogate == Surrogate::Sapo
+        };
     /// SAPO temperature for A ≤ 0.
-    sapo_tau_neg: f64 = 1.05, Knob::above(0.0).source("SAPO 2511.20347");
+    sapo_tau_neg: f64 = 1.05, Knob::above(0.0).source("SAPO 2511.20347"),
+        export {
+            trl: Renamed("sapo_temperature_neg"),
+            verl: Renamed("actor_rollout_ref.actor.tau_neg"),
+            read: |k| k.surrogate == Surrogate::Sapo
+        };
     /// GVPO β scaling the policy's implicit reward.
-    gvpo_beta: f64 = 0.1, Knob::above(0.0).source("GVPO 2504.19599");
+    gvpo_beta: f64 = 0.1, Knob::above(0.0).source("GVPO 2504.19599"),
+        export {
+            both: Unmapped("GVPO's β (see algo.surrogate)"),
+            read: |k| k.surrogate == Surrogate::Gvpo
+        };
     /// Clip-Cov: fraction ρ of the kept tokens whose gradient is cut (at least one token).
-    clip_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("Clip-Cov 2505.22617");
+    clip_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("Clip-Cov 2505.22617"),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Renamed("actor_rollout_ref.actor.policy_loss.clip_cov_ratio"),
+            read: |k| k.surrogate == Surrogate::ClipCov
+        };
     /// Clip-Cov: lower covariance bound of the candidate tokens (exclusive).
-    clip_cov_lb: f64 = 1.0, Knob::at_least(0.0).source("Clip-Cov 2505.22617");
+    clip_cov_lb: f64 = 1.0, Knob::at_least(0.0).source("Clip-Cov 2505.22617"),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Renamed("actor_rollout_ref.actor.policy_loss.clip_cov_lb"),
+            read: |k| k.surrogate == Surrogate::ClipCov
+        };
     /// Clip-Cov: upper covariance bound of the candidate tokens (exclusive; > clip_cov_lb).
-    clip_cov_ub: f64 = 5.0, Knob::above(0.0).source("Clip-Cov 2505.22617");
+    clip_cov_ub: f64 = 5.0, Knob::above(0.0).source("Clip-Cov 2505.22617"),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Renamed("actor_rollout_ref.actor.policy_loss.clip_cov_ub"),
+            read: |k| k.surrogate == Surrogate::ClipCov
+        };
     /// Seed of Clip-Cov's random choice among its candidate tokens (deterministic per seed).
-    cov_seed: u64 = 0, Knob::int_from(0);
+    cov_seed: u64 = 0, Knob::int_from(0),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Unmapped(
+                "verl draws Clip-Cov's tokens with torch.randperm (the global torch seed)"
+            ),
+            read: |k| k.surrogate == Surrogate::ClipCov
+        };
     /// KL-Cov: fraction ρ of the kept tokens (the largest covariances, at least one) that get
     /// the |log-ratio| penalty.
-    kl_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("KL-Cov 2505.22617");
+    kl_cov_ratio: f64 = 2e-4, Knob::left_open(0.0, 1.0).source("KL-Cov 2505.22617"),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Renamed("actor_rollout_ref.actor.policy_loss.kl_cov_ratio"),
+            read: |k| k.surrogate == Surrogate::KlCov
+        };
     /// KL-Cov: coefficient κ of the |log-ratio| penalty (verl's default 0.1).
-    ppo_kl_coef: f64 = 0.1, Knob::at_least(0.0).source("KL-Cov 2505.22617");
+    ppo_kl_coef: f64 = 0.1, Knob::at_least(0.0).source("KL-Cov 2505.22617"),
+        export {
+            trl: TRL_NO_LOSS,
+            verl: Renamed("actor_rollout_ref.actor.policy_loss.ppo_kl_coef"),
+            read: |k| k.surrogate == Surrogate::KlCov
+        };
     /// GAE discount γ of the critic's TD errors (`gae` only; verl's default 1.0).
-    gamma: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438");
+    gamma: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438"),
+        export {
+            trl: TRL_NO_CRITIC,
+            verl: Renamed("algorithm.gamma"),
+            read: |k| k.adv_estimator.needs().critic
+        };
     /// GAE λ: 0 = one-step TD, 1 = Monte-Carlo return minus V (`gae` only; verl's default 1.0).
-    lam: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438");
+    lam: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438"),
+        export {
+            trl: TRL_NO_CRITIC,
+            verl: Renamed("algorithm.lam"),
+            read: |k| k.adv_estimator.needs().critic
+        };
     /// Clip range c of the value loss: V is clipped to V_old ± c (`gae` only; verl's 0.5).
-    cliprange_value: f64 = 0.5, Knob::above(0.0).source("verl critic.cliprange_value");
+    cliprange_value: f64 = 0.5, Knob::above(0.0).source("verl critic.cliprange_value"),
+        export {
+            trl: TRL_NO_CRITIC,
+            verl: Renamed("critic.cliprange_value"),
+            read: |k| k.adv_estimator.needs().critic
+        };
     /// Factor on the critic's value loss (`gae` only). The critic is a separate model with its
     /// own optimizer (verl's layout, which has no such factor: 1.0), so this scales only the
     /// critic's gradient, before its clip and Adam (TRL's PPO name; its default is 0.1).
-    vf_coef: f64 = 1.0, Knob::at_least(0.0).source("TRL PPOConfig.vf_coef");
+    vf_coef: f64 = 1.0, Knob::at_least(0.0).source("TRL PPOConfig.vf_coef"),
+        export { trl: TRL_NO_CRITIC, verl: Code, read: |k| k.adv_estimator.needs().critic };
     /// Loss aggregation over kept completions.
     loss_agg_mode: LossAggMode = LossAggMode::SeqMeanTokenMean,
         Knob::choice(LossAggMode::NAMES)
-            .source("Dr. GRPO 2503.20783; DAPO 2503.14476");
+            .source("Dr. GRPO 2503.20783; DAPO 2503.14476"),
+        export { both: Code };
     /// Entropy bonus c: the loss becomes L − c·Agg(H), H the policy's full-vocabulary entropy
     /// per token, aggregated by `loss_agg_mode` as verl does (0 = off).
-    entropy_coeff: f64 = 0.0, Knob::at_least(0.0).source("verl actor.entropy_coeff");
+    entropy_coeff: f64 = 0.0, Knob::at_least(0.0).source("verl actor.entropy_coeff"),
+        export {
+            trl: Renamed("entropy_coef"),
+            verl: Renamed("actor_rollout_ref.actor.entropy_coeff")
+        };
 }
 
 impl Default for Knobs {

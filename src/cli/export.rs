@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use grpo_playground::train::export;
+use grpo_playground::export;
 
 use super::read_config;
 

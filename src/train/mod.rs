@@ -5,7 +5,6 @@
 //! schema says about the crate in [`crate::catalog`]; neither is imported here.
 
 pub mod checkpoint;
-pub mod export;
 pub(crate) mod host;
 pub mod metrics;
 pub mod trainer;

@@ -302,5 +302,5 @@ pub async fn bench(backend: String, warmup: usize, steps: usize) -> Result<Strin
 /// an unknown `to`.
 #[wasm_bindgen]
 pub fn export_config(config_json: &str, to: &str) -> Result<String, JsError> {
-    crate::train::export::export_json(config_json, to).map_err(js)
+    crate::export::export_json(config_json, to).map_err(js)
 }

@@ -7,10 +7,13 @@
 //! B·max_completion_length; `cispo` clamps r at `epsilon_high` itself; `delta` caps the unclipped
 //! ratio), and L1543 (the generation batch is shuffled before it is split into
 //! `steps_per_generation` minibatches). `trl/rewards/other_rewards.py`:
-//! `get_soft_overlong_punishment`.
+//! `get_soft_overlong_punishment`. The knobs that are one `GRPOConfig` field each declare it
+//! (`export { trl: … }` in `src/algo/knobs.rs`, `src/config.rs`); the calls to
+//! [`Builder::declared`] below only keep the order the export lists them in.
 
 use std::fmt;
 
+use super::builder::{COV_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
 use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, Surrogate};
 
@@ -57,23 +60,12 @@ pub(super) fn map(b: &mut Builder) {
             b.unused(&["algo.scale_rewards", "algo.std_eps"]);
         }
     }
-    let critic = [
-        ("algo.gamma", k.gamma),
-        ("algo.lam", k.lam),
-        ("algo.cliprange_value", k.cliprange_value),
-        ("algo.vf_coef", k.vf_coef),
-    ];
-    for (knob, value) in critic {
-        if k.adv_estimator.needs().critic {
-            b.unmapped(
-                knob,
-                value,
-                "the critic of that estimator (see algo.adv_estimator)",
-            );
-        } else {
-            b.unused(&[knob]);
-        }
-    }
+    b.declared(&[
+        "algo.gamma",
+        "algo.lam",
+        "algo.cliprange_value",
+        "algo.vf_coef",
+    ]);
     b.overlong_buffer(
         |n| {
             format!(
@@ -86,22 +78,9 @@ pub(super) fn map(b: &mut Builder) {
         "that reward function's weight in reward_weights",
     );
     kl(b);
-    if k.dynamic_sampling {
-        b.unmapped(
-            "algo.dynamic_sampling",
-            true,
-            "GRPOTrainer has no group filter (it logs frac_reward_zero_std)",
-        );
-    } else {
-        b.unused(&["algo.dynamic_sampling"]);
-    }
-    b.set(
-        &["algo.mask_truncated_completions"],
-        "mask_truncated_completions",
-        Lit::Bool(k.mask_truncated_completions),
-    );
+    b.declared(&["algo.dynamic_sampling", "algo.mask_truncated_completions"]);
     surrogate(b);
-    cov_knobs(b);
+    b.declared(&COV_KNOBS);
     train(b);
 }
 
@@ -159,13 +138,12 @@ fn surrogate(b: &mut Builder) {
     let (k, t) = (b.knobs, b.train);
     let agg = name_of(k.loss_agg_mode);
     let level = Lit::Str(name_of(k.ratio_level));
-    let taus = ["algo.sapo_tau_pos", "algo.sapo_tau_neg"];
     let clip = ["algo.epsilon", "algo.epsilon_high", "algo.clip_ratio_c"];
     match k.surrogate {
         Surrogate::Gvpo => {
             b.unused(&["algo.ratio_level", "algo.loss_agg_mode"]);
             b.unused(&clip);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Reinforce if t.num_iterations > 1 => {
             b.unmapped(
@@ -176,7 +154,7 @@ fn surrogate(b: &mut Builder) {
             );
             b.unused(&["algo.ratio_level", "algo.loss_agg_mode"]);
             b.unused(&clip);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Clip | Surrogate::Reinforce => {
             match clip_loss_type(k.loss_agg_mode) {
@@ -205,7 +183,7 @@ fn surrogate(b: &mut Builder) {
                     );
                 }
             }
-            b.unused(&taus);
+            b.declared(&TAUS);
             if k.surrogate == Surrogate::Reinforce {
                 b.unused(&["algo.ratio_level"]);
                 b.unused(&clip);
@@ -249,16 +227,7 @@ fn surrogate(b: &mut Builder) {
                 );
             }
             b.set(&["algo.ratio_level"], "importance_sampling_level", level);
-            b.set(
-                &["algo.sapo_tau_pos"],
-                "sapo_temperature_pos",
-                Lit::Float(k.sapo_tau_pos),
-            );
-            b.set(
-                &["algo.sapo_tau_neg"],
-                "sapo_temperature_neg",
-                Lit::Float(k.sapo_tau_neg),
-            );
+            b.declared(&TAUS);
             b.unused(&clip);
         }
         Surrogate::Cispo => {
@@ -297,7 +266,7 @@ fn surrogate(b: &mut Builder) {
                 );
             }
             b.unused(&["algo.clip_ratio_c"]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Gmpo | Surrogate::ClipCov | Surrogate::KlCov => {
             let what = match k.surrogate {
@@ -352,32 +321,7 @@ fn surrogate(b: &mut Builder) {
                     "the ratio of that loss (see algo.surrogate)",
                 );
             }
-            b.unused(&taus);
-        }
-    }
-}
-
-/// The knobs of Clip-Cov and KL-Cov, losses TRL does not have (see `algo.surrogate`).
-fn cov_knobs(b: &mut Builder) {
-    let k = b.knobs;
-    let cov_knobs: &[(&'static str, String)] = &[
-        ("algo.clip_cov_ratio", k.clip_cov_ratio.to_string()),
-        ("algo.clip_cov_lb", k.clip_cov_lb.to_string()),
-        ("algo.clip_cov_ub", k.clip_cov_ub.to_string()),
-        ("algo.cov_seed", k.cov_seed.to_string()),
-        ("algo.kl_cov_ratio", k.kl_cov_ratio.to_string()),
-        ("algo.ppo_kl_coef", k.ppo_kl_coef.to_string()),
-    ];
-    for (knob, value) in cov_knobs {
-        let read = match k.surrogate {
-            Surrogate::ClipCov => knob.contains("clip_cov") || *knob == "algo.cov_seed",
-            Surrogate::KlCov => *knob == "algo.kl_cov_ratio" || *knob == "algo.ppo_kl_coef",
-            _ => false,
-        };
-        if read {
-            b.unmapped(knob, value, "a knob of that loss (see algo.surrogate)");
-        } else {
-            b.unused(&[knob]);
+            b.declared(&TAUS);
         }
     }
 }
@@ -447,65 +391,28 @@ fn train(b: &mut Builder) {
         "gradient_accumulation_steps",
         Lit::Int(1),
     );
-    b.set(
-        &["train.num_iterations"],
-        "num_iterations",
-        Lit::Int(t.num_iterations as u64),
-    );
-    b.set(
-        &["train.max_completion_length"],
-        "max_completion_length",
-        Lit::Int(t.max_completion_length as u64),
-    );
-    b.set(
-        &["train.temperature"],
-        "temperature",
-        Lit::Float(t.temperature),
-    );
-    b.set(&["train.top_p"], "top_p", Lit::Float(t.top_p));
-    b.set(
-        &["train.learning_rate"],
-        "learning_rate",
-        Lit::Float(t.learning_rate),
-    );
+    b.declared(&[
+        "train.num_iterations",
+        "train.max_completion_length",
+        "train.temperature",
+        "train.top_p",
+        "train.learning_rate",
+    ]);
     b.set_noted(
         &["train.learning_rate"],
         "lr_scheduler_type",
         Lit::str("constant"),
         "TrainingArguments decays the rate linearly by default; this crate keeps it constant",
     );
-    b.set(
-        &["train.adam_beta1"],
-        "adam_beta1",
-        Lit::Float(t.adam_beta1),
-    );
-    b.set(
-        &["train.adam_beta2"],
-        "adam_beta2",
-        Lit::Float(t.adam_beta2),
-    );
-    b.set(
-        &["train.weight_decay"],
-        "weight_decay",
-        Lit::Float(t.weight_decay),
-    );
-    b.set(
-        &["train.max_grad_norm"],
-        "max_grad_norm",
-        Lit::Float(t.max_grad_norm),
-    );
-    b.set(
-        &["algo.entropy_coeff"],
-        "entropy_coef",
-        Lit::Float(b.knobs.entropy_coeff),
-    );
-    b.set(&["train.steps"], "max_steps", Lit::Int(t.steps as u64));
-    b.unmapped(
+    b.declared(&[
+        "train.adam_beta1",
+        "train.adam_beta2",
+        "train.weight_decay",
+        "train.max_grad_norm",
+        "algo.entropy_coeff",
+        "train.steps",
         "train.eval_every",
-        t.eval_every,
-        "TRL's evaluation samples completions; this one is greedy on held-out problems (set \
-         eval_strategy=\"steps\" and eval_steps with an eval_dataset if wanted)",
-    );
+    ]);
     b.set(&["seed"], "seed", Lit::Int(b.seed));
 }
 

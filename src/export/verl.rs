@@ -12,15 +12,17 @@
 //! `kl_penalty_forward` L2228–2247: k1/k2/k3, k3 clamped),
 //! `verl/trainer/ppo/v1/trainer_base.py` L1807 (ppo_mini_batch_size × rollout.n),
 //! `verl/trainer/ppo/v1/replay_buffer.py` (the DAPO group filter on the pre-KL reward) and
-//! `verl/workers/reward_manager/dapo.py` (the overlong buffer).
+//! `verl/workers/reward_manager/dapo.py` (the overlong buffer). The knobs that are one override
+//! each declare it (`export { verl: … }` in `src/algo/knobs.rs`, `src/config.rs`); the calls to
+//! [`Builder::declared`] below only keep the order the export lists them in.
 
 use std::fmt;
 
+use super::builder::{COV_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
 use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, ScaleRewards, Surrogate};
 
 const ACTOR: &str = "actor_rollout_ref.actor";
-const ROLLOUT: &str = "actor_rollout_ref.rollout";
 
 fn actor(key: &str) -> String {
     format!("{ACTOR}.{key}")
@@ -120,15 +122,7 @@ pub(super) fn map(b: &mut Builder) {
     } else {
         b.unused(&["algo.dynamic_sampling"]);
     }
-    if k.mask_truncated_completions {
-        b.unmapped(
-            "algo.mask_truncated_completions",
-            true,
-            "verl's trainer has no option that drops truncated completions",
-        );
-    } else {
-        b.unused(&["algo.mask_truncated_completions"]);
-    }
+    b.declared(&["algo.mask_truncated_completions"]);
     surrogate(b);
     let sapo_fixed =
         k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean;
@@ -155,23 +149,11 @@ pub(super) fn map(b: &mut Builder) {
 /// the `gae` estimator; nothing otherwise.
 fn critic(b: &mut Builder) {
     let (k, t) = (b.knobs, b.train);
-    let knobs = [
-        "algo.gamma",
-        "algo.lam",
-        "algo.cliprange_value",
-        "algo.vf_coef",
-    ];
+    b.declared(&["algo.gamma", "algo.lam", "algo.cliprange_value"]);
     if !k.adv_estimator.needs().critic {
-        b.unused(&knobs);
+        b.unused(&["algo.vf_coef"]);
         return;
     }
-    b.set(&["algo.gamma"], "algorithm.gamma", Lit::Float(k.gamma));
-    b.set(&["algo.lam"], "algorithm.lam", Lit::Float(k.lam));
-    b.set(
-        &["algo.cliprange_value"],
-        "critic.cliprange_value",
-        Lit::Float(k.cliprange_value),
-    );
     if k.vf_coef == 1.0 {
         b.implicit(
             "algo.vf_coef",
@@ -285,7 +267,6 @@ fn kl(b: &mut Builder) {
 /// The policy loss (`actor.policy_loss.loss_mode`), the ratio level and the clip ranges.
 fn surrogate(b: &mut Builder) {
     let k = b.knobs;
-    let taus = ["algo.sapo_tau_pos", "algo.sapo_tau_neg"];
     let sequence = k.ratio_level == RatioLevel::Sequence;
     let loss_mode = actor("policy_loss.loss_mode");
     let token_ratio_only = |b: &mut Builder, what: &str| {
@@ -308,7 +289,7 @@ fn surrogate(b: &mut Builder) {
                 "algo.epsilon_high",
                 "algo.clip_ratio_c",
             ]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Reinforce => {
             b.set_noted(
@@ -324,7 +305,7 @@ fn surrogate(b: &mut Builder) {
                 "algo.epsilon_high",
                 "algo.clip_ratio_c",
             ]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Clip => {
             let mode = if sequence { "gspo" } else { "vanilla" };
@@ -352,21 +333,12 @@ fn surrogate(b: &mut Builder) {
                 }
                 (None, true) => b.unused(&["algo.clip_ratio_c"]),
             }
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Sapo => {
             b.set(&["algo.surrogate"], &loss_mode, Lit::str("sapo"));
             token_ratio_only(b, "sapo");
-            b.set(
-                &["algo.sapo_tau_pos"],
-                &actor("tau_pos"),
-                Lit::Float(k.sapo_tau_pos),
-            );
-            b.set(
-                &["algo.sapo_tau_neg"],
-                &actor("tau_neg"),
-                Lit::Float(k.sapo_tau_neg),
-            );
+            b.declared(&TAUS);
             if k.loss_agg_mode != LossAggMode::SeqMeanTokenMean {
                 b.unmapped(
                     "algo.loss_agg_mode",
@@ -381,7 +353,7 @@ fn surrogate(b: &mut Builder) {
             token_ratio_only(b, "cispo");
             clip_range(b);
             b.unused(&["algo.clip_ratio_c"]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::Gmpo => {
             b.set_noted(
@@ -396,7 +368,7 @@ fn surrogate(b: &mut Builder) {
                 "algo.loss_agg_mode",
                 "algo.clip_ratio_c",
             ]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::ClipCov => {
             b.set(&["algo.surrogate"], &loss_mode, Lit::str("clip_cov"));
@@ -410,58 +382,16 @@ fn surrogate(b: &mut Builder) {
                 ),
                 None => b.unused(&["algo.clip_ratio_c"]),
             }
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
         Surrogate::KlCov => {
             b.set(&["algo.surrogate"], &loss_mode, Lit::str("kl_cov"));
             token_ratio_only(b, "kl_cov");
             b.unused(&["algo.epsilon", "algo.epsilon_high", "algo.clip_ratio_c"]);
-            b.unused(&taus);
+            b.declared(&TAUS);
         }
     }
-    if k.surrogate == Surrogate::ClipCov {
-        b.set(
-            &["algo.clip_cov_ratio"],
-            &actor("policy_loss.clip_cov_ratio"),
-            Lit::Float(k.clip_cov_ratio),
-        );
-        b.set(
-            &["algo.clip_cov_lb"],
-            &actor("policy_loss.clip_cov_lb"),
-            Lit::Float(k.clip_cov_lb),
-        );
-        b.set(
-            &["algo.clip_cov_ub"],
-            &actor("policy_loss.clip_cov_ub"),
-            Lit::Float(k.clip_cov_ub),
-        );
-        b.unmapped(
-            "algo.cov_seed",
-            k.cov_seed,
-            "verl draws Clip-Cov's tokens with torch.randperm (the global torch seed)",
-        );
-    } else {
-        b.unused(&[
-            "algo.clip_cov_ratio",
-            "algo.clip_cov_lb",
-            "algo.clip_cov_ub",
-            "algo.cov_seed",
-        ]);
-    }
-    if k.surrogate == Surrogate::KlCov {
-        b.set(
-            &["algo.kl_cov_ratio"],
-            &actor("policy_loss.kl_cov_ratio"),
-            Lit::Float(k.kl_cov_ratio),
-        );
-        b.set(
-            &["algo.ppo_kl_coef"],
-            &actor("policy_loss.ppo_kl_coef"),
-            Lit::Float(k.ppo_kl_coef),
-        );
-    } else {
-        b.unused(&["algo.kl_cov_ratio", "algo.ppo_kl_coef"]);
-    }
+    b.declared(&COV_KNOBS);
 }
 
 /// εl and εh as verl's clip ratios (r clipped to [1 − low, 1 + high], as here).
@@ -481,17 +411,8 @@ fn clip_range(b: &mut Builder) {
 
 /// The trainer's knobs.
 fn train(b: &mut Builder) {
-    let (k, t) = (b.knobs, b.train);
-    b.set(
-        &["train.num_generations"],
-        &format!("{ROLLOUT}.n"),
-        Lit::Int(t.num_generations as u64),
-    );
-    b.set(
-        &["train.prompts_per_step"],
-        "data.train_batch_size",
-        Lit::Int(t.prompts_per_step as u64),
-    );
+    let t = b.train;
+    b.declared(&["train.num_generations", "train.prompts_per_step"]);
     let (per, _, equal) = b.minibatch_shape();
     if equal {
         b.set_noted(
@@ -515,61 +436,25 @@ fn train(b: &mut Builder) {
             ),
         );
     }
-    b.set(
-        &["train.num_iterations"],
-        &actor("ppo_epochs"),
-        Lit::Int(t.num_iterations as u64),
-    );
-    b.set(
-        &["train.max_completion_length"],
-        "data.max_response_length",
-        Lit::Int(t.max_completion_length as u64),
-    );
-    b.set(
-        &["train.temperature"],
-        &format!("{ROLLOUT}.temperature"),
-        Lit::Float(t.temperature),
-    );
-    b.set(
-        &["train.top_p"],
-        &format!("{ROLLOUT}.top_p"),
-        Lit::Float(t.top_p),
-    );
-    b.set(
-        &["train.learning_rate"],
-        &actor("optim.lr"),
-        Lit::Float(t.learning_rate),
-    );
+    b.declared(&[
+        "train.num_iterations",
+        "train.max_completion_length",
+        "train.temperature",
+        "train.top_p",
+        "train.learning_rate",
+    ]);
     b.set(
         &["train.adam_beta1", "train.adam_beta2"],
         &actor("optim.betas"),
         Lit::Floats(vec![t.adam_beta1, t.adam_beta2]),
     );
-    b.set(
-        &["train.weight_decay"],
-        &actor("optim.weight_decay"),
-        Lit::Float(t.weight_decay),
-    );
-    b.set(
-        &["train.max_grad_norm"],
-        &actor("optim.clip_grad"),
-        Lit::Float(t.max_grad_norm),
-    );
-    b.set(
-        &["algo.entropy_coeff"],
-        &actor("entropy_coeff"),
-        Lit::Float(k.entropy_coeff),
-    );
-    b.set(
-        &["train.steps"],
-        "trainer.total_training_steps",
-        Lit::Int(t.steps as u64),
-    );
-    b.set(
-        &["train.eval_every"],
-        "trainer.test_freq",
-        Lit::Int(t.eval_every as u64),
-    );
+    b.declared(&[
+        "train.weight_decay",
+        "train.max_grad_norm",
+        "algo.entropy_coeff",
+        "train.steps",
+        "train.eval_every",
+    ]);
     b.unmapped(
         "seed",
         b.seed,

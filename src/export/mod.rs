@@ -2,18 +2,24 @@
 //! real models — a TRL `GRPOConfig(...)` snippet or verl command-line overrides. Every knob lands
 //! in exactly one place: set to a counterpart with the same meaning ([`Mapped`]), matched by the
 //! tool's fixed behaviour ([`Implicit`]), without a counterpart ([`Unmapped`], with the reason),
-//! or off / not read by this config. Each target's names were read from its released source and
-//! are cited in [`trl`] and [`verl`].
+//! or off / not read by this config. Each knob declares its counterparts in its own line
+//! ([`crate::schema::Counterparts`], in `src/algo/knobs.rs` and `src/config.rs`); [`trl`] and
+//! [`verl`] hold only the conventions that bend and the order each export lists knobs in. Each
+//! target's names were read from its released source and are cited there.
 
+mod builder;
 mod trl;
 mod verl;
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::algo::{Knobs, Surrogate};
+use serde_json::Value;
+
+use crate::algo::Knobs;
 use crate::config::{RunConfig, TrainConfig};
 use crate::error::ConfigError;
+use builder::Builder;
 
 /// The tool an export is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +61,7 @@ pub enum Lit {
     Float(f64),
     Str(String),
     Floats(Vec<f64>),
+    Null,
 }
 
 impl Lit {
@@ -62,16 +69,32 @@ impl Lit {
         Self::Str(s.to_string())
     }
 
-    /// As Python source: `True`, `0.28`, `"dapo"`, `[0.9, 0.999]`.
+    /// A knob's value as serde writes it (floats stay floats, choices are their names).
+    fn of(value: &Value) -> Self {
+        match value {
+            Value::Bool(b) => Self::Bool(*b),
+            Value::Number(n) => match (n.is_f64(), n.as_u64(), n.as_f64()) {
+                (false, Some(i), _) => Self::Int(i),
+                (_, _, Some(x)) => Self::Float(x),
+                _ => Self::Str(n.to_string()),
+            },
+            Value::String(s) => Self::Str(s.clone()),
+            Value::Null => Self::Null,
+            other => Self::Str(other.to_string()),
+        }
+    }
+
+    /// As Python source: `True`, `0.28`, `"dapo"`, `[0.9, 0.999]`, `None`.
     pub fn python(&self) -> String {
         match self {
             Self::Bool(b) => if *b { "True" } else { "False" }.to_string(),
             Self::Str(s) => format!("{s:?}"),
+            Self::Null => "None".to_string(),
             other => other.hydra(),
         }
     }
 
-    /// As a Hydra override value: `true`, `0.28`, `dapo`, `[0.9,0.999]`.
+    /// As a Hydra override value: `true`, `0.28`, `dapo`, `[0.9,0.999]`, `null`.
     pub fn hydra(&self) -> String {
         match self {
             Self::Bool(b) => b.to_string(),
@@ -82,6 +105,18 @@ impl Lit {
                 "[{}]",
                 xs.iter().map(|x| float(*x)).collect::<Vec<_>>().join(",")
             ),
+            Self::Null => "null".to_string(),
+        }
+    }
+}
+
+/// The value as the comments list it, as Rust prints it (`1`, `0.0002`, `true`, `token-mean`).
+impl fmt::Display for Lit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Float(x) => write!(f, "{x}"),
+            Self::Str(s) => f.write_str(s),
+            other => f.write_str(&other.hydra()),
         }
     }
 }
@@ -191,25 +226,13 @@ pub fn all_knobs() -> Vec<String> {
 pub fn export(config: &RunConfig, target: Target) -> Result<Export, ConfigError> {
     config.validate()?;
     let knobs = config.algo.knobs().map_err(|e| e.within("algo"))?;
-    let mut out = Builder {
-        knobs,
-        train: &config.train,
-        seed: config.seed,
-        export: Export {
-            target,
-            preset: config.algo.preset.clone(),
-            task: config.task.name().to_string(),
-            mapped: Vec::new(),
-            implicit: Vec::new(),
-            unmapped: Vec::new(),
-            unused: Vec::new(),
-        },
-    };
+    let mut out = Builder::new(knobs, config, target)?;
     out.common(config);
     match target {
         Target::Trl => trl::map(&mut out),
         Target::Verl => verl::map(&mut out),
     }
+    out.rest();
     Ok(out.export)
 }
 
@@ -218,200 +241,6 @@ pub fn export_json(config_json: &str, to: &str) -> Result<String, ConfigError> {
     let target: Target = to.parse()?;
     let config = RunConfig::from_json(config_json)?;
     Ok(export(&config, target)?.to_string())
-}
-
-/// Collects an export; the per-target modules fill it.
-struct Builder<'a> {
-    knobs: Knobs,
-    train: &'a TrainConfig,
-    seed: u64,
-    export: Export,
-}
-
-impl Builder<'_> {
-    fn set(&mut self, knobs: &[&'static str], name: &str, value: Lit) {
-        self.export.mapped.push(Mapped {
-            knobs: knobs.to_vec(),
-            name: name.to_string(),
-            value,
-            note: None,
-        });
-    }
-
-    fn set_noted(
-        &mut self,
-        knobs: &[&'static str],
-        name: &str,
-        value: Lit,
-        note: impl Into<String>,
-    ) {
-        self.set(knobs, name, value);
-        if let Some(last) = self.export.mapped.last_mut() {
-            last.note = Some(note.into());
-        }
-    }
-
-    fn implicit(&mut self, knob: &'static str, value: impl fmt::Display, why: impl Into<String>) {
-        self.export.implicit.push(Implicit {
-            knob,
-            value: value.to_string(),
-            why: why.into(),
-        });
-    }
-
-    fn unmapped(
-        &mut self,
-        knob: &'static str,
-        value: impl fmt::Display,
-        reason: impl Into<String>,
-    ) {
-        self.export.unmapped.push(Unmapped {
-            knob,
-            value: value.to_string(),
-            reason: reason.into(),
-        });
-    }
-
-    fn unused(&mut self, knobs: &[&'static str]) {
-        self.export.unused.extend_from_slice(knobs);
-    }
-
-    /// The knobs both targets treat alike: the toy parts, and features whose off value both
-    /// targets match by having none.
-    fn common(&mut self, config: &RunConfig) {
-        let k = self.knobs;
-        self.unmapped(
-            "task",
-            config.task.name(),
-            "a toy task with a program verifier: bring your dataset and reward function",
-        );
-        self.unmapped(
-            "model",
-            format!(
-                "d_model {}, {} layers, {} heads",
-                config.model.d_model, config.model.n_layers, config.model.n_heads
-            ),
-            "a tiny transformer trained from scratch: bring a pretrained model",
-        );
-        self.unmapped(
-            "backend",
-            serde_json::to_value(config.backend)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default(),
-            "where this crate's tensors live; the tool places the model on its own devices",
-        );
-        if k.adv_estimator == crate::algo::AdvEstimator::McGrpo {
-            self.unmapped(
-                "algo.mad_eps",
-                k.mad_eps,
-                "MC-GRPO's median/MAD advantage has no counterpart",
-            );
-        } else {
-            self.unused(&["algo.mad_eps"]);
-        }
-        if k.lead_length_alpha > 0.0 {
-            self.unmapped(
-                "algo.lead_length_alpha",
-                k.lead_length_alpha,
-                "GRPO-LEAD's length reward: write it into your reward function",
-            );
-        } else {
-            self.unused(&["algo.lead_length_alpha"]);
-        }
-        if k.lead_difficulty_weight {
-            self.unmapped(
-                "algo.lead_difficulty_weight",
-                true,
-                "GRPO-LEAD's difficulty weight on advantages has no counterpart",
-            );
-        } else {
-            self.unused(&["algo.lead_difficulty_weight"]);
-        }
-        if k.seed_alpha > 0.0 {
-            self.unmapped(
-                "algo.seed_alpha",
-                k.seed_alpha,
-                "SEED-GRPO's semantic-entropy scaling of advantages has no counterpart",
-            );
-        } else {
-            self.unused(&["algo.seed_alpha"]);
-        }
-        if k.prune_ratio > 0.0 {
-            self.unmapped(
-                "algo.prune_ratio",
-                k.prune_ratio,
-                "CPPO's pruning of small-|A| completions has no counterpart",
-            );
-        } else {
-            self.unused(&["algo.prune_ratio"]);
-        }
-        if k.surrogate == Surrogate::Gvpo {
-            self.unmapped(
-                "algo.surrogate",
-                "gvpo",
-                "GVPO's group objective has no counterpart",
-            );
-            self.unmapped(
-                "algo.gvpo_beta",
-                k.gvpo_beta,
-                "GVPO's β (see algo.surrogate)",
-            );
-        } else {
-            self.unused(&["algo.gvpo_beta"]);
-        }
-        let t = self.train;
-        if t.sft_steps > 0 {
-            self.unmapped(
-                "train.sft_steps",
-                t.sft_steps,
-                "a supervised warm-up on solved problems: run a supervised fine-tune first",
-            );
-            self.unmapped(
-                "train.sft_learning_rate",
-                t.sft_learning_rate,
-                "the warm-up's learning rate (see train.sft_steps)",
-            );
-        } else {
-            self.unused(&["train.sft_steps", "train.sft_learning_rate"]);
-        }
-        if t.log_kl {
-            self.unmapped(
-                "train.log_kl",
-                true,
-                "a logging choice of this crate: the tools log the KL when their KL term is on",
-            );
-        } else {
-            self.unused(&["train.log_kl"]);
-        }
-    }
-
-    /// DAPO's overlong buffer, which neither target has as a trainer setting: when on, listed
-    /// with `where_it_is(buffer tokens)` and what carries the factor; else off.
-    fn overlong_buffer(&mut self, where_it_is: impl Fn(usize) -> String, factor: &str) {
-        let n = self
-            .knobs
-            .overlong_buffer_len
-            .tokens(self.train.max_completion_length);
-        if n == 0 {
-            self.unused(&["algo.overlong_buffer_len", "algo.overlong_penalty_factor"]);
-            return;
-        }
-        self.unmapped("algo.overlong_buffer_len", n, where_it_is(n));
-        self.unmapped(
-            "algo.overlong_penalty_factor",
-            self.knobs.overlong_penalty_factor,
-            factor,
-        );
-    }
-
-    /// Whole groups per minibatch and minibatches per pass as the trainer forms them (chunks of
-    /// ⌈P/minibatches⌉ groups), and whether they are all equal in size.
-    fn minibatch_shape(&self) -> (usize, usize, bool) {
-        let p = self.train.prompts_per_step;
-        let per = p.div_ceil(self.train.minibatches);
-        (per, p.div_ceil(per), p.is_multiple_of(per))
-    }
 }
 
 /// Our value of a choice knob as its JSON name (`token-mean`, `k3`).
