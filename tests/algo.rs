@@ -801,6 +801,63 @@ fn kl_clamp_bounds_k3_at_ten_as_verl() {
     );
 }
 
+/// `top_entropy_quantile` ρ: τ = the (1 − ρ) quantile of the kept tokens' entropies, linearly
+/// interpolated; only tokens with H ≥ τ keep their surrogate term, denominators unchanged.
+#[test]
+fn top_entropy_quantile_keeps_the_surrogate_on_high_entropy_tokens() {
+    // Completion 0 has 2 tokens, completion 1 has 3: a pool of 5.
+    let entropies = [vec![0.1, 0.9], vec![0.5, 0.3, 0.7]];
+    let with = |rho: f64| -> Value {
+        let mut v: Value = serde_json::from_str(&batch(
+            json!({"preset": "dr_grpo", "top_entropy_quantile": rho}),
+            &[&[1.0, 0.0]],
+            |_, _| 0.0,
+        ))
+        .unwrap();
+        for (c, h) in v["groups"][0]["completions"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .zip(&entropies)
+        {
+            c["entropy"] = json!(h);
+        }
+        v
+    };
+    let all = eval(&with(1.0).to_string()).unwrap().grad_logp;
+    // ρ = 0.5: sorted 0.1 0.3 0.5 0.7 0.9, pos = 0.5·4 = 2, τ = 0.5 (ties kept).
+    // ρ = 0.4: pos = 2.4, τ = 0.5 + 0.4·(0.7 − 0.5) = 0.58.
+    for (rho, kept) in [
+        (0.5, [vec![false, true], vec![true, false, true]]),
+        (0.4, [vec![false, true], vec![false, false, true]]),
+    ] {
+        let grad = eval(&with(rho).to_string()).unwrap().grad_logp;
+        for (i, tokens) in kept.iter().enumerate() {
+            for (t, &k) in tokens.iter().enumerate() {
+                let want = if k { all[0][i][t] } else { 0.0 };
+                assert_close(grad[0][i][t], want, 1e-12);
+                assert!(all[0][i][t] != 0.0, "every token moves without the mask");
+            }
+        }
+    }
+    // Out of range, on a sequence-level loss, or without entropies: named.
+    let config = |c: Value| eval(&batch(c, &[&[1.0, 0.0]], |_, _| 0.0)).unwrap_err();
+    assert!(
+        config(json!({"preset": "grpo", "top_entropy_quantile": 1.5}))
+            .contains("top_entropy_quantile: 1.5 is out of range; allowed: [0, 1]")
+    );
+    assert!(
+        config(json!({"preset": "gvpo", "top_entropy_quantile": 0.2}))
+            .contains("top_entropy_quantile: 0.2 is out of range for the sequence-level surrogate")
+    );
+    assert!(
+        config(json!({"preset": "grpo", "top_entropy_quantile": 0.2})).contains(
+            "groups[0].completions[0].entropy: missing: top_entropy_quantile < 1 needs the \
+             policy's per-token entropy of every completion"
+        )
+    );
+}
+
 #[test]
 fn the_entropy_bonus_is_aggregated_by_loss_agg_mode() {
     let mut v: Value = serde_json::from_str(&batch(

@@ -307,6 +307,16 @@ knobs! {
             trl: Renamed("entropy_coef"),
             verl: Renamed("actor_rollout_ref.actor.entropy_coeff")
         };
+    /// ρ: the surrogate term only on the top-ρ quantile of the loss's tokens by the policy's
+    /// entropy, τ the (1 − ρ) quantile (linear interpolation), kept iff H ≥ τ; the KL term and
+    /// the aggregation's denominators unchanged (1 = off).
+    top_entropy_quantile: f64 = 1.0,
+        Knob::closed(0.0, 1.0).source("80/20 2506.01939; TRL GRPOConfig.top_entropy_quantile"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no entropy-quantile token mask (only entropy_coeff)"),
+            off: |k| k.top_entropy_quantile == 1.0
+        };
 }
 
 impl Default for Knobs {
@@ -348,6 +358,11 @@ impl Knobs {
                 SideInput::Entropy,
                 "entropy_coeff > 0",
             ),
+            (
+                self.top_entropy_quantile < 1.0,
+                SideInput::Entropy,
+                "top_entropy_quantile < 1",
+            ),
         ]
         .into_iter()
         .filter(|&(on, _, _)| on)
@@ -379,6 +394,17 @@ impl Knobs {
             }
         }
         check_section(Self::KNOBS, self)?;
+        if self.top_entropy_quantile < 1.0 && self.surrogate.is_sequence_level() {
+            return Err(ConfigError::new(
+                "top_entropy_quantile",
+                format!(
+                    "{} is out of range for the sequence-level surrogate {}; allowed: 1 (a token mask \
+                     needs a per-token surrogate)",
+                    self.top_entropy_quantile,
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
         if self.clip_cov_lb >= self.clip_cov_ub {
             return Err(ConfigError::out_of_range(
                 "clip_cov_lb",

@@ -11,6 +11,7 @@
 pub mod advantage;
 pub mod aggregate;
 pub mod declaration;
+pub mod entropy_mask;
 pub mod filter;
 pub mod key_tokens;
 pub mod kl;

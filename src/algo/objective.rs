@@ -7,7 +7,7 @@ use burn::tensor::Tensor;
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
 use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
-use super::{KeptTokens, KlEstimator, Knobs, filter, kl, shaping};
+use super::{KeptTokens, KlEstimator, Knobs, entropy_mask, filter, kl, shaping};
 use crate::error::ConfigError;
 
 /// A rollout batch: P groups of G completions, tokens padded to T.
@@ -267,7 +267,8 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     // 5. Ratio.
     let ratio = knobs.ratio_level.ratio(logp, logp_old, mask);
 
-    // 6–8. Surrogate, KL in loss, aggregation (or a sequence-level loss in their place).
+    // 6. Token selection, then 6–8: surrogate, KL in loss, aggregation.
+    let selected = selected_tokens(knobs, input);
     let loss = knobs.surrogate.loss(
         knobs,
         &LossTerms {
@@ -278,6 +279,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
             mask,
             kept,
             logp_ref: reference,
+            selected: selected.as_ref(),
             max_completion_length: input.max_completion_length,
         },
     );
@@ -294,6 +296,16 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
 
     let metrics = loss_metrics(knobs, input, ratio.detach(), reference);
     Ok(LossOutput { loss, metrics })
+}
+
+/// The tokens whose surrogate term counts, when a token selection is on: the high-entropy
+/// tokens of `top_entropy_quantile` ([`entropy_mask`]; the pool is the kept tokens), `[P, G, T]`.
+pub fn selected_tokens(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
+    let entropy = input.side.token(SideInput::Entropy)?;
+    (knobs.top_entropy_quantile < 1.0).then(|| {
+        let pool = KeptTokens::new(&input.mask, &input.kept);
+        entropy_mask::high_entropy_mask(entropy, &pool.weights, knobs.top_entropy_quantile)
+    })
 }
 
 fn loss_metrics(

@@ -65,6 +65,9 @@ pub struct LossTerms<'a> {
     pub kept: &'a Tensor<2>,
     /// log π_ref, when the loss carries a KL term (β > 0, not in the reward).
     pub logp_ref: Option<&'a Tensor<3>>,
+    /// 1 on the tokens whose surrogate term counts, when a token selection is on
+    /// (`top_entropy_quantile`); the KL term and the aggregation are not affected.
+    pub selected: Option<&'a Tensor<3>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -185,6 +188,10 @@ impl Surrogate {
                     .mul_scalar(knobs.beta),
             ),
             _ => None,
+        };
+        let per_token = match t.selected {
+            Some(selected) => per_token * selected.clone(),
+            None => per_token,
         };
         Parts::Tokens {
             surrogate: per_token,

@@ -87,6 +87,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
         .surrogate
         .clipped_tokens(knobs, &ratio, &policy.advantages);
     let logp = policy.logp.clone().detach();
+    let selected = algo::objective::selected_tokens(knobs, &policy);
     let parts = knobs.surrogate.parts(
         knobs,
         &algo::surrogate::LossTerms {
@@ -97,6 +98,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
             mask: &policy.mask,
             kept: &policy.kept,
             logp_ref: policy.logp_ref.as_ref().filter(|_| knobs.needs_reference()),
+            selected: selected.as_ref(),
             max_completion_length: input.max_completion_length,
         },
     );
@@ -236,6 +238,7 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
             mask: &mask,
             kept: &kept,
             logp_ref: None,
+            selected: None,
             max_completion_length: t,
         },
     );

@@ -431,6 +431,45 @@ fn ppo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// `top_entropy_quantile` (TRL; 2506.01939): the mask on the surrogate term only, the KL term
+/// and the denominators untouched, on token and sequence ratios, down to ρ = 0 (the largest
+/// entropy only).
+fn entropy_quantile_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let with_entropy = Draw {
+        entropy: true,
+        ..GRADED
+    };
+    vec![
+        (
+            "grpo",
+            "top-entropy-0.2",
+            json!({"top_entropy_quantile": 0.2}),
+            with_entropy,
+        ),
+        (
+            "dapo",
+            "top-entropy-0.5-kl",
+            json!({"top_entropy_quantile": 0.5, "beta": 0.05}),
+            Draw {
+                entropy: true,
+                ..BINARY
+            },
+        ),
+        (
+            "gspo",
+            "top-entropy-0.3",
+            json!({"top_entropy_quantile": 0.3}),
+            with_entropy,
+        ),
+        (
+            "dr_grpo",
+            "top-entropy-0",
+            json!({"top_entropy_quantile": 0.0, "entropy_coeff": 0.01}),
+            with_entropy,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -456,6 +495,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(ktae_combinations())
         .chain(last[2..].iter().flat_map(two))
         .chain(ppo_combinations())
+        .chain(entropy_quantile_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

@@ -144,6 +144,7 @@ pub struct Knobs {
     pub vf_coef: f64,
     pub loss_agg_mode: LossAggMode,
     pub entropy_coeff: f64,
+    pub top_entropy_quantile: f64,
 }
 
 impl Knobs {
@@ -202,6 +203,7 @@ pub fn defaults() -> Map<String, Value> {
         "vf_coef": 1.0,
         "loss_agg_mode": "seq-mean-token-mean",
         "entropy_coeff": 0.0,
+        "top_entropy_quantile": 1.0,
     }) else {
         unreachable!("an object literal")
     };

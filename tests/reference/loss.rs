@@ -5,7 +5,7 @@
 use super::advantages::Advantages;
 use super::dual::Dual;
 use super::knobs::{Knobs, LossAggMode, RatioLevel, Surrogate};
-use super::{Completion, Grid, Input, mean, per_token};
+use super::{Completion, Grid, Input, entropy_mask, mean, per_token};
 
 /// Which input a derivative is taken along: the logp or the entropy of (group, completion,
 /// token).
@@ -210,13 +210,20 @@ fn policy_loss(
     if knobs.surrogate == Surrogate::Gmpo {
         return gmpo(input, knobs, adv, kept, &logp);
     }
+    let selected = entropy_mask::selected(input, knobs, kept);
     // (Σ_t ℓ̃_t, |o_i|) of every kept completion.
     let mut sums = Vec::new();
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
             if kept[g][i] {
                 let chosen: Vec<bool> = (0..c.logp.len()).map(|t| selection.has(g, i, t)).collect();
-                let terms = token_losses(c, &logp(g, i, c), &adv.advantages[g][i], &chosen, knobs);
+                let terms = token_losses(
+                    c,
+                    &logp(g, i, c),
+                    &adv.advantages[g][i],
+                    (&chosen, &selected[g][i]),
+                    knobs,
+                );
                 sums.push((terms.into_iter().sum::<Dual>(), c.logp.len() as f64));
             }
         }
@@ -240,12 +247,13 @@ fn ratios(c: &Completion, logp: &[Dual], knobs: &Knobs) -> Vec<Dual> {
     }
 }
 
-/// ℓ̃_t of one completion: steps 5–7. `chosen`: the tokens Clip-Cov cuts or KL-Cov penalises.
+/// ℓ̃_t of one completion: steps 5–7. `chosen`: the tokens Clip-Cov cuts or KL-Cov penalises;
+/// `selected`: the tokens whose surrogate term counts (`top_entropy_quantile`).
 fn token_losses(
     c: &Completion,
     logp: &[Dual],
     adv: &[f64],
-    chosen: &[bool],
+    (chosen, selected): (&[bool], &[bool]),
     knobs: &Knobs,
 ) -> Vec<Dual> {
     let ratio = ratios(c, logp, knobs);
@@ -286,6 +294,7 @@ fn token_losses(
                 Surrogate::Cispo => -(lp * (r.v.clamp(lo, hi) * a)),
                 Surrogate::Gvpo | Surrogate::Gmpo => unreachable!("they replace steps 6–8"),
             };
+            let surrogate = if selected[t] { surrogate } else { Dual::c(0.0) };
             if !kl_in_loss {
                 return surrogate;
             }

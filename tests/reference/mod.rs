@@ -11,6 +11,7 @@
 pub mod advantages;
 pub mod cases;
 pub mod dual;
+pub mod entropy_mask;
 pub mod filters;
 pub mod key_tokens;
 pub mod knobs;
@@ -140,6 +141,9 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
 
 /// The conditions under which ALGORITHMS.md's formulas are defined.
 fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
+    if knobs.top_entropy_quantile < 1.0 && knobs.sequence_level() {
+        return Err("top_entropy_quantile: a token mask needs a per-token surrogate".into());
+    }
     let min_size = match knobs.adv_estimator {
         AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,
         AdvEstimator::McGrpo => 3,

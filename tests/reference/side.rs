@@ -51,6 +51,9 @@ pub fn needs(knobs: &Knobs) -> Vec<(&'static str, &'static str)> {
     if knobs.entropy_coeff > 0.0 {
         needs.push(("entropy", "entropy_coeff > 0"));
     }
+    if knobs.top_entropy_quantile < 1.0 {
+        needs.push(("entropy", "top_entropy_quantile < 1"));
+    }
     needs
 }
 

@@ -33,7 +33,8 @@ impl Trainer {
     /// The last RL step's batch through the objective oracle (f64, CPU), per token: what its
     /// first update saw — log π equal to log π_old, so the ratio is 1, as it is for every update
     /// when `num_iterations` and `minibatches` are 1. From values the step kept; no rollout and
-    /// no forward pass (so without the entropy bonus, whose entropies need one). `None` before
+    /// no forward pass (so without the entropy bonus and `top_entropy_quantile`'s token mask,
+    /// whose entropies need one). `None` before
     /// the first RL step.
     pub async fn inspect(&self) -> Result<Option<StepInspection>, TrainError> {
         let Some(batch) = &self.last_batch else {
@@ -98,6 +99,10 @@ impl Trainer {
         let mut config = self.config.algo.clone();
         if self.knobs.entropy_coeff > 0.0 {
             config.entropy_coeff = Some(0.0);
+        }
+        // Nor can it pick the high-entropy tokens: the inspector shows every token's term.
+        if self.knobs.top_entropy_quantile < 1.0 {
+            config.top_entropy_quantile = Some(1.0);
         }
         let input = ObjectiveInput {
             config,
