@@ -437,10 +437,9 @@ fn tensor_objective_equals_a_plain_loop_reference_on_random_batches() {
 #[test]
 fn presets_are_unique_valid_rows() {
     let mut names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 24);
     names.sort();
     names.dedup();
-    assert_eq!(names.len(), 24);
+    assert_eq!(names.len(), PRESETS.len(), "preset names are unique");
     for p in PRESETS {
         p.knobs
             .validate()
@@ -855,6 +854,37 @@ fn top_entropy_quantile_keeps_the_surrogate_on_high_entropy_tokens() {
             "groups[0].completions[0].entropy: missing: top_entropy_quantile < 1 needs the \
              policy's per-token entropy of every completion"
         )
+    );
+}
+
+/// LUSPO (TRL `loss_type="luspo"`): GSPO's clipped sequence term ℓ_i, times the length |o_i|,
+/// over the B sequences, so d loss / d logp_{i,t} is |o_i| times GSPO's per-sequence mean's.
+#[test]
+fn luspo_is_gspos_sequence_loss_times_its_length() {
+    let groups: &[&[f64]] = &[&[1.0, 0.0, 0.5], &[0.2, 0.9, 0.0]];
+    let off = |gi: usize, ci: usize| 0.0005 * (gi as f64 + 1.0) * (ci as f64 - 1.0);
+    let luspo = eval(&batch(json!({"preset": "luspo"}), groups, off)).unwrap();
+    let per_sequence_mean = eval(&batch(
+        json!({"preset": "luspo", "loss_agg_mode": "seq-mean-token-mean"}),
+        groups,
+        off,
+    ))
+    .unwrap();
+    for (g_luspo, g_mean) in luspo.grad_logp.iter().zip(&per_sequence_mean.grad_logp) {
+        for (luspo, mean) in g_luspo.iter().zip(g_mean) {
+            let length = luspo.len() as f64;
+            for (l, m) in luspo.iter().zip(mean) {
+                assert_close(*l, length * m, 1e-12);
+            }
+        }
+    }
+    assert!(
+        luspo
+            .grad_logp
+            .iter()
+            .flatten()
+            .flatten()
+            .any(|g| g.abs() > 1e-3)
     );
 }
 

@@ -354,6 +354,22 @@ const ROWS: &[Row] = &[
         ],
         verl_unmapped: &[],
     },
+    Row {
+        preset: "luspo",
+        trl: &[
+            ("importance_sampling_level", "\"sequence\""),
+            ("epsilon", "0.002"),
+            ("epsilon_high", "0.0025"),
+            ("loss_type", "\"luspo\""),
+        ],
+        trl_unmapped: &[],
+        verl: &[
+            ("policy_loss.loss_mode", "gspo"),
+            ("clip_ratio_low", "0.002"),
+            ("clip_ratio_high", "0.0025"),
+        ],
+        verl_unmapped: &["algo.std_eps", "algo.loss_agg_mode"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

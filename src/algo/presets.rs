@@ -272,6 +272,22 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "PPO 1707.06347; GAE 1506.02438 (verl PPO defaults)",
     },
+    // LUSPO: GSPO's sequence ratio and clipped sequence term, each sequence's loss times its
+    // length |o_i|, over the B sequences: (1/B)·Σ_i Σ_t ℓ_i = seq-mean-token-sum of the
+    // per-token term (TRL `loss_type="luspo"` as of huggingface/trl#6654,
+    // `(per_token_loss * mask).sum(-1).mean()`; identical to the form before it at β = 0).
+    // ε, ε_high: the paper's §5.1 values as TRL's paper index gives them.
+    Preset {
+        name: "luspo",
+        knobs: Knobs {
+            ratio_level: RatioLevel::Sequence,
+            loss_agg_mode: Agg::SeqMeanTokenSum,
+            epsilon: 2e-3,
+            epsilon_high: Some(2.5e-3),
+            ..D
+        },
+        source: "LUSPO 2602.05261 (TRL loss_type=luspo)",
+    },
 ];
 
 /// The preset called `name`, if any.

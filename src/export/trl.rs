@@ -15,15 +15,19 @@ use std::fmt;
 
 use super::builder::{COV_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
-use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, Surrogate};
+use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, Surrogate};
 
-/// TRL's `loss_type` for a clip surrogate aggregated as `agg`.
-fn clip_loss_type(agg: LossAggMode) -> Option<&'static str> {
-    match agg {
-        LossAggMode::SeqMeanTokenMean => Some("grpo"),
-        LossAggMode::TokenMean => Some("dapo"),
-        LossAggMode::SeqMeanTokenSumNorm => Some("dr_grpo"),
-        LossAggMode::SeqMeanTokenSum => None,
+/// TRL's `loss_type` for a clip surrogate aggregated as `agg` with the ratio at `level`. A
+/// per-sequence token sum is TRL's `luspo` (LUSPO 2602.05261: `(per_token_loss * mask).sum(-1)
+/// .mean()` as of huggingface/trl#6654), which TRL runs with the sequence ratio (it warns
+/// otherwise).
+fn clip_loss_type(agg: LossAggMode, level: RatioLevel) -> Option<&'static str> {
+    match (agg, level) {
+        (LossAggMode::SeqMeanTokenMean, _) => Some("grpo"),
+        (LossAggMode::TokenMean, _) => Some("dapo"),
+        (LossAggMode::SeqMeanTokenSumNorm, _) => Some("dr_grpo"),
+        (LossAggMode::SeqMeanTokenSum, RatioLevel::Sequence) => Some("luspo"),
+        (LossAggMode::SeqMeanTokenSum, RatioLevel::Token) => None,
     }
 }
 
@@ -157,7 +161,7 @@ fn surrogate(b: &mut Builder) {
             b.declared(&TAUS);
         }
         Surrogate::Clip | Surrogate::Reinforce => {
-            match clip_loss_type(k.loss_agg_mode) {
+            match clip_loss_type(k.loss_agg_mode, k.ratio_level) {
                 Some(loss_type) if k.surrogate == Surrogate::Reinforce => b.set_noted(
                     &["algo.surrogate", "algo.loss_agg_mode"],
                     "loss_type",
@@ -179,7 +183,8 @@ fn surrogate(b: &mut Builder) {
                     b.unmapped(
                         "algo.loss_agg_mode",
                         agg,
-                        "TRL has no per-sequence token sum (loss_type: grpo, dr_grpo, dapo, bnpo)",
+                        "TRL's per-sequence token sum (loss_type luspo) runs with the sequence \
+                         ratio only (loss_type: grpo, dr_grpo, dapo, bnpo)",
                     );
                 }
             }

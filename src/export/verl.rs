@@ -124,9 +124,12 @@ pub(super) fn map(b: &mut Builder) {
     }
     b.declared(&["algo.mask_truncated_completions"]);
     surrogate(b);
-    let sapo_fixed =
-        k.surrogate == Surrogate::Sapo && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean;
-    if !(k.surrogate.is_sequence_level() || sapo_fixed) {
+    // verl's sapo and gspo losses always average per sequence (`compute_policy_loss_gspo` calls
+    // `agg_loss(..., loss_agg_mode="seq-mean-token-mean")`, volcengine/verl b178a3cd L1312–1314).
+    let gspo = k.surrogate == Surrogate::Clip && k.ratio_level == RatioLevel::Sequence;
+    let fixed = (k.surrogate == Surrogate::Sapo || gspo)
+        && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean;
+    if !(k.surrogate.is_sequence_level() || fixed) {
         b.set(
             &["algo.loss_agg_mode"],
             &actor("loss_agg_mode"),
@@ -332,6 +335,14 @@ fn surrogate(b: &mut Builder) {
                     b.unmapped("algo.clip_ratio_c", c, "verl's gspo loss has no dual clip")
                 }
                 (None, true) => b.unused(&["algo.clip_ratio_c"]),
+            }
+            if sequence && k.loss_agg_mode != LossAggMode::SeqMeanTokenMean {
+                b.unmapped(
+                    "algo.loss_agg_mode",
+                    name_of(k.loss_agg_mode),
+                    "verl's gspo loss always averages per sequence (seq-mean-token-mean): \
+                     LUSPO's length-weighted sum has no counterpart",
+                );
             }
             b.declared(&TAUS);
         }

@@ -493,9 +493,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(seed_combinations())
         .chain(last[1..2].iter().flat_map(two))
         .chain(ktae_combinations())
-        .chain(last[2..].iter().flat_map(two))
+        .chain(last[2..3].iter().flat_map(two))
         .chain(ppo_combinations())
         .chain(entropy_quantile_combinations())
+        .chain(last[3..].iter().flat_map(two))
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

@@ -316,6 +316,13 @@ pub fn presets() -> Vec<(&'static str, Value)> {
                    "kl_estimator": "k1", "kl_in_reward": true, "gamma": 1.0, "lam": 1.0,
                    "cliprange_value": 0.5}),
         ),
+        // LUSPO 2602.05261: GSPO's sequence term, each sequence's loss times its length, over
+        // the sequences (TRL `loss_type="luspo"`).
+        (
+            "luspo",
+            json!({"ratio_level": "sequence", "loss_agg_mode": "seq-mean-token-sum",
+                   "epsilon": 2e-3, "epsilon_high": 2.5e-3}),
+        ),
     ]
 }
 
