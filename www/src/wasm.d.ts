@@ -35,7 +35,7 @@ declare module '*/pkg/grpo_playground.js' {
     free(): void;
   }
 
-  /** The schema document as JSON: knobs, presets, task defaults, metrics, tokens (src/train/schema.rs). */
+  /** The schema document as JSON: knobs, presets, task defaults, metrics, tokens (src/catalog/schema.rs). */
   export function schema(): string;
   /** `""` when valid, else a message naming the field. */
   export function validate_config(config_json: string): string;
