@@ -15,6 +15,7 @@
 // attribute shows its error as text in the element, as a bad link does.
 // Built by `vite.element.config.ts` into element/dist/ (`npm pack` in www/element).
 
+import './locale-guard';
 import appCss from '../style.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import katexCss from 'katex/dist/katex.min.css?inline';

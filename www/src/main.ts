@@ -8,6 +8,7 @@
 // panel asks for a prediction before Run, and Rust's `lesson_check` (in a helper worker) scores
 // the runs as they report.
 
+import { languageFallback } from './locale-guard';
 import { CONTROLS, type App, type Host } from './host';
 import { readLessons } from './lessons';
 import { APP_HTML, elementsOf, type Elements } from './markup';
@@ -46,6 +47,7 @@ async function load(host: Host, ui: Elements, say: Say, act: Act, destroyed: () 
   if (destroyed()) return null;
   const linked = fromLink(host, catalog, say);
   if (lessonProblem !== '') say.notice(lessonProblem);
+  else if (languageFallback !== null) say.notice(`This browser reports the language "${languageFallback}", which is not a language tag: numbers are written as in en-US.`);
   const app = new Playground(host, ui, say, catalog, catalog.lessons.length === 0 ? null : probe, linked ?? defaultState(catalog), linked !== null, act, destroyed);
   host.ready(app.probe());
   if (new URLSearchParams(location.search).has('test')) window.__grpoTest = testHooks(app.runs);

@@ -2,6 +2,7 @@
 // (before the hash) keeps only charts, Run / Pause / Reset and the badge, for iframes, and then
 // the page tells its parent its height whenever it changes (EMBED_HEIGHT), for auto-resize.
 
+import './locale-guard';
 import 'uplot/dist/uPlot.min.css';
 import 'katex/dist/katex.min.css';
 import { mountApp, type Probe } from './main';
