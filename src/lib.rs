@@ -16,6 +16,8 @@ pub mod policy;
 pub mod schema;
 pub mod tasks;
 pub mod train;
+#[cfg(test)]
+mod typescript;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
