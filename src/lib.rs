@@ -23,6 +23,8 @@ pub mod rng;
 pub mod schema;
 pub mod tasks;
 pub mod train;
+#[cfg(test)]
+mod typescript;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 

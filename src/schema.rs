@@ -13,6 +13,7 @@ pub use counterpart::{Counterpart, Counterparts};
 
 /// What values a knob accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "KnobRange"))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Range {
     /// A whole number in `[min, max]` (no `max`: unbounded), except the values in `except`.
@@ -98,12 +99,14 @@ impl Range {
 
 /// One knob: its JSON key, what it accepts, what it means and where it comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Knob {
     pub key: &'static str,
     #[serde(flatten)]
     pub range: Range,
     /// What leaving the knob unset (`null`) means; `None`: it always has a value.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub unset: Option<&'static str>,
     /// The field's doc comment.
     #[serde(serialize_with = "trimmed")]

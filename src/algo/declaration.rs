@@ -14,6 +14,7 @@ use super::{
 
 /// One method's declaration (a variant of a choice, or a filter, shaping or advantage modifier
 /// named by its knob).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Declaration {
     /// The knobs its formula reads besides its own, in the order the explainer lists them. A
@@ -36,6 +37,7 @@ pub struct Declaration {
 
 /// A clip's shape; the bounds are knob names. An unset `high` is `low` (`epsilon_high` unset
 /// = `epsilon`).
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "shape", rename_all = "snake_case")]
 pub enum Clip {
@@ -61,6 +63,7 @@ pub enum Clip {
 }
 
 /// Why a stage does nothing with a surrogate, in words; empty where it does something.
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Off {
     /// Step 5, the importance ratio.

@@ -14,6 +14,7 @@ use crate::error::ConfigError;
 
 /// One side input, named as the oracle's JSON names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum SideInput {
     /// Reward of each prompt's greedy completion, one per group (ReMax's baseline).
@@ -321,6 +322,7 @@ impl SideTensors {
 /// One side input's value for one group or completion, of its input's [`Kind`] (as the
 /// oracle's JSON writes it).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum SideValue {
     Number(f64),

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// One macro of the formulas: its name, the symbol it stands for, what it means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "SymbolInfo"))]
 pub struct Symbol {
     /// The KaTeX macro, e.g. `\vA`.
     pub name: &'static str,

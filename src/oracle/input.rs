@@ -15,7 +15,10 @@ use crate::error::{ConfigError, from_json_value};
 
 /// One objective call: knobs, L_max and groups of completions.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ObjectiveInput {
+    /// The preset and the knobs it overrides (`AlgoConfig`).
+    #[cfg_attr(test, ts(as = "BTreeMap<String, serde_json::Value>"))]
     pub config: AlgoConfig,
     pub max_completion_length: usize,
     pub groups: Vec<GroupInput>,
@@ -23,6 +26,7 @@ pub struct ObjectiveInput {
 
 /// A prompt's completions, and its per-group side inputs (ReMax's `greedy_reward`).
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct GroupInput {
     pub completions: Vec<CompletionInput>,
     #[serde(flatten)]
@@ -32,6 +36,7 @@ pub struct GroupInput {
 /// One completion: its reward, verdict, per-token log-probs (equal lengths, ≥ 1), and its
 /// per-completion and per-token side inputs.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CompletionInput {
     pub reward: f64,
     pub correct: bool,
@@ -39,6 +44,7 @@ pub struct CompletionInput {
     pub logp: Vec<f64>,
     pub logp_old: Vec<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub logp_ref: Option<Vec<f64>>,
     #[serde(flatten)]
     pub side: SideValues,

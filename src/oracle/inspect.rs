@@ -11,6 +11,7 @@ use crate::error::ConfigError;
 
 /// Which clip, if any, changed a token's term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ClipState {
     Inside,
@@ -22,6 +23,7 @@ pub enum ClipState {
 
 /// One token of an inspected step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct TokenView {
     pub logp: f64,
     pub logp_old: f64,
@@ -40,6 +42,7 @@ pub struct TokenView {
 
 /// One completion of an inspected step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct CompletionView {
     pub reward: f64,
     pub shaped_reward: f64,
@@ -51,6 +54,7 @@ pub struct CompletionView {
 
 /// One group of an inspected step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct GroupView {
     pub reward_mean: f64,
     /// Unbiased standard deviation of the group's raw rewards.
@@ -62,6 +66,7 @@ pub struct GroupView {
 /// exactly [`evaluate`]'s output on `input` (in f64), so `grpo-playground objective` on `input`
 /// reproduces it.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Inspection {
     pub input: ObjectiveInput,
     pub shown: ObjectiveOutput,
@@ -188,6 +193,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
 /// surrogate plot draws. Surrogates that read log π itself (REINFORCE, CISPO) see
 /// log π_old = 0, so log π = ln r.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct SurrogateCurve {
     pub ratio: Vec<f64>,
     pub positive: Vec<f64>,

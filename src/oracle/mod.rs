@@ -20,6 +20,7 @@ use crate::error::ConfigError;
 
 /// What the oracle prints: group × completion (× token) arrays, unpadded.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct ObjectiveOutput {
     pub loss: f64,
     pub advantages: Vec<Vec<Vec<f64>>>,
@@ -28,12 +29,15 @@ pub struct ObjectiveOutput {
     pub shaped_rewards: Vec<Vec<f64>>,
     /// d loss / d entropy, when the input gives `entropy` for every completion.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub grad_entropy: Option<Vec<Vec<Vec<f64>>>>,
     /// The critic's loss ([`algo::value_loss`]), for a critic estimator (`gae`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub value_loss: Option<f64>,
     /// d value_loss / d values, for a critic estimator (`gae`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
     pub grad_values: Option<Vec<Vec<Vec<f64>>>>,
 }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which kind of step produced the metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     /// Supervised warm-up: nothing is sampled, so the rollout metrics (reward, accuracy, KL,
@@ -25,10 +26,11 @@ macro_rules! metrics {
     ($( $(#[doc = $doc:literal])* $name:ident : $ty:ty $(, skip_if $skip:literal)? => $label:literal, $formula:literal, $source:literal, )*) => {
         /// Everything measured in one training step. Means are over completions unless noted.
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        #[cfg_attr(test, derive(ts_rs::TS))]
         pub struct StepMetrics {
             $(
                 $(#[doc = $doc])*
-                $(#[serde(skip_serializing_if = $skip)])?
+                $(#[serde(skip_serializing_if = $skip)] #[cfg_attr(test, ts(optional))])?
                 pub $name: $ty,
             )*
         }
@@ -42,6 +44,7 @@ macro_rules! metrics {
 
 /// A metric's JSON key, chart label, meaning, formula and source: the page's glossary.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(rename = "MetricInfo"))]
 pub struct Metric {
     pub key: &'static str,
     pub label: &'static str,

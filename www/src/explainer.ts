@@ -81,6 +81,7 @@ export function tokenValues(i: Inspection, at: Selection): Record<string, number
   const k = i.knobs;
   const n = (key: string): number | undefined => (typeof k[key] === 'number' ? (k[key] as number) : undefined);
   const { completions, tokens } = keptCounts(i);
+  const greedy = i.input.groups[at.group]?.greedy_reward;
   const values: Record<string, number | undefined> = {
     '\\vA': t.advantage,
     '\\vr': t.ratio,
@@ -96,7 +97,7 @@ export function tokenValues(i: Inspection, at: Selection): Record<string, number
     '\\vbeta': n('beta'),
     '\\vstdeps': n('std_eps'),
     '\\vmadeps': n('mad_eps'),
-    '\\vb': i.input.groups[at.group]?.greedy_reward ?? undefined,
+    '\\vb': typeof greedy === 'number' ? greedy : undefined,
     '\\vgvpobeta': n('gvpo_beta'),
     '\\vN': tokens,
     '\\vB': completions,

@@ -4,75 +4,17 @@
 // that `grpo-playground objective` reproduces.
 
 import type { Methods } from './methods';
-import type { JsonValue } from './schema';
+import type { ClipState } from './generated/ClipState';
+import type { CompletionView } from './generated/CompletionView';
+import type { GroupView } from './generated/GroupView';
+import type { ObjectiveInput } from './generated/ObjectiveInput';
+import type { ObjectiveOutput } from './generated/ObjectiveOutput';
+import type { StepInspection as Inspection } from './generated/StepInspection';
+import type { SurrogateCurve } from './generated/SurrogateCurve';
+import type { TokenView } from './generated/TokenView';
 
-export type ClipState = 'inside' | 'low' | 'high' | 'dual';
-
-/** One token (Rust `TokenView`). */
-export interface TokenView {
-  logp: number;
-  logp_old: number;
-  logp_ref: number | null;
-  ratio: number;
-  advantage: number;
-  clip: ClipState;
-  /** ℓ̃, the surrogate's term; null for a sequence-level loss. */
-  surrogate: number | null;
-  /** β·k, when the KL is in the loss. */
-  kl: number | null;
-  grad_logp: number;
-}
-
-/** One completion (Rust `CompletionView`). */
-export interface CompletionView {
-  reward: number;
-  shaped_reward: number;
-  kept: boolean;
-  /** The knobs whose filter dropped it. */
-  dropped_by: string[];
-  tokens: TokenView[];
-}
-
-export interface GroupView {
-  reward_mean: number;
-  reward_std: number;
-  completions: CompletionView[];
-}
-
-/** The oracle's input (Rust `ObjectiveInput`). */
-export interface ObjectiveInput {
-  config: Record<string, JsonValue>;
-  max_completion_length: number;
-  groups: { greedy_reward?: number | null; completions: { reward: number; correct: boolean; truncated: boolean; logp: number[]; logp_old: number[]; logp_ref?: number[] | null }[] }[];
-}
-
-/** What the oracle computes (Rust `ObjectiveOutput`). */
-export interface ObjectiveOutput {
-  loss: number;
-  advantages: number[][][];
-  kept: boolean[][];
-  grad_logp: number[][][];
-  shaped_rewards: number[][];
-}
-
-/** The surrogate's per-token objective −ℓ̃ against the ratio, for A = +1 and A = −1. */
-export interface SurrogateCurve {
-  ratio: number[];
-  positive: number[];
-  negative: number[];
-}
-
-export interface Inspection {
-  input: ObjectiveInput;
-  shown: ObjectiveOutput;
-  groups: GroupView[];
-  sequence_level: boolean;
-  prompts: string[];
-  text: string[][][];
-  /** The knob values of the step (preset row with overrides). */
-  knobs: Record<string, JsonValue>;
-  curve: SurrogateCurve | null;
-}
+// Generated from the Rust types (src/typescript.rs): the inspection is Rust's `StepInspection`.
+export type { ClipState, CompletionView, GroupView, Inspection, ObjectiveInput, ObjectiveOutput, SurrogateCurve, TokenView };
 
 /** Parses `Session.inspect()`'s JSON; null before the first RL step. Throws on another shape. */
 export function readInspection(json: string): Inspection | null {

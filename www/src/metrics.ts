@@ -2,25 +2,15 @@
 // which ones the page charts, and what the seeds of one variant add up to (mean and min–max band
 // per step, the last step every seed finished, the live knob changes to mark).
 
+import type { StepMetrics as Written } from './generated/StepMetrics';
 import type { JsonValue, MetricInfo } from './schema';
 
 /**
- * One step's metrics as `Session.step()` writes them: every key of the schema's `metrics`;
- * `eval_accuracy` and `eval_by_difficulty` only on evaluation steps, `live_changes` only on a step
- * after `set_live`. Warm-up (`phase: 'sft'`) steps sample nothing, so their rollout metrics are
- * placeholders.
+ * One step's metrics as `Session.step()` writes them (Rust `StepMetrics`, generated), looked up
+ * by the schema's metric keys too. Warm-up (`phase: 'sft'`) steps sample nothing, so their
+ * rollout metrics are placeholders.
  */
-export interface StepMetrics {
-  step: number;
-  phase: 'sft' | 'rl';
-  reward_mean?: number;
-  eval_accuracy?: number | null;
-  /** Held-out accuracy per difficulty label (terms, digits or path length). */
-  eval_by_difficulty?: Record<string, number> | null;
-  /** Live knobs changed before this step: dotted path → new value. */
-  live_changes?: Record<string, JsonValue> | null;
-  [metric: string]: unknown;
-}
+export type StepMetrics = Written & { [metric: string]: unknown };
 
 /** What a warm-up step measures; its other metrics describe no rollout and are not drawn. */
 export const WARMUP_METRICS: readonly string[] = ['step', 'phase', 'wall_ms', 'eval_accuracy', 'loss', 'grad_norm', 'lr'];

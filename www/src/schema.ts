@@ -5,10 +5,18 @@
 // copies none of it. This file is the one place that turns the schema's knob objects into the
 // page's `KnobSpec`, and checks a value exactly as Rust's `Knob::check` does.
 
+import type { MeasureInfo } from './generated/MeasureInfo';
+import type { MetricInfo } from './generated/MetricInfo';
+import type { PresetInfo } from './generated/PresetInfo';
+import type { JsonValue } from './generated/serde_json/JsonValue';
+import type { SymbolInfo } from './generated/SymbolInfo';
 import type { Lesson } from './lessons';
 import type { Clip, Declaration, Methods } from './methods';
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+// Generated from the Rust types (src/typescript.rs): serde_json's value, a preset row, a measure,
+// a metric and a symbol of the formulas as the schema document writes them.
+export type { JsonValue, MeasureInfo, MetricInfo, PresetInfo, SymbolInfo };
+
 /** A task name as the schema lists them (`arithmetic`, `chain`, `maze`, `bandit`). */
 export type TaskName = string;
 /** DAPO's overlong buffer in tokens, or a fraction of `max_completion_length`. */
@@ -39,38 +47,6 @@ export type KnobSpec = {
   /** Edited as JSON only (a number of tokens or `{"fraction_of_max": f}`). */
   | { kind: 'tokens'; def: Tokens }
 );
-
-/** One row of the Rust preset table; `knobs` holds only the values differing from the defaults. */
-export interface PresetInfo {
-  name: string;
-  source: string;
-  knobs: Record<string, JsonValue>;
-}
-
-/** A measure of a run (`compare`'s, what lessons check): its name, a noun for it, and its window. */
-export interface MeasureInfo {
-  name: string;
-  label: string;
-  doc: string;
-}
-
-/** One field of a step's metrics: its key in the JSON, its chart title, what it measures, its formula and source. */
-export interface MetricInfo {
-  key: string;
-  label: string;
-  help: string;
-  /** How it is computed, in plain text. */
-  formula: string;
-  /** The paper or library name it follows; empty for the trainer's own bookkeeping. */
-  source: string;
-}
-
-/** A macro of the formulas' notation: `\vA` stands for `A_{i,t}`. */
-export interface SymbolInfo {
-  name: string;
-  tex: string;
-  meaning: string;
-}
 
 /**
  * Every choice's formula as KaTeX, declared in Rust beside each variant (`tex()`), keyed by

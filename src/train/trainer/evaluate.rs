@@ -16,6 +16,7 @@ use crate::train::host::{read, upload};
 
 /// Result of a greedy pass over the held-out set.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Evaluation {
     pub accuracy: f64,
     pub reward_mean: f64,

@@ -16,6 +16,7 @@ use crate::train::host::read;
 
 /// [`Inspection`] of the last step, with its prompts and tokens spelled.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct StepInspection {
     #[serde(flatten)]
     pub inspection: Inspection,
@@ -24,6 +25,7 @@ pub struct StepInspection {
     /// Group × completion × token, spelled.
     pub text: Vec<Vec<Vec<String>>>,
     /// The knob values the step used (the preset's row with the overrides).
+    #[cfg_attr(test, ts(as = "std::collections::BTreeMap<String, serde_json::Value>"))]
     pub knobs: Knobs,
     /// The surrogate's objective against the ratio (`None` for a sequence-level loss).
     pub curve: Option<SurrogateCurve>,
