@@ -519,3 +519,21 @@ test('a hostile shared link: markup in labels is shown as text and never runs; C
   }
   assert.deepEqual(errors, []);
 });
+
+test('a phone (390×844): no horizontal scroll; Run, the lesson menu and the charts fit its width, and Run trains', { timeout: 120_000 }, async () => {
+  const browser = await launch({ webgpu: false });
+  const { page, errors } = await open(browser, bandit('cpu', 20));
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(300);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px at 390 px`);
+  for (const selector of ['[data-testid="run"]', '[data-testid="lessons"]', '.chart']) {
+    const box = await page.locator(selector).first().boundingBox();
+    assert.ok(box !== null, `${selector} is shown`);
+    assert.ok(box.x >= 0 && box.x + box.width <= 390.5, `${selector} fits the width: x ${box.x}, width ${box.width}`);
+  }
+  await page.click('[data-testid="run"]');
+  await waitForSteps(page, 2, 20, 60_000);
+  if (process.env.SHOT) await page.screenshot({ path: `${process.env.SHOT}-phone.png`, fullPage: false });
+  assert.deepEqual(errors, []);
+});
