@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use super::builder::{COV_KNOBS, TAUS};
+use super::builder::{COV_KNOBS, SAMPLING_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
 use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, Surrogate};
 
@@ -396,13 +396,7 @@ fn train(b: &mut Builder) {
         "gradient_accumulation_steps",
         Lit::Int(1),
     );
-    b.declared(&[
-        "train.num_iterations",
-        "train.max_completion_length",
-        "train.temperature",
-        "train.top_p",
-        "train.learning_rate",
-    ]);
+    b.declared(&SAMPLING_KNOBS);
     b.set_noted(
         &["train.learning_rate"],
         "lr_scheduler_type",

@@ -18,7 +18,7 @@
 
 use std::fmt;
 
-use super::builder::{COV_KNOBS, TAUS};
+use super::builder::{COV_KNOBS, SAMPLING_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
 use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, ScaleRewards, Surrogate};
 
@@ -447,13 +447,7 @@ fn train(b: &mut Builder) {
             ),
         );
     }
-    b.declared(&[
-        "train.num_iterations",
-        "train.max_completion_length",
-        "train.temperature",
-        "train.top_p",
-        "train.learning_rate",
-    ]);
+    b.declared(&SAMPLING_KNOBS);
     b.set(
         &["train.adam_beta1", "train.adam_beta2"],
         &actor("optim.betas"),
