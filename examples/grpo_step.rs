@@ -14,7 +14,7 @@ use burn::optim::{AdamWConfig, GradientsParams};
 use burn::tensor::{DType, Device, Tensor, TensorData};
 use futures_lite::future::block_on;
 use grpo_playground::algo::{self, AlgoConfig, PolicyInput, RolloutBatch, SideTensors};
-use grpo_playground::policy::{ModelConfig, Sampling, completion_logprobs, generate};
+use grpo_playground::policy::{Filters, ModelConfig, Sampling, completion_logprobs, generate};
 use grpo_playground::tasks::bandit::Bandit;
 use grpo_playground::tasks::vocab::spell_all;
 use grpo_playground::tasks::{Task, TaskRng};
@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let prompts: Vec<Vec<u32>> = problems.iter().map(|p| p.prompt.clone()).collect();
     let sampling = Sampling {
         temperature: 1.0,
-        top_p: 1.0,
+        filters: Filters::default(),
         greedy: false,
     };
     let rollout = block_on(generate(

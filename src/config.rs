@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::algo::{AlgoConfig, Knobs};
 use crate::error::{ConfigError, from_json_value};
-use crate::policy::ModelConfig;
+use crate::policy::{Filters, ModelConfig};
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
 use crate::schema::{Knob, check_section, config_section};
 use crate::tasks::TaskConfig;
@@ -64,12 +64,38 @@ config_section! {
         /// L_max, the generation limit in tokens.
         pub max_completion_length: usize = 16, Knob::int(1, 1024),
             export { trl: Same, verl: Renamed("data.max_response_length") };
-        /// Sampling temperature (also used to score the samples).
-        pub temperature: f64 = 1.0, Knob::above(0.0).live(),
+        /// Sampling temperature (also used to score the samples); at least 0.01: logits divided
+        /// by much less overflow f32 (and the draw is already the argmax).
+        pub temperature: f64 = 1.0, Knob::at_least(0.01).live(),
             export { trl: Same, verl: Renamed("actor_rollout_ref.rollout.temperature") };
         /// Nucleus sampling mass.
         pub top_p: f64 = 1.0, Knob::left_open(0.0, 1.0),
             export { trl: Same, verl: Renamed("actor_rollout_ref.rollout.top_p") };
+        /// Keep only the k most likely tokens when sampling; 0 = off.
+        pub top_k: usize = 0, Knob::int_from(0),
+            export {
+                trl: Same,
+                verl: Renamed("actor_rollout_ref.rollout.top_k"),
+                read: |t| t.top_k > 0
+            };
+        /// Min-p sampling: drop tokens less likely than min_p times the most likely one; 0 = off.
+        pub min_p: f64 = 0.0, Knob::closed(0.0, 1.0),
+            export {
+                trl: Same,
+                verl: Unmapped("verl's rollout config has no min-p (vLLM's SamplingParams has)"),
+                read: |t| t.min_p > 0.0
+            };
+        /// Repetition penalty on tokens already in the prompt or the completion (CTRL
+        /// 1909.05858): a positive logit is divided by it, a negative one multiplied; 1 = off
+        /// (within [0.01, 100], where scaled logits stay far from f32's limits).
+        pub repetition_penalty: f64 = 1.0, Knob::closed(0.01, 100.0),
+            export {
+                trl: Same,
+                verl: Unmapped(
+                    "verl's rollout config has no repetition penalty (vLLM's SamplingParams has)"
+                ),
+                read: |t| t.repetition_penalty != 1.0
+            };
         /// Adam(W) learning rate of the RL steps (at most 1: Adam moves every weight by about
         /// the rate each step, and far beyond 1 the tiny models' activations overflow).
         pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live(),
@@ -126,6 +152,16 @@ config_section! {
 }
 
 impl TrainConfig {
+    /// The sampling filters these knobs set.
+    pub fn filters(&self) -> Filters {
+        Filters {
+            top_k: self.top_k,
+            top_p: self.top_p,
+            min_p: self.min_p,
+            repetition_penalty: self.repetition_penalty,
+        }
+    }
+
     /// Ranges of the trainer knobs; the estimator's smallest `num_generations` and
     /// `prompts_per_step` bound `num_generations` and `minibatches` further.
     pub fn validate(&self, min_num_generations: usize) -> Result<(), ConfigError> {

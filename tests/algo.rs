@@ -558,11 +558,23 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
         ),
         (
             r#"{"train": {"temperature": 0}}"#,
-            "train.temperature: 0 is out of range; allowed: > 0",
+            "train.temperature: 0 is out of range; allowed: >= 0.01",
         ),
         (
             r#"{"train": {"top_p": 1.5}}"#,
             "train.top_p: 1.5 is out of range; allowed: (0, 1]",
+        ),
+        (
+            r#"{"train": {"min_p": 1.5}}"#,
+            "train.min_p: 1.5 is out of range; allowed: [0, 1]",
+        ),
+        (
+            r#"{"train": {"repetition_penalty": 0}}"#,
+            "train.repetition_penalty: 0 is out of range; allowed: [0.01, 100]",
+        ),
+        (
+            r#"{"train": {"top_k": -1}}"#,
+            "train.top_k: invalid value: integer `-1`, expected usize",
         ),
         (
             r#"{"train": {"learning_rate": -1}}"#,

@@ -492,6 +492,45 @@ fn trainer_knobs_map_to_each_tools_batch_semantics() {
 }
 
 #[test]
+fn sampling_filters_are_written_only_when_on() {
+    let off = config(r#"{"algo": {"preset": "grpo"}}"#);
+    for target in [Target::Trl, Target::Verl] {
+        let e = export(&off, target).expect("exports");
+        for name in [
+            "top_k",
+            "min_p",
+            "repetition_penalty",
+            "actor_rollout_ref.rollout.top_k",
+        ] {
+            assert_eq!(e.value(name), None, "{target:?} {name}");
+        }
+    }
+    let on = config(
+        r#"{"algo": {"preset": "grpo"}, "train": {"top_k": 5, "min_p": 0.1, "repetition_penalty": 1.2}}"#,
+    );
+    let trl = export(&on, Target::Trl).expect("exports");
+    for (name, value) in [
+        ("top_k", "5"),
+        ("min_p", "0.1"),
+        ("repetition_penalty", "1.2"),
+    ] {
+        assert_eq!(trl.value(name).as_deref(), Some(value), "trl {name}");
+    }
+    let verl = export(&on, Target::Verl).expect("exports");
+    assert_eq!(
+        verl.value("actor_rollout_ref.rollout.top_k").as_deref(),
+        Some("5")
+    );
+    let unmapped = verl.unmapped_knobs();
+    for knob in ["train.min_p", "train.repetition_penalty"] {
+        assert!(
+            unmapped.contains(&knob),
+            "verl lists {knob} as unmapped: {unmapped:?}"
+        );
+    }
+}
+
+#[test]
 fn conventions_that_differ_are_mapped_only_where_the_meaning_holds() {
     // Dual clip is TRL's delta only when delta > 1 + epsilon_high.
     let dual = config(r#"{"algo": {"preset": "grpo", "clip_ratio_c": 3}}"#);

@@ -239,6 +239,45 @@ fn the_same_seed_gives_identical_metrics() {
     assert_ne!(a, other, "a different seed should give a different run");
 }
 
+fn filtered_run(train: &str) -> String {
+    format!(
+        r#"{{ "task": {{"name": "arithmetic", "digits": 1}}, "algo": {{"preset": "grpo"}}, "seed": 3,
+             "train": {{"max_completion_length": 3, "prompts_per_step": 4, "num_generations": 4,
+                        "steps": 20, "eval_every": 5, "sft_steps": 0{train}}} }}"#
+    )
+}
+
+#[test]
+fn top_k_of_one_makes_every_group_flat() {
+    // After a short warm-up the policy's sampled answers differ, and so do their rewards.
+    let run = |train: &str| filtered_run(train).replace(r#""sft_steps": 0"#, r#""sft_steps": 40"#);
+    let rl = |m: Vec<StepMetrics>| {
+        m[40..]
+            .iter()
+            .map(|s| s.zero_std_group_frac)
+            .collect::<Vec<_>>()
+    };
+    let top1 = rl(steps(&mut trainer(&run(r#", "top_k": 1"#)), 44));
+    assert_eq!(top1, vec![1.0; 4]);
+    let plain = rl(steps(&mut trainer(&run("")), 44));
+    assert!(plain.iter().any(|&f| f < 1.0), "{plain:?}");
+}
+
+#[test]
+fn the_sampling_filters_train_finitely_and_deterministically() {
+    let filters = r#", "top_k": 3, "min_p": 0.05, "repetition_penalty": 1.3"#;
+    let a = comparable(steps(&mut trainer(&filtered_run(filters)), 6));
+    assert!(
+        a.iter()
+            .all(|s| s.loss.is_finite() && s.reward_mean.is_finite())
+    );
+    assert_eq!(
+        a,
+        comparable(steps(&mut trainer(&filtered_run(filters)), 6))
+    );
+    assert_ne!(a, comparable(steps(&mut trainer(&filtered_run("")), 6)));
+}
+
 #[test]
 fn a_resumed_checkpoint_continues_identically() {
     let mut t = trainer(SMALL_RUN);

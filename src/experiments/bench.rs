@@ -182,7 +182,7 @@ pub async fn decode_cost(
         .collect();
     let sampling = Sampling {
         temperature: t.temperature,
-        top_p: t.top_p,
+        filters: t.filters(),
         greedy: false,
     };
     let policy = trainer.policy().valid();

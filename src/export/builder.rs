@@ -15,17 +15,20 @@ use crate::schema::{Counterpart, Counterparts};
 /// SAPO's temperatures, which both targets list where the surrogate's settings are.
 pub(super) const TAUS: [&str; 2] = ["algo.sapo_tau_pos", "algo.sapo_tau_neg"];
 
-/// The knobs of Clip-Cov and KL-Cov, which both targets list after the surrogate's settings.
 /// The trainer's sampling and schedule knobs that both tools take one setting each for, in the
 /// order both exports list them.
-pub(super) const SAMPLING_KNOBS: [&str; 5] = [
+pub(super) const SAMPLING_KNOBS: [&str; 8] = [
     "train.num_iterations",
     "train.max_completion_length",
     "train.temperature",
     "train.top_p",
+    "train.top_k",
+    "train.min_p",
+    "train.repetition_penalty",
     "train.learning_rate",
 ];
 
+/// The knobs of Clip-Cov and KL-Cov, which both targets list after the surrogate's settings.
 pub(super) const COV_KNOBS: [&str; 6] = [
     "algo.clip_cov_ratio",
     "algo.clip_cov_lb",

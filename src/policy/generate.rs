@@ -1,11 +1,12 @@
 //! Batched sampling and scoring. Each prompt is encoded once and its KV cache shared by its G
-//! completions (the Prefix Grouper idea); sampling (temperature, top-p, Gumbel-max) happens on
-//! the device; tokens come back to the host once per call, never once per token.
+//! completions (the Prefix Grouper idea); sampling (temperature, [`Filters`], Gumbel-max)
+//! happens on the device; tokens come back to the host once per call, never once per token.
 
-use burn::tensor::activation::{log_softmax, softmax};
+use burn::tensor::activation::log_softmax;
 use burn::tensor::{Bool, DType, Device, Int, Tensor, TensorData};
 use rand::Rng;
 
+use super::filters::Filters;
 use super::transformer::{LayerCache, Transformer};
 use crate::parallel::{Job, run_all, runs};
 use crate::tasks::vocab::{BOS, EOS, PAD};
@@ -79,8 +80,8 @@ impl Batch {
 pub struct Sampling {
     /// Logits are divided by this (also when scoring, so ratios compare like with like).
     pub temperature: f64,
-    /// Nucleus mass; 1 = off.
-    pub top_p: f64,
+    /// Top-k, top-p, min-p and the repetition penalty.
+    pub filters: Filters,
     /// Take the argmax instead of sampling.
     pub greedy: bool,
 }
@@ -109,16 +110,34 @@ fn gumbel(rng: &mut TaskRng, n: usize) -> Vec<f32> {
         .collect()
 }
 
-/// Masks logits outside the top-p nucleus (the smallest set whose mass reaches `top_p`).
-fn nucleus(scaled: Tensor<2>, top_p: f64) -> Tensor<2> {
-    let probs = softmax(scaled.clone(), 1);
-    let sorted = probs.clone().sort_descending(1);
-    let before = sorted.clone().cumsum(1) - sorted.clone();
-    let threshold = sorted
-        .mask_fill(before.greater_equal_elem(top_p), 2.0)
-        .min_dim(1); // smallest kept probability, [B, 1]
-    let shape = probs.dims();
-    scaled.mask_fill(probs.lower(threshold.expand(shape)), -1e9)
+/// `[rows, V]`, true where the row's prompt holds the token (row p·group + j is prompt p).
+fn prompt_tokens(
+    prompts: &[Vec<TokenId>],
+    group_size: usize,
+    vocab: usize,
+    device: &Device,
+) -> Tensor<2, Bool> {
+    let mut marks = vec![false; prompts.len() * group_size * vocab];
+    for (p, prompt) in prompts.iter().enumerate() {
+        for row in p * group_size..(p + 1) * group_size {
+            for &token in prompt {
+                marks[row * vocab + token as usize] = true;
+            }
+        }
+    }
+    Tensor::from_data(
+        TensorData::new(marks, [prompts.len() * group_size, vocab]),
+        device,
+    )
+}
+
+/// `[B, V]`, true at each row's `token` (`[B, 1]`).
+fn one_hot(token: &Tensor<2, Int>, vocab: usize) -> Tensor<2, Bool> {
+    let rows = token.dims()[0];
+    Tensor::<1, Int>::arange(0..vocab as i64, &token.device())
+        .unsqueeze::<2>()
+        .expand([rows, vocab])
+        .equal(token.clone().expand([rows, vocab]))
 }
 
 /// The logits a completion token is drawn from: divided by the temperature, with PAD and BOS
@@ -187,6 +206,8 @@ fn decode(
 
     let mut finished =
         Tensor::<2, Bool>::from_data(TensorData::new(vec![false; rows], [rows, 1]), &device);
+    let mut seen = (sampling.filters.tracks_seen() && !noise.is_empty())
+        .then(|| prompt_tokens(prompts, group_size, vocab, &device));
     let (mut tokens, mut logps) = (Vec::with_capacity(max_len), Vec::with_capacity(max_len));
     for t in 0..max_len {
         let scaled = completion_logits(logits.clone(), sampling.temperature);
@@ -194,11 +215,7 @@ fn decode(
         let choice = match noise.get(t) {
             None => scaled.argmax(1), // greedy: no noise was drawn
             Some(step) => {
-                let candidates = if sampling.top_p < 1.0 {
-                    nucleus(scaled, sampling.top_p)
-                } else {
-                    scaled
-                };
+                let candidates = sampling.filters.apply(scaled, seen.as_ref());
                 let gumbel = Tensor::<2>::from_data(
                     TensorData::new(step.to_vec(), [rows, vocab]),
                     (&device, DType::F32),
@@ -211,6 +228,9 @@ fn decode(
             .mask_fill(finished.clone(), 0.0);
         let token = choice.mask_fill(finished.clone(), PAD as i64);
         finished = finished.bool_or(token.clone().equal_elem(EOS as i64));
+        if let Some(marks) = seen.take() {
+            seen = Some(marks.bool_or(one_hot(&token, vocab)));
+        }
         tokens.push(token.clone());
         logps.push(logp);
         if t + 1 < max_len {
@@ -416,7 +436,7 @@ mod tests {
         let mut rng = TaskRng::seed_from_u64(5);
         let sampling = Sampling {
             temperature: 0.7,
-            top_p: 1.0,
+            filters: Filters::default(),
             greedy: false,
         };
         let out = futures_lite::future::block_on(generate(
@@ -437,6 +457,53 @@ mod tests {
                 assert!((a - b).abs() < 1e-4, "row {row} token {t}: {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn top_k_of_one_samples_the_greedy_completion() {
+        let model = model();
+        let sample = |greedy, top_k| {
+            let sampling = Sampling {
+                temperature: 1.0,
+                filters: Filters {
+                    top_k,
+                    ..Filters::default()
+                },
+                greedy,
+            };
+            let mut rng = TaskRng::seed_from_u64(9);
+            futures_lite::future::block_on(generate(
+                &model,
+                &prompts(),
+                4,
+                6,
+                sampling,
+                &mut rng,
+                1,
+            ))
+            .unwrap()
+            .tokens
+        };
+        assert_eq!(sample(false, 1), sample(true, 0));
+        assert_ne!(sample(false, 0), sample(true, 0), "plain sampling differs");
+    }
+
+    #[test]
+    fn seen_tokens_are_the_prompts_and_each_drawn_token() {
+        let device = Device::flex();
+        let marks = prompt_tokens(&[vec![1, 4], vec![2]], 2, 5, &device);
+        let token =
+            Tensor::<2, Int>::from_data(TensorData::new(vec![0i64, 3, 3, 2], [4, 1]), &device);
+        let seen = marks.bool_or(one_hot(&token, 5));
+        let seen: Vec<bool> = seen.into_data().iter::<bool>().collect();
+        let rows: Vec<Vec<usize>> = seen
+            .chunks(5)
+            .map(|row| (0..5).filter(|&i| row[i]).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![vec![0, 1, 4], vec![1, 3, 4], vec![2, 3], vec![2]]
+        );
     }
 
     #[test]

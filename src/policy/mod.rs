@@ -3,9 +3,11 @@
 //! log-probabilities and entropies of given completions, and PPO's critic (the same transformer
 //! with a value head) with its values of them.
 
+pub mod filters;
 pub mod generate;
 pub mod transformer;
 
+pub use filters::Filters;
 pub use generate::{
     Batch, Completions, Sampling, completion_logprobs, completion_values, generate,
 };

@@ -34,7 +34,7 @@ impl Trainer {
     pub(super) fn sampling(&self, greedy: bool) -> Sampling {
         Sampling {
             temperature: self.config.train.temperature,
-            top_p: self.config.train.top_p,
+            filters: self.config.train.filters(),
             greedy,
         }
     }
