@@ -8,9 +8,14 @@ import { el } from './controls';
 /** Rows a data table shows at most: a long run's steps are sampled evenly, first and last kept. */
 export const MAX_ROWS = 21;
 
-/** One line of a chart: its legend label and its value per step (null: none that step). */
+/**
+ * One line of a chart: its legend label, its variant's label, which of the chart's metrics (or
+ * difficulties) it draws ('' on a chart of one), and its value per step (null: none that step).
+ */
 export interface ChartSeries {
   label: string;
+  variant: string;
+  part: string;
   values: readonly (number | null | undefined)[];
 }
 
@@ -28,17 +33,27 @@ export function formatValue(v: number | null | undefined): string {
   return Math.abs(v) >= 100 ? v.toFixed(0) : String(Number(v.toPrecision(3)));
 }
 
-/** `held-out accuracy: grpo 0.62 (from 0.1), rloo 0.55 (from 0.12) after 40 steps.` */
+/** `grpo 0.62 (from 0.1)`: a line's latest and first value; '' without any. */
+function latest({ variant, values }: ChartSeries): string {
+  const first = values.findIndex((v) => typeof v === 'number');
+  if (first < 0) return '';
+  let last = values.length - 1;
+  while (last > first && typeof values[last] !== 'number') last--;
+  return last === first ? `${variant} ${formatValue(values[last])}` : `${variant} ${formatValue(values[last])} (from ${formatValue(values[first])})`;
+}
+
+/**
+ * `held-out accuracy: grpo 0.62 (from 0.1), rloo 0.55 (from 0.12) after 40 steps.`; a chart of
+ * several metrics names each: `…: clipped below — grpo 0 (from 0), …; clipped above — …`.
+ */
 export function summaryOf({ title, steps, series }: ChartContent): string {
-  const parts = series.flatMap(({ label, values }) => {
-    const first = values.findIndex((v) => typeof v === 'number');
-    if (first < 0) return [];
-    let last = values.length - 1;
-    while (last > first && typeof values[last] !== 'number') last--;
-    return [last === first ? `${label} ${formatValue(values[last])}` : `${label} ${formatValue(values[last])} (from ${formatValue(values[first])})`];
+  const parts = [...new Set(series.map((s) => s.part))].flatMap((part) => {
+    const said = series.filter((s) => s.part === part).map(latest).filter((text) => text !== '');
+    if (said.length === 0) return [];
+    return [part === '' ? said.join(', ') : `${part} — ${said.join(', ')}`];
   });
   const n = steps.at(-1) ?? 0;
-  return parts.length === 0 ? `${title}: no values yet.` : `${title}: ${parts.join(', ')} after ${n} step${n === 1 ? '' : 's'}.`;
+  return parts.length === 0 ? `${title}: no values yet.` : `${title}: ${parts.join('; ')} after ${n} step${n === 1 ? '' : 's'}.`;
 }
 
 /** The row indices a table shows: every step with a value, or MAX_ROWS of them evenly spaced. */
@@ -86,7 +101,7 @@ export class ChartText {
 
   private table(content: ChartContent): HTMLTableElement {
     const { rows, of } = tableRows(content);
-    const sampled = rows.length < of ? ` — ${rows.length} of its ${of} steps, evenly spaced, the first and last included` : '';
+    const sampled = rows.length < of ? ` — ${rows.length} of its ${of} steps, evenly spaced` : '';
     const caption = el('caption', { textContent: `${content.title} by step${content.note ? `, ${content.note}` : ''}${sampled}` });
     caption.id = `${this.region.id}-caption`;
     this.region.setAttribute('aria-labelledby', caption.id);

@@ -35,10 +35,14 @@ export interface Line {
   colour: string;
 }
 
-/** A drawn line's look besides its colour: its variant's dash, its metric's marker. */
+/** A drawn line's look besides its colour (its variant's dash, its metric's marker), and what it is. */
 interface Look {
   dash: number[];
   shape: Shape | null;
+  /** The variant's label. */
+  variant: string;
+  /** Which of the chart's metrics (or difficulties) it draws; '' on a chart of one metric. */
+  part: string;
 }
 
 /** The series of one metric of variant `v`: its line, then (with bands) the max and min edges. */
@@ -91,6 +95,8 @@ export class Charts {
   /** Steps after a live knob change, per variant (dotted lines). */
   private marks: LiveMark[] = [];
   private seeds = 1;
+  /** Each plot's series' looks (null: the x series, band edges). */
+  private readonly looks = new WeakMap<uPlot, (Look | null)[]>();
   /** The pending rewrite of the summaries (TEXT_EVERY_MS), or null. */
   private textTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -130,7 +136,11 @@ export class Charts {
 
   /** What plot `p` shows now, for its text alternative: its lines' means (band edges left out). */
   private content(p: Plot): ChartContent {
-    const lines = p.plot.series.flatMap((s, i) => (i === 0 || s.class === 'band-edge' ? [] : [{ label: String(s.label ?? ''), values: Array.from(p.plot.data[i] ?? []) }]));
+    const looks = this.looks.get(p.plot) ?? [];
+    const lines = p.plot.series.flatMap((s, i) => {
+      const look = looks[i];
+      return look ? [{ label: String(s.label ?? ''), variant: look.variant, part: look.part, values: Array.from(p.plot.data[i] ?? []) }] : [];
+    });
     return {
       title: this.titleOf(p.spec),
       steps: Array.from(p.plot.data[0]),
@@ -179,9 +189,10 @@ export class Charts {
       this.lines.forEach((line, v) => {
         labels.forEach((label, nth) => {
           const unit = label === '1' ? one : many;
-          const look = { dash: variantDash(v), shape: markerShape(nth, true) };
+          const part = `${label}${unit ? ` ${unit}` : ''}`;
+          const look = { dash: variantDash(v), shape: markerShape(nth, true), variant: line.label, part };
           series.push({
-            label: `${line.label}: ${label}${unit ? ` ${unit}` : ''}`,
+            label: `${line.label}: ${part}`,
             stroke: line.colour,
             width: WIDTH,
             dash: look.dash,
@@ -199,7 +210,8 @@ export class Charts {
           const first = series.length;
           const made = seriesFor(line, v, spec, nth, this.banded, this.info);
           series.push(...made);
-          looks.push(...made.map((_, k) => (k === 0 ? { dash: variantDash(v), shape: markerShape(nth, SPARSE.includes(metric)) } : null)));
+          const part = spec.length === 1 ? '' : (this.info.find((m) => m.key === metric)?.label ?? metric);
+          looks.push(...made.map((_, k) => (k === 0 ? { dash: variantDash(v), shape: markerShape(nth, SPARSE.includes(metric)), variant: line.label, part } : null)));
           if (this.banded) bands.push({ series: [first + 1, first + 2], fill: `${line.colour}26` });
         });
       });
@@ -226,6 +238,7 @@ export class Charts {
     // hover readouts would only repeat them, worse (a canvas has no text at all).
     plot.root.setAttribute('aria-hidden', 'true');
     box.setAttribute('aria-label', opts.title ?? '');
+    this.looks.set(plot, looks);
     plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
       const look = looks[i];
       const marker = row.querySelector<HTMLElement>('.u-marker');

@@ -534,6 +534,12 @@ test('a phone (390×844): no horizontal scroll; Run, the lesson menu and the cha
   }
   await page.click('[data-testid="run"]');
   await waitForSteps(page, 2, 20, 60_000);
-  if (process.env.SHOT) await page.screenshot({ path: `${process.env.SHOT}-phone.png`, fullPage: false });
+  if (process.env.SHOT) {
+    await page.screenshot({ path: `${process.env.SHOT}-phone.png`, fullPage: false });
+    // And scrolled to the charts, with their data (the summaries follow a second after the last step).
+    await page.waitForFunction(() => /after 20 steps\.$/.test(document.querySelector('.chart-summary')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.locator('#charts').evaluate((charts) => charts.scrollIntoView());
+    await page.screenshot({ path: `${process.env.SHOT}-phone-charts.png`, fullPage: false });
+  }
   assert.deepEqual(errors, []);
 });
