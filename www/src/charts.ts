@@ -45,19 +45,17 @@ interface Look {
   part: string;
 }
 
-/** The series of one metric of variant `v`: its line, then (with bands) the max and min edges. */
-function seriesFor(line: Line, v: number, metrics: readonly string[], nth: number, banded: boolean, info: readonly MetricInfo[]): uPlot.Series[] {
-  const metric = metrics[nth] ?? 'step';
+/** The series of one metric of a variant, drawn as `look`: its line, then (with bands) the max and min edges. */
+function seriesFor(line: Line, look: Look, metric: string, banded: boolean): uPlot.Series[] {
   const sparse = SPARSE.includes(metric);
-  const shape = markerShape(nth, sparse);
   const mean: uPlot.Series = {
-    label: metrics.length === 1 ? line.label : `${line.label}: ${info.find((m) => m.key === metric)?.label ?? metric}`,
+    label: look.part === '' ? line.label : `${line.label}: ${look.part}`,
     stroke: line.colour,
     width: WIDTH,
-    dash: variantDash(v),
+    dash: look.dash,
     spanGaps: sparse || GAPPY.includes(metric),
     // Unmarked dense metrics keep uPlot's default: points only while there are few (a lone first step).
-    points: markerPoints(shape, sparse, 6),
+    points: markerPoints(look.shape, sparse, 6),
   };
   if (!banded) return [mean];
   // Band edges: invisible lines whose legend entries are hidden by the `band-edge` class.
@@ -208,10 +206,11 @@ export class Charts {
       this.lines.forEach((line, v) => {
         spec.forEach((metric, nth) => {
           const first = series.length;
-          const made = seriesFor(line, v, spec, nth, this.banded, this.info);
-          series.push(...made);
           const part = spec.length === 1 ? '' : (this.info.find((m) => m.key === metric)?.label ?? metric);
-          looks.push(...made.map((_, k) => (k === 0 ? { dash: variantDash(v), shape: markerShape(nth, SPARSE.includes(metric)), variant: line.label, part } : null)));
+          const look = { dash: variantDash(v), shape: markerShape(nth, SPARSE.includes(metric)), variant: line.label, part };
+          const made = seriesFor(line, look, metric, this.banded);
+          series.push(...made);
+          looks.push(look, ...made.slice(1).map(() => null));
           if (this.banded) bands.push({ series: [first + 1, first + 2], fill: `${line.colour}26` });
         });
       });
