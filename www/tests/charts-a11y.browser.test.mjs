@@ -68,8 +68,16 @@ test('after a run, each chart has a name, a summary of the runs\' numbers and a 
   await page.click('[data-testid="run"]');
   await page.waitForFunction((n) => [0, 1].every((i) => Number(document.querySelector(`[data-testid="variant-${i}"]`)?.dataset.step) >= n),
     STEPS, { timeout: 150_000, polling: 250 });
-  // The summaries are rewritten a second after the last redraw at most.
-  await page.waitForFunction((n) => document.querySelector('.chart-summary')?.textContent?.endsWith(`after ${n} steps.`), STEPS, { timeout: 10_000 });
+  // The summaries are rewritten a second after the last redraw at most: wait for the one after
+  // both runs' last step (the assertions below then say what differs, if anything still does).
+  await page.waitForFunction(() => {
+    const text = document.querySelector('.chart-summary')?.textContent ?? '';
+    return window.__playground.metrics.every((seeds, v) => {
+      const latest = Number(text.match(new RegExp(`${['grpo', 'rloo'][v]} (\\S+) \\(from`))?.[1]);
+      const want = seeds[0].at(-1)?.reward_mean;
+      return Math.abs(latest - want) <= 5e-3 * Math.abs(want) + 1e-9;
+    });
+  }, null, { timeout: 10_000, polling: 200 }).catch(() => {});
   const { metrics, labels } = await page.evaluate(() => ({
     metrics: window.__playground.metrics.map((seeds) => seeds[0]),
     labels: Object.fromEntries(window.__playground.catalog.metrics.map((m) => [m.key, m.label])),
@@ -146,7 +154,9 @@ test('after a run, each chart has a name, a summary of the runs\' numbers and a 
 test('the variant palette keeps 3:1 against the chart background (WCAG 1.4.11)', { timeout: 60_000 }, async () => {
   const { PALETTE } = await load('/src/state.ts');
   const { page } = await open(BASE);
-  const background = await page.$eval('.chart', (c) => getComputedStyle(c).backgroundColor);
+  const chart = page.locator('figure.chart').first();
+  await chart.waitFor({ state: 'attached', timeout: 30_000 });
+  const background = await chart.evaluate((c) => getComputedStyle(c).backgroundColor);
   for (const colour of PALETTE) {
     const [hi, lo] = [luminance(colour), luminance(background)].sort((a, b) => b - a);
     const ratio = (hi + 0.05) / (lo + 0.05);
