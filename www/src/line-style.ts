@@ -6,7 +6,7 @@
 import type uPlot from 'uplot';
 
 /** Dash patterns by variant index (CSS pixels; [] is solid). */
-const VARIANT_DASHES: readonly number[][] = [[], [8, 4], [2, 3], [12, 3, 2, 3], [5, 5], [16, 4, 2, 4, 2, 4]];
+const VARIANT_DASHES: readonly number[][] = [[], [10, 4], [2, 3], [12, 3, 2, 3], [5, 5], [16, 4, 2, 4, 2, 4]];
 
 export type Shape = 'circle' | 'square' | 'triangle' | 'diamond' | 'cross';
 const SHAPES: readonly Shape[] = ['circle', 'square', 'triangle', 'diamond', 'cross'];
