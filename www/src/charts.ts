@@ -3,20 +3,25 @@
 // Titles and tooltips are the schema's metric labels and help; which metrics share a chart is
 // metrics.ts's list. The supervised warm-up's steps are shaded on every chart, so what RL did is
 // the part after the band, and a step after a live knob change gets a dotted line in its
-// variant's colour.
+// variant's colour. Lines keep apart without colour too (line-style.ts), and each chart is a
+// figure named by its title, whose plot is hidden from screen readers: its text alternative is
+// the summary line and data table under it (chart-text.ts), rewritten once a second at most.
 
 import uPlot from 'uplot';
 import { aggregate, byDifficulty, chartHelp, chartsOf, chartTitle, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
+import { ChartText, type ChartContent } from './chart-text';
 import { bandLegend, tickLabels } from './glossary';
+import { lineSample, markerPoints, markerShape, variantDash, type Shape } from './line-style';
 import type { MetricInfo, TaskName } from './schema';
 
 /** Metrics reported only on some steps: drawn as points joined across the gaps. */
 const SPARSE: readonly string[] = ['eval_accuracy'];
 /** Metrics a step may lack (no correct completion, say): joined across the gaps, no points. */
 const GAPPY: readonly string[] = ['completion_len_correct', 'completion_len_incorrect'];
-/** Second and later metrics (or difficulties) of a chart are dashed, so lines in one colour stay readable. */
-const DASHES: readonly number[][] = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 4], [14, 4], [4, 2, 1, 2]];
 const HEIGHT = 170;
+const WIDTH = 2;
+/** The summaries and open tables are rewritten at most this often, not every frame. */
+const TEXT_EVERY_MS = 1000;
 /** What a difficulty label counts, per task (singular, plural); other tasks say "difficulty". */
 const DIFFICULTY: Record<TaskName, [string, string]> = {
   arithmetic: ['digit', 'digits'],
@@ -30,18 +35,27 @@ export interface Line {
   colour: string;
 }
 
-/** The series of one metric of one variant: its line, then (with bands) the max and min edges. */
-function seriesFor(line: Line, metrics: readonly string[], nth: number, banded: boolean, info: readonly MetricInfo[]): uPlot.Series[] {
-  const metric = metrics[nth] ?? 'step';
+/** A drawn line's look besides its colour (its variant's dash, its metric's marker), and what it is. */
+interface Look {
+  dash: number[];
+  shape: Shape | null;
+  /** The variant's label. */
+  variant: string;
+  /** Which of the chart's metrics (or difficulties) it draws; '' on a chart of one metric. */
+  part: string;
+}
+
+/** The series of one metric of a variant, drawn as `look`: its line, then (with bands) the max and min edges. */
+function seriesFor(line: Line, look: Look, metric: string, banded: boolean): uPlot.Series[] {
   const sparse = SPARSE.includes(metric);
   const mean: uPlot.Series = {
-    label: metrics.length === 1 ? line.label : `${line.label}: ${info.find((m) => m.key === metric)?.label ?? metric}`,
+    label: look.part === '' ? line.label : `${line.label}: ${look.part}`,
     stroke: line.colour,
-    width: 1.5,
-    dash: DASHES[nth] ?? [],
+    width: WIDTH,
+    dash: look.dash,
     spanGaps: sparse || GAPPY.includes(metric),
-    // Dense metrics keep uPlot's default: points only while there are few (a lone first step).
-    points: sparse ? { show: true, size: 5 } : {},
+    // Unmarked dense metrics keep uPlot's default: points only while there are few (a lone first step).
+    points: markerPoints(look.shape, sparse, 6),
   };
   if (!banded) return [mean];
   // Band edges: invisible lines whose legend entries are hidden by the `band-edge` class.
@@ -59,6 +73,8 @@ function warmupEnd(runs: readonly StepMetrics[][][]): number {
 interface Plot {
   spec: ChartSpec;
   box: HTMLElement;
+  /** The summary line and data table. */
+  text: ChartText;
   /** The line shown instead of the plot while the chart cannot move. */
   still: HTMLElement;
   plot: uPlot;
@@ -76,6 +92,11 @@ export class Charts {
   private warmup = 0;
   /** Steps after a live knob change, per variant (dotted lines). */
   private marks: LiveMark[] = [];
+  private seeds = 1;
+  /** Each plot's series' looks (null: the x series, band edges). */
+  private readonly looks = new WeakMap<uPlot, (Look | null)[]>();
+  /** The pending rewrite of the summaries (TEXT_EVERY_MS), or null. */
+  private textTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly root: HTMLElement) {
     new ResizeObserver(() => this.resize()).observe(root);
@@ -87,6 +108,8 @@ export class Charts {
    */
   layout(lines: Line[], seeds: number, seed: number, task: TaskName, info: readonly MetricInfo[]): void {
     for (const p of this.plots) p.plot.destroy();
+    if (this.textTimer !== null) clearTimeout(this.textTimer);
+    this.textTimer = null;
     const legend = bandLegend(seed, seeds);
     this.root.replaceChildren(...(legend ? [Object.assign(document.createElement('p'), { className: 'band-legend', textContent: legend })] : []));
     this.lines = lines;
@@ -95,14 +118,49 @@ export class Charts {
     this.info = info;
     this.warmup = 0;
     this.marks = [];
+    this.seeds = seeds;
     this.plots = chartsOf(info).map((spec) => {
-      const box = document.createElement('div');
+      const box = document.createElement('figure');
       box.className = 'chart';
       const still = Object.assign(document.createElement('p'), { className: 'chart-still', hidden: true });
       this.root.append(box);
       box.append(still);
-      return { spec, box, still, plot: this.build(spec, box, []), labels: [] };
+      const p: Plot = { spec, box, still, text: new ChartText(() => this.content(p)), plot: this.build(spec, box, []), labels: [] };
+      box.append(p.text.root);
+      p.text.refresh();
+      return p;
     });
+  }
+
+  /** What plot `p` shows now, for its text alternative: its lines' means (band edges left out). */
+  private content(p: Plot): ChartContent {
+    const looks = this.looks.get(p.plot) ?? [];
+    const lines = p.plot.series.flatMap((s, i) => {
+      const look = looks[i];
+      return look ? [{ label: String(s.label ?? ''), variant: look.variant, part: look.part, values: Array.from(p.plot.data[i] ?? []) }] : [];
+    });
+    return {
+      title: this.titleOf(p.spec),
+      steps: Array.from(p.plot.data[0]),
+      series: lines,
+      note: this.banded ? `mean over ${this.seeds} seeds` : '',
+    };
+  }
+
+  /** Rewrites every summary (and open table) once TEXT_EVERY_MS has passed, whatever redraws came between. */
+  private scheduleText(): void {
+    if (this.textTimer !== null) return;
+    this.textTimer = setTimeout(() => {
+      this.textTimer = null;
+      for (const p of this.plots) p.text.refresh();
+    }, TEXT_EVERY_MS);
+  }
+
+  /** A chart's title: its metrics' labels; the per-difficulty chart names what its difficulty counts. */
+  private titleOf(spec: ChartSpec): string {
+    const title = chartTitle(spec, this.info);
+    const many = spec === 'eval_by_difficulty' ? DIFFICULTY[this.task]?.[1] : undefined;
+    return many ? title.replace(/difficulty$/, many) : title;
   }
 
   /**
@@ -114,6 +172,7 @@ export class Charts {
       const why = reason(p.spec);
       p.box.classList.toggle('collapsed', why !== '');
       p.still.hidden = why === '';
+      p.text.root.hidden = why !== '';
       p.still.textContent = why === '' ? '' : `${chartTitle(p.spec, this.info)} — flat here: ${why}.`;
       p.still.title = chartHelp(p.spec, this.info);
     }
@@ -121,38 +180,43 @@ export class Charts {
 
   private build(spec: ChartSpec, box: HTMLElement, labels: readonly string[]): uPlot {
     const series: uPlot.Series[] = [{ label: 'step' }];
+    const looks: (Look | null)[] = [null];
     const bands: uPlot.Band[] = [];
-    let title: string;
     if (spec === 'eval_by_difficulty') {
       const [one, many] = DIFFICULTY[this.task] ?? ['', ''];
-      title = many ? chartTitle(spec, this.info).replace(/difficulty$/, many) : chartTitle(spec, this.info);
-      for (const line of this.lines) {
+      this.lines.forEach((line, v) => {
         labels.forEach((label, nth) => {
           const unit = label === '1' ? one : many;
+          const part = `${label}${unit ? ` ${unit}` : ''}`;
+          const look = { dash: variantDash(v), shape: markerShape(nth, true), variant: line.label, part };
           series.push({
-            label: `${line.label}: ${label}${unit ? ` ${unit}` : ''}`,
+            label: `${line.label}: ${part}`,
             stroke: line.colour,
-            width: 1.5,
-            dash: DASHES[nth % DASHES.length] ?? [],
+            width: WIDTH,
+            dash: look.dash,
             spanGaps: true,
-            points: { show: true, size: 4 },
+            points: markerPoints(look.shape, true, 6),
           });
+          looks.push(look);
         });
-      }
+      });
       // Hidden until an evaluation reports more than one difficulty.
       box.hidden = labels.length === 0;
     } else {
-      title = chartTitle(spec, this.info);
-      for (const line of this.lines) {
-        spec.forEach((_, nth) => {
+      this.lines.forEach((line, v) => {
+        spec.forEach((metric, nth) => {
           const first = series.length;
-          series.push(...seriesFor(line, spec, nth, this.banded, this.info));
+          const part = spec.length === 1 ? '' : (this.info.find((m) => m.key === metric)?.label ?? metric);
+          const look = { dash: variantDash(v), shape: markerShape(nth, SPARSE.includes(metric)), variant: line.label, part };
+          const made = seriesFor(line, look, metric, this.banded);
+          series.push(...made);
+          looks.push(look, ...made.slice(1).map(() => null));
           if (this.banded) bands.push({ series: [first + 1, first + 2], fill: `${line.colour}26` });
         });
-      }
+      });
     }
     const opts: uPlot.Options = {
-      title,
+      title: this.titleOf(spec),
       width: Math.max(box.clientWidth, 200),
       height: HEIGHT,
       scales: { x: { time: false } },
@@ -162,9 +226,25 @@ export class Charts {
       axes: [{}, { size: 60, values: (_u, splits) => tickLabels(splits) }],
       hooks: { drawClear: [(u) => this.shadeWarmup(u), (u) => this.markLive(u)] },
     };
-    const plot = new uPlot(opts, [[], ...series.slice(1).map(() => [])], box);
+    // A rebuilt plot goes where the old one was: above the text alternative.
+    const plot = new uPlot(opts, [[], ...series.slice(1).map(() => [])], (u, init) => {
+      box.insertBefore(u.root, box.querySelector('.chart-text'));
+      init();
+    });
     const head = plot.root.querySelector<HTMLElement>('.u-title');
     if (head) head.title = chartHelp(spec, this.info);
+    // The figure's name is the title, its text the summary and table: the canvas, legend and
+    // hover readouts would only repeat them, worse (a canvas has no text at all).
+    plot.root.setAttribute('aria-hidden', 'true');
+    box.setAttribute('aria-label', opts.title ?? '');
+    this.looks.set(plot, looks);
+    plot.root.querySelectorAll('.u-legend .u-series').forEach((row, i) => {
+      const look = looks[i];
+      const marker = row.querySelector<HTMLElement>('.u-marker');
+      if (!look || !marker) return;
+      marker.replaceChildren(lineSample(String(series[i]?.stroke ?? ''), look.dash, look.shape));
+      marker.classList.add('sampled');
+    });
     return plot;
   }
 
@@ -244,6 +324,7 @@ export class Charts {
       }
       p.plot.setData([x, ...columns]);
     }
+    this.scheduleText();
   }
 
   private resize(): void {

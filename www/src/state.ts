@@ -36,7 +36,8 @@ export const MODEL_SIZES: Record<ModelSize, ModelNumbers> = {
 export const MODEL_CHOICES: readonly ModelChoice[] = ['tiny', 'small', 'default', 'task'];
 
 export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'webgpu', 'cpu'];
-export const PALETTE: readonly string[] = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#17becf'];
+/** Variant colours, each at least 3:1 against the charts' white (WCAG 1.4.11): d3's category10, its orange and cyan darkened. */
+export const PALETTE: readonly string[] = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#d16200', '#0e8a96'];
 export const MIN_VARIANTS = 2;
 export const MAX_VARIANTS = 6;
 export const MAX_SEEDS = 5;

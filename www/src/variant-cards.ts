@@ -1,4 +1,4 @@
-// The variant cards: per variant its colour, label, preset, every optimizer knob (the preset's
+// The variant cards: per variant its colour and line style, label, preset, every optimizer knob (the preset's
 // value or an override, in bold), its overrides and own trainer knobs as JSON, and its export.
 // Each control dispatches its edit to the store; the cards are re-built from the state when what
 // they list changed (a preset, a knob, a variant added or removed, another state). The numbers
@@ -6,6 +6,7 @@
 
 import { caption, el, field, knobField, select, type Option } from './controls';
 import { PendingFields } from './pending-fields';
+import { lineSample, recolourSample, variantDash } from './line-style';
 import { algoValue, overridesProblem, presetValue, toRunConfig, trainProblem } from './resolve';
 import { sameValue, type Catalog, type JsonValue, type KnobValue, type PresetInfo } from './schema';
 import { MAX_LABEL, MAX_VARIANTS, MIN_VARIANTS, type State, type Variant } from './state';
@@ -82,7 +83,10 @@ export class VariantCards {
   update(model: Model, action: Action): boolean {
     if (action.type === 'colour') {
       const card = this.root.children[action.variant];
-      if (card instanceof HTMLElement) card.style.borderLeftColor = action.colour;
+      if (!(card instanceof HTMLElement)) return false;
+      card.style.borderLeftColor = action.colour;
+      const sample = card.querySelector('.line-sample');
+      if (sample) recolourSample(sample, action.colour);
       return false;
     }
     if (action.type === 'remove-variant') this.openKnobs.clear();
@@ -126,7 +130,8 @@ export class VariantCards {
       (value) => trainProblem(this.catalog, value), (value) => this.dispatch({ type: 'variant-train', variant: i, train: value }));
     own.dataset.knob = 'train';
     card.append(
-      el('div', { className: 'card-head' }, [colour, label, remove]),
+      // The variant's line as the charts draw it: its dash tells it apart without colour.
+      el('div', { className: 'card-head' }, [colour, lineSample(v.colour, variantDash(i)), label, remove]),
       this.pending.watch(field(caption('preset'), preset), (a, s) => a.variants[i]?.preset !== s.variants[i]?.preset),
       this.knobsDisclosure(v, i),
       field('overrides', overrides, OVERRIDES_HELP),

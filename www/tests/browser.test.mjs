@@ -534,6 +534,14 @@ test('a phone (390×844): no horizontal scroll; Run, the lesson menu and the cha
   }
   await page.click('[data-testid="run"]');
   await waitForSteps(page, 2, 20, 60_000);
-  if (process.env.SHOT) await page.screenshot({ path: `${process.env.SHOT}-phone.png`, fullPage: false });
+  if (process.env.SHOT) {
+    await page.screenshot({ path: `${process.env.SHOT}-phone.png`, fullPage: false });
+    // And scrolled to the charts, with their data: once both runs are done, the summaries follow
+    // within a second (a picture only, so a fixed wait).
+    await waitForText(page, '[data-testid="status"]', /^done/);
+    await page.waitForTimeout(1_500);
+    await page.locator('#charts').evaluate((charts) => charts.scrollIntoView());
+    await page.screenshot({ path: `${process.env.SHOT}-phone-charts.png`, fullPage: false });
+  }
   assert.deepEqual(errors, []);
 });
