@@ -1,13 +1,14 @@
 """Two real TRL GRPOTrainer steps per preset, from the preset's exported GRPOConfig(...).
 
 Run by `scripts/check-export-trl --train` (which installs trl and CPU torch); arguments: the
-grpo-playground binary, then presets to run (default: all). For every preset: parse the GRPOConfig(...) call of
-`grpo-playground export --to trl --set algo.preset=P`, construct GRPOConfig from its arguments
-with only OVERRIDES changed, and train a tiny randomly initialised Llama on our arithmetic task's
-prompts (`grpo-playground problems`) with our verifier as the reward (`grpo-playground verify`,
-one call per generation batch), one config (TASK) throughout. The model's vocabulary is our token table (`schema`'s `tokens`),
-so TRL's completion ids are our token ids. Prints a table; exits 1 when any exported config did not
-train two steps with finite losses and changed parameters.
+grpo-playground binary, then presets to run (default: all). For every preset: parse the
+GRPOConfig(...) call of `grpo-playground export --to trl --set algo.preset=P`, construct
+GRPOConfig from its arguments with only OVERRIDES changed, and train a tiny randomly initialised
+Llama on our arithmetic task's prompts (`grpo-playground problems`) with our verifier as the
+reward (`grpo-playground verify`, one call per generation batch), one config (TASK) throughout.
+The model's vocabulary is our token table (`schema`'s `tokens`), so TRL's completion ids are our
+token ids. Prints a table; exits 1 when any exported config did not train two steps with finite
+losses and changed parameters.
 """
 
 import ast
@@ -102,53 +103,62 @@ def train(kwargs, model_dir, tok, dataset):
         return config, logs, changed, len(before)
 
 
+def result(kwargs, model_dir, tok, dataset):
+    """A preset's table cells (KNOBS as TRL received them, the outcome) and whether it trained
+    with its exported `kwargs`."""
+    try:
+        config, logs, changed, total = train(kwargs, model_dir, tok, dataset)
+    except Exception as e:  # noqa: BLE001 - every failure is reported with its preset
+        first = str(e).splitlines()[0] if str(e) else ""
+        cells = [str(kwargs.get(k, "")) for k in KNOBS]
+        return cells + [f"FAILED: {type(e).__name__}: {first}"], False
+    series = lambda key: ", ".join(f"{h[key]:.3g}" for h in logs)  # noqa: E731
+    steps = (f"loss {series('loss')}; grad norm {series('grad_norm')}; reward "
+             f"{series('reward')}; {changed}/{total} tensors changed")
+    ok = len(logs) == 2 and all(math.isfinite(h["loss"]) for h in logs) and changed > 0
+    verdict = "trained" if ok else "FAILED (want 2 steps, finite losses, changed tensors)"
+    return [str(getattr(config, k)) for k in KNOBS] + [f"{verdict}: {steps}"], ok
+
+
 def main():
     schema = json.loads(run("schema"))
     tokens = schema["tokens"]
-    preset_knobs = {p["name"]: p["knobs"] for p in schema["presets"]
-                    if not ONLY or p["name"] in ONLY}
+    presets = [p for p in schema["presets"] if not ONLY or p["name"] in ONLY]
     tok = tokenizer(tokens)
-    posed = [json.loads(line) for line in run("problems", "--count", str(PROBLEMS), *TASK).splitlines()]
+    posed = [json.loads(line)
+             for line in run("problems", "--count", str(PROBLEMS), *TASK).splitlines()]
     for p in posed:  # TRL tokenizes the prompt text: it must give our ids back
         assert tok(p["prompt_text"])["input_ids"] == p["prompt"], p
     dataset = Dataset.from_list([{"prompt": p["prompt_text"], "problem": p["problem"]}
                                  for p in posed])
     versions = ", ".join(f"{m} {md.version(m)}" for m in ["trl", "transformers", "torch"])
-    print(f"{versions}; prompts: {PROBLEMS} of `grpo-playground problems` "
+    print(f"{versions}; prompts: {PROBLEMS} of `grpo-playground problems {' '.join(TASK)}` "
           f"(e.g. {posed[0]['prompt_text']} -> {posed[0]['solution_text']}); "
           f"overrides: {OVERRIDES} and output_dir", flush=True)
 
     rows, failed = [], []
     with tempfile.TemporaryDirectory() as model_dir:
         tiny_model(len(tokens), model_dir)
-        for preset, knobs in preset_knobs.items():
-            kwargs, unmapped = exported(preset)
-            lost = [f"{k} ({unmapped[f'algo.{k}']})" for k in knobs if f"algo.{k}" in unmapped]
-            try:
-                config, logs, changed, total = train(kwargs, model_dir, tok, dataset)
-                got = {k: getattr(config, k) for k in KNOBS}
-                series = lambda key: ", ".join(f"{h[key]:.3g}" for h in logs)  # noqa: E731
-                steps = (f"losses {series('loss')}, grad norms {series('grad_norm')}, reward "
-                         f"means {series('reward')}; {changed}/{total} tensors changed")
-                if len(logs) != 2 or not all(math.isfinite(h["loss"]) for h in logs) or not changed:
-                    raise RuntimeError(steps)
-                result = f"trained: {steps}"
-            except Exception as e:  # noqa: BLE001 - every failure is reported with its preset
-                got = {k: kwargs.get(k, "") for k in KNOBS}
-                result = f"FAILED: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
-                failed.append(preset)
-            rows.append([preset, *map(str, got.values()), result,
-                         "; ".join(lost) or "none"])
-            print(f"{preset}: {result}", flush=True)
+        for preset in presets:
+            name = preset["name"]
+            kwargs, unmapped = exported(name)
+            lost = [k for k in preset["knobs"] if f"algo.{k}" in unmapped]
+            cells, ok = result(kwargs, model_dir, tok, dataset)
+            failed += [] if ok else [name]
+            rows.append([name, *cells, ", ".join(lost) or "none"])
+            print(f"{name}: {cells[-1]}", flush=True)
+            for k in lost:
+                print(f"  not exported: algo.{k}: {unmapped[f'algo.{k}']}", flush=True)
 
-    header = ["preset", *KNOBS, "result", "preset knobs the export has no TRL counterpart for"]
+    header = ["preset", *KNOBS, "result", "preset knobs without a TRL counterpart"]
     print("\n| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for row in rows:
         print("| " + " | ".join(row) + " |")
     if failed:
         print(f"\nFAILED: {', '.join(failed)}")
         sys.exit(1)
-    print(f"\nevery preset's exported TRL config trained {OVERRIDES['max_steps']} GRPOTrainer steps")
+    steps = OVERRIDES["max_steps"]
+    print(f"\nevery preset's exported TRL config trained {steps} GRPOTrainer steps")
 
 
 main()
