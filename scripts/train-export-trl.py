@@ -42,8 +42,11 @@ KNOBS = ["loss_type", "beta", "scale_rewards", "importance_sampling_level", "eps
 
 
 def run(*args, stdin=None):
-    return subprocess.run([BIN, *args], input=stdin, capture_output=True, text=True,
-                          check=True).stdout
+    """The binary's stdout; its error message as the exception's on failure."""
+    done = subprocess.run([BIN, *args], input=stdin, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"grpo-playground {args[0]}: {done.stderr.strip()}")
+    return done.stdout
 
 
 def exported(preset):
@@ -115,8 +118,8 @@ def result(kwargs, model_dir, tok, dataset):
     series = lambda key: ", ".join(f"{h[key]:.3g}" for h in logs)  # noqa: E731
     steps = (f"loss {series('loss')}; grad norm {series('grad_norm')}; reward "
              f"{series('reward')}; {changed}/{total} tensors changed")
-    ok = len(logs) == 2 and all(math.isfinite(h["loss"]) for h in logs) and changed > 0
-    verdict = "trained" if ok else "FAILED (want 2 steps, finite losses, changed tensors)"
+    ok = len(logs) == 2 and all(math.isfinite(h["loss"]) for h in logs) and changed == total
+    verdict = "trained" if ok else "FAILED (want 2 steps, finite losses, every tensor changed)"
     return [str(getattr(config, k)) for k in KNOBS] + [f"{verdict}: {steps}"], ok
 
 
