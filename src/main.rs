@@ -1,6 +1,6 @@
 //! The native command line: `train`, `compare`, `bench`, `lesson`, `export`, `objective`,
-//! `presets`, `schema`, `tasks` (see README.md). Each command is a file of `cli/`; this file
-//! tunes the allocator, parses the arguments and dispatches.
+//! `presets`, `schema`, `tasks`, `problems`, `verify` (see README.md). Each command is a file of
+//! `cli/`; this file tunes the allocator, parses the arguments and dispatches.
 
 mod cli;
 
@@ -56,6 +56,14 @@ fn main() -> ExitCode {
         Command::Objective { f32 } => cli::objective::objective(f32).map(done),
         Command::Export { to, config, sets } => {
             cli::export::export(&to, config.as_ref(), &sets).map(done)
+        }
+        Command::Problems {
+            config,
+            sets,
+            count,
+        } => cli::problems::problems(config.as_ref(), &sets, count).map(done),
+        Command::Verify { config, sets } => {
+            cli::problems::verify(config.as_ref(), &sets, std::io::stdin().lock()).map(done)
         }
         Command::Lesson {
             id,

@@ -8,6 +8,7 @@ pub mod export;
 pub mod lesson;
 pub mod objective;
 pub mod presets;
+pub mod problems;
 pub mod schema;
 pub mod tasks;
 pub mod train;
@@ -144,6 +145,32 @@ pub enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
         /// Override a field: `--set algo.preset=dapo`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+    },
+    /// Print the config's task's first COUNT training problems as JSON lines: `problem` (the
+    /// index `verify` takes), `prompt` and a correct completion `solution` as token ids (the
+    /// schema's `tokens` spell them) and as `prompt_text`, `solution_text`.
+    Problems {
+        /// Run config (JSON); fields left out keep their defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override a field: `--set task.digits=1`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        sets: Vec<String>,
+        /// How many problems.
+        #[arg(long, default_value_t = 16)]
+        count: usize,
+    },
+    /// Score completions with the config's task's verifier: JSON lines on stdin
+    /// `{"problem": index, "completion": [token ids]}` (an index of `problems` under the same
+    /// config; EOS included where generation stopped on it), one verdict per line on stdout
+    /// (`reward`, `correct`, `well_formed`, `regret`, `details`).
+    Verify {
+        /// Run config (JSON); fields left out keep their defaults.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Override a field: `--set task.digits=1`.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
