@@ -531,6 +531,26 @@ fn sampling_filters_are_written_only_when_on() {
 }
 
 #[test]
+fn verls_further_kl_forms_go_to_verl_and_are_unmapped_in_trl() {
+    for form in ["abs", "k1+", "k3+"] {
+        let c = config(&format!(
+            r#"{{"algo": {{"preset": "grpo", "beta": 0.1, "kl_estimator": "{form}"}}}}"#
+        ));
+        let verl = export(&c, Target::Verl).expect("exports");
+        assert_eq!(
+            verl.value("actor_rollout_ref.actor.kl_loss_type")
+                .as_deref(),
+            Some(form)
+        );
+        let trl = export(&c, Target::Trl).expect("exports");
+        assert!(
+            trl.unmapped_knobs().contains(&"algo.kl_estimator"),
+            "{form}"
+        );
+    }
+}
+
+#[test]
 fn conventions_that_differ_are_mapped_only_where_the_meaning_holds() {
     // Dual clip is TRL's delta only when delta > 1 + epsilon_high.
     let dual = config(r#"{"algo": {"preset": "grpo", "clip_ratio_c": 3}}"#);

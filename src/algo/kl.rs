@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use super::declaration::Declaration;
 
 /// Per-token estimator of KL(π_θ ‖ π_ref) on tokens sampled from the policy, as a function of
-/// x = logp_ref − logp (J. Schulman, "Approximating KL divergence", 2020).
+/// x = logp_ref − logp (J. Schulman, "Approximating KL divergence", 2020), with verl's further
+/// forms (verl 0.9.1 `core_algos.kl_penalty` and `kl_penalty_forward`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KlEstimator {
@@ -17,30 +18,51 @@ pub enum KlEstimator {
     K2,
     /// k3 = eˣ − x − 1: unbiased and non-negative (GRPO, DeepSeekMath 2402.03300).
     K3,
+    /// |x| (verl `abs`).
+    Abs,
+    /// k1's value with k2's gradient, a straight-through estimator (verl `k1+`): k1 and k3
+    /// estimate the KL's value without bias but not its gradient, which k2's gradient does.
+    #[serde(rename = "k1+")]
+    K1Plus,
+    /// k3's value with k2's gradient (verl `k3+`), as `k1+`.
+    #[serde(rename = "k3+")]
+    K3Plus,
 }
 
 impl KlEstimator {
     /// Every variant's JSON name, in declaration order: the choices the schema offers.
-    pub const NAMES: &'static [&'static str] = &["k1", "k2", "k3"];
+    pub const NAMES: &'static [&'static str] = &["k1", "k2", "k3", "abs", "k1+", "k3+"];
 
     /// Elementwise penalty of `x` = logp_ref − logp.
     pub fn penalty<const D: usize>(self, x: Tensor<D>) -> Tensor<D> {
+        self.penalty_with(x, false)
+    }
+
+    /// [`KlEstimator::penalty`], with verl's `low_var_kl` clamps on k3 (and k3+'s value) when
+    /// `kl_clamp` is set: x clamped to [−20, 20] before eˣ and k3 to [−10, 10] after (a clamp
+    /// that binds passes no gradient). verl clamps k3 always; ALGORITHMS.md (and this knob's
+    /// default) never does.
+    pub fn penalty_with<const D: usize>(self, x: Tensor<D>, kl_clamp: bool) -> Tensor<D> {
         match self {
             Self::K1 => x.neg(),
             Self::K2 => x.powi_scalar(2).mul_scalar(0.5),
-            Self::K3 => x.clone().exp() - x - 1.0,
+            Self::K3 if kl_clamp => k3(x.clamp(-20.0, 20.0)).clamp(-10.0, 10.0),
+            Self::K3 => k3(x),
+            Self::Abs => x.abs(),
+            Self::K1Plus => straight_through(Self::K1.penalty(x.clone()), x),
+            Self::K3Plus => straight_through(Self::K3.penalty_with(x.clone(), kl_clamp), x),
         }
     }
+}
 
-    /// [`KlEstimator::penalty`], with verl's `low_var_kl` clamps on k3 when `kl_clamp` is set:
-    /// x clamped to [−20, 20] before eˣ and k3 to [−10, 10] after (a clamp that binds passes no
-    /// gradient). verl clamps k3 always; ALGORITHMS.md (and this knob's default) never does.
-    pub fn penalty_with<const D: usize>(self, x: Tensor<D>, kl_clamp: bool) -> Tensor<D> {
-        match self {
-            Self::K3 if kl_clamp => self.penalty(x.clamp(-20.0, 20.0)).clamp(-10.0, 10.0),
-            _ => self.penalty(x),
-        }
-    }
+fn k3<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clone().exp() - x - 1.0
+}
+
+/// `value` forward, k2's gradient backward: k2 − sg(k2) + sg(value).
+fn straight_through<const D: usize>(value: Tensor<D>, x: Tensor<D>) -> Tensor<D> {
+    let k2 = KlEstimator::K2.penalty(x);
+    k2.clone() - k2.detach() + value.detach()
 }
 
 /// The KL penalty in the reward, per token: −β·k(logp_ref_t − logp_old_t) (k clamped per
@@ -100,15 +122,22 @@ impl KlEstimator {
             Self::K1 => r"k_1 = \vlogp - \vlogpref",
             Self::K2 => r"k_2 = \tfrac12\,(\vlogpref - \vlogp)^2",
             Self::K3 => r"k_3 = e^{\vlogpref - \vlogp} - (\vlogpref - \vlogp) - 1",
+            Self::Abs => r"k = \lvert \vlogp - \vlogpref \rvert",
+            Self::K1Plus => {
+                r"k = k_2 - \operatorname{sg}(k_2) + \operatorname{sg}(k_1)\ \text{(value of } k_1\text{, gradient of } k_2)"
+            }
+            Self::K3Plus => {
+                r"k = k_2 - \operatorname{sg}(k_2) + \operatorname{sg}(k_3)\ \text{(value of } k_3\text{, gradient of } k_2)"
+            }
         }
     }
 
-    /// What the estimator declares beside its formula: k3 reads `kl_clamp`
+    /// What the estimator declares beside its formula: k3 and k3+ read `kl_clamp`
     /// ([`KlEstimator::penalty_with`]).
     pub const fn declaration(self) -> Declaration {
         match self {
-            Self::K1 | Self::K2 => Declaration::NONE,
-            Self::K3 => Declaration::reads(&["kl_clamp"]),
+            Self::K1 | Self::K2 | Self::Abs | Self::K1Plus => Declaration::NONE,
+            Self::K3 | Self::K3Plus => Declaration::reads(&["kl_clamp"]),
         }
     }
 

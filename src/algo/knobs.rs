@@ -152,13 +152,14 @@ knobs! {
     /// KL coefficient β; 0 = no reference policy in the objective.
     beta: f64 = 0.0, Knob::at_least(0.0).live().source("DeepSeekMath 2402.03300"),
         export { both: Code };
-    /// KL estimator k1/k2/k3.
+    /// KL estimator: Schulman's k1/k2/k3, or verl's abs, k1+ and k3+ (k1's or k3's value with
+    /// k2's gradient).
     kl_estimator: KlEstimator = KlEstimator::K3,
         Knob::choice(KlEstimator::NAMES).source("Schulman, Approximating KL divergence (2020)"),
         export { both: Code };
     /// Clamp k3 as verl's `low_var_kl` does: x = clamp(logp_ref − logp, −20, 20), then
     /// k3 = clamp(eˣ − x − 1, −10, 10) (no gradient where a clamp binds). Off (the default) =
-    /// ALGORITHMS.md's unclamped k3; k1 and k2 are never clamped.
+    /// ALGORITHMS.md's unclamped k3; k3+'s value is clamped alike, the others never.
     kl_clamp: bool = false,
         Knob::flag().source("verl core_algos.kl_penalty (low_var_kl)"),
         export { both: Code };

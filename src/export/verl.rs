@@ -9,7 +9,8 @@
 //! `geo_mean` (GMPO; a mean over sequences), `clip_cov` and `kl_cov` with `policy_loss.clip_cov_ratio`,
 //! `clip_cov_lb`, `clip_cov_ub`, `kl_cov_ratio`, `ppo_kl_coef`; the estimators `opo` and
 //! `grpo_passk`; `actor.entropy_coeff` aggregated by loss_agg_mode;
-//! `kl_penalty_forward` L2228–2247: k1/k2/k3, k3 clamped),
+//! `kl_penalty` L2188–2213 and `kl_penalty_forward` L2216–2251: k1/k2/k3/abs, k3 clamped, and
+//! the `+` forms with k2's gradient),
 //! `verl/trainer/ppo/v1/trainer_base.py` L1807 (ppo_mini_batch_size × rollout.n),
 //! `verl/trainer/ppo/v1/replay_buffer.py` (the DAPO group filter on the pre-KL reward) and
 //! `verl/workers/reward_manager/dapo.py` (the overlong buffer). The knobs that are one override
@@ -188,21 +189,18 @@ fn critic(b: &mut Builder) {
 /// (`actor.*`).
 fn kl(b: &mut Builder) {
     let k = b.knobs;
-    let estimator = match k.kl_estimator {
-        KlEstimator::K1 => "k1",
-        KlEstimator::K2 => "k2",
-        KlEstimator::K3 => "k3",
-    };
+    let estimator = name_of(k.kl_estimator);
+    let clamped_there = matches!(k.kl_estimator, KlEstimator::K3 | KlEstimator::K3Plus);
     let k3_note = "verl clamps k3's log-ratio to ±20 and k3 to [−10, 10]; this config does not \
                    (set algo.kl_clamp to match)";
     // verl's k3 is always clamped: kl_clamp travels with the estimator.
-    let estimator_knobs: &[&'static str] = if k.kl_estimator == KlEstimator::K3 {
+    let estimator_knobs: &[&'static str] = if clamped_there {
         &["algo.kl_estimator", "algo.kl_clamp"]
     } else {
         &["algo.kl_estimator"]
     };
-    let noted = k.kl_estimator == KlEstimator::K3 && !k.kl_clamp;
-    if k.kl_estimator != KlEstimator::K3 || !k.needs_reference() {
+    let noted = clamped_there && !k.kl_clamp;
+    if !clamped_there || !k.needs_reference() {
         b.unused(&["algo.kl_clamp"]);
     }
     if !k.needs_reference() {
@@ -235,11 +233,11 @@ fn kl(b: &mut Builder) {
             b.set_noted(
                 estimator_knobs,
                 "algorithm.kl_penalty",
-                Lit::str(estimator),
+                Lit::Str(estimator.clone()),
                 k3_note,
             );
         } else {
-            b.set(estimator_knobs, "algorithm.kl_penalty", Lit::str(estimator));
+            b.set(estimator_knobs, "algorithm.kl_penalty", Lit::Str(estimator));
         }
         b.set(
             &["algo.kl_in_reward"],
@@ -253,11 +251,11 @@ fn kl(b: &mut Builder) {
             b.set_noted(
                 estimator_knobs,
                 &actor("kl_loss_type"),
-                Lit::str(estimator),
+                Lit::Str(estimator.clone()),
                 k3_note,
             );
         } else {
-            b.set(estimator_knobs, &actor("kl_loss_type"), Lit::str(estimator));
+            b.set(estimator_knobs, &actor("kl_loss_type"), Lit::Str(estimator));
         }
         b.set(
             &["algo.kl_in_reward"],

@@ -470,6 +470,30 @@ fn entropy_quantile_combinations() -> Vec<(&'static str, &'static str, Value, Dr
     ]
 }
 
+/// verl's further KL forms: abs, and k1+ / k3+ (value of k1 or k3, gradient of k2), in the loss
+/// and in the reward; k3+ also beyond verl's clamps.
+fn kl_form_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let far = Draw {
+        far: true,
+        ..GRADED
+    };
+    let in_loss = |k: &str| json!({"beta": 0.1, "kl_estimator": k});
+    let in_reward = |k: &str| json!({"beta": 0.1, "kl_estimator": k, "kl_in_reward": true});
+    vec![
+        ("grpo", "kl-abs-in-loss", in_loss("abs"), GRADED),
+        ("grpo", "kl-abs-in-reward", in_reward("abs"), GRADED),
+        ("grpo", "kl-k1plus-in-loss", in_loss("k1+"), GRADED),
+        ("grpo", "kl-k3plus-in-loss", in_loss("k3+"), GRADED),
+        ("grpo", "kl-k3plus-in-reward", in_reward("k3+"), BINARY),
+        (
+            "grpo",
+            "kl-k3plus-clamp",
+            json!({"beta": 0.1, "kl_estimator": "k3+", "kl_clamp": true}),
+            far,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -497,6 +521,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(ppo_combinations())
         .chain(entropy_quantile_combinations())
         .chain(last[3..].iter().flat_map(two))
+        .chain(kl_form_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

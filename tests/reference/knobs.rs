@@ -40,11 +40,18 @@ pub enum KlEstimator {
     K1,
     K2,
     K3,
+    Abs,
+    #[serde(rename = "k1+")]
+    K1Plus,
+    #[serde(rename = "k3+")]
+    K3Plus,
 }
 
 impl KlEstimator {
-    /// k(x) at x = logp_ref − logp: k1 = −x, k2 = x²/2, k3 = eˣ − x − 1; with `clamp` (verl's
-    /// low_var_kl), k3 of x clamped to ±20, then clamped to ±10.
+    /// k(x) at x = logp_ref − logp: k1 = −x, k2 = x²/2, k3 = eˣ − x − 1, abs = |x|; with `clamp`
+    /// (verl's low_var_kl), k3 of x clamped to ±20, then clamped to ±10. The `+` forms (verl
+    /// 0.9.1 `core_algos.kl_penalty`: `k2 − k2.detach() + forward.detach()`) take the value of
+    /// k1 or k3 and the derivative of k2.
     pub fn penalty(self, x: Dual, clamp: bool) -> Dual {
         match self {
             Self::K1 => -x,
@@ -54,6 +61,15 @@ impl KlEstimator {
                 (x.exp() - x - 1.0).clamp(-10.0, 10.0)
             }
             Self::K3 => x.exp() - x - 1.0,
+            Self::Abs => x.abs(),
+            Self::K1Plus => Dual {
+                v: Self::K1.penalty(x, clamp).v,
+                d: Self::K2.penalty(x, clamp).d,
+            },
+            Self::K3Plus => Dual {
+                v: Self::K3.penalty(x, clamp).v,
+                d: Self::K2.penalty(x, clamp).d,
+            },
         }
     }
 }
