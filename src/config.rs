@@ -96,6 +96,29 @@ config_section! {
                 ),
                 read: |t| t.repetition_penalty != 1.0
             };
+        /// TR-DPO's reference sync (2404.09656): after every `ref_model_sync_steps`-th RL
+        /// optimizer step, π_ref ← α·π_θ + (1 − α)·π_ref, α = `ref_model_mixup_alpha`; needs
+        /// β > 0, as TRL's.
+        pub sync_ref_model: bool = false, Knob::flag().source("TR-DPO 2404.09656"),
+            export {
+                trl: Same,
+                verl: Unmapped("verl's reference policy stays where RL started"),
+                read: |t| t.sync_ref_model
+            };
+        /// α of the reference sync: the policy's share of the new reference.
+        pub ref_model_mixup_alpha: f64 = 0.6, Knob::closed(0.0, 1.0).source("TR-DPO 2404.09656"),
+            export {
+                trl: Same,
+                verl: Unmapped("verl's reference policy stays where RL started"),
+                read: |t| t.sync_ref_model
+            };
+        /// τ of the reference sync: RL optimizer steps between syncs.
+        pub ref_model_sync_steps: usize = 512, Knob::int_from(1).source("TR-DPO 2404.09656"),
+            export {
+                trl: Same,
+                verl: Unmapped("verl's reference policy stays where RL started"),
+                read: |t| t.sync_ref_model
+            };
         /// Adam(W) learning rate of the RL steps (at most 1: Adam moves every weight by about
         /// the rate each step, and far beyond 1 the tiny models' activations overflow).
         pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live(),
@@ -105,8 +128,9 @@ config_section! {
         pub adam_beta1: f64 = 0.9, Knob::closed(0.0, 0.9999), export { trl: Same, verl: Code };
         /// Adam β2 (at most 0.9999, as β1).
         pub adam_beta2: f64 = 0.999, Knob::closed(0.0, 0.9999), export { trl: Same, verl: Code };
-        /// Decoupled weight decay (AdamW); 0 = Adam.
-        pub weight_decay: f64 = 0.0, Knob::at_least(0.0),
+        /// Decoupled weight decay (AdamW); 0 = Adam. At most 1: each step scales the weights by
+        /// 1 − rate·decay, which beyond it (rates are at most 1) flips their sign and grows them.
+        pub weight_decay: f64 = 0.0, Knob::closed(0.0, 1.0),
             export { trl: Same, verl: Renamed("actor_rollout_ref.actor.optim.weight_decay") };
         /// Global gradient-norm clip.
         pub max_grad_norm: f64 = 1.0, Knob::above(0.0),
@@ -298,6 +322,12 @@ impl RunConfig {
         self.train
             .validate(knobs.adv_estimator.needs().min_num_generations())
             .map_err(|e| e.within("train"))?;
+        if self.train.sync_ref_model && knobs.beta == 0.0 {
+            return Err(ConfigError::new(
+                "train.sync_ref_model",
+                "true needs algo.beta > 0: with β = 0 the objective reads no reference to sync",
+            ));
+        }
         let buffer = knobs
             .overlong_buffer_len
             .tokens(self.train.max_completion_length);

@@ -565,6 +565,14 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "train.top_p: 1.5 is out of range; allowed: (0, 1]",
         ),
         (
+            r#"{"algo": {"preset": "dapo"}, "train": {"sync_ref_model": true}}"#,
+            "train.sync_ref_model: true needs algo.beta > 0",
+        ),
+        (
+            r#"{"algo": {"beta": 0.1}, "train": {"ref_model_mixup_alpha": 1.5}}"#,
+            "train.ref_model_mixup_alpha: 1.5 is out of range; allowed: [0, 1]",
+        ),
+        (
             r#"{"train": {"min_p": 1.5}}"#,
             "train.min_p: 1.5 is out of range; allowed: [0, 1]",
         ),

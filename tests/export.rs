@@ -531,6 +531,25 @@ fn sampling_filters_are_written_only_when_on() {
 }
 
 #[test]
+fn a_reference_sync_goes_to_trl_and_is_unmapped_in_verl() {
+    let c = config(
+        r#"{"algo": {"preset": "grpo"}, "train": {"sync_ref_model": true, "ref_model_mixup_alpha": 0.9, "ref_model_sync_steps": 64}}"#,
+    );
+    let trl = export(&c, Target::Trl).expect("exports");
+    for (name, value) in [
+        ("sync_ref_model", "True"),
+        ("ref_model_mixup_alpha", "0.9"),
+        ("ref_model_sync_steps", "64"),
+    ] {
+        assert_eq!(trl.value(name).as_deref(), Some(value), "trl {name}");
+    }
+    let unmapped = export(&c, Target::Verl).expect("exports").unmapped_knobs();
+    assert!(unmapped.contains(&"train.sync_ref_model"), "{unmapped:?}");
+    let off = export(&config(r#"{"algo": {"preset": "grpo"}}"#), Target::Trl).expect("exports");
+    assert_eq!(off.value("sync_ref_model"), None);
+}
+
+#[test]
 fn verls_further_kl_forms_go_to_verl_and_are_unmapped_in_trl() {
     for form in ["abs", "k1+", "k3+"] {
         let c = config(&format!(

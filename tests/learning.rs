@@ -279,6 +279,44 @@ fn the_sampling_filters_train_finitely_and_deterministically() {
 }
 
 #[test]
+fn a_reference_synced_to_the_policy_after_every_update_leaves_no_kl() {
+    // μ = 1 and one minibatch: the reference after step n's update is π_old of step n + 1, and
+    // the loss's KL is taken at π_θ = π_old, so with α = 1 it is exactly 0 from step 2 on.
+    let run = |sync: &str| {
+        filtered_run(&format!(
+            r#", "sync_ref_model": {sync}, "ref_model_mixup_alpha": 1.0, "ref_model_sync_steps": 1"#
+        ))
+        .replace(r#""preset": "grpo""#, r#""preset": "grpo", "beta": 0.04"#)
+    };
+    let synced = steps(&mut trainer(&run("true")), 8);
+    assert!(
+        synced[1..].iter().all(|s| s.kl == 0.0),
+        "{:?}",
+        synced.iter().map(|s| s.kl).collect::<Vec<_>>()
+    );
+    let fixed = steps(&mut trainer(&run("false")), 8);
+    assert!(
+        fixed[1..].iter().all(|s| s.kl > 0.0),
+        "{:?}",
+        fixed.iter().map(|s| s.kl).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_run_with_reference_syncs_resumes_identically() {
+    let run = SMALL_RUN.replace(
+        r#""learning_rate": 0.001"#,
+        r#""learning_rate": 0.001, "sync_ref_model": true, "ref_model_sync_steps": 3"#,
+    );
+    let mut t = trainer(&run);
+    steps(&mut t, 9);
+    let saved = futures_lite::future::block_on(t.save()).unwrap();
+    let straight = comparable(steps(&mut t, 6));
+    let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
+    assert_eq!(comparable(steps(&mut resumed, 6)), straight);
+}
+
+#[test]
 fn a_resumed_checkpoint_continues_identically() {
     let mut t = trainer(SMALL_RUN);
     steps(&mut t, 8);

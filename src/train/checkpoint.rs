@@ -31,6 +31,9 @@ const PARTS: [&str; 6] = [
 pub struct Header {
     pub config: RunConfig,
     pub step: usize,
+    /// RL's optimizer steps so far (TR-DPO's sync counts them); absent in older checkpoints.
+    #[serde(default)]
+    pub rl_updates: usize,
     pub rng: TaskRng,
 }
 

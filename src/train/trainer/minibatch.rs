@@ -193,6 +193,7 @@ impl Trainer {
             },
         )?;
         let grad_norm = self.update(grads, self.config.train.learning_rate);
+        self.after_rl_update();
         let critic = match (batch.side.token(SideInput::ValuesOld), &batch.value_targets) {
             (Some(values_old), Some(value_targets)) => self.critic_update(CriticBatch {
                 prompts: &prompts,

@@ -11,6 +11,7 @@ mod evaluate;
 mod gradients;
 mod inspect;
 mod minibatch;
+mod reference_sync;
 mod rollout;
 mod saving;
 mod side;
@@ -76,6 +77,8 @@ pub struct Trainer {
     critic: Option<Critic>,
     rng: TaskRng,
     step: usize,
+    /// Optimizer steps since RL started (TR-DPO's sync counts them).
+    rl_updates: usize,
     samples: Vec<Sample>,
     last_batch: Option<TrainedBatch>,
     threads: usize,
@@ -159,6 +162,7 @@ impl Trainer {
             critic: None,
             rng,
             step: 0,
+            rl_updates: 0,
             samples: Vec::new(),
             last_batch: None,
             threads: 1,

@@ -30,6 +30,7 @@ impl Trainer {
             header: Header {
                 config: self.config.clone(),
                 step: self.step,
+                rl_updates: self.rl_updates,
                 rng: self.rng.clone(),
             },
             policy: record(&self.policy).await?,
@@ -132,6 +133,7 @@ impl Trainer {
         }
         trainer.rng = ckpt.header.rng;
         trainer.step = ckpt.header.step;
+        trainer.rl_updates = ckpt.header.rl_updates;
         Ok(trainer)
     }
 }
