@@ -4,6 +4,7 @@
 // attributes: step() advances one element by exactly one step, run() then pause() says so in
 // order, reset() starts over, metrics cannot be changed, bad calls and bad attributes say what is
 // valid, and the theme changes the colours. SHOT=dir saves light and dark screenshots there.
+// The README's TypeScript examples compile against the same declarations.
 // Run: `node --test tests/element-api.browser.test.mjs` in www/ (www/pkg built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPage, installPackage, launch, open, serve, WWW } from './element-host.mjs';
+import { hostPage, installPackage, launch, open, serve, snippet as readSnippet, WWW } from './element-host.mjs';
 
 /** A host's TypeScript using the API; each @ts-expect-error is a use the declarations must refuse. */
 const HOST_TS = `import 'grpo-playground';
@@ -50,12 +51,16 @@ made.setAttribute('theme', 'dark');
 export {};
 `;
 
+/** The ```ts block after `<!-- snippet: name -->` in the package's README, as a module of a host. */
+const snippet = (name) => `import 'grpo-playground';\n${readSnippet(join(WWW, 'element/README.md'), 'ts', name)}export {};\n`;
+const SNIPPETS = ['methods', 'scroll', 'text'];
+
 const HOST_TSCONFIG = {
   compilerOptions: {
     target: 'es2022', module: 'esnext', moduleResolution: 'bundler', lib: ['ES2022', 'DOM'], types: [],
     strict: true, noEmit: true, skipLibCheck: false, exactOptionalPropertyTypes: true,
   },
-  files: ['host.ts'],
+  files: ['host.ts', ...SNIPPETS.map((name) => `${name}.ts`)],
 };
 
 /** Both elements: paused until told, long enough not to finish, on the CPU. */
@@ -91,10 +96,11 @@ after(async () => {
   await server?.close();
 });
 
-test('the package\'s declarations type a host\'s use of the API and refuse what it does not take', () => {
+test('the package\'s declarations type a host\'s use of the API (and the README\'s examples) and refuse what it does not take', () => {
   const dir = join(host, 'host-ts');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'host.ts'), HOST_TS);
+  for (const name of SNIPPETS) writeFileSync(join(dir, `${name}.ts`), snippet(name));
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify(HOST_TSCONFIG));
   execFileSync(join(WWW, 'node_modules/.bin/tsc'), ['-p', dir], { stdio: 'pipe' });
   // Without its expectations of errors the same file fails: the declarations do refuse them.

@@ -1,10 +1,10 @@
 // What the tests of <grpo-playground> share: the package as a user gets it (`npm pack` in
 // www/element, whose prepack builds element/dist, then `npm install` of the tarball into a
 // temporary folder), a plain static server for that folder (and the built page, www/dist, at
-// /page/), a hostile host page, and headless Chromium via playwright-core.
+// /page/), a hostile host page, headless Chromium via playwright-core, and the READMEs' snippets.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,14 @@ const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
   '--disable-sync', '--no-first-run'];
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.woff2': 'font/woff2' };
+
+/** The ```lang block after `<!-- snippet: name -->` in the Markdown file `file`: what a README shows is what a test runs. */
+export function snippet(file, lang, name) {
+  const text = readFileSync(file, 'utf8');
+  const found = text.match(new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``));
+  assert.ok(found, `${file} has the ${name} snippet`);
+  return found[1];
+}
 
 /** A temporary folder with the packed package installed (node_modules/grpo-playground). */
 export function installPackage() {

@@ -6,10 +6,10 @@
 // Run: `npm test` in www/ (www/pkg and www/dist built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPage, installPackage, launch, open as openIn, serve } from './element-host.mjs';
+import { hostPage, installPackage, launch, open as openIn, serve, snippet as readSnippet } from './element-host.mjs';
 
 /** The server's origin, on a free port (set in before). */
 let ORIGIN = 'http://127.0.0.1';
@@ -18,12 +18,7 @@ const README = new URL('../../README.md', import.meta.url).pathname;
 const README_HOST = 'https://your.host/grpo-playground/';
 
 /** The ```html block after `<!-- snippet: name -->` in README.md. */
-function snippet(name) {
-  const text = readFileSync(README, 'utf8');
-  const found = text.match(new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``));
-  assert.ok(found, `README.md has the ${name} snippet`);
-  return found[1];
-}
+const snippet = (name) => readSnippet(README, 'html', name);
 
 let server;
 let browser;
