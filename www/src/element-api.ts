@@ -84,13 +84,13 @@ export interface GrpoPlaygroundEventMap {
 }
 
 /** The methods a host calls; each takes no arguments. */
-export const METHODS = ['run', 'pause', 'step', 'reset'] as const;
+type Method = 'run' | 'pause' | 'step' | 'reset';
 
 /**
  * `app` when `method` may run; throws when it was called with arguments (a TypeError) or before
  * the element is ready (`app` null): the message names the method and what is valid.
  */
-export function checkCall<T>(method: (typeof METHODS)[number], args: ArrayLike<unknown>, app: T | null): T {
+export function checkCall<T>(method: Method, args: ArrayLike<unknown>, app: T | null): T {
   if (args.length > 0) {
     throw new TypeError(`${TAG}.${method}(): takes no arguments, got ${args.length}; call el.${method}()`);
   }

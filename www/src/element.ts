@@ -230,6 +230,7 @@ export class GrpoPlayground extends HTMLElement {
     if (!app) return;
     if (name === 'state' || name === 'lesson' || name === 'replay') app.linkChanged();
     else if (name === 'controls') app.controlsChanged();
+    else if (name === 'theme') app.restyled();
     else if (name === 'autoplay' && value !== null) app.play();
   }
 

@@ -94,6 +94,8 @@ export interface App {
   linkChanged(): void;
   /** `host.controls()` changed. */
   controlsChanged(): void;
+  /** The colours changed (an element's theme): the charts, drawn on canvases, draw again. */
+  restyled(): void;
   /** Run, as the Run button. */
   play(): Promise<void>;
   /** As the Pause button. */

@@ -154,6 +154,7 @@ export function mountApp(host: Host): App {
     started,
     linkChanged: () => void act(() => app?.linkChanged()),
     controlsChanged,
+    restyled: () => app?.reports.scheduleDraw(),
     play,
     pause,
     step,
