@@ -7,6 +7,7 @@ import type { StepMetrics } from './generated/StepMetrics';
 import type { News, Probe } from './host';
 import { checkWords, type CheckState, type Report } from './lessons';
 import { lastStep } from './metrics';
+import { errorMessage } from './protocol';
 
 export type { StepMetrics } from './generated/StepMetrics';
 
@@ -87,15 +88,21 @@ export interface GrpoPlaygroundEventMap {
 type Method = 'run' | 'pause' | 'step' | 'reset';
 
 /**
- * `app` when `method` may run; throws when it was called with arguments (a TypeError) or before
- * the element is ready (`app` null): the message names the method and what is valid.
+ * `action` of `app` for `method`. Throws when it was called with arguments (a TypeError) or
+ * before the element is ready (`app` null); the promise rejects as the action failed. Each
+ * message names the method, then what is valid or what went wrong.
  */
-export function checkCall<T>(method: Method, args: ArrayLike<unknown>, app: T | null): T {
+export function callApp<T>(method: Method, args: ArrayLike<unknown>, app: T | null, action: (app: T) => Promise<void>): Promise<void> {
   if (args.length > 0) {
     throw new TypeError(`${TAG}.${method}(): takes no arguments, got ${args.length}; call el.${method}()`);
   }
   if (app === null) throw new Error(`${TAG}.${method}(): not ready yet; await el.ready first`);
-  return app;
+  const done = action(app).catch((e: unknown) => {
+    throw new Error(`${TAG}.${method}(): ${errorMessage(e)}`);
+  });
+  // The `error` event says it too: a host that ignores the promise gets no unhandled rejection.
+  done.catch(() => undefined);
+  return done;
 }
 
 /** `value` and everything in it, frozen. */

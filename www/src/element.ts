@@ -23,7 +23,7 @@ import './locale-guard';
 import appCss from '../style.css?inline';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import katexCss from 'katex/dist/katex.min.css?inline';
-import { checkCall, EventBridge, metricsSnapshot, TAG, type GrpoPlaygroundEventMap, type VariantMetrics } from './element-api';
+import { callApp, EventBridge, metricsSnapshot, TAG, type GrpoPlaygroundEventMap, type VariantMetrics } from './element-api';
 import { CONTROLS, mountApp, type App, type Controls, type Probe } from './main';
 import { errorMessage } from './protocol';
 import { show } from './schema';
@@ -140,22 +140,22 @@ export class GrpoPlayground extends HTMLElement {
 
   /** Starts (or resumes) every run, as the Run button; resolves when they were asked to. */
   run(): Promise<void> {
-    return checkCall('run', arguments, this.#started).play();
+    return callApp('run', arguments, this.#started, (app) => app.play());
   }
 
   /** Pauses every run, as the Pause button; `runstate` says `paused` once all of them stopped. */
   pause(): Promise<void> {
-    return checkCall('pause', arguments, this.#started).pause();
+    return callApp('pause', arguments, this.#started, (app) => app.pause());
   }
 
   /** One step of every run that is not running, as the Step button; a `step` event per variant follows. */
   step(): Promise<void> {
-    return checkCall('step', arguments, this.#started).step();
+    return callApp('step', arguments, this.#started, (app) => app.step());
   }
 
   /** Fresh runs of the element's state, as the Reset button (`runstate`: `reset`). */
   reset(): Promise<void> {
-    return checkCall('reset', arguments, this.#started).reset();
+    return callApp('reset', arguments, this.#started, (app) => app.reset());
   }
 
   /** Per variant, its steps so far: a frozen copy, read again for newer ones. */

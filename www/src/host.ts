@@ -85,7 +85,8 @@ export interface Host {
 
 /**
  * A mounted app: what its host tells it. The buttons' actions run one after another, behind
- * start-up; each promise resolves when its action was taken (a failed one says so in the status).
+ * start-up; each promise resolves when its action was taken, or rejects as it failed (the status
+ * says so too). Run and Step fail while a lesson's question waits for its answer.
  */
 export interface App {
   /** Resolves when start-up read the schema and made the first runs; rejects when it failed. */

@@ -79,12 +79,13 @@ export function mountApp(host: Host): App {
   /** User actions run one after another, behind start-up: a Run pressed early waits its turn. */
   let actions: Promise<void> = Promise.resolve();
   const act: Act = (job) => {
-    actions = actions.then(() => (destroyed ? undefined : job())).catch((e: unknown) => {
+    const done = actions.then(() => (destroyed ? undefined : job()));
+    actions = done.catch((e: unknown) => {
       const message = errorMessage(e);
       say.status(`error: ${message}`);
       host.news?.({ type: 'problem', source: 'action', message });
     });
-    return actions;
+    return done;
   };
   /** The app once start-up read the schema. */
   let app: Playground | null = null;
@@ -92,9 +93,19 @@ export function mountApp(host: Host): App {
   const listening = new AbortController();
   const { signal } = listening;
 
-  const play = (): Promise<void> => act(() => app?.runNow());
+  /** Run and Step asked for while a lesson's question waits (the buttons are disabled then). */
+  const unblocked = (): void => {
+    if (app?.lessons.runBlocked()) throw new Error('the lesson asks for a prediction first: answer its question, then run');
+  };
+  const play = (): Promise<void> => act(() => {
+    unblocked();
+    return app?.runNow();
+  });
   const pause = (): Promise<void> => act(() => app?.pause());
-  const step = (): Promise<void> => act(() => app?.step());
+  const step = (): Promise<void> => act(() => {
+    unblocked();
+    return app?.step();
+  });
   const reset = (): Promise<void> => act(() => app?.apply());
   ui.run.addEventListener('click', () => void play());
   ui.pause.addEventListener('click', () => void pause());

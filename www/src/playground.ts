@@ -30,7 +30,7 @@ import { parse, serialize } from './url';
 import { VariantCards } from './variant-cards';
 /**
  * Runs one job after another (user actions behind start-up); a failed one says so in the status.
- * The promise resolves when the job is done or failed.
+ * The promise settles as the job does (its rejection is handled already: ignoring it is fine).
  */
 export type Act = (job: () => void | Promise<void>) => Promise<void>;
 

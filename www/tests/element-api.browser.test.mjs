@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hostPage, installPackage, launch, open, serve, snippet as readSnippet, WWW } from './element-host.mjs';
+import { load } from './support.mjs';
 
 /** A host's TypeScript using the API; each @ts-expect-error is a use the declarations must refuse. */
 const HOST_TS = `import 'grpo-playground';
@@ -248,6 +249,53 @@ test('two elements on one page, driven only through the API', { timeout: 300_000
   await page.locator('#a').screenshot({ path: join(shots, 'element-dark.png') });
   await page.locator('#b').screenshot({ path: join(shots, 'element-light.png') });
 
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a lesson through the API: run() refused until its question is answered, then checks events in the panel\'s words', { timeout: 300_000 }, async () => {
+  const { PROGRESS_KEY, writeProgress } = await load('/src/lessons.ts');
+  writeFileSync(join(host, 'lesson.html'), hostPage(`<script type="module" src="node_modules/grpo-playground/dist/grpo-playground.js"></script>
+<grpo-playground id="probe" state="task=bandit&backend=cpu" controls="none"></grpo-playground>`));
+  const { page, errors } = await open(browser, `${server.origin}/lesson.html`);
+  await page.waitForFunction(() => document.getElementById('probe')?.ready !== undefined);
+  await page.evaluate(() => document.getElementById('probe').ready);
+  const lessons = await page.evaluate(() => document.getElementById('probe').playground.catalog.lessons.map((l) => ({ id: l.id, questions: l.predict.length, checks: l.observe.length })));
+  assert.ok(lessons.length >= 2, 'two lessons to tell apart');
+  const [answered, unanswered] = lessons;
+  // This reader answered the first lesson's questions earlier (the page keeps them in localStorage).
+  const progress = writeProgress({ [answered.id]: { answers: Array.from({ length: answered.questions }, () => 0), completed: false } });
+  await page.evaluate(([key, value]) => localStorage.setItem(key, value), [PROGRESS_KEY, progress]);
+  await page.evaluate(([a, u]) => {
+    window.heard = [];
+    for (const type of ['checks', 'error']) document.addEventListener(type, (e) => window.heard.push({ id: e.target.id, type, detail: e.detail }));
+    document.body.insertAdjacentHTML('beforeend', `<grpo-playground id="answered" lesson="${a}" state="backend=cpu" controls="minimal"></grpo-playground>
+<grpo-playground id="unanswered" lesson="${u}" state="backend=cpu" controls="minimal"></grpo-playground>`);
+  }, [answered.id, unanswered.id]);
+  await page.evaluate(() => Promise.all(['answered', 'unanswered'].map((id) => document.getElementById(id).ready)));
+
+  const refused = await page.evaluate(() => document.getElementById('unanswered').run().then(() => null, (e) => e.message));
+  assert.equal(refused, 'grpo-playground.run(): the lesson asks for a prediction first: answer its question, then run');
+  assert.deepEqual((await heard(page, 'unanswered', 'error')).at(-1),
+    { message: 'the lesson asks for a prediction first: answer its question, then run', field: null, variant: null });
+
+  await page.evaluate(() => document.getElementById('answered').run());
+  await untilHeard(page, 'answered', 'checks', 'true');
+  const { detail, lines } = await page.evaluate(() => {
+    const el = document.getElementById('answered');
+    const checks = window.heard.filter((h) => h.id === 'answered' && h.type === 'checks');
+    return { detail: checks.at(-1).detail, lines: [...el.shadowRoot.querySelectorAll('.check .line')].map((l) => l.textContent) };
+  });
+  await page.evaluate(() => document.getElementById('answered').pause());
+  assert.equal(detail.lesson, answered.id);
+  assert.equal(detail.checks.length, answered.checks);
+  assert.deepEqual(detail.checks.map((c) => c.index), Array.from({ length: answered.checks }, (_, k) => k));
+  for (const c of detail.checks) {
+    assert.ok(['held', 'failed', 'pending'].includes(c.state), c.state);
+    assert.equal(c.passed, c.state === 'held');
+  }
+  assert.deepEqual(detail.checks.map((c) => c.message), lines, 'the event says what the lesson panel says');
+  assert.equal(typeof detail.held, 'boolean');
   assert.deepEqual(errors, []);
   await page.close();
 });
