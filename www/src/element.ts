@@ -31,6 +31,8 @@ import { show } from './schema';
 export * from './element-api';
 
 const THEMES = ['light', 'dark', 'auto'] as const;
+/** The reader's preference that `theme="auto"` follows. */
+const PREFERS_DARK = '(prefers-color-scheme: dark)';
 
 /**
  * The dark theme: values of the custom properties the app's CSS reads (style.css), which a host
@@ -50,7 +52,7 @@ const FRAME_CSS = `
 :host { display: block; overflow: auto; color-scheme: light; }
 :host([hidden]) { display: none; }
 :host([theme='dark']) { ${DARK} }
-@media (prefers-color-scheme: dark) { :host([theme='auto']) { ${DARK} } }
+@media ${PREFERS_DARK} { :host([theme='auto']) { ${DARK} } }
 .frame { all: initial; display: block; font: 14px var(--grpo-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif); }
 .frame > .notice { margin: 0 0 8px; }
 `;
@@ -105,6 +107,8 @@ export class GrpoPlayground extends HTMLElement {
   /** The app once it started: what the methods drive. */
   #started: App | null = null;
   #probe: Probe | undefined = undefined;
+  /** Stops the element's listeners on the window (when the app is destroyed). */
+  #listening: AbortController | null = null;
   #ready!: Promise<void>;
   #settle!: { resolve: () => void; reject: (e: Error) => void };
 
@@ -175,6 +179,11 @@ export class GrpoPlayground extends HTMLElement {
       declareFonts();
       const app = this.#mount();
       this.#app = app;
+      this.#listening = new AbortController();
+      // theme="auto" follows the reader's preference as it changes: the charts' canvases draw again.
+      matchMedia(PREFERS_DARK).addEventListener('change', () => {
+        if (this.getAttribute('theme') === 'auto') app.restyled();
+      }, { signal: this.#listening.signal });
       const { resolve, reject } = this.#settle;
       app.started.then(() => {
         if (this.#app !== app) return;
@@ -213,6 +222,7 @@ export class GrpoPlayground extends HTMLElement {
     queueMicrotask(() => {
       if (this.isConnected || !this.#app) return;
       this.#app.destroy();
+      this.#listening?.abort();
       this.#app = null;
       this.#started = null;
       this.#probe = undefined;
