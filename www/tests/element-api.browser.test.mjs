@@ -3,7 +3,7 @@
 // elements on one page are driven only through their methods, `ready`, `metrics`, events and
 // attributes: step() advances one element by exactly one step, run() then pause() says so in
 // order, reset() starts over, metrics cannot be changed, bad calls and bad attributes say what is
-// valid, and the theme changes the colours. SHOT=dir saves light and dark screenshots there.
+// valid, and the theme changes the colours (light and dark screenshots in a temporary folder).
 // The README's TypeScript examples compile against the same declarations.
 // Run: `node --test tests/element-api.browser.test.mjs` in www/ (www/pkg built).
 import { test, before, after } from 'node:test';
@@ -244,7 +244,7 @@ test('two elements on one page, driven only through the API', { timeout: 300_000
   await page.evaluate(() => Promise.all(['a', 'b'].map((id) => document.getElementById(id).run())));
   await page.waitForFunction(() => document.getElementById('a').metrics.every((v) => v.step >= 15), null, { timeout: 90_000, polling: 250 });
   await page.evaluate(() => Promise.all(['a', 'b'].map((id) => document.getElementById(id).pause())));
-  const shots = process.env.SHOT ?? mkdtempSync(join(tmpdir(), 'grpo-shot-'));
+  const shots = mkdtempSync(join(tmpdir(), 'grpo-shot-'));
   t.diagnostic(`screenshots: ${shots}`);
   await page.locator('#a').screenshot({ path: join(shots, 'element-dark.png') });
   await page.locator('#b').screenshot({ path: join(shots, 'element-light.png') });
