@@ -2,7 +2,8 @@
 // the wasm and KaTeX's fonts beside it under assets/, found relative to the module
 // (`new URL(…, import.meta.url)`, also inside the CSS), so the package works from wherever it is
 // installed and fetches nothing from elsewhere. The app's CSS, uPlot's and KaTeX's are strings
-// inside the module, for the shadow root.
+// inside the module, for the shadow root. The TypeScript declarations come after it, from the
+// sources (`tsc -p tsconfig.element.json` in build:element, into element/dist/types).
 import { defineConfig } from 'vite';
 
 export default defineConfig({

@@ -30,6 +30,11 @@ const DIFFICULTY: Record<TaskName, [string, string]> = {
 };
 const WARMUP_FILL = 'rgba(128, 128, 128, 0.13)';
 
+/** The app's colour `name` (style.css) where the chart is, read at each drawing so the axes follow a theme. */
+const themed = (name: string) => (u: uPlot): string => getComputedStyle(u.root).getPropertyValue(name).trim();
+/** Axes, ticks and grid in the theme's text and line colours. */
+const AXIS: uPlot.Axis = { stroke: themed('--text'), ticks: { stroke: themed('--line') }, grid: { stroke: themed('--line'), width: 1 } };
+
 export interface Line {
   label: string;
   colour: string;
@@ -223,7 +228,7 @@ export class Charts {
       series,
       bands,
       // Labels with as many decimals as it takes for neighbouring ticks to differ.
-      axes: [{}, { size: 60, values: (_u, splits) => tickLabels(splits) }],
+      axes: [AXIS, { ...AXIS, size: 60, values: (_u, splits) => tickLabels(splits) }],
       hooks: { drawClear: [(u) => this.shadeWarmup(u), (u) => this.markLive(u)] },
     };
     // A rebuilt plot goes where the old one was: above the text alternative.

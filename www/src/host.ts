@@ -2,8 +2,10 @@
 // element (element.ts) mounts it with a Host, tells it through the App it gets back, and reads
 // the Probe in browser tests.
 
+import type { RunPhase } from './lesson-panel';
 import type { Report } from './lessons';
 import type { StepMetrics } from './metrics';
+import type { FromWorker } from './protocol';
 import type { Counters } from './runs';
 import type { Catalog, TaskDefault, TaskName } from './schema';
 import type { RunConfig, State } from './state';
@@ -16,6 +18,8 @@ import type { RunConfig, State } from './state';
  */
 export interface Probe {
   readonly state: State;
+  /** The state the current runs were made from (null before the first runs). */
+  readonly applied: State | null;
   readonly metrics: StepMetrics[][][];
   readonly configs: RunConfig[][];
   readonly counters: Counters;
@@ -27,7 +31,21 @@ export interface Probe {
   readonly report: Report | null;
   /** lesson_check calls made so far (they are throttled). */
   readonly checkCalls: number;
+  /** How far the runs are: none training, some training, or every one finished. */
+  readonly phase: RunPhase;
 }
+
+/**
+ * What the app tells its host as it happens (an element turns it into DOM events): fresh runs,
+ * a run's report, Run or Pause taken, a lesson's checks, and a problem: a link (or replay) that
+ * was refused, a run that failed, an action that failed.
+ */
+export type News =
+  | { type: 'runs' }
+  | { type: 'report'; variant: number; what: FromWorker['type'] }
+  | { type: 'played' }
+  | { type: 'checks'; report: Report }
+  | { type: 'problem'; source: 'link' | 'replay' | 'run' | 'action'; message: string; variant?: number };
 
 /** How much chrome the app shows: everything, charts with Run / Pause / Reset, or charts only. */
 export type Controls = 'full' | 'minimal' | 'none';
@@ -61,16 +79,32 @@ export interface Host {
   ready(probe: Probe): void;
   /** Whether comparisons are saved in this browser and restored on load (persist.ts): the page, not an element. */
   persist?: boolean;
+  /** Hears what happens (an element: its events). */
+  news?(news: News): void;
 }
 
-/** A mounted app: what its host tells it. */
+/**
+ * A mounted app: what its host tells it. The buttons' actions run one after another, behind
+ * start-up; each promise resolves when its action was taken, or rejects as it failed (the status
+ * says so too). Run and Step fail while a lesson's question waits for its answer.
+ */
 export interface App {
+  /** Resolves when start-up read the schema and made the first runs; rejects when it failed. */
+  readonly started: Promise<void>;
   /** The link changed (a hash change; an attribute change). */
   linkChanged(): void;
   /** `host.controls()` changed. */
   controlsChanged(): void;
-  /** Run, as the Run button (for an autoplay that was switched on). */
-  play(): void;
+  /** The colours changed (an element's theme): the charts, drawn on canvases, draw again. */
+  restyled(): void;
+  /** Run, as the Run button. */
+  play(): Promise<void>;
+  /** As the Pause button. */
+  pause(): Promise<void>;
+  /** As the Step button: one step of every run not already stepping. */
+  step(): Promise<void>;
+  /** As the Reset button: fresh runs of the shown state. */
+  reset(): Promise<void>;
   /** Stops every worker; the app shows nothing from now on. */
   destroy(): void;
 }

@@ -34,6 +34,8 @@ export interface LessonEvents {
   phase(): RunPhase;
   /** What the checks read: `metrics[variant][seedIndex]`. */
   metrics(): StepMetrics[][][];
+  /** The checks of the current runs were evaluated. */
+  checked(report: Report): void;
 }
 
 /** What a lesson's runs are, in a sentence. */
@@ -225,6 +227,7 @@ export class LessonController {
       if (epoch === this.checkEpoch) {
         this.report = readReport(reply.report);
         this.panel.checks(this.report, this.events.phase());
+        this.events.checked(this.report);
         if (phase === 'done' && !this.completedMarked) {
           this.completedMarked = true;
           this.progress = withCompleted(this.progress, lesson);

@@ -79,7 +79,13 @@ export function mountApp(host: Host): App {
   /** User actions run one after another, behind start-up: a Run pressed early waits its turn. */
   let actions: Promise<void> = Promise.resolve();
   const act: Act = (job) => {
-    actions = actions.then(() => (destroyed ? undefined : job())).catch((e: unknown) => say.status(`error: ${errorMessage(e)}`));
+    const done = actions.then(() => (destroyed ? undefined : job()));
+    actions = done.catch((e: unknown) => {
+      const message = errorMessage(e);
+      say.status(`error: ${message}`);
+      host.news?.({ type: 'problem', source: 'action', message });
+    });
+    return done;
   };
   /** The app once start-up read the schema. */
   let app: Playground | null = null;
@@ -87,10 +93,24 @@ export function mountApp(host: Host): App {
   const listening = new AbortController();
   const { signal } = listening;
 
-  ui.run.addEventListener('click', () => act(() => app?.runNow()));
-  ui.pause.addEventListener('click', () => act(() => app?.runs.pause()));
-  ui.step.addEventListener('click', () => act(() => app?.step()));
-  ui.reset.addEventListener('click', () => act(() => app?.apply()));
+  /** Run and Step asked for while a lesson's question waits (the buttons are disabled then). */
+  const unblocked = (): void => {
+    if (app?.lessons.runBlocked()) throw new Error('the lesson asks for a prediction first: answer its question, then run');
+  };
+  const play = (): Promise<void> => act(() => {
+    unblocked();
+    return app?.runNow();
+  });
+  const pause = (): Promise<void> => act(() => app?.pause());
+  const step = (): Promise<void> => act(() => {
+    unblocked();
+    return app?.step();
+  });
+  const reset = (): Promise<void> => act(() => app?.apply());
+  ui.run.addEventListener('click', () => void play());
+  ui.pause.addEventListener('click', () => void pause());
+  ui.step.addEventListener('click', () => void step());
+  ui.reset.addEventListener('click', () => void reset());
   ui.exportCsv.addEventListener('click', () => act(() => app?.export('csv')));
   ui.exportJson.addEventListener('click', () => act(() => app?.export('json')));
   ui.addVariant.addEventListener('click', () => act(() => app?.store.dispatch({ type: 'add-variant' })));
@@ -123,17 +143,33 @@ export function mountApp(host: Host): App {
     for (const c of CONTROLS) if (c !== 'full') host.container.classList.toggle(c, c === controls);
   }
 
-  act(async () => {
-    // Read before the first drawing rewrites the link to the state's.
-    const replayUrl = replayLink(host);
-    controlsChanged();
-    app = await load(host, ui, say, act, () => destroyed);
-    await app?.begin(replayUrl);
+  const started = new Promise<void>((resolve, reject) => {
+    act(async () => {
+      try {
+        // Read before the first drawing rewrites the link to the state's.
+        const replayUrl = replayLink(host);
+        controlsChanged();
+        app = await load(host, ui, say, act, () => destroyed);
+        await app?.begin(replayUrl);
+        if (app) resolve();
+        else reject(new Error('taken off the page while starting'));
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(errorMessage(e)));
+        throw e;
+      }
+    });
   });
+  // Whoever does not wait for start-up has the status line's error; no unhandled rejection.
+  started.catch(() => undefined);
   return {
-    linkChanged: () => act(() => app?.linkChanged()),
+    started,
+    linkChanged: () => void act(() => app?.linkChanged()),
     controlsChanged,
-    play: () => act(() => app?.runNow()),
+    restyled: () => app?.reports.scheduleDraw(),
+    play,
+    pause,
+    step,
+    reset,
     destroy: () => {
       destroyed = true;
       listening.abort();

@@ -16,7 +16,7 @@ import { liveDiff } from './live';
 import type { Elements } from './markup';
 import { chartsOf, lastStep } from './metrics';
 import type { Saved } from './persist';
-import { ask, errorMessage } from './protocol';
+import { ask, errorMessage, type FromWorker } from './protocol';
 import { fetchReplay, toReplay, type Replay } from './replay';
 import { crossProblem } from './resolve';
 import { RunReports, runPhase, type Say } from './run-reports';
@@ -28,8 +28,11 @@ import { defaultState, type State } from './state';
 import { PageStore, type Action, type Model } from './store';
 import { parse, serialize } from './url';
 import { VariantCards } from './variant-cards';
-/** Runs one job after another (user actions behind start-up); a failed one says so in the status. */
-export type Act = (job: () => void | Promise<void>) => void;
+/**
+ * Runs one job after another (user actions behind start-up); a failed one says so in the status.
+ * The promise settles as the job does (its rejection is handled already: ignoring it is fine).
+ */
+export type Act = (job: () => void | Promise<void>) => Promise<void>;
 
 /** The actions after which the lesson panel is re-built (after any other, only what changed). */
 const LESSON_REBUILT_BY: readonly Action['type'][] = ['lesson', 'free-play', 'link', 'apply', 'replay'];
@@ -49,7 +52,9 @@ export function fromLink(host: Host, catalog: Catalog, say: Say): State | null {
     say.notice('');
     return linked;
   } catch (e) {
-    say.notice(`${host.linkName} were not used: ${errorMessage(e)}`);
+    const message = errorMessage(e);
+    say.notice(`${host.linkName} were not used: ${message}`);
+    host.news?.({ type: 'problem', source: 'link', message });
     return null;
   }
 }
@@ -107,6 +112,7 @@ export class Playground {
       notice: (text) => say.notice(text),
       phase: () => runPhase(this.runs),
       metrics: () => this.reports.metricsGrid(),
+      checked: (report) => host.news?.({ type: 'checks', report }),
     });
     this.reports = new RunReports(ui, catalog, this.store, this.runs, new Charts(ui.charts), say, () => this.lessons.runBlocked());
     this.saved = host.persist === true
@@ -134,6 +140,9 @@ export class Playground {
       get state() {
         return store.get().state;
       },
+      get applied() {
+        return store.get().applied;
+      },
       get metrics() {
         return reports.metricsGrid();
       },
@@ -157,6 +166,9 @@ export class Playground {
       },
       get checkCalls() {
         return lessons.checkCalls;
+      },
+      get phase() {
+        return runPhase(runs);
       },
     };
   }
@@ -194,6 +206,7 @@ export class Playground {
     this.lessons.newRuns();
     this.inspector.reset(made.variants.map((v) => v.label));
     this.reports.newRuns(made, saved !== undefined);
+    this.host.news?.({ type: 'runs' });
   }
 
   /**
@@ -225,11 +238,13 @@ export class Playground {
     return applied === null || replay !== null || knobs(applied) !== knobs(state);
   }
 
-  private runChanged(run: Run, what: string): void {
+  private runChanged(run: Run, what: FromWorker['type']): void {
     if (this.saved?.changed(run, what)) return;
     this.reports.changed(run, what);
     if (what === 'metrics' && run.seedIndex === 0) this.inspector.stepped(run.variant);
     this.lessons.changed(what);
+    this.host.news?.({ type: 'report', variant: run.variant, what });
+    if (what === 'error') this.host.news?.({ type: 'problem', source: 'run', message: run.error, variant: run.variant });
   }
 
   /** Variant `v`'s last RL step per token, from its first seed's worker (null before one). */
@@ -264,6 +279,12 @@ export class Playground {
     this.runs.run();
     this.reports.updateStatus();
     this.lessons.showRunPhase();
+    this.host.news?.({ type: 'played' });
+  }
+
+  pause(): void {
+    this.runs.pause();
+    this.host.news?.({ type: 'played' });
   }
 
   async step(): Promise<void> {
@@ -287,7 +308,9 @@ export class Playground {
       this.runs.pause();
       this.store.dispatch({ type: 'replay', replay });
     } catch (e) {
-      this.say.notice(errorMessage(e));
+      const message = errorMessage(e);
+      this.say.notice(message);
+      this.host.news?.({ type: 'problem', source: 'replay', message });
     }
   }
 

@@ -2,75 +2,23 @@
 // `npm pack` makes in www/element (installed with npm into a temporary folder, served as static
 // files), and the `?embed` iframe of the built page (www/dist, as scripts/build-web leaves it)
 // with the README's auto-resize listener; also a replay attribute drawing an exported figure. The snippets are read from README.md, so what the
-// README shows is what runs. Headless Chromium via playwright-core, as browser.test.mjs.
+// README shows is what runs. Headless Chromium via playwright-core (element-host.mjs).
 // Run: `npm test` in www/ (www/pkg and www/dist built).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
-import { chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { hostPage, installPackage, launch, open as openIn, serve, snippet as readSnippet } from './element-host.mjs';
 
 /** The server's origin, on a free port (set in before). */
 let ORIGIN = 'http://127.0.0.1';
-const WWW = new URL('..', import.meta.url).pathname;
 const README = new URL('../../README.md', import.meta.url).pathname;
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-  '--disable-sync', '--no-first-run'];
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.woff2': 'font/woff2' };
 /** Where the README's iframe snippet says the page is hosted. */
 const README_HOST = 'https://your.host/grpo-playground/';
 
 /** The ```html block after `<!-- snippet: name -->` in README.md. */
-function snippet(name) {
-  const text = readFileSync(README, 'utf8');
-  const found = text.match(new RegExp(`<!-- snippet: ${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``));
-  assert.ok(found, `README.md has the ${name} snippet`);
-  return found[1];
-}
-
-/**
- * A host page: hostile CSS for anything it can reach (every element, buttons, the app's class
- * names), elements of its own named like the app's, then `body`.
- */
-function hostPage(body) {
-  return `<!doctype html>
-<html><head><meta charset="utf-8"><title>host</title><link rel="icon" href="data:,">
-<style>
-  * { color: rgb(255, 0, 0) !important; font-family: cursive !important; letter-spacing: 3px !important; }
-  html { font-size: 30px; line-height: 3; }
-  button { background: rgb(255, 0, 0) !important; }
-  .card, .app, .notice, .status { border: 9px solid rgb(0, 255, 0) !important; }
-</style></head>
-<body>
-<h2 id="host-h2">A host heading</h2>
-<div class="card" id="host-card">a host card</div>
-<button id="host-button">a host button</button>
-${body}
-</body></html>
-`;
-}
-
-/** Serves `dir` at / and the built page (www/dist) at /page/, as plain static files. */
-function staticServer(dir) {
-  return createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', ORIGIN).pathname);
-    const [root, rel] = path.startsWith('/page/') ? [join(WWW, 'dist'), path.slice('/page/'.length)] : [dir, path.slice(1)];
-    const file = normalize(rel || 'index.html');
-    if (file.startsWith('..')) {
-      res.writeHead(403).end();
-      return;
-    }
-    readFile(join(root, file)).then(
-      (body) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body),
-      () => res.writeHead(404).end(),
-    );
-  });
-}
+const snippet = (name) => readSnippet(README, 'html', name);
 
 let server;
 let browser;
@@ -79,41 +27,18 @@ let host;
 const shots = mkdtempSync(join(tmpdir(), 'grpo-shot-'));
 
 before(async () => {
-  // The package as a user gets it: `npm pack` (its prepack builds element/dist), then an install.
-  const packed = mkdtempSync(join(tmpdir(), 'grpo-pack-'));
-  execFileSync('npm', ['pack', '--pack-destination', packed], { cwd: join(WWW, 'element'), stdio: 'pipe' });
-  const [tarball] = readdirSync(packed).filter((f) => f.endsWith('.tgz'));
-  assert.ok(tarball, 'npm pack wrote a tarball');
-  host = mkdtempSync(join(tmpdir(), 'grpo-host-'));
-  writeFileSync(join(host, 'package.json'), '{ "private": true }\n');
-  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(packed, tarball)], { cwd: host, stdio: 'pipe' });
-  server = staticServer(host);
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  ORIGIN = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'grpo-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: FLAGS,
-    viewport: { width: 1280, height: 900 },
-    acceptDownloads: true,
-  });
+  host = installPackage();
+  server = await serve(host);
+  ORIGIN = server.origin;
+  browser = await launch({ acceptDownloads: true });
 });
 
 after(async () => {
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise((resolve) => server?.close(resolve) ?? resolve());
+  await server?.close();
 });
 
-/** A page that records uncaught exceptions and console errors. */
-async function open(url) {
-  const page = await browser.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(url);
-  return { page, errors };
-}
+const open = (url) => openIn(browser, url);
 
 /** The last step every run of element `selector` finished (0 before any). */
 const stepsOf = (page, selector) => page.evaluate((s) => {
