@@ -4,6 +4,7 @@
 // runs as they report, throttled, with reports about older runs dropped.
 
 import { el } from './controls';
+import { LiveRegion } from './live-region';
 import { LessonPanel, type RunPhase } from './lesson-panel';
 import {
   answered, browserStore, loadProgress, readReport, saveProgress, withAnswer, withCompleted, type Lesson, type Progress, type Report,
@@ -64,9 +65,11 @@ export class LessonController {
   /** What the panel last drew: it is rebuilt when this changes (or when asked to). */
   private drawn = '';
   private readonly panel: LessonPanel;
+  /** Where the checks' results are announced once the runs finished. */
+  private readonly spoken: LiveRegion;
 
   constructor(
-    private readonly ui: Pick<Elements, 'lessons' | 'lesson' | 'run' | 'step'>,
+    private readonly ui: Pick<Elements, 'lessons' | 'lesson' | 'run' | 'step' | 'announceChecks'>,
     private readonly catalog: Catalog,
     private readonly store: PageStore,
     /** The helper worker that scores runs (null: no lessons to score). */
@@ -74,6 +77,7 @@ export class LessonController {
     private readonly events: LessonEvents,
   ) {
     this.progress = loadProgress(this.storage);
+    this.spoken = new LiveRegion(ui.announceChecks);
     this.panel = new LessonPanel(ui.lesson, {
       answer: (q, choice) => {
         const lesson = this.current();
@@ -172,6 +176,7 @@ export class LessonController {
     this.report = null;
     this.completedMarked = false;
     this.checkDue = false;
+    this.spoken.forget();
   }
 
   /** After new runs were drawn: the phase the panel shows is theirs. */
@@ -225,6 +230,8 @@ export class LessonController {
       if (epoch === this.checkEpoch) {
         this.report = readReport(reply.report);
         this.panel.checks(this.report, this.events.phase());
+        // Only the checks of finished runs are said: while they train, they change every report.
+        if (phase === 'done') this.spoken.say(this.panel.summary());
         if (phase === 'done' && !this.completedMarked) {
           this.completedMarked = true;
           this.progress = withCompleted(this.progress, lesson);
