@@ -76,3 +76,35 @@ test('axe: a host page with <grpo-playground> has no serious or critical violati
   await passes(t, page, 'the element');
   assert.deepEqual(errors, []);
 });
+
+test('live regions: the runs\' state is announced as it changes and a lesson\'s checks once they finish, not every step', { timeout: 150_000 }, async () => {
+  const { page, errors } = await open(`${ORIGIN}/#lesson=kl-beta&sft_steps=10&steps=24&eval_every=8&seeds=2&backend=cpu`);
+  await ready(page);
+  for (const region of ['announce-run', 'announce-checks']) {
+    assert.deepEqual(await page.$eval(`[data-testid="${region}"]`, (e) => [e.getAttribute('role'), e.getAttribute('aria-live')]), ['status', 'polite'], region);
+  }
+  // Every text each region says, and every distinct status line, from here on.
+  await page.evaluate(() => {
+    const heard = { run: [], checks: [], status: new Set() };
+    window.__heard = heard;
+    const watch = (selector, take) => {
+      const e = document.querySelector(selector);
+      new MutationObserver(() => take(e.textContent)).observe(e, { childList: true, characterData: true, subtree: true });
+    };
+    watch('[data-testid="announce-run"]', (t) => heard.run.push(t));
+    watch('[data-testid="announce-checks"]', (t) => heard.checks.push(t));
+    watch('[data-testid="status"]', (t) => heard.status.add(t));
+  });
+  await page.click('[data-testid="question-0"] [data-choice="0"]');
+  await page.click('[data-testid="lesson-run"]');
+  await page.waitForFunction(() => window.__heard.checks.length > 0 && window.__heard.run.at(-1)?.startsWith('Finished'), null, { timeout: 120_000, polling: 250 });
+  const heard = await page.evaluate(() => ({ ...window.__heard, status: window.__heard.status.size }));
+  assert.ok(heard.status >= 30, `the status line counted the steps (${heard.status} texts)`);
+  assert.deepEqual(heard.run, ['Ready: press Run.', 'Training 4 runs.', 'Finished: 10 warm-up + 24 RL steps.'], 'answered, training, finished: once each');
+  assert.equal(heard.checks.length, 1, `the checks are said once: ${JSON.stringify(heard.checks)}`);
+  const verdict = await page.textContent('[data-testid="lesson-verdict"]');
+  const lines = await page.$$eval('[data-testid^="check-"] .line', (rows) => rows.map((r) => r.textContent));
+  assert.ok(lines.length > 0 && heard.checks[0].startsWith(verdict), heard.checks[0]);
+  for (const line of lines) assert.match(heard.checks[0], new RegExp(`(Held|Did not hold): ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+  assert.deepEqual(errors, []);
+});
