@@ -3,6 +3,9 @@
 // keyboard user back to the top. `keepingFocus` puts it on the control at the same place in the
 // new markup.
 
+/** What can take the keyboard focus. */
+const CONTROLS = 'button:not(:disabled), input:not(:disabled), select:not(:disabled), a[href], summary, [tabindex="0"]';
+
 /** The element focused in `node`'s document or shadow root (the shadow root's own, not its host). */
 export function focusedIn(node: Node): Element | null {
   const root = node.getRootNode();
@@ -12,7 +15,7 @@ export function focusedIn(node: Node): Element | null {
 /**
  * Runs `redraw`, which rebuilds `root`'s content; when the focus was inside `root` and the
  * focused control was replaced, focuses the control at the same place (the same child indices
- * from `root`), if there is one that can take the focus.
+ * from `root`), or, when that one cannot take the focus, the first control beside it.
  */
 export function keepingFocus(root: HTMLElement, redraw: () => void): void {
   const before = focusedIn(root);
@@ -27,4 +30,6 @@ export function keepingFocus(root: HTMLElement, redraw: () => void): void {
   let at: Element | undefined = root;
   for (const i of path) at = at?.children[i];
   if (at instanceof HTMLElement) at.focus({ preventScroll: true });
+  // Disabled now (Back on the first stage, Next on the last lesson): a control beside it.
+  if (at instanceof HTMLElement && focusedIn(root) !== at) at.parentElement?.querySelector<HTMLElement>(CONTROLS)?.focus({ preventScroll: true });
 }

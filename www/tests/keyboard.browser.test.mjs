@@ -120,3 +120,26 @@ test('keyboard only: pick a lesson, answer, Run, read the checks, open and close
   assert.notEqual((await press(page, 'Shift+Tab')).tag, 'summary');
   assert.deepEqual(errors, []);
 });
+
+test('panels that redraw keep the focus: a focused token of the open inspector while the runs step, a variant\'s preset menu after a change', { timeout: 120_000 }, async () => {
+  const { page, errors } = await open(`${ORIGIN}/#task=bandit&arms=8&model=tiny&num_generations=8&prompts_per_step=4&max_completion_length=1&sft_steps=0&steps=100000&seeds=1&backend=cpu&v0.preset=grpo&v1.preset=rloo`);
+  await ready(page);
+  await page.click('[data-testid="run"]');
+  await page.click('[data-testid="inspector"] > summary');
+  await page.waitForSelector('.inspect-table .tok', { timeout: 30_000 });
+  await page.focus('.inspect-table .tok[data-at="1:0"]');
+  await page.evaluate(() => {
+    window.__table = document.querySelector('.inspect-table');
+  });
+  await page.waitForFunction(() => document.querySelector('.inspect-table') !== window.__table, null, { timeout: 30_000 });
+  assert.deepEqual(await page.evaluate(() => [document.activeElement.isConnected, document.activeElement.dataset.at, document.activeElement.closest('table') === document.querySelector('.inspect-table')]),
+    [true, '1:0', true], 'the same token of the new table has the focus');
+  await page.click('[data-testid="pause"]');
+
+  // A preset chosen by the keyboard re-builds the cards; the focus stays on that menu.
+  await page.focus('[data-testid="variant-1"] select.preset');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => window.__playground.state.variants[1].preset !== 'rloo', null, { timeout: 10_000 });
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelector('[data-testid="variant-1"] select.preset')), true);
+  assert.deepEqual(errors, []);
+});
