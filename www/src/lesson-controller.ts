@@ -1,14 +1,15 @@
 // The lesson controller: the Lessons menu, the lesson panel (lesson-panel.ts draws it), the
 // reader's progress (answers, completed lessons, kept in this browser), Run held back until the
 // lesson's question is answered, and Rust's `lesson_check` (in the helper worker) scoring the
-// runs as they report, throttled, with reports about older runs dropped.
+// runs as they report, throttled, with reports about older runs dropped; the checks of finished
+// runs are announced in a live region.
 
 import { el } from './controls';
-import { LiveRegion } from './live-region';
 import { LessonPanel, type RunPhase } from './lesson-panel';
 import {
   answered, browserStore, loadProgress, readReport, saveProgress, withAnswer, withCompleted, type Lesson, type Progress, type Report,
 } from './lessons';
+import { LiveRegion } from './live-region';
 import type { Elements } from './markup';
 import type { StepMetrics } from './metrics';
 import { ask, errorMessage } from './protocol';
