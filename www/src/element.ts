@@ -41,7 +41,7 @@ const PREFERS_DARK = '(prefers-color-scheme: dark)';
 const DARK = `color-scheme: dark;
   --grpo-bg: #15191e; --grpo-card: #1e242b; --grpo-line: #363f4a; --grpo-fg: #e4e8ec; --grpo-muted: #a0aab5;
   --grpo-accent: #3b82f6; --grpo-good: #1d3d27; --grpo-bad: #ef6c6c; --grpo-soft: #28303a;
-  --grpo-warn-bg: #3b3019; --grpo-warn-line: #6e5728; --grpo-highlight: #4a4016;`;
+  --grpo-warn-bg: #3b3019; --grpo-warn-line: #6e5728; --grpo-highlight: #4a4016; --grpo-dropped: #9aa3ad;`;
 
 /**
  * Inside the shadow root, before the app's own CSS: nothing inherits into it from the host page

@@ -57,8 +57,13 @@ export const CONTROLS: readonly Controls[] = ['full', 'minimal', 'none'];
  * `#replay=URL`, or '' for the default state.
  */
 export interface Host {
-  /** The app's box; its markup (APP_HTML) goes inside, replacing what was there. */
+  /** The app's box; its markup (markup.ts) goes inside, replacing what was there. */
   container: HTMLElement;
+  /**
+   * Whether the app is the page's main content (the page: its results are the <main> landmark),
+   * or sits inside another page's landmarks (an element: a region named grpo-playground).
+   */
+  mainContent?: boolean;
   /** Where dropped replay files are taken (the page: its document). */
   dropZone: EventTarget;
   /** The current link. */

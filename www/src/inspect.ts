@@ -45,15 +45,17 @@ export function weightScale(group: GroupView): number {
 /** Reinforced tokens are green, suppressed ones red. */
 export const REINFORCED = [22, 163, 74] as const;
 export const SUPPRESSED = [220, 38, 38] as const;
+/** The opacity of the full intensity: the token's dark text keeps 4.5:1 on the strongest red (WCAG AA). */
+const FULL = 0.75;
 
 /**
  * The background of a token of weight `w` on a scale whose full intensity is `scale`: green for
- * w > 0, red for w < 0, its opacity |w| / scale (at least a faint 0.08 for any non-zero weight,
- * so a small weight still shows its sign); transparent for 0.
+ * w > 0, red for w < 0, its opacity FULL · |w| / scale (at least a faint 0.08 for any non-zero
+ * weight, so a small weight still shows its sign); transparent for 0.
  */
 export function tokenColour(w: number, scale: number): string {
   if (w === 0 || !Number.isFinite(w) || !(scale > 0)) return 'transparent';
-  const alpha = Math.min(1, Math.max(0.08, Math.abs(w) / scale));
+  const alpha = Math.min(FULL, Math.max(0.08, (FULL * Math.abs(w)) / scale));
   const [r, g, b] = w > 0 ? REINFORCED : SUPPRESSED;
   return `rgba(${r}, ${g}, ${b}, ${alpha.toFixed(3)})`;
 }

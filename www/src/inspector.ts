@@ -5,10 +5,12 @@
 // through this step" goes sample → reward → advantage → ratio and clip → loss → update,
 // highlighting the columns and formulas of each stage. Export downloads the oracle's input and
 // what the panel shows. The panel asks its variant's worker for `inspect()` only while it is
-// open, at most one request at a time, so training does not wait on it.
+// open, at most one request at a time, so training does not wait on it. Its redraws keep the
+// keyboard focus; Escape closes it.
 
 import { renderExplainer, type Selection, type StageId } from './explainer';
 import { download } from './exporter';
+import { focusedIn, keepingFocus } from './focus';
 import {
   droppedWords, exported, num, tokenColour, tokenLines, weight, weightScale,
   type Inspection, type TokenView,
@@ -101,7 +103,6 @@ export class Inspector {
     this.walkButton.disabled = true;
     this.variantSelect.setAttribute('aria-label', 'variant to inspect');
     this.groupSelect.setAttribute('aria-label', 'group to inspect');
-    this.detail.setAttribute('aria-live', 'polite');
     const bar = el('div', 'inspect-bar');
     const labelled = (text: string, control: HTMLElement): HTMLElement => {
       const label = el('label', '', text);
@@ -138,6 +139,12 @@ export class Inspector {
     this.exportButton.addEventListener('click', () => this.export());
     root.addEventListener('toggle', () => {
       if (root.open) this.refresh();
+    });
+    // Escape inside the open panel closes it, the focus back on its summary.
+    root.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || !root.open) return;
+      root.open = false;
+      root.querySelector('summary')?.focus();
     });
   }
 
@@ -201,7 +208,7 @@ export class Inspector {
       this.at = { group: this.group, completion: 0, token: 0 };
     }
     this.status.textContent = `Step ${this.source.step(this.variant)}, group ${this.group + 1} of ${i.groups.length}: prompt ${JSON.stringify(i.prompts[this.group] ?? '')} · group reward mean ${num(group.reward_mean)}, std ${num(group.reward_std)} · loss of the step ${num(i.shown.loss)}. What the step's first update saw (π_θ = π_old, so every ratio is 1).`;
-    this.rows.replaceChildren(this.table(i));
+    keepingFocus(this.rows, () => this.rows.replaceChildren(this.table(i)));
     this.select(this.at);
     if (this.walk !== null) this.setWalk(this.walk);
   }
@@ -274,8 +281,10 @@ export class Inspector {
     const stage = n === null ? null : WALK[n];
     if (stage) this.root.dataset.walk = stage;
     else delete this.root.dataset.walk;
+    const focusWasIn = this.walkBox.contains(focusedIn(this.walkBox));
     this.walkBox.hidden = n === null || !i;
     if (n === null || !i || !stage) {
+      if (focusWasIn) this.walkButton.focus();
       if (i) this.select(this.at);
       return;
     }
@@ -286,7 +295,7 @@ export class Inspector {
     next.addEventListener('click', () => this.setWalk(n === WALK.length - 1 ? null : n + 1));
     const steps = el('ol', 'walk-steps');
     steps.append(...WALK.map((s, k) => el('li', k === n ? 'now' : '', `${k + 1}. ${s === 'ratio' ? 'ratio & clip' : s}`)));
-    this.walkBox.replaceChildren(steps, el('p', '', walkWords(stage, i, this.group)), back, next);
+    keepingFocus(this.walkBox, () => this.walkBox.replaceChildren(steps, el('p', '', walkWords(stage, i, this.group)), back, next));
     this.select(this.at);
   }
 

@@ -1,13 +1,15 @@
 // The lesson controller: the Lessons menu, the lesson panel (lesson-panel.ts draws it), the
 // reader's progress (answers, completed lessons, kept in this browser), Run held back until the
 // lesson's question is answered, and Rust's `lesson_check` (in the helper worker) scoring the
-// runs as they report, throttled, with reports about older runs dropped.
+// runs as they report, throttled, with reports about older runs dropped; the checks of finished
+// runs are announced in a live region.
 
 import { el } from './controls';
 import { LessonPanel, type RunPhase } from './lesson-panel';
 import {
   answered, browserStore, loadProgress, readReport, saveProgress, withAnswer, withCompleted, type Lesson, type Progress, type Report,
 } from './lessons';
+import { LiveRegion } from './live-region';
 import type { Elements } from './markup';
 import type { StepMetrics } from './metrics';
 import { ask, errorMessage } from './protocol';
@@ -66,9 +68,11 @@ export class LessonController {
   /** What the panel last drew: it is rebuilt when this changes (or when asked to). */
   private drawn = '';
   private readonly panel: LessonPanel;
+  /** Where the checks' results are announced once the runs finished. */
+  private readonly spoken: LiveRegion;
 
   constructor(
-    private readonly ui: Pick<Elements, 'lessons' | 'lesson' | 'run' | 'step'>,
+    private readonly ui: Pick<Elements, 'lessons' | 'lesson' | 'run' | 'step' | 'announceChecks'>,
     private readonly catalog: Catalog,
     private readonly store: PageStore,
     /** The helper worker that scores runs (null: no lessons to score). */
@@ -76,6 +80,7 @@ export class LessonController {
     private readonly events: LessonEvents,
   ) {
     this.progress = loadProgress(this.storage);
+    this.spoken = new LiveRegion(ui.announceChecks);
     this.panel = new LessonPanel(ui.lesson, {
       answer: (q, choice) => {
         const lesson = this.current();
@@ -174,6 +179,7 @@ export class LessonController {
     this.report = null;
     this.completedMarked = false;
     this.checkDue = false;
+    this.spoken.forget();
   }
 
   /** After new runs were drawn: the phase the panel shows is theirs. */
@@ -228,6 +234,8 @@ export class LessonController {
         this.report = readReport(reply.report);
         this.panel.checks(this.report, this.events.phase());
         this.events.checked(this.report);
+        // Only the checks of finished runs are said: while they train, they change every report.
+        if (phase === 'done') this.spoken.say(this.panel.summary());
         if (phase === 'done' && !this.completedMarked) {
           this.completedMarked = true;
           this.progress = withCompleted(this.progress, lesson);

@@ -4,6 +4,7 @@
 // is always set as text, never parsed as HTML.
 
 import { el } from './controls';
+import { keepingFocus } from './focus';
 import type { MeasureInfo } from './schema';
 import { checkWords, chosen, verdictWords, type CheckState, type Lesson, type Progress, type Report } from './lessons';
 
@@ -36,6 +37,8 @@ export interface PanelView {
 export type RunPhase = 'idle' | 'running' | 'done';
 
 const MARKS: Record<CheckState, string> = { held: '✓', failed: '✗', pending: '…' };
+/** The marks in words, for a screen reader. */
+const SPOKEN: Record<CheckState, string> = { held: 'Held', failed: 'Did not hold', pending: 'Not measured' };
 
 /** Lesson text with its `code` spans as <code> elements (built as nodes: the text is never HTML). */
 function rich(text: string): (Node | string)[] {
@@ -52,6 +55,8 @@ export class LessonPanel {
   private runHint: HTMLElement | null = null;
   private observe: HTMLElement | null = null;
   private why: HTMLElement | null = null;
+  /** The verdict and every check's result, in words: what the live region says once the runs finish. */
+  private spoken = '';
 
   constructor(private readonly root: HTMLElement, private readonly events: PanelEvents) {}
 
@@ -70,15 +75,20 @@ export class LessonPanel {
     }
     const { lesson } = view;
     this.root.dataset.lesson = lesson.id;
-    this.root.replaceChildren(
+    keepingFocus(this.root, () => this.root.replaceChildren(
       this.head(view),
       this.predict(view),
       this.runStep(view),
       this.observeStep(),
       this.whyStep(lesson),
       this.foot(view),
-    );
+    ));
     this.update();
+  }
+
+  /** The verdict and each check's result as one text (for a live region). */
+  summary(): string {
+    return this.spoken;
   }
 
   /** The latest checks (null: none yet) and how far the runs are. */
@@ -124,7 +134,11 @@ export class LessonPanel {
           if (i === choice) b.classList.add('chosen');
           if (i === choice && i !== q.answer) b.classList.add('wrong');
         }
-        b.addEventListener('click', () => this.events.answer(k, i));
+        b.addEventListener('click', () => {
+          this.events.answer(k, i);
+          // The chosen button is disabled now: the focus goes to the answer's why, read next.
+          this.root.querySelector<HTMLElement>(`[data-testid="why-${k}"]`)?.focus();
+        });
         choices.append(b);
       });
       item.append(choices);
@@ -137,6 +151,7 @@ export class LessonPanel {
           ...rich(q.why),
         ]);
         reveal.dataset.testid = `why-${k}`;
+        reveal.tabIndex = -1;
         item.append(reveal);
       }
       box.append(item);
@@ -147,7 +162,9 @@ export class LessonPanel {
   private runStep(view: PanelView): HTMLElement {
     const run = el('button', { className: 'primary', textContent: 'Run the lesson' });
     run.dataset.testid = 'lesson-run';
-    run.addEventListener('click', () => this.events.run());
+    run.addEventListener('click', () => {
+      if (this.phase !== 'running') this.events.run();
+    });
     this.runButton = run;
     this.runHint = el('span', { className: 'muted' });
     const box = el('section', { className: 'step' }, [
@@ -226,16 +243,20 @@ export class LessonPanel {
     if (!view || !this.observe || !this.why || !this.runButton || !this.runHint) return;
     const { lesson, progress } = view;
     const ready = lesson.predict.every((_, k) => chosen(lesson, progress, k) !== null);
-    this.runButton.disabled = !ready || this.phase === 'running';
+    // While the runs train, Run keeps the focus (aria-disabled): a disabled button would drop it.
+    this.runButton.disabled = !ready;
+    this.runButton.setAttribute('aria-disabled', String(this.phase === 'running'));
     this.runButton.textContent = this.phase === 'done' ? 'Run it again' : 'Run the lesson';
     this.runHint.textContent = !ready ? 'Answer the question first.' : this.phase === 'running' ? 'Training… the checks below fill in as steps arrive.' : '';
 
     const labels = Object.fromEntries(lesson.setup.variants.map((v) => [v.id, v.label]));
     const states: CheckState[] = [];
+    const lines: string[] = [];
     const rows = lesson.observe.map((o, k) => {
       const result = view.mismatch === '' ? (this.report?.checks[k] ?? null) : null;
       const words = checkWords(o, result, labels, view.measures);
       states.push(words.state);
+      lines.push(`${SPOKEN[words.state]}: ${words.line}.`);
       const row = el('li', { className: `check ${words.state}`, title: words.means }, [
         el('span', { className: 'mark', textContent: MARKS[words.state] }),
         el('span', { className: 'words' }, [
@@ -255,6 +276,7 @@ export class LessonPanel {
     const verdict = el('p', { className: 'verdict', textContent: view.mismatch !== '' ? view.mismatch : verdictWords(states, done) });
     verdict.dataset.testid = 'lesson-verdict';
     this.observe.replaceChildren(verdict, el('ul', { className: 'checks' }, rows));
+    this.spoken = [verdict.textContent ?? '', ...lines].join(' ');
     this.observe.parentElement?.setAttribute('data-done', String(done));
 
     const open = done || this.revealed;

@@ -11,7 +11,7 @@
 import { languageFallback } from './locale-guard';
 import { CONTROLS, type App, type Host } from './host';
 import { readLessons } from './lessons';
-import { APP_HTML, elementsOf, type Elements } from './markup';
+import { appHtml, elementsOf, type Elements } from './markup';
 import { Playground, fromLink, replayLink, type Act } from './playground';
 import { ask, errorMessage, spawnWorker } from './protocol';
 import { readReplay } from './replay';
@@ -60,7 +60,7 @@ async function load(host: Host, ui: Elements, say: Say, act: Act, destroyed: () 
  * state from the host's link, then runs of that state, played if autoplay.
  */
 export function mountApp(host: Host): App {
-  host.container.innerHTML = APP_HTML;
+  host.container.innerHTML = appHtml(host.mainContent === true);
   const ui = elementsOf(host.container);
   const say: Say = {
     status: (text) => {

@@ -1,8 +1,13 @@
 // The app's markup: what mountApp (main.ts) fills and wires, the same in the page (index.html's
 // <div class="app">) and in <grpo-playground>'s shadow root (element.ts). Ids are unique within
-// one app; each shadow root scopes its own.
+// one app; each shadow root scopes its own. Everything but the header sits in one landmark (the
+// page's <main>; in an element, a region inside its host page's landmarks), and two polite live
+// regions say the runs' state and the lesson's check results, only when they change (live-region.ts).
 
-export const APP_HTML = `
+/** The app's markup; `main`: its landmark is the page's <main>, else a region named grpo-playground. */
+export function appHtml(main: boolean): string {
+  const [open, close] = main ? ['<main class="app-main">', '</main>'] : ['<section class="app-main" aria-label="grpo-playground">', '</section>'];
+  return `
 <header class="bar">
   <h1>grpo-playground</h1>
   <div class="buttons">
@@ -17,9 +22,12 @@ export const APP_HTML = `
   <label class="lessons-menu full">Lessons <select id="lessons" data-testid="lessons" aria-label="lessons"></select></label>
   <span id="backend" data-testid="backend" class="badge">detecting backend…</span>
 </header>
+${open}
 <p id="status" data-testid="status" class="status">loading…</p>
 <p id="notice" class="notice" hidden></p>
-<main class="layout">
+<p id="announce-run" data-testid="announce-run" class="visually-hidden" role="status" aria-live="polite"></p>
+<p id="announce-checks" data-testid="announce-checks" class="visually-hidden" role="status" aria-live="polite"></p>
+<div class="layout">
   <aside class="controls full">
     <section id="setup"></section>
     <section>
@@ -48,8 +56,10 @@ export const APP_HTML = `
       <details id="glossary" class="card glossary full"></details>
     </div>
   </section>
-</main>
+</div>
+${close}
 `;
+}
 
 /** The elements of APP_HTML that the app fills and wires. */
 export interface Elements {
@@ -63,6 +73,8 @@ export interface Elements {
   addVariant: HTMLButtonElement;
   backend: HTMLElement;
   status: HTMLElement;
+  announceRun: HTMLElement;
+  announceChecks: HTMLElement;
   notice: HTMLElement;
   note: HTMLElement;
   setup: HTMLElement;
@@ -95,6 +107,8 @@ export function elementsOf(container: HTMLElement): Elements {
     addVariant: byId('add-variant'),
     backend: byId('backend'),
     status: byId('status'),
+    announceRun: byId('announce-run'),
+    announceChecks: byId('announce-checks'),
     notice: byId('notice'),
     note: byId('note'),
     setup: byId('setup'),

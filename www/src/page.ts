@@ -32,6 +32,7 @@ const embedded = new URLSearchParams(location.search).has('embed');
 registerOffline();
 const app = mountApp({
   container,
+  mainContent: true,
   dropZone: document,
   link: () => location.hash,
   write: (link) => history.replaceState(null, '', link),

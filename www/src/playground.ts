@@ -13,6 +13,7 @@ import { readInspection, type Inspection } from './inspect';
 import { Inspector } from './inspector';
 import { LessonController } from './lesson-controller';
 import { liveDiff } from './live';
+import { LiveRegion } from './live-region';
 import type { Elements } from './markup';
 import { chartsOf, lastStep } from './metrics';
 import type { Saved } from './persist';
@@ -114,7 +115,7 @@ export class Playground {
       metrics: () => this.reports.metricsGrid(),
       checked: (report) => host.news?.({ type: 'checks', report }),
     });
-    this.reports = new RunReports(ui, catalog, this.store, this.runs, new Charts(ui.charts), say, () => this.lessons.runBlocked());
+    this.reports = new RunReports(ui, catalog, this.store, this.runs, new Charts(ui.charts), say, () => this.lessons.runBlocked(), new LiveRegion(ui.announceRun));
     this.saved = host.persist === true
       ? new SavedRuns(catalog, this.store, this.runs, say, {
         runName: (run) => this.reports.runName(run),

@@ -1,13 +1,15 @@
 // What the runs report, drawn: each card's last step, reward and held-out accuracy (`data-step`,
-// `data-reward`, `data-eval`), the status line, the charts (at most once a frame), the log of live
-// changes, the samples, the backend badge, and the notices of runs that fell back to the CPU. It
-// reads the runs and the store's model (the runs' state, a replay) and changes neither.
+// `data-reward`, `data-eval`), the status line and the runs' state in a live region, the charts
+// (at most once a frame), the log of live changes, the samples, the backend badge, and the
+// notices of runs that fell back to the CPU. It reads the runs and the store's model (the runs'
+// state, a replay) and changes neither.
 
 import { badgeText, type Resolved } from './backend';
 import type { Charts } from './charts';
 import { el } from './controls';
 import { chartStillReason, type Setup } from './glossary';
 import type { RunPhase } from './lesson-panel';
+import type { LiveRegion } from './live-region';
 import type { Elements } from './markup';
 import { lastEval, lastReward, lastStep, liveMarks, type ChartSpec, type StepMetrics } from './metrics';
 import type { Replay } from './replay';
@@ -51,6 +53,8 @@ export class RunReports {
     private readonly say: Say,
     /** Whether Run waits for a lesson's question to be answered. */
     private readonly runBlocked: () => boolean,
+    /** Where the runs' state is announced. */
+    private readonly announce: LiveRegion,
   ) {}
 
   /** `metrics[variant][seedIndex]`: the replay's, else the runs' steps so far. */
@@ -97,28 +101,40 @@ export class RunReports {
     return `RL: step ${Math.max(0, step - sft)} / ${rl}`;
   }
 
+  /** The status line (every step), and the runs' state in the live region (only when it changes). */
   updateStatus(): void {
     if (this.store.get().replay) return;
-    const { runs, say } = this;
+    const { runs, say, announce } = this;
     const applied = this.made();
     const all = runs.grid.flat();
     const failed = all.find((r) => r.status === 'error');
     const step = Math.min(...runs.grid.map((seeds) => lastStep(seeds.map((r) => r.metrics))));
     const { sft, rl } = applied ? phases(applied) : { sft: 0, rl: 0 };
-    if (failed) say.status(`error in ${this.runName(failed)}: ${failed.error}`);
-    else if (all.length === 0) say.status('no runs');
-    else if (all.every((r) => r.status === 'done')) say.status(`done: ${sft > 0 ? `${sft} warm-up + ` : ''}${rl} RL steps`);
-    else if (all.some((r) => r.status === 'running')) say.status(this.phaseText(step));
-    else if (all.some((r) => r.status === 'starting')) say.status(`starting ${all.length} runs…`);
-    else if (step > 0) say.status(`paused — ${this.phaseText(step)}`);
-    else {
+    if (failed) {
+      say.status(`error in ${this.runName(failed)}: ${failed.error}`);
+      announce.say(`Stopped: error in ${this.runName(failed)}.`);
+    } else if (all.length === 0) say.status('no runs');
+    else if (all.every((r) => r.status === 'done')) {
+      const steps = `${sft > 0 ? `${sft} warm-up + ` : ''}${rl} RL steps`;
+      say.status(`done: ${steps}`);
+      announce.say(`Finished: ${steps}.`);
+    } else if (all.some((r) => r.status === 'running')) {
+      say.status(this.phaseText(step));
+      announce.say(`Training ${all.length} runs.`);
+    } else if (all.some((r) => r.status === 'starting')) say.status(`starting ${all.length} runs…`);
+    else if (step > 0) {
+      say.status(`paused — ${this.phaseText(step)}`);
+      announce.say(`Paused at ${this.phaseText(step)}.`);
+    } else {
       const parameters = Math.max(0, ...all.map((r) => r.parameters));
       const variants = runs.grid.length;
       const shared = runs.warmups.length > 0
         ? `trained once per seed, shared by the ${variants} variants`
         : 'trained by each variant';
       const plan = sft > 0 ? `${sft} supervised warm-up steps (${shared}), then ${rl} RL steps` : `${rl} RL steps`;
-      say.status(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; ${this.runBlocked() ? 'answer the lesson\'s question, then press Run' : 'press Run'}`);
+      const next = this.runBlocked() ? 'answer the lesson\'s question, then press Run' : 'press Run';
+      say.status(`ready: ${all.length} runs of ${parameters} parameters — ${plan}; ${next}`);
+      announce.say(`Ready: ${next}.`);
     }
   }
 
@@ -197,6 +213,7 @@ export class RunReports {
     this.showStill();
     if (restored) this.scheduleDraw();
     this.showLiveLog([]);
+    this.announce.forget();
     this.ui.sampleVariant.replaceChildren(...made.variants.map((v, i) => Object.assign(el('option', { textContent: v.label }), { value: String(i) })));
     this.renderSamplePanel();
     this.updateCards();

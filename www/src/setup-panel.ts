@@ -4,6 +4,7 @@
 // a "more" knob's changed count), and otherwise keeps its fields (and the focus in them).
 
 import { caption, el, field, knobField, select, type Option } from './controls';
+import { keepingFocus } from './focus';
 import { PendingFields } from './pending-fields';
 import { sameValue, type Catalog, type JsonValue, type TaskName } from './schema';
 import {
@@ -55,7 +56,7 @@ export class SetupPanel {
       dispatch({ type: 'task', task });
     }), 'changing the task resets the task, model and training knobs to its defaults');
     const numbers = (m: State): JsonValue => modelNumbers(m.model, m.task, catalog) as unknown as JsonValue;
-    this.root.replaceChildren(
+    keepingFocus(this.root, () => this.root.replaceChildren(
       el('h2', { textContent: 'Task' }),
       w(taskField, (a, s) => a.task !== s.task),
       ...taskSpecs(catalog, state.task).map((spec) => w(knobField(spec, state.taskKnobs[spec.key] ?? null, (value) => {
@@ -74,7 +75,7 @@ export class SetupPanel {
       w(field(caption('backend'), select(BACKEND_CHOICES.map((b) => ({ value: b, text: b })), state.backend, (backend) => {
         dispatch({ type: 'backend', backend });
       }), 'auto measures: CPU unless a hardware GPU proves faster'), (a, s) => a.backend !== s.backend),
-    );
+    ));
   }
 
   /** The model menu: the named sizes, and the task's own default model when it is none of them. */

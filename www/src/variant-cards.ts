@@ -5,6 +5,7 @@
 // the runs report on a card (`data-step`, ...) are run-reports.ts's.
 
 import { caption, el, field, knobField, select, type Option } from './controls';
+import { keepingFocus } from './focus';
 import { PendingFields } from './pending-fields';
 import { lineSample, recolourSample, variantDash } from './line-style';
 import { algoValue, overridesProblem, presetValue, toRunConfig, trainProblem } from './resolve';
@@ -103,7 +104,7 @@ export class VariantCards {
   /** Builds a card per variant of `state`. */
   render(state: State): void {
     this.pending.clear();
-    this.root.replaceChildren(...state.variants.map((v, i) => this.card(state, v, i)));
+    keepingFocus(this.root, () => this.root.replaceChildren(...state.variants.map((v, i) => this.card(state, v, i))));
     this.addButton.disabled = state.variants.length >= MAX_VARIANTS;
   }
 
@@ -114,11 +115,15 @@ export class VariantCards {
     card.dataset.reward = '';
     card.dataset.eval = '';
     card.style.borderLeftColor = v.colour;
+    // Named for a screen reader by the variant's number, which stays while its label is edited.
     const colour = Object.assign(el('input'), { type: 'color', value: v.colour, title: 'colour' });
+    colour.setAttribute('aria-label', `colour of variant ${i + 1}`);
     colour.addEventListener('input', () => this.dispatch({ type: 'colour', variant: i, colour: colour.value }));
     const label = Object.assign(el('input'), { type: 'text', value: v.label, title: 'label', maxLength: MAX_LABEL });
+    label.setAttribute('aria-label', `label of variant ${i + 1}`);
     label.addEventListener('change', () => this.dispatch({ type: 'label', variant: i, label: label.value }));
     const remove = el('button', { className: 'remove', textContent: '×', title: 'remove this variant' });
+    remove.setAttribute('aria-label', `remove variant ${i + 1}`);
     remove.disabled = state.variants.length <= MIN_VARIANTS;
     remove.addEventListener('click', () => this.dispatch({ type: 'remove-variant', variant: i }));
     const preset = select(this.catalog.presets.map(presetOption), v.preset, (name) => this.dispatch({ type: 'preset', variant: i, preset: name }));

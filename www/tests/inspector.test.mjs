@@ -46,8 +46,8 @@ test('tokens are green when reinforced, red when suppressed, by magnitude; dropp
   assert.equal(I.weight(view.groups[0].completions[0].tokens[0]), 0.25, 'weight = −dL/dlogπ');
   // The dropped completion's large gradient does not set the scale.
   assert.equal(I.weightScale(view.groups[0]), 0.25);
-  assert.equal(I.tokenColour(0.25, 0.25), 'rgba(22, 163, 74, 1.000)');
-  assert.equal(I.tokenColour(-0.125, 0.25), 'rgba(220, 38, 38, 0.500)');
+  assert.equal(I.tokenColour(0.25, 0.25), 'rgba(22, 163, 74, 0.750)', 'full intensity: dark text keeps 4.5:1');
+  assert.equal(I.tokenColour(-0.125, 0.25), 'rgba(220, 38, 38, 0.375)');
   assert.equal(I.tokenColour(1e-9, 0.25), 'rgba(22, 163, 74, 0.080)', 'a tiny weight still shows its sign');
   assert.equal(I.tokenColour(0, 0.25), 'transparent');
   assert.equal(I.tokenColour(0.1, 0), 'transparent', 'no scale: nothing is coloured');
