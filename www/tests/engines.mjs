@@ -111,10 +111,10 @@ class PuppeteerPage extends Page {
 }
 
 /** A W3C WebDriver session over fetch: the handful of endpoints the tests use. */
-class WebDriverPage extends Page {
+class WebDriver {
   constructor(origin, session) {
-    super();
     this.base = `${origin}/session/${session}`;
+    this.window = null;
   }
   async call(method, path, body) {
     const response = await fetch(`${this.base}${path}`, {
@@ -124,6 +124,24 @@ class WebDriverPage extends Page {
     if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value.error}: ${value.message}`);
     return value;
   }
+  /** `call` in the window `handle` (WebDriver commands go to the current window). */
+  async in(handle, method, path, body) {
+    if (this.window !== handle) {
+      await this.call('POST', '/window', { handle });
+      this.window = handle;
+    }
+    return this.call(method, path, body);
+  }
+}
+
+/** A page in its own window of the one WebDriver session (WebKitWebDriver allows one session). */
+class WebDriverPage extends Page {
+  constructor(driver, handle) {
+    super();
+    this.driver = driver;
+    this.handle = handle;
+  }
+  call(method, path, body) { return this.driver.in(this.handle, method, path, body); }
   async goto(url) {
     await this.call('POST', '/url', { url });
     await this.evaluate(recordErrors);
@@ -142,7 +160,10 @@ class WebDriverPage extends Page {
     await this.call('POST', `/element/${id}/value`, { text: `${value}\uE004` });
   }
   async screenshot(path) { writeFileSync(path, Buffer.from(await this.call('GET', '/screenshot'), 'base64')); }
-  close() { return this.call('DELETE', ''); }
+  async close() {
+    await this.call('DELETE', '/window');
+    this.driver.window = null;
+  }
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -218,30 +239,31 @@ export async function launch(name) {
   const [xvfb, display] = await startXvfb();
   const [driver, origin] = await startWebKitDriver(display).catch((e) => { xvfb.kill(); throw e; });
   const stop = () => { driver.kill(); xvfb.kill(); };
-  const pages = [];
-  const session = async () => {
-    const response = await fetch(`${origin}/session`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } } }),
-    });
-    const { value } = await response.json();
-    if (!response.ok) throw new Error(`WebKitWebDriver: no session: ${value.message}`);
-    return value;
-  };
-  // One session per page: a WebDriver session is one top-level browsing context here.
-  const first = await session().catch((e) => { stop(); throw e; });
-  await new WebDriverPage(origin, first.sessionId).close();
+  const response = await fetch(`${origin}/session`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } } }),
+  }).catch((e) => { stop(); throw e; });
+  const { value } = await response.json();
+  if (!response.ok) {
+    stop();
+    throw new Error(`WebKitWebDriver: no session: ${value.message}`);
+  }
+  const session = new WebDriver(origin, value.sessionId);
+  // The session's first window stays open (closing the last window ends the session) and opens the
+  // pages' own (a new window needs a current one).
+  const home = await session.call('GET', '/window');
+  session.window = home;
   return {
-    name, version: `WebKitGTK ${first.capabilities.browserVersion}`,
+    name, version: `WebKitGTK ${value.capabilities.browserVersion}`,
     async open(url) {
-      const page = new WebDriverPage(origin, (await session()).sessionId);
-      await page.call('POST', '/window/rect', VIEWPORT).catch(() => {});
-      pages.push(page);
+      const { handle } = await session.in(home, 'POST', '/window/new', { type: 'window' });
+      const page = new WebDriverPage(session, handle);
+      await page.call('POST', '/window/rect', VIEWPORT);
       await page.goto(url);
       return page;
     },
     async close() {
-      for (const page of pages) await page.close().catch(() => {});
+      await session.call('DELETE', '').catch(() => {});
       stop();
     },
   };
