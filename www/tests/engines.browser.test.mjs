@@ -89,6 +89,8 @@ for (const name of process.env.ENGINES?.split(',') ?? ENGINES) {
       console.log(`${name}: held-out accuracy at steps ${sft} → ${rl}: ${JSON.stringify(evals)} (${badge})`);
       // Measured in Chromium: .395 → .76 / .70 (seed 0, CPU in wasm: the same in every engine).
       evals.forEach(([from, to], v) => assert.ok(to >= from + 0.15, `variant ${v}: held-out ${from} at step ${sft}, ${to} at ${rl}`));
+      // Nothing degraded on the way (saved runs in IndexedDB work in every engine): no notice.
+      assert.equal(await page.evaluate(() => { const n = document.getElementById('notice'); return n.hidden ? null : n.textContent; }), null);
       const shown = await page.evaluate(() => document.querySelector('[data-testid="variant-0"]').dataset.eval);
       assert.ok(Number(shown) >= evals[0][0] + 0.15, `the card's data-eval ${shown}`);
       await page.screenshot(join(SHOTS, `${name}-default.png`));
@@ -173,6 +175,7 @@ for (const name of process.env.ENGINES?.split(',') ?? ENGINES) {
       }));
       assert.equal(seen.rows, 4, 'one row per completion of the group (G = 4)');
       assert.ok(seen.tokens >= 4 && seen.formulas >= 6 && seen.broken === 0, JSON.stringify(seen));
+      await page.evaluate(() => document.querySelector('[data-testid="inspector"]').scrollIntoView());
       await page.screenshot(join(SHOTS, `${name}-inspector.png`));
       await noErrors(page);
       await page.close();
