@@ -67,10 +67,10 @@ async function poll(page, fn, arg, timeout, what) {
 class Page {
   waitFor(fn, arg, timeout = 60_000, what) { return poll(this, fn, arg, timeout, what); }
   url() { return this.evaluate(() => location.href); }
-  async errors() { return this.seen; }
 }
 
-class PlaywrightPage extends Page {
+/** A page of playwright-core (Chromium) or puppeteer-core (Firefox): their APIs agree on what is used here. */
+class LibraryPage extends Page {
   constructor(page) {
     super();
     this.page = page;
@@ -82,32 +82,24 @@ class PlaywrightPage extends Page {
   evaluate(fn, arg) { return this.page.evaluate(fn, arg); }
   click(selector) { return this.page.click(selector); }
   async type(selector, value) {
-    await this.page.fill(selector, String(value));
-    await this.page.press(selector, 'Tab');
-  }
-  screenshot(path) { return this.page.screenshot({ path }); }
-  close() { return this.page.close(); }
-}
-
-class PuppeteerPage extends Page {
-  constructor(page) {
-    super();
-    this.page = page;
-    this.seen = [];
-    page.on('console', (m) => { if (m.type() === 'error') this.seen.push(`console: ${m.text()}`); });
-    page.on('pageerror', (e) => this.seen.push(`pageerror: ${e}`));
-  }
-  goto(url) { return this.page.goto(url); }
-  evaluate(fn, arg) { return this.page.evaluate(fn, arg); }
-  click(selector) { return this.page.click(selector); }
-  async type(selector, value) {
-    await this.page.click(selector, { count: 3 });
-    await this.page.keyboard.press('Backspace');
-    await this.page.type(selector, String(value));
+    await this.page.focus(selector);
+    await this.page.evaluate((s) => { document.querySelector(s).value = ''; }, selector);
+    await this.page.keyboard.type(String(value));
     await this.page.keyboard.press('Tab');
   }
   screenshot(path) { return this.page.screenshot({ path }); }
+  async errors() { return this.seen; }
   close() { return this.page.close(); }
+}
+
+/** A W3C WebDriver command: its `value`, or an error with the driver's message. */
+async function command(method, url, body) {
+  const response = await fetch(url, {
+    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const { value } = await response.json();
+  if (!response.ok) throw new Error(`WebDriver ${method} ${new URL(url).pathname}: ${value.error}: ${value.message}`);
+  return value;
 }
 
 /** A W3C WebDriver session over fetch: the handful of endpoints the tests use. */
@@ -116,14 +108,7 @@ class WebDriver {
     this.base = `${origin}/session/${session}`;
     this.window = null;
   }
-  async call(method, path, body) {
-    const response = await fetch(`${this.base}${path}`, {
-      method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const { value } = await response.json();
-    if (!response.ok) throw new Error(`WebDriver ${method} ${path}: ${value.error}: ${value.message}`);
-    return value;
-  }
+  call(method, path, body) { return command(method, `${this.base}${path}`, body); }
   /** `call` in the window `handle` (WebDriver commands go to the current window). */
   async in(handle, method, path, body) {
     if (this.window !== handle) {
@@ -190,7 +175,8 @@ function startXvfb() {
 /** Starts WebKitWebDriver and waits until it answers /status. */
 async function startWebKitDriver(display) {
   const port = await freePort();
-  // A C locale, as on a bare CI machine: the page must not depend on the host's language.
+  // A C locale, as on a bare CI machine (2.50.6 reports en-US under it; builds that report "C" get
+  // the page's locale guard).
   const driver = spawn('/usr/bin/WebKitWebDriver', [`--port=${port}`],
     { env: { ...process.env, DISPLAY: display, LANG: 'C', LC_ALL: 'C' }, stdio: 'ignore' });
   const origin = `http://127.0.0.1:${port}`;
@@ -204,57 +190,37 @@ async function startWebKitDriver(display) {
   }
 }
 
-/** One browser of engine `name`: `{ name, version, open(url), close() }`; open resolves to a Page. */
-export async function launch(name) {
-  if (name === 'chromium') {
-    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'grpo-chromium-')), {
-      executablePath: BINARIES.chromium[0], headless: true, viewport: VIEWPORT, acceptDownloads: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    return {
-      name, version: execFileSync(BINARIES.chromium[0], ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
-      async open(url) {
-        const page = new PlaywrightPage(await context.newPage());
-        await page.goto(url);
-        return page;
-      },
-      close: () => context.close(),
-    };
-  }
-  if (name === 'firefox') {
-    const browser = await puppeteer.launch({
-      browser: 'firefox', executablePath: BINARIES.firefox[0], headless: true,
-      userDataDir: mkdtempSync(join(tmpdir(), 'grpo-firefox-')), defaultViewport: VIEWPORT,
-    });
-    return {
-      name, version: execFileSync(BINARIES.firefox[0], ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
-      async open(url) {
-        const page = new PuppeteerPage(await browser.newPage());
-        await page.goto(url);
-        return page;
-      },
-      close: () => browser.close(),
-    };
-  }
+/** The browser's own `--version` line. */
+const versionOf = (binary) => execFileSync(binary, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+
+/** A browser of playwright-core or puppeteer-core: one LibraryPage per open. */
+const library = (name, newPage, close) => ({
+  name,
+  version: versionOf(BINARIES[name][0]),
+  async open(url) {
+    const page = new LibraryPage(await newPage());
+    await page.goto(url);
+    return page;
+  },
+  close,
+});
+
+/** WebKitGTK: MiniBrowser started by WebKitWebDriver in an Xvfb; pages are windows of one session. */
+async function launchWebKit() {
   const [xvfb, display] = await startXvfb();
   const [driver, origin] = await startWebKitDriver(display).catch((e) => { xvfb.kill(); throw e; });
   const stop = () => { driver.kill(); xvfb.kill(); };
-  const response = await fetch(`${origin}/session`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } } }),
+  const created = await command('POST', `${origin}/session`, {
+    capabilities: { alwaysMatch: { 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } } },
   }).catch((e) => { stop(); throw e; });
-  const { value } = await response.json();
-  if (!response.ok) {
-    stop();
-    throw new Error(`WebKitWebDriver: no session: ${value.message}`);
-  }
-  const session = new WebDriver(origin, value.sessionId);
+  const session = new WebDriver(origin, created.sessionId);
   // The session's first window stays open (closing the last window ends the session) and opens the
   // pages' own (a new window needs a current one).
   const home = await session.call('GET', '/window');
   session.window = home;
   return {
-    name, version: `WebKitGTK ${value.capabilities.browserVersion}`,
+    name: 'webkit',
+    version: `WebKitGTK ${created.capabilities.browserVersion}`,
     async open(url) {
       const { handle } = await session.in(home, 'POST', '/window/new', { type: 'window' });
       const page = new WebDriverPage(session, handle);
@@ -267,4 +233,23 @@ export async function launch(name) {
       stop();
     },
   };
+}
+
+/** One browser of engine `name`: `{ name, version, open(url), close() }`; open resolves to a Page. */
+export async function launch(name) {
+  if (name === 'chromium') {
+    const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'grpo-chromium-')), {
+      executablePath: BINARIES.chromium[0], headless: true, viewport: VIEWPORT,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    return library(name, () => context.newPage(), () => context.close());
+  }
+  if (name === 'firefox') {
+    const browser = await puppeteer.launch({
+      browser: 'firefox', executablePath: BINARIES.firefox[0], headless: true,
+      userDataDir: mkdtempSync(join(tmpdir(), 'grpo-firefox-')), defaultViewport: VIEWPORT,
+    });
+    return library(name, () => browser.newPage(), () => browser.close());
+  }
+  return launchWebKit();
 }
