@@ -145,16 +145,17 @@ export class Persist {
 
   private database(): Promise<IDBDatabase | null> {
     this.db ??= this.opening.catch((e: unknown) => {
-      this.fail(`they cannot be stored (${describe(e)})`);
+      this.fail('opening', e);
       return null;
     });
     return this.db;
   }
 
-  private fail(why: string): void {
+  /** Turns saving off with a notice naming IndexedDB: the store a student can look up or allow. */
+  private fail(what: string, e: unknown): void {
     if (this.off) return;
     this.off = true;
-    this.notice(`Saved runs are off: ${why}; the runs are kept in memory only, and a reload starts them afresh.`);
+    this.notice(`Saved runs are off: ${what} this browser's IndexedDB failed (${describe(e)}); the runs are kept in memory only, and a reload starts them afresh.`);
   }
 
   /** The saved comparison of `state`, checked, or null (none, storage off, or a bad record: forgotten). */
@@ -167,7 +168,7 @@ export class Persist {
     try {
       record = await request(db.transaction(STORE, 'readonly').objectStore(STORE).get(key) as IDBRequest<SavedRecord | undefined>);
     } catch (e) {
-      this.fail(`reading them failed (${describe(e)})`);
+      this.fail('reading them from', e);
       return null;
     }
     if (!record) return null;
@@ -287,7 +288,7 @@ export class Persist {
       await done(tx);
       this.written = key;
     } catch (e) {
-      this.fail(`saving them failed (${describe(e)})`);
+      this.fail('saving them to', e);
     } finally {
       this.writing = false;
       if (this.dirty) this.schedule(WRITE_MS);
@@ -303,7 +304,7 @@ export class Persist {
       tx.objectStore(STORE).delete(key);
       await done(tx);
     } catch (e) {
-      this.fail(`forgetting one failed (${describe(e)})`);
+      this.fail('forgetting one in', e);
     }
   }
 
@@ -325,7 +326,7 @@ export class Persist {
       await done(tx);
       return count;
     } catch (e) {
-      this.fail(`clearing them failed (${describe(e)})`);
+      this.fail('clearing them from', e);
       return 0;
     }
   }

@@ -288,7 +288,7 @@ test('IndexedDB failing: a notice, and training goes on in memory', { timeout: 1
     await page.click('[data-testid="pause"]');
     await page.click('[data-testid="clear-saved"]');
     await page.waitForTimeout(500);
-    assert.match(await notice(page), /^Saved runs are off/, how);
+    assert.match(await notice(page), /^Saved runs are off: opening this browser's IndexedDB failed \(.+\); the runs are kept in memory only/, how);
     if (how === 'open errors') await page.screenshot({ path: join(SHOTS, 'storage-off.png') });
     assert.deepEqual(errors, [], how);
     await page.close();
