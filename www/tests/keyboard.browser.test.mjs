@@ -127,10 +127,14 @@ test('panels that redraw keep the focus: a focused token of the open inspector w
   await page.click('[data-testid="run"]');
   await page.click('[data-testid="inspector"] > summary');
   await page.waitForSelector('.inspect-table .tok', { timeout: 30_000 });
-  await page.focus('.inspect-table .tok[data-at="1:0"]');
-  await page.evaluate(() => {
-    window.__table = document.querySelector('.inspect-table');
-  });
+  // Focused and its table noted in one task: the table redraws every step, and a focus from
+  // outside the page can land on a token that a redraw has just detached.
+  await page.waitForFunction(() => {
+    const token = document.querySelector('.inspect-table .tok[data-at="1:0"]');
+    token?.focus();
+    window.__table = token?.closest('table');
+    return token !== null && document.activeElement === token;
+  }, null, { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector('.inspect-table') !== window.__table, null, { timeout: 30_000 });
   assert.deepEqual(await page.evaluate(() => [document.activeElement.isConnected, document.activeElement.dataset.at, document.activeElement.closest('table') === document.querySelector('.inspect-table')]),
     [true, '1:0', true], 'the same token of the new table has the focus');
