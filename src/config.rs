@@ -322,6 +322,18 @@ impl RunConfig {
         self.train
             .validate(knobs.adv_estimator.needs().min_num_generations())
             .map_err(|e| e.within("train"))?;
+        let completions = self.train.prompts_per_step * self.train.num_generations;
+        if knobs.kl_ctrl == crate::algo::KlCtrl::Adaptive && knobs.horizon * 5 <= completions {
+            return Err(ConfigError::out_of_range(
+                "algo.horizon",
+                knobs.horizon,
+                &format!(
+                    "> {} (a fifth of the {completions} completions a step: at or below it one \
+                     step can bring β to 0 or below)",
+                    completions / 5
+                ),
+            ));
+        }
         if self.train.sync_ref_model && knobs.beta == 0.0 {
             return Err(ConfigError::new(
                 "train.sync_ref_model",

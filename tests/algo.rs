@@ -573,6 +573,14 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "train.ref_model_mixup_alpha: 1.5 is out of range; allowed: [0, 1]",
         ),
         (
+            r#"{"algo": {"preset": "grpo", "kl_ctrl": "adaptive"}}"#,
+            "algo.kl_ctrl: adaptive needs kl_in_reward and beta > 0",
+        ),
+        (
+            r#"{"algo": {"preset": "rloo", "kl_ctrl": "adaptive", "horizon": 10}, "train": {"prompts_per_step": 8, "num_generations": 8}}"#,
+            "algo.horizon: 10 is out of range; allowed: > 12",
+        ),
+        (
             r#"{"train": {"min_p": 1.5}}"#,
             "train.min_p: 1.5 is out of range; allowed: [0, 1]",
         ),

@@ -550,6 +550,30 @@ fn a_reference_sync_goes_to_trl_and_is_unmapped_in_verl() {
 }
 
 #[test]
+fn the_adaptive_kl_controller_goes_to_verl_and_is_unmapped_in_trl() {
+    let c = config(
+        r#"{"algo": {"preset": "rloo", "kl_ctrl": "adaptive", "target_kl": 0.02, "horizon": 5000}}"#,
+    );
+    let verl = export(&c, Target::Verl).expect("exports");
+    for (name, value) in [
+        ("algorithm.kl_ctrl.type", "adaptive"),
+        ("algorithm.kl_ctrl.target_kl", "0.02"),
+        ("algorithm.kl_ctrl.horizon", "5000"),
+        ("algorithm.kl_ctrl.kl_coef", "0.05"),
+    ] {
+        assert_eq!(verl.value(name).as_deref(), Some(value), "verl {name}");
+    }
+    let trl = export(&c, Target::Trl).expect("exports");
+    assert!(trl.unmapped_knobs().contains(&"algo.kl_ctrl"));
+    let fixed = export(&config(r#"{"algo": {"preset": "rloo"}}"#), Target::Verl).expect("exports");
+    assert_eq!(
+        fixed.value("algorithm.kl_ctrl.type").as_deref(),
+        Some("fixed")
+    );
+    assert_eq!(fixed.value("algorithm.kl_ctrl.target_kl"), None);
+}
+
+#[test]
 fn verls_further_kl_forms_go_to_verl_and_are_unmapped_in_trl() {
     for form in ["abs", "k1+", "k3+"] {
         let c = config(&format!(

@@ -316,6 +316,48 @@ fn a_run_with_reference_syncs_resumes_identically() {
     assert_eq!(comparable(steps(&mut resumed, 6)), straight);
 }
 
+fn adaptive_rloo(target_kl: f64) -> String {
+    bandit("rloo", 0.01).replace(
+        r#""preset": "rloo""#,
+        &format!(
+            r#""preset": "rloo", "kl_estimator": "k3", "kl_ctrl": "adaptive", "target_kl": {target_kl}, "horizon": 64"#
+        ),
+    )
+}
+
+#[test]
+fn the_adaptive_controller_raises_beta_while_the_reward_kl_is_above_its_target() {
+    // 32 completions a step over a horizon of 64: each step moves β by at most 0.2 · 32/64 = 10 %.
+    // The first rollout samples the reference itself (KL 0: β falls 10 %); after it k3 > 0 is
+    // far above a target of 1e-9, so β rises 10 % a step; with a target of 100, it keeps falling.
+    let beta = |target: f64, n| -> Vec<f64> {
+        let m = steps(&mut trainer(&adaptive_rloo(target)), n);
+        m.iter().map(|s| s.kl_coef.expect("reported")).collect()
+    };
+    let up = beta(1e-9, 6);
+    assert!((up[0] - 0.05).abs() < 1e-12, "{up:?}");
+    assert!((up[1] - 0.05 * 0.9).abs() < 1e-12, "{up:?}");
+    for w in up[1..].windows(2) {
+        assert!((w[1] / w[0] - 1.1).abs() < 1e-9, "{up:?}");
+    }
+    let down = beta(100.0, 4);
+    for w in down.windows(2) {
+        assert!((w[1] / w[0] - 0.9).abs() < 1e-9, "{down:?}");
+    }
+    let fixed = steps(&mut trainer(&bandit("rloo", 0.01)), 2);
+    assert!(fixed.iter().all(|s| s.kl_coef.is_none()));
+}
+
+#[test]
+fn a_run_with_an_adaptive_beta_resumes_identically() {
+    let mut t = trainer(&adaptive_rloo(1e-9));
+    steps(&mut t, 4);
+    let saved = futures_lite::future::block_on(t.save()).unwrap();
+    let straight = comparable(steps(&mut t, 4));
+    let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
+    assert_eq!(comparable(steps(&mut resumed, 4)), straight);
+}
+
 #[test]
 fn a_resumed_checkpoint_continues_identically() {
     let mut t = trainer(SMALL_RUN);

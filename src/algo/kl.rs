@@ -65,6 +65,51 @@ fn straight_through<const D: usize>(value: Tensor<D>, x: Tensor<D>) -> Tensor<D>
     k2.clone() - k2.detach() + value.detach()
 }
 
+/// How β moves when the KL is in the reward (verl's `algorithm.kl_ctrl.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KlCtrl {
+    /// β stays as set.
+    Fixed,
+    /// Ziegler et al.'s controller (arXiv 1909.08593 §2.2, as verl 0.9.1's
+    /// `AdaptiveKLController`): after each rollout, β ← β·(1 + clip(KL/target_kl − 1, ±0.2)·n/horizon),
+    /// KL the batch mean of each completion's token-mean penalty and n its completions.
+    Adaptive,
+}
+
+impl KlCtrl {
+    /// Every variant's JSON name, in declaration order: the choices the schema offers.
+    pub const NAMES: &'static [&'static str] = &["fixed", "adaptive"];
+
+    /// β after a rollout whose reward KL was `kl`, over `n` completions.
+    pub fn next_beta(self, beta: f64, kl: f64, target_kl: f64, horizon: usize, n: usize) -> f64 {
+        match self {
+            Self::Fixed => beta,
+            Self::Adaptive => {
+                let error = (kl / target_kl - 1.0).clamp(-0.2, 0.2);
+                beta * (1.0 + error * n as f64 / horizon as f64)
+            }
+        }
+    }
+}
+
+/// The batch mean of each completion's token-mean reward KL penalty k(logp_ref − logp_old)
+/// (verl's `current_kl` in `apply_kl_penalty`), `[1]`.
+///
+/// # Shapes
+/// `logp_old`, `logp_ref`, `mask`: `[P, G, T]` → `[1]`
+pub fn reward_kl(
+    logp_old: &Tensor<3>,
+    logp_ref: &Tensor<3>,
+    mask: &Tensor<3>,
+    estimator: KlEstimator,
+    kl_clamp: bool,
+) -> Tensor<1> {
+    let k = estimator.penalty_with(logp_ref.clone() - logp_old.clone(), kl_clamp) * mask.clone();
+    let per_completion = k.sum_dim(2) / mask.clone().sum_dim(2).clamp_min(1.0);
+    per_completion.mean().reshape([1])
+}
+
 /// The KL penalty in the reward, per token: −β·k(logp_ref_t − logp_old_t) (k clamped per
 /// `kl_clamp`), 0 on padding.
 ///
@@ -145,4 +190,40 @@ impl KlEstimator {
     pub const IN_LOSS_TEX: &'static str = r"\vell \mathrel{+}= \vbeta\,k";
     /// Where it goes with `kl_in_reward` (step 2), as KaTeX.
     pub const IN_REWARD_TEX: &'static str = r"r_t = -\vbeta\,k(\log\pi_{\text{ref}} - \log\pi_{\text{old}}),\quad \vGt = \textstyle\sum_{s \ge t} r_s + \vR";
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{DType, Device, TensorData};
+
+    use super::*;
+
+    #[test]
+    fn the_adaptive_controller_moves_beta_by_the_clipped_error() {
+        let next = |kl| KlCtrl::Adaptive.next_beta(0.1, kl, 0.5, 100, 10);
+        assert!((next(0.55) - 0.1 * (1.0 + 0.1 * 0.1)).abs() < 1e-12);
+        assert!(
+            (next(5.0) - 0.1 * (1.0 + 0.2 * 0.1)).abs() < 1e-12,
+            "clipped at +0.2"
+        );
+        assert!(
+            (next(0.0) - 0.1 * (1.0 - 0.2 * 0.1)).abs() < 1e-12,
+            "clipped at −0.2"
+        );
+        assert_eq!(KlCtrl::Fixed.next_beta(0.1, 5.0, 0.5, 100, 10), 0.1);
+    }
+
+    #[test]
+    fn the_reward_kl_is_the_mean_of_each_completions_token_mean() {
+        let device = Device::flex();
+        let t = |v: Vec<f32>| {
+            Tensor::<3>::from_data(TensorData::new(v, [1, 2, 3]), (&device, DType::F32))
+        };
+        let logp_old = t(vec![0.0; 6]);
+        let logp_ref = t(vec![-1.0, -3.0, -7.0, -2.0, 0.0, 0.0]);
+        let mask = t(vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+        // k1 = −x: completion 1 has (1 + 3)/2 = 2, completion 2 has 2; the padded −7 counts nowhere.
+        let kl = reward_kl(&logp_old, &logp_ref, &mask, KlEstimator::K1, false);
+        assert_eq!(kl.into_data().iter::<f32>().collect::<Vec<_>>(), vec![2.0]);
+    }
 }

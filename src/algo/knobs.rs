@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::side::{Need, SideInput};
 use super::{
-    AdvEstimator, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel, ScaleRewards,
-    Surrogate,
+    AdvEstimator, KlCtrl, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel,
+    ScaleRewards, Surrogate,
 };
 use crate::error::ConfigError;
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
@@ -166,6 +166,30 @@ knobs! {
     /// Put the KL penalty in the reward (token returns) instead of the loss.
     kl_in_reward: bool = false, Knob::flag().source("REINFORCE++ 2501.03262"),
         export { both: Code };
+    /// How β moves with the KL in the reward: `fixed`, or `adaptive` (Ziegler et al.'s
+    /// controller, as verl's: steered towards `target_kl` over `horizon` completions).
+    kl_ctrl: KlCtrl = KlCtrl::Fixed,
+        Knob::choice(KlCtrl::NAMES).source("Ziegler et al. 1909.08593; verl algorithm.kl_ctrl"),
+        export {
+            trl: Unmapped("TRL's beta stays fixed"),
+            verl: Code,
+            off: |k| k.kl_ctrl == KlCtrl::Fixed
+        };
+    /// The reward KL the adaptive controller steers towards (verl's default 0.1).
+    target_kl: f64 = 0.1, Knob::above(0.0).source("Ziegler et al. 1909.08593"),
+        export {
+            trl: Unmapped("TRL's beta stays fixed"),
+            verl: Renamed("algorithm.kl_ctrl.target_kl"),
+            read: |k| k.kl_ctrl == KlCtrl::Adaptive
+        };
+    /// Completions over which the adaptive controller moves β by at most 20 % (verl's default
+    /// 10000).
+    horizon: usize = 10000, Knob::int_from(1).source("Ziegler et al. 1909.08593"),
+        export {
+            trl: Unmapped("TRL's beta stays fixed"),
+            verl: Renamed("algorithm.kl_ctrl.horizon"),
+            read: |k| k.kl_ctrl == KlCtrl::Adaptive
+        };
     /// DAPO dynamic sampling: drop groups whose raw rewards are all equal.
     dynamic_sampling: bool = false, Knob::flag().source("DAPO 2503.14476"),
         export {
@@ -404,6 +428,13 @@ impl Knobs {
                     self.top_entropy_quantile,
                     serde_json::json!(self.surrogate)
                 ),
+            ));
+        }
+        if self.kl_ctrl == KlCtrl::Adaptive && !(self.kl_in_reward && self.beta > 0.0) {
+            return Err(ConfigError::new(
+                "kl_ctrl",
+                "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
+                 coefficient); valid here: fixed",
             ));
         }
         if self.clip_cov_lb >= self.clip_cov_ub {

@@ -27,7 +27,7 @@ pub mod value;
 
 pub use advantage::{AdvEstimator, Estimate, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;
-pub use kl::KlEstimator;
+pub use kl::{KlCtrl, KlEstimator};
 pub use knobs::{AlgoConfig, Knobs};
 pub use objective::{
     Advantages, LossMetrics, LossOutput, PolicyInput, RolloutBatch, advantages, policy_loss,

@@ -203,6 +203,9 @@ fn kl(b: &mut Builder) {
     if !clamped_there || !k.needs_reference() {
         b.unused(&["algo.kl_clamp"]);
     }
+    if !k.kl_in_reward || !k.needs_reference() {
+        b.unused(&["algo.kl_ctrl"]);
+    }
     if !k.needs_reference() {
         if k.beta == 0.0 {
             b.set(&["algo.beta"], &actor("use_kl_loss"), Lit::Bool(false));
@@ -223,12 +226,17 @@ fn kl(b: &mut Builder) {
             "algorithm.use_kl_in_reward",
             Lit::Bool(true),
         );
-        b.set(&["algo.beta"], "algorithm.kl_ctrl.type", Lit::str("fixed"));
+        b.set(
+            &["algo.beta", "algo.kl_ctrl"],
+            "algorithm.kl_ctrl.type",
+            Lit::Str(name_of(k.kl_ctrl)),
+        );
         b.set(
             &["algo.beta"],
             "algorithm.kl_ctrl.kl_coef",
             Lit::Float(k.beta),
         );
+        b.declared(&["algo.target_kl", "algo.horizon"]);
         if noted {
             b.set_noted(
                 estimator_knobs,

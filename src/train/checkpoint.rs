@@ -34,6 +34,9 @@ pub struct Header {
     /// RL's optimizer steps so far (TR-DPO's sync counts them); absent in older checkpoints.
     #[serde(default)]
     pub rl_updates: usize,
+    /// β where the adaptive KL controller has moved it; absent when β stays as configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<f64>,
     pub rng: TaskRng,
 }
 

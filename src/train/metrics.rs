@@ -116,6 +116,8 @@ metrics! {
     kept_frac: f64 => "kept completions (fraction)", "kept completions / sampled completions", "DAPO 2503.14476; CPPO 2503.22342",
     /// Extra sampling rounds DAPO's dynamic sampling needed to fill the batch.
     resample_rounds: usize => "resampling rounds", "extra sampling rounds to fill the batch", "DAPO 2503.14476",
+    /// The β this step's reward used, when the adaptive KL controller moves it.
+    kl_coef: Option<f64>, skip_if "Option::is_none" => "KL coefficient β", "β of the reward's KL penalty, moved by the adaptive controller after each rollout", "verl actor/reward_kl_penalty_coeff",
     /// The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
     value_loss: Option<f64>, skip_if "Option::is_none" => "value loss", "vf_coef · ½ · aggregation of max((V − Ret)², (clip(V, V_old ± c) − Ret)²) over kept tokens", "verl critic/vf_loss",
     /// Fraction of kept tokens where the value clip made the term larger (`gae`'s critic only).
@@ -175,6 +177,7 @@ mod tests {
             completion_len_correct: Some(2.0),
             completion_len_incorrect: Some(3.0),
             live_changes: Some(BTreeMap::new()),
+            kl_coef: Some(0.05),
             value_loss: Some(0.1),
             vf_clipfrac: Some(0.0),
             value_mean: Some(0.5),

@@ -76,6 +76,13 @@ impl KlEstimator {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum KlCtrl {
+    Fixed,
+    Adaptive,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RatioLevel {
     Token,
     Sequence,
@@ -137,6 +144,13 @@ pub struct Knobs {
     pub kl_estimator: KlEstimator,
     pub kl_clamp: bool,
     pub kl_in_reward: bool,
+    /// The adaptive KL controller moves β between rollouts; one batch's loss reads only β.
+    #[serde(rename = "kl_ctrl")]
+    _kl_ctrl: KlCtrl,
+    #[serde(rename = "target_kl")]
+    _target_kl: f64,
+    #[serde(rename = "horizon")]
+    _horizon: usize,
     pub dynamic_sampling: bool,
     pub mask_truncated_completions: bool,
     pub prune_ratio: f64,
@@ -196,6 +210,9 @@ pub fn defaults() -> Map<String, Value> {
         "kl_estimator": "k3",
         "kl_clamp": false,
         "kl_in_reward": false,
+        "kl_ctrl": "fixed",
+        "target_kl": 0.1,
+        "horizon": 10000,
         "dynamic_sampling": false,
         "mask_truncated_completions": false,
         "prune_ratio": 0.0,

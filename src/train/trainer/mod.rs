@@ -10,6 +10,7 @@ mod critic;
 mod evaluate;
 mod gradients;
 mod inspect;
+mod kl_control;
 mod minibatch;
 mod reference_sync;
 mod rollout;
@@ -363,11 +364,19 @@ impl Trainer {
         // any forward pass), the advantages (for the sample viewer) and the `log_kl` diagnostic.
         let adv = algo::advantages(&self.knobs, &batch)?;
         let seq_advantages = adv.advantages.clone().narrow(2, 0, 1).reshape([p * g]);
+        let reward_kl = self.reward_kl(&batch);
         let mut readback = vec![adv.kept.clone().reshape([p * g]), seq_advantages];
+        let diagnostics = usize::from(kl_diagnostic.is_some());
         readback.extend(kl_diagnostic);
+        readback.extend(reward_kl);
         let host = read(Tensor::cat(readback, 0)).await?;
         let (kept, rest) = host.split_at(p * g);
-        let (advantages, kl) = rest.split_at(p * g);
+        let (advantages, rest) = rest.split_at(p * g);
+        let (kl, reward_kl) = rest.split_at(diagnostics);
+        let beta = self.knobs.beta;
+        if let Some(&reward_kl) = reward_kl.first() {
+            self.adapt_beta(reward_kl, p * g);
+        }
         self.record_samples(&groups, kept, advantages);
 
         // Steps 5–8 on what the filters kept.
@@ -382,6 +391,7 @@ impl Trainer {
             stats.kl = kl;
         }
         let mut metrics = self.rollout_metrics(&groups, &stats, kept);
+        metrics.kl_coef = (!reward_kl.is_empty()).then_some(beta);
         metrics.rollout_ms = rollout_ms;
         metrics.update_ms = now_ms() - start - rollout_ms;
         Ok(metrics)

@@ -31,6 +31,8 @@ impl Trainer {
                 config: self.config.clone(),
                 step: self.step,
                 rl_updates: self.rl_updates,
+                beta: (self.knobs.kl_ctrl == crate::algo::KlCtrl::Adaptive)
+                    .then_some(self.knobs.beta),
                 rng: self.rng.clone(),
             },
             policy: record(&self.policy).await?,
@@ -81,6 +83,7 @@ impl Trainer {
     ) -> Result<Self, TrainError> {
         let ckpt = Checkpoint::from_bytes(bytes).map_err(TrainError::Checkpoint)?;
         let saved = ckpt.header.config;
+        let configured_beta = saved.algo.knobs().ok().map(|k| k.beta);
         let config = match config {
             Some(c) => {
                 c.check_branch(&saved, ckpt.header.step)?;
@@ -134,6 +137,13 @@ impl Trainer {
         trainer.rng = ckpt.header.rng;
         trainer.step = ckpt.header.step;
         trainer.rl_updates = ckpt.header.rl_updates;
+        // The controller's β goes on where it was, unless the new config sets another β.
+        if let Some(beta) = ckpt.header.beta
+            && trainer.knobs.kl_ctrl == crate::algo::KlCtrl::Adaptive
+            && configured_beta == Some(trainer.knobs.beta)
+        {
+            trainer.knobs.beta = beta;
+        }
         Ok(trainer)
     }
 }

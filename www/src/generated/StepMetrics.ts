@@ -120,6 +120,10 @@ kept_frac: number,
  */
 resample_rounds: number, 
 /**
+ * The β this step's reward used, when the adaptive KL controller moves it.
+ */
+kl_coef?: number, 
+/**
  * The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
  */
 value_loss?: number, 
