@@ -581,6 +581,18 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "algo.horizon: 10 is out of range; allowed: > 12",
         ),
         (
+            r#"{"algo": {"off_policy_mask_threshold": -1}}"#,
+            "algo.off_policy_mask_threshold: -1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"algo": {"preset": "gvpo", "off_policy_mask_threshold": 0.5}}"#,
+            "algo.off_policy_mask_threshold: 0.5 is out of range for the sequence-level surrogate",
+        ),
+        (
+            r#"{"algo": {"preset": "gmpo", "use_bias_correction_kl": true}}"#,
+            "algo.use_bias_correction_kl: true is out of range for the sequence-level surrogate",
+        ),
+        (
             r#"{"train": {"min_p": 1.5}}"#,
             "train.min_p: 1.5 is out of range; allowed: [0, 1]",
         ),

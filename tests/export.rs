@@ -574,6 +574,29 @@ fn the_adaptive_kl_controller_goes_to_verl_and_is_unmapped_in_trl() {
 }
 
 #[test]
+fn deepseek_v32s_mask_and_kl_correction_go_to_trl_and_are_unmapped_in_verl() {
+    let c = config(
+        r#"{"algo": {"preset": "grpo", "off_policy_mask_threshold": 0.5, "use_bias_correction_kl": true}}"#,
+    );
+    let trl = export(&c, Target::Trl).expect("exports");
+    assert_eq!(
+        trl.value("off_policy_mask_threshold").as_deref(),
+        Some("0.5")
+    );
+    assert_eq!(trl.value("use_bias_correction_kl").as_deref(), Some("True"));
+    let unmapped = export(&c, Target::Verl).expect("exports").unmapped_knobs();
+    for knob in [
+        "algo.off_policy_mask_threshold",
+        "algo.use_bias_correction_kl",
+    ] {
+        assert!(unmapped.contains(&knob), "{knob}: {unmapped:?}");
+    }
+    let off = export(&config(r#"{"algo": {"preset": "grpo"}}"#), Target::Trl).expect("exports");
+    assert_eq!(off.value("off_policy_mask_threshold"), None);
+    assert_eq!(off.value("use_bias_correction_kl"), None);
+}
+
+#[test]
 fn verls_further_kl_forms_go_to_verl_and_are_unmapped_in_trl() {
     for form in ["abs", "k1+", "k3+"] {
         let c = config(&format!(

@@ -359,6 +359,30 @@ fn a_run_with_an_adaptive_beta_resumes_identically() {
 }
 
 #[test]
+fn deepseek_v32s_mask_and_kl_correction_train_finitely_and_change_the_run() {
+    // Two epochs per rollout, so the second sees π_θ ≠ π_old: there the mask can drop
+    // negative-advantage completions that drifted, and the ratio weighs the KL term.
+    let run = |algo: &str| {
+        SMALL_RUN.replace(
+            r#""preset": "dapo", "beta": 0.02"#,
+            &format!(r#""preset": "dapo", "beta": 0.02{algo}"#),
+        )
+    };
+    let plain = comparable(steps(&mut trainer(&run("")), 12));
+    for algo in [
+        r#", "off_policy_mask_threshold": 0.0"#,
+        r#", "use_bias_correction_kl": true"#,
+    ] {
+        let m = comparable(steps(&mut trainer(&run(algo)), 12));
+        assert!(
+            m.iter().all(|s| s.loss.is_finite() && s.kl.is_finite()),
+            "{algo}"
+        );
+        assert_ne!(m, plain, "{algo} changes the run");
+    }
+}
+
+#[test]
 fn a_resumed_checkpoint_continues_identically() {
     let mut t = trainer(SMALL_RUN);
     steps(&mut t, 8);

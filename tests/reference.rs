@@ -3,6 +3,8 @@
 //! against the reference itself and the crate's oracle.
 //!
 //! `GOLDEN_BLESS=1 cargo test --test reference` rewrites tests/golden/ from the generator.
+// The reference's default-knob table is one json! literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 mod common;
 #[path = "reference/mod.rs"]

@@ -332,6 +332,26 @@ knobs! {
             trl: Renamed("entropy_coef"),
             verl: Renamed("actor_rollout_ref.actor.entropy_coeff")
         };
+    /// DeepSeek-V3.2's off-policy sequence mask δ: a completion's surrogate terms count only if
+    /// its advantage is ≥ 0 or its mean token log π_old − log π_θ is ≤ δ; the KL term and the
+    /// aggregation's denominators unchanged (unset = off).
+    off_policy_mask_threshold: Option<f64> = None,
+        Knob::at_least(0.0).unset("off").source("DeepSeek-V3.2 2512.02556; TRL GRPOConfig.off_policy_mask_threshold"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no off-policy sequence mask"),
+            read: |k| k.off_policy_mask_threshold.is_some()
+        };
+    /// DeepSeek-V3.2's unbiased KL: the KL term k is multiplied by the ratio π_θ/π_old (token or
+    /// sequence, as `ratio_level`), with its gradient, so the estimate holds for samples drawn
+    /// from π_old.
+    use_bias_correction_kl: bool = false,
+        Knob::flag().source("DeepSeek-V3.2 2512.02556; TRL GRPOConfig.use_bias_correction_kl"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's KL loss has no importance-ratio correction"),
+            read: |k| k.use_bias_correction_kl
+        };
     /// ρ: the surrogate term only on the top-ρ quantile of the loss's tokens by the policy's
     /// entropy, τ the (1 − ρ) quantile (linear interpolation), kept iff H ≥ τ; the KL term and
     /// the aggregation's denominators unchanged (1 = off).
@@ -435,6 +455,27 @@ impl Knobs {
                 "kl_ctrl",
                 "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
                  coefficient); valid here: fixed",
+            ));
+        }
+        let sequence_level = self.surrogate.is_sequence_level();
+        if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
+            return Err(ConfigError::new(
+                "off_policy_mask_threshold",
+                format!(
+                    "{threshold} is out of range for the sequence-level surrogate {}; allowed: null \
+                     (the mask acts on per-token surrogate terms)",
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.use_bias_correction_kl && sequence_level {
+            return Err(ConfigError::new(
+                "use_bias_correction_kl",
+                format!(
+                    "true is out of range for the sequence-level surrogate {}; allowed: false (it \
+                     weighs a per-token KL term)",
+                    serde_json::json!(self.surrogate)
+                ),
             ));
         }
         if self.clip_cov_lb >= self.clip_cov_ub {

@@ -17,6 +17,7 @@ pub mod key_tokens;
 pub mod kl;
 pub mod knobs;
 pub mod objective;
+pub mod off_policy_mask;
 pub mod presets;
 pub mod ratio;
 pub mod shaping;

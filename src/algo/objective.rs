@@ -7,7 +7,7 @@ use burn::tensor::Tensor;
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
 use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
-use super::{KeptTokens, KlEstimator, Knobs, entropy_mask, filter, kl, shaping};
+use super::{KeptTokens, KlEstimator, Knobs, entropy_mask, filter, kl, off_policy_mask, shaping};
 use crate::error::ConfigError;
 
 /// A rollout batch: P groups of G completions, tokens padded to T.
@@ -299,13 +299,30 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
 }
 
 /// The tokens whose surrogate term counts, when a token selection is on: the high-entropy
-/// tokens of `top_entropy_quantile` ([`entropy_mask`]; the pool is the kept tokens), `[P, G, T]`.
+/// tokens of `top_entropy_quantile` ([`entropy_mask`]; the pool is the kept tokens), and those
+/// the off-policy sequence mask keeps ([`off_policy_mask`]), `[P, G, T]`.
 pub fn selected_tokens(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
-    let entropy = input.side.token(SideInput::Entropy)?;
-    (knobs.top_entropy_quantile < 1.0).then(|| {
-        let pool = KeptTokens::new(&input.mask, &input.kept);
-        entropy_mask::high_entropy_mask(entropy, &pool.weights, knobs.top_entropy_quantile)
-    })
+    let high_entropy = input
+        .side
+        .token(SideInput::Entropy)
+        .filter(|_| knobs.top_entropy_quantile < 1.0)
+        .map(|entropy| {
+            let pool = KeptTokens::new(&input.mask, &input.kept);
+            entropy_mask::high_entropy_mask(entropy, &pool.weights, knobs.top_entropy_quantile)
+        });
+    let on_policy = knobs.off_policy_mask_threshold.map(|threshold| {
+        off_policy_mask::off_policy_mask(
+            &input.logp,
+            &input.logp_old,
+            &input.mask,
+            &input.advantages,
+            threshold,
+        )
+    });
+    match (high_entropy, on_policy) {
+        (Some(a), Some(b)) => Some(a * b),
+        (a, b) => a.or(b),
+    }
 }
 
 fn loss_metrics(

@@ -113,6 +113,7 @@ impl Surrogate {
     /// sequence-level loss (what the step inspector shows per token).
     pub fn parts(self, knobs: &Knobs, t: &LossTerms) -> Parts {
         let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
+        let ratio_for_kl = t.ratio.clone();
         let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
         let clipped_objective = |ratio: Tensor<3>, a: Tensor<3>| {
             let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
@@ -181,12 +182,19 @@ impl Surrogate {
             }
         };
         let kl = match t.logp_ref {
-            Some(logp_ref) if !knobs.kl_in_reward => Some(
-                knobs
+            Some(logp_ref) if !knobs.kl_in_reward => {
+                let k = knobs
                     .kl_estimator
-                    .penalty_with(logp_ref.clone() - t.logp.clone(), knobs.kl_clamp)
-                    .mul_scalar(knobs.beta),
-            ),
+                    .penalty_with(logp_ref.clone() - t.logp.clone(), knobs.kl_clamp);
+                // DeepSeek-V3.2's correction for samples from π_old (trl 1.16.0 `grpo_trainer.py`
+                // L3104–3105: `per_token_kl * coef_1`).
+                let k = if knobs.use_bias_correction_kl {
+                    k * ratio_for_kl.clone()
+                } else {
+                    k
+                };
+                Some(k.mul_scalar(knobs.beta))
+            }
             _ => None,
         };
         let per_token = match t.selected {

@@ -494,6 +494,57 @@ fn kl_form_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// DeepSeek-V3.2's off-policy sequence mask and bias-corrected KL (TRL's
+/// `off_policy_mask_threshold`, `use_bias_correction_kl`), on batches that have drifted from
+/// π_old.
+fn deepseek_v32_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let far = Draw {
+        far: true,
+        ..GRADED
+    };
+    vec![
+        (
+            "grpo",
+            "off-policy-mask-0",
+            json!({"off_policy_mask_threshold": 0.0}),
+            GRADED,
+        ),
+        (
+            "dapo",
+            "off-policy-mask-0.02",
+            json!({"off_policy_mask_threshold": 0.02}),
+            Draw {
+                group_size: Some(6),
+                ..GRADED
+            },
+        ),
+        (
+            "gspo",
+            "off-policy-mask-0.1",
+            json!({"off_policy_mask_threshold": 0.1}),
+            GRADED,
+        ),
+        (
+            "grpo",
+            "bias-corrected-kl",
+            json!({"use_bias_correction_kl": true}),
+            GRADED,
+        ),
+        (
+            "gspo",
+            "bias-corrected-kl",
+            json!({"use_bias_correction_kl": true, "beta": 0.05}),
+            GRADED,
+        ),
+        (
+            "grpo",
+            "bias-corrected-kl-masked",
+            json!({"use_bias_correction_kl": true, "off_policy_mask_threshold": 0.0}),
+            far,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -522,6 +573,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(entropy_quantile_combinations())
         .chain(last[3..].iter().flat_map(two))
         .chain(kl_form_combinations())
+        .chain(deepseek_v32_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

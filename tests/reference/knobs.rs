@@ -175,6 +175,8 @@ pub struct Knobs {
     pub loss_agg_mode: LossAggMode,
     pub entropy_coeff: f64,
     pub top_entropy_quantile: f64,
+    pub off_policy_mask_threshold: Option<f64>,
+    pub use_bias_correction_kl: bool,
 }
 
 impl Knobs {
@@ -237,6 +239,8 @@ pub fn defaults() -> Map<String, Value> {
         "loss_agg_mode": "seq-mean-token-mean",
         "entropy_coeff": 0.0,
         "top_entropy_quantile": 1.0,
+        "off_policy_mask_threshold": null,
+        "use_bias_correction_kl": false,
     }) else {
         unreachable!("an object literal")
     };

@@ -258,6 +258,20 @@ fn token_losses(
 ) -> Vec<Dual> {
     let ratio = ratios(c, logp, knobs);
     let (lo, hi) = (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+    // DeepSeek-V3.2's off-policy sequence mask (TRL `get_off_policy_mask`): keep if A ≥ 0 or
+    // mean_t (log π_old − log π_θ) ≤ δ, π_θ without its derivative.
+    let drift = c
+        .logp_old
+        .iter()
+        .zip(logp)
+        .map(|(old, lp)| old - lp.v)
+        .sum::<f64>()
+        / logp.len() as f64;
+    let on_policy = |a: f64| {
+        knobs
+            .off_policy_mask_threshold
+            .is_none_or(|delta| a >= 0.0 || drift <= delta)
+    };
     let kl_in_loss = knobs.beta > 0.0 && !knobs.kl_in_reward;
     (0..logp.len())
         .map(|t| {
@@ -294,7 +308,11 @@ fn token_losses(
                 Surrogate::Cispo => -(lp * (r.v.clamp(lo, hi) * a)),
                 Surrogate::Gvpo | Surrogate::Gmpo => unreachable!("they replace steps 6–8"),
             };
-            let surrogate = if selected[t] { surrogate } else { Dual::c(0.0) };
+            let surrogate = if selected[t] && on_policy(a) {
+                surrogate
+            } else {
+                Dual::c(0.0)
+            };
             if !kl_in_loss {
                 return surrogate;
             }
@@ -302,11 +320,16 @@ fn token_losses(
                 .logp_ref
                 .as_ref()
                 .expect("validated: logp_ref with beta > 0");
-            surrogate
-                + knobs
-                    .kl_estimator
-                    .penalty(-lp + logp_ref[t], knobs.kl_clamp)
-                    * knobs.beta
+            let k = knobs
+                .kl_estimator
+                .penalty(-lp + logp_ref[t], knobs.kl_clamp);
+            // DeepSeek-V3.2's bias-corrected KL (TRL `per_token_kl * coef_1`): k times the ratio.
+            let k = if knobs.use_bias_correction_kl {
+                k * r
+            } else {
+                k
+            };
+            surrogate + k * knobs.beta
         })
         .collect()
 }
