@@ -119,6 +119,29 @@ config_section! {
                 verl: Unmapped("verl's reference policy stays where RL started"),
                 read: |t| t.sync_ref_model
             };
+        /// The sampler generates with the policy as it was this many RL optimizer updates ago
+        /// (fewer at the start of RL): the staleness of an asynchronous pipeline, which the
+        /// rollout correction (`algo.rollout_is`) and `bypass_mode` exist for; 0 = on-policy.
+        /// Below train.steps.
+        pub sampler_lag: usize = 0, Knob::int(0, 64).source("verl algorithm.rollout_correction (off-policy rollouts)"),
+            export {
+                trl: Unmapped("TRL samples with the weights being trained (vLLM's synced each step)"),
+                verl: Unmapped(
+                    "verl's synchronous trainer samples with the current weights; its \
+                     one-step-off-policy and fully-async recipes lag by design"
+                ),
+                off: |t| t.sampler_lag == 0
+            };
+        /// With a lagging sampler: true takes the sampler's log-probs as π_old (the ratio and its
+        /// clip see the lag); false scores the rollout under the current policy for π_old (one
+        /// more forward pass a step), so the ratio starts at 1 and only `algo.rollout_is` sees
+        /// the lag.
+        pub bypass_mode: bool = false, Knob::flag().source("verl algorithm.rollout_correction.bypass_mode"),
+            export {
+                trl: Unmapped("TRL always scores π_old with the weights being trained"),
+                verl: Renamed("algorithm.rollout_correction.bypass_mode"),
+                read: |t| t.bypass_mode
+            };
         /// Adam(W) learning rate of the RL steps (at most 1: Adam moves every weight by about
         /// the rate each step, and far beyond 1 the tiny models' activations overflow).
         pub learning_rate: f64 = 1e-3, Knob::left_open(0.0, 1.0).live(),
@@ -332,6 +355,23 @@ impl RunConfig {
                      step can bring β to 0 or below)",
                     completions / 5
                 ),
+            ));
+        }
+        if self.train.sampler_lag >= self.train.steps {
+            return Err(ConfigError::out_of_range(
+                "train.sampler_lag",
+                self.train.sampler_lag,
+                &format!(
+                    "[0, {}) (below train.steps: a lag as long as the run never trains on its own samples)",
+                    self.train.steps
+                ),
+            ));
+        }
+        if self.train.bypass_mode && knobs.rollout_is != crate::algo::RolloutIs::None {
+            return Err(ConfigError::new(
+                "train.bypass_mode",
+                "true needs algo.rollout_is none: in bypass mode π_old is the sampler, so the \
+                 correction's weight π_old/π_rollout is 1 (the ratio carries the lag)",
             ));
         }
         if self.train.sync_ref_model && knobs.beta == 0.0 {

@@ -132,7 +132,7 @@ fn an_unknown_format_is_named_and_format_1_still_loads() {
     newer[7] = b'9';
     assert_eq!(
         refused(&newer, "of format 9"),
-        "checkpoint: checkpoint format 9 is not one this build reads (1, 2 and 3)"
+        "checkpoint: checkpoint format 9 is not one this build reads (1 to 4)"
     );
     // Format 1: the same parts without the checksum.
     let mut old = bytes[..bytes.len() - 8].to_vec();

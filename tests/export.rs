@@ -597,6 +597,49 @@ fn deepseek_v32s_mask_and_kl_correction_go_to_trl_and_are_unmapped_in_verl() {
 }
 
 #[test]
+fn the_rollout_correction_goes_to_trls_vllm_modes_and_verls_rollout_is() {
+    let c = config(
+        r#"{"algo": {"preset": "grpo", "rollout_is": "sequence_truncate", "rollout_is_threshold": 3.0},
+            "train": {"sampler_lag": 2}}"#,
+    );
+    let trl = export(&c, Target::Trl).expect("exports");
+    assert_eq!(
+        trl.value("vllm_importance_sampling_mode").as_deref(),
+        Some("\"sequence_truncate\"")
+    );
+    assert_eq!(
+        trl.value("vllm_importance_sampling_clip_max").as_deref(),
+        Some("3.0")
+    );
+    assert!(trl.unmapped_knobs().contains(&"train.sampler_lag"));
+    let verl = export(&c, Target::Verl).expect("exports");
+    assert_eq!(
+        verl.value("algorithm.rollout_correction.rollout_is")
+            .as_deref(),
+        Some("sequence")
+    );
+    assert_eq!(
+        verl.value("algorithm.rollout_correction.rollout_is_threshold")
+            .as_deref(),
+        Some("3.0")
+    );
+    // Masking is verl's rejection sampling, which also changes the normaliser.
+    let mask = config(r#"{"algo": {"preset": "grpo", "rollout_is": "token_mask"}}"#);
+    let verl = export(&mask, Target::Verl).expect("exports");
+    assert!(verl.unmapped_knobs().contains(&"algo.rollout_is"));
+    let bypass = config(r#"{"train": {"sampler_lag": 2, "bypass_mode": true}}"#);
+    let verl = export(&bypass, Target::Verl).expect("exports");
+    assert_eq!(
+        verl.value("algorithm.rollout_correction.bypass_mode")
+            .as_deref(),
+        Some("true")
+    );
+    let off = export(&config(r#"{"algo": {"preset": "grpo"}}"#), Target::Trl).expect("exports");
+    assert_eq!(off.value("vllm_importance_sampling_mode"), None);
+    assert_eq!(off.value("vllm_importance_sampling_clip_max"), None);
+}
+
+#[test]
 fn verls_further_kl_forms_go_to_verl_and_are_unmapped_in_trl() {
     for form in ["abs", "k1+", "k3+"] {
         let c = config(&format!(

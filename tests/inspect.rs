@@ -10,11 +10,16 @@ use serde_json::json;
 
 /// Two RL steps of `algo` on 1-digit addition after a short warm-up.
 fn trained(algo: serde_json::Value) -> Trainer {
+    trained_with(algo, 0)
+}
+
+/// [`trained`], the sampler `sampler_lag` updates behind.
+fn trained_with(algo: serde_json::Value, sampler_lag: usize) -> Trainer {
     let config = json!({
         "task": {"name": "arithmetic", "digits": 1},
         "algo": algo,
         "train": {"sft_steps": 30, "steps": 2, "prompts_per_step": 6, "num_generations": 4,
-                  "max_completion_length": 4, "eval_every": 100}
+                  "max_completion_length": 4, "eval_every": 100, "sampler_lag": sampler_lag}
     });
     let mut t = Trainer::new(
         RunConfig::from_json(&config.to_string()).unwrap(),
@@ -76,6 +81,29 @@ fn the_inspection_is_the_oracle_on_the_trained_batch() {
             assert_eq!(token.surrogate.is_none(), i.sequence_level, "{algo}");
         }
     }
+}
+
+#[test]
+fn a_lagging_samplers_step_is_inspected_with_its_log_probs() {
+    let t = trained_with(json!({"preset": "grpo", "rollout_is": "token_truncate"}), 1);
+    let view = futures_lite::future::block_on(t.inspect())
+        .unwrap()
+        .expect("an RL step ran");
+    let i = &view.inspection;
+    let input = serde_json::to_value(&i.input).unwrap();
+    let first = &input["groups"][0]["completions"][0];
+    assert_eq!(
+        first["logp_rollout"].as_array().map(Vec::len),
+        first["logp"].as_array().map(Vec::len),
+        "the sampler's log-probs travel with the batch"
+    );
+    let oracle = futures_lite::future::block_on(evaluate(
+        &i.input,
+        &Device::flex().autodiff(),
+        FloatDType::F64,
+    ))
+    .unwrap();
+    assert_eq!(i.shown, oracle);
 }
 
 #[test]

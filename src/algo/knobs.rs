@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::side::{Need, SideInput};
 use super::{
     AdvEstimator, KlCtrl, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel,
-    ScaleRewards, Surrogate,
+    RolloutIs, ScaleRewards, Surrogate,
 };
 use crate::error::ConfigError;
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
@@ -362,6 +362,30 @@ knobs! {
             verl: Unmapped("verl has no entropy-quantile token mask (only entropy_coeff)"),
             off: |k| k.top_entropy_quantile == 1.0
         };
+    /// Rollout correction: each token's surrogate term times w, π_old/π_rollout per token or
+    /// per completion, truncated to or masked outside [`rollout_is_threshold_lower`,
+    /// `rollout_is_threshold`] (`none`, `token_truncate`, `token_mask`, `sequence_truncate`,
+    /// `sequence_mask`); reads the sampler's log-probs `logp_rollout`.
+    rollout_is: RolloutIs = RolloutIs::None,
+        Knob::choice(RolloutIs::NAMES)
+            .source("TIS, Yao et al. 2025; MIS, Liu et al. 2025; TRL GRPOConfig.vllm_importance_sampling_mode"),
+        export { both: Code };
+    /// Upper bound C_max of the rollout correction's weight.
+    rollout_is_threshold: f64 = 2.0,
+        Knob::above(0.0).source("verl algorithm.rollout_correction.rollout_is_threshold"),
+        export {
+            trl: Renamed("vllm_importance_sampling_clip_max"),
+            verl: Renamed("algorithm.rollout_correction.rollout_is_threshold"),
+            read: |k| k.rollout_is != RolloutIs::None
+        };
+    /// Lower bound C_min of the rollout correction's weight; unset = none.
+    rollout_is_threshold_lower: Option<f64> = None,
+        Knob::at_least(0.0).unset("no lower bound").source("TRL GRPOConfig.vllm_importance_sampling_clip_min"),
+        export {
+            trl: Renamed("vllm_importance_sampling_clip_min"),
+            verl: Unmapped("verl's rollout_is truncates from above only"),
+            read: |k| k.rollout_is != RolloutIs::None && k.rollout_is_threshold_lower.is_some()
+        };
 }
 
 impl Default for Knobs {
@@ -408,6 +432,11 @@ impl Knobs {
                 SideInput::Entropy,
                 "top_entropy_quantile < 1",
             ),
+            (
+                self.rollout_is != RolloutIs::None,
+                SideInput::LogpRollout,
+                "rollout_is",
+            ),
         ]
         .into_iter()
         .filter(|&(on, _, _)| on)
@@ -429,6 +458,10 @@ impl Knobs {
         for (key, value) in [
             ("epsilon_high", self.epsilon_high),
             ("clip_ratio_c", self.clip_ratio_c),
+            (
+                "rollout_is_threshold_lower",
+                self.rollout_is_threshold_lower,
+            ),
         ] {
             if let Some(x) = value.filter(|x| !x.is_finite()) {
                 return Err(ConfigError::out_of_range(
@@ -465,6 +498,30 @@ impl Knobs {
                     "{threshold} is out of range for the sequence-level surrogate {}; allowed: null \
                      (the mask acts on per-token surrogate terms)",
                     serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.rollout_is != RolloutIs::None && sequence_level {
+            return Err(ConfigError::new(
+                "rollout_is",
+                format!(
+                    "{} is out of range for the sequence-level surrogate {}; allowed: none (the \
+                     weight acts on per-token surrogate terms)",
+                    serde_json::json!(self.rollout_is),
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if let Some(lower) = self
+            .rollout_is_threshold_lower
+            .filter(|&lower| lower >= self.rollout_is_threshold)
+        {
+            return Err(ConfigError::out_of_range(
+                "rollout_is_threshold_lower",
+                lower,
+                &format!(
+                    "[0, rollout_is_threshold) = [0, {}), or null",
+                    self.rollout_is_threshold
                 ),
             ));
         }

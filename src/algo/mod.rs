@@ -20,6 +20,7 @@ pub mod objective;
 pub mod off_policy_mask;
 pub mod presets;
 pub mod ratio;
+pub mod rollout_correction;
 pub mod shaping;
 pub mod side;
 pub mod surrogate;
@@ -35,6 +36,7 @@ pub use objective::{
 };
 pub use presets::{PRESETS, Preset};
 pub use ratio::RatioLevel;
+pub use rollout_correction::RolloutIs;
 pub use shaping::OverlongBufferLen;
 pub use side::{Need, SideInput, SideTensor, SideTensors};
 pub use surrogate::Surrogate;

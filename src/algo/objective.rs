@@ -5,9 +5,12 @@
 use burn::tensor::Tensor;
 
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
+use super::rollout_correction::{RolloutMetrics, rollout_metrics, rollout_weights};
 use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
-use super::{KeptTokens, KlEstimator, Knobs, entropy_mask, filter, kl, off_policy_mask, shaping};
+use super::{
+    KeptTokens, KlEstimator, Knobs, RolloutIs, entropy_mask, filter, kl, off_policy_mask, shaping,
+};
 use crate::error::ConfigError;
 
 /// A rollout batch: P groups of G completions, tokens padded to T.
@@ -223,6 +226,8 @@ pub struct LossMetrics {
     pub clip_ratio_high: Tensor<1>,
     /// `kl`: mean k3 of π_θ against π_ref over kept tokens (0 without a reference).
     pub kl: Tensor<1>,
+    /// The sampler's mismatch and the rollout correction, when the batch has `logp_rollout`.
+    pub rollout: Option<RolloutMetrics>,
 }
 
 /// The scalar to minimise and its metrics.
@@ -267,8 +272,8 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     // 5. Ratio.
     let ratio = knobs.ratio_level.ratio(logp, logp_old, mask);
 
-    // 6. Token selection, then 6–8: surrogate, KL in loss, aggregation.
-    let selected = selected_tokens(knobs, input);
+    // 6. Token weights, then 6–8: surrogate, KL in loss, aggregation.
+    let weights = surrogate_weights(knobs, input);
     let loss = knobs.surrogate.loss(
         knobs,
         &LossTerms {
@@ -279,7 +284,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
             mask,
             kept,
             logp_ref: reference,
-            selected: selected.as_ref(),
+            token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
     );
@@ -298,10 +303,29 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     Ok(LossOutput { loss, metrics })
 }
 
-/// The tokens whose surrogate term counts, when a token selection is on: the high-entropy
-/// tokens of `top_entropy_quantile` ([`entropy_mask`]; the pool is the kept tokens), and those
-/// the off-policy sequence mask keeps ([`off_policy_mask`]), `[P, G, T]`.
-pub fn selected_tokens(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
+/// The rollout correction's weights ([`rollout_weights`]), when `rollout_is` is on.
+fn rollout_correction(
+    knobs: &Knobs,
+    input: &PolicyInput,
+) -> Option<super::rollout_correction::RolloutWeights> {
+    let logp_rollout = input.side.token(SideInput::LogpRollout)?;
+    (knobs.rollout_is != RolloutIs::None).then(|| {
+        rollout_weights(
+            knobs.rollout_is,
+            &input.logp_old,
+            logp_rollout,
+            &input.mask,
+            knobs.rollout_is_threshold_lower,
+            knobs.rollout_is_threshold,
+        )
+    })
+}
+
+/// Each token's weight on its surrogate term, when a token selection or the rollout
+/// correction is on: 1 on the high-entropy tokens of `top_entropy_quantile` ([`entropy_mask`];
+/// the pool is the kept tokens) and on those the off-policy sequence mask keeps
+/// ([`off_policy_mask`]), 0 elsewhere, times the rollout correction's weight, `[P, G, T]`.
+pub fn surrogate_weights(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
     let high_entropy = input
         .side
         .token(SideInput::Entropy)
@@ -319,10 +343,11 @@ pub fn selected_tokens(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> 
             threshold,
         )
     });
-    match (high_entropy, on_policy) {
-        (Some(a), Some(b)) => Some(a * b),
-        (a, b) => a.or(b),
-    }
+    let rollout = rollout_correction(knobs, input).map(|w| w.weights);
+    [high_entropy, on_policy, rollout]
+        .into_iter()
+        .flatten()
+        .reduce(|a, b| a * b)
 }
 
 fn loss_metrics(
@@ -341,11 +366,19 @@ fn loss_metrics(
         }
         None => kept.count.zeros_like(),
     };
+    let rollout = input
+        .side
+        .token(SideInput::LogpRollout)
+        .map(|logp_rollout| {
+            let weights = rollout_correction(knobs, input);
+            rollout_metrics(&kept, &input.logp_old, logp_rollout, weights.as_ref())
+        });
     LossMetrics {
         ratio_mean: kept.mean(ratio.clone()),
         ratio_max: (ratio * kept.weights.clone()).max(),
         clip_ratio_low: kept.mean(clipped.low),
         clip_ratio_high: kept.mean(clipped.high),
         kl,
+        rollout,
     }
 }

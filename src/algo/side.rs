@@ -35,6 +35,10 @@ pub enum SideInput {
     /// centre. Where absent, `values` stands in (the first update after a rollout, when the
     /// critic has not moved).
     ValuesOld,
+    /// The sampler's log-probs log π_rollout of the sampled tokens, `[P, G, T]`, recorded at
+    /// rollout and read by steps 5–8: where the completions were sampled by another policy
+    /// than π_old (a lagging sampler), the rollout correction's weights come from them.
+    LogpRollout,
 }
 
 /// Where a side input sits in the oracle's JSON, and so how many values it has.
@@ -101,13 +105,14 @@ pub struct SideInputInfo {
 
 impl SideInput {
     /// Every side input, in declaration order.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::GreedyReward,
         Self::Answer,
         Self::Tokens,
         Self::Entropy,
         Self::Values,
         Self::ValuesOld,
+        Self::LogpRollout,
     ];
 
     /// The name in the oracle's JSON, the schema and messages.
@@ -119,6 +124,7 @@ impl SideInput {
             Self::Entropy => "entropy",
             Self::Values => "values",
             Self::ValuesOld => "values_old",
+            Self::LogpRollout => "logp_rollout",
         }
     }
 
@@ -127,7 +133,7 @@ impl SideInput {
             Self::GreedyReward => Kind::Number,
             Self::Answer => Kind::Text,
             Self::Tokens => Kind::Ids,
-            Self::Entropy | Self::Values | Self::ValuesOld => Kind::Numbers,
+            Self::Entropy | Self::Values | Self::ValuesOld | Self::LogpRollout => Kind::Numbers,
         }
     }
 
@@ -137,7 +143,11 @@ impl SideInput {
 
     pub fn phase(self) -> Phase {
         match self {
-            Self::GreedyReward | Self::Answer | Self::Tokens | Self::ValuesOld => Phase::Rollout,
+            Self::GreedyReward
+            | Self::Answer
+            | Self::Tokens
+            | Self::ValuesOld
+            | Self::LogpRollout => Phase::Rollout,
             Self::Entropy => Phase::Policy,
             Self::Values => Phase::Critic,
         }
@@ -152,6 +162,7 @@ impl SideInput {
             Self::Entropy => "the policy's per-token entropy of every completion",
             Self::Values => "the critic's value of every token of every completion",
             Self::ValuesOld => "the critic's values at rollout of every token",
+            Self::LogpRollout => "the sampler's log-probs of every token",
         }
     }
 
@@ -234,6 +245,14 @@ impl SideTensors {
     pub fn with(mut self, input: SideInput, tensor: SideTensor) -> Self {
         self.0.insert(input, tensor);
         self
+    }
+
+    /// With the per-token `tensor` as `input`, when there is one.
+    pub fn with_token(self, input: SideInput, tensor: Option<Tensor<3>>) -> Self {
+        match tensor {
+            Some(t) => self.with(input, SideTensor::Token(t)),
+            None => self,
+        }
     }
 
     pub fn insert(&mut self, input: SideInput, tensor: SideTensor) {
@@ -399,7 +418,7 @@ impl SideInput {
                     &ids?, at.rewards, g, t, at.eos,
                 )))
             }
-            Self::Entropy | Self::Values | Self::ValuesOld => {
+            Self::Entropy | Self::Values | Self::ValuesOld | Self::LogpRollout => {
                 let mut values = vec![0.0; column.len() * t];
                 for (slot, v) in values.chunks_mut(t).zip(column) {
                     let row = v.numbers()?;

@@ -65,9 +65,11 @@ pub struct LossTerms<'a> {
     pub kept: &'a Tensor<2>,
     /// log π_ref, when the loss carries a KL term (β > 0, not in the reward).
     pub logp_ref: Option<&'a Tensor<3>>,
-    /// 1 on the tokens whose surrogate term counts, when a token selection is on
-    /// (`top_entropy_quantile`); the KL term and the aggregation are not affected.
-    pub selected: Option<&'a Tensor<3>>,
+    /// Each token's weight on its surrogate term, when a token selection
+    /// (`top_entropy_quantile`, `off_policy_mask_threshold`) or the rollout correction
+    /// (`rollout_is`) is on ([`super::objective::surrogate_weights`]); the KL term and the
+    /// aggregation are not affected.
+    pub token_weights: Option<&'a Tensor<3>>,
     /// L_max.
     pub max_completion_length: usize,
 }
@@ -197,8 +199,8 @@ impl Surrogate {
             }
             _ => None,
         };
-        let per_token = match t.selected {
-            Some(selected) => per_token * selected.clone(),
+        let per_token = match t.token_weights {
+            Some(weights) => per_token * weights.clone(),
             None => per_token,
         };
         Parts::Tokens {

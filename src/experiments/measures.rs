@@ -148,6 +148,25 @@ pub const MEASURES: &[Measure] = &[
         of: |r| r.rl.iter().map(|m| m.ratio_max).reduce(f64::max),
     },
     Measure {
+        name: "rollout_kl",
+        label: "sampler mismatch KL",
+        doc: "k3 of π_old against a lagging sampler (train.sampler_lag > 0), whole RL phase",
+        of: |r| mean(&r.rl.iter().filter_map(|m| m.rollout_kl).collect::<Vec<_>>()),
+    },
+    Measure {
+        name: "rollout_is_cut",
+        label: "share of rollout IS weights cut",
+        doc: "fraction of tokens whose rollout-correction weight was truncated or masked, whole RL phase",
+        of: |r| {
+            mean(
+                &r.rl
+                    .iter()
+                    .filter_map(|m| m.rollout_is_cut_frac)
+                    .collect::<Vec<_>>(),
+            )
+        },
+    },
+    Measure {
         name: "zero_std",
         label: "share of all-equal groups",
         doc: "fraction of groups with all-equal rewards before any resampling, whole RL phase",

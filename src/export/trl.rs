@@ -85,7 +85,29 @@ pub(super) fn map(b: &mut Builder) {
     b.declared(&["algo.dynamic_sampling", "algo.mask_truncated_completions"]);
     surrogate(b);
     b.declared(&COV_KNOBS);
+    rollout_correction(b);
     train(b);
+}
+
+/// `rollout_is` is TRL's `vllm_importance_sampling_mode` (same names), which TRL applies to
+/// vLLM's sampler: its π_rollout is vLLM's log-probs, where ours is a lagging sampler's.
+fn rollout_correction(b: &mut Builder) {
+    let k = b.knobs;
+    if k.rollout_is == crate::algo::RolloutIs::None {
+        b.unused(&["algo.rollout_is"]);
+    } else {
+        b.set_noted(
+            &["algo.rollout_is"],
+            "vllm_importance_sampling_mode",
+            Lit::Str(name_of(k.rollout_is)),
+            "TRL applies it to vLLM's sampler (use_vllm=True; vllm_importance_sampling_correction \
+             is on by default)",
+        );
+    }
+    b.declared(&[
+        "algo.rollout_is_threshold",
+        "algo.rollout_is_threshold_lower",
+    ]);
 }
 
 /// β, the KL estimator and where the KL goes: TRL has one form, k3 in the loss.

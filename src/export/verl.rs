@@ -124,6 +124,7 @@ pub(super) fn map(b: &mut Builder) {
         b.unused(&["algo.dynamic_sampling"]);
     }
     b.declared(&["algo.mask_truncated_completions"]);
+    rollout_correction(b);
     surrogate(b);
     // verl's sapo and gspo losses always average per sequence (`compute_policy_loss_gspo` calls
     // `agg_loss(..., loss_agg_mode="seq-mean-token-mean")`, volcengine/verl b178a3cd L1312–1314).
@@ -274,6 +275,42 @@ fn kl(b: &mut Builder) {
 }
 
 /// The policy loss (`actor.policy_loss.loss_mode`), the ratio level and the clip ranges.
+/// `rollout_is`'s truncated modes are verl's `rollout_is` (token or sequence; C_max is its
+/// `rollout_is_threshold`, verl 0.9.1 `rollout_corr_helper.compute_rollout_correction_weights`).
+fn rollout_correction(b: &mut Builder) {
+    use crate::algo::RolloutIs;
+    let k = b.knobs;
+    let level = match k.rollout_is {
+        RolloutIs::None => {
+            b.unused(&["algo.rollout_is"]);
+            None
+        }
+        RolloutIs::TokenTruncate => Some("token"),
+        RolloutIs::SequenceTruncate => Some("sequence"),
+        RolloutIs::TokenMask | RolloutIs::SequenceMask => {
+            b.unmapped(
+                "algo.rollout_is",
+                name_of(k.rollout_is),
+                "verl masks through rollout_rs, which also drops the token from the loss's \
+                 normaliser (here only its surrogate term is zeroed)",
+            );
+            None
+        }
+    };
+    if let Some(level) = level {
+        b.set_noted(
+            &["algo.rollout_is"],
+            "algorithm.rollout_correction.rollout_is",
+            Lit::str(level),
+            "verl exps the summed log-ratio clamped to ±20; the same weight below its threshold",
+        );
+    }
+    b.declared(&[
+        "algo.rollout_is_threshold",
+        "algo.rollout_is_threshold_lower",
+    ]);
+}
+
 fn surrogate(b: &mut Builder) {
     let k = b.knobs;
     let sequence = k.ratio_level == RatioLevel::Sequence;

@@ -92,7 +92,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
         .surrogate
         .clipped_tokens(knobs, &ratio, &policy.advantages);
     let logp = policy.logp.clone().detach();
-    let selected = algo::objective::selected_tokens(knobs, &policy);
+    let weights = algo::objective::surrogate_weights(knobs, &policy);
     let parts = knobs.surrogate.parts(
         knobs,
         &algo::surrogate::LossTerms {
@@ -103,7 +103,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
             mask: &policy.mask,
             kept: &policy.kept,
             logp_ref: policy.logp_ref.as_ref().filter(|_| knobs.needs_reference()),
-            selected: selected.as_ref(),
+            token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
     );
@@ -244,7 +244,7 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
             mask: &mask,
             kept: &kept,
             logp_ref: None,
-            selected: None,
+            token_weights: None,
             max_completion_length: t,
         },
     );

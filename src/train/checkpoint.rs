@@ -5,7 +5,10 @@
 //! before it: a cut or corrupted file is refused naming what is wrong, before any of it is decoded
 //! (a flipped bit in a weight would otherwise load as a silently different model). Format 3 adds
 //! two parts after the reference, PPO's critic and its optimizer; a run without a critic is still
-//! written as format 2, which older builds read. Format 1, without the checksum, is still read.
+//! written as format 2, which older builds read. Format 4 adds, after format 3's six parts (the
+//! critic's empty without one), a lagging sampler's policy versions, oldest first, one part
+//! each, up to the checksum; it is written only for a run that has them. Format 1, without the
+//! checksum, is still read.
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +20,8 @@ const MAGIC: &[u8; 7] = b"GRPOCKP";
 const FORMAT: u8 = b'2';
 /// The format written with a critic: format 2 with the critic's two parts.
 const FORMAT_CRITIC: u8 = b'3';
+/// The format written with a lagging sampler's versions: format 3's parts, then one per version.
+const FORMAT_VERSIONS: u8 = b'4';
 const PARTS: [&str; 6] = [
     "header",
     "policy",
@@ -52,6 +57,8 @@ pub struct Checkpoint {
     /// The critic's optimizer; empty without a critic, or when saved off the CPU (as
     /// `optimizer`).
     pub critic_optimizer: Vec<u8>,
+    /// A lagging sampler's policy versions (burn records), oldest first.
+    pub sampler_versions: Vec<Vec<u8>>,
 }
 
 /// FNV-1a (64 bit): every change of a single byte changes it (each step is a bijection of the
@@ -67,7 +74,11 @@ impl Checkpoint {
         let header = serde_json::to_vec(&self.header).map_err(|e| e.to_string())?;
         let mut out = MAGIC.to_vec();
         let mut parts = vec![&header, &self.policy, &self.optimizer, &self.reference];
-        if self.critic.is_empty() {
+        if !self.sampler_versions.is_empty() {
+            out.push(FORMAT_VERSIONS);
+            parts.extend([&self.critic, &self.critic_optimizer]);
+            parts.extend(&self.sampler_versions);
+        } else if self.critic.is_empty() {
             out.push(FORMAT);
         } else {
             out.push(FORMAT_CRITIC);
@@ -92,7 +103,7 @@ impl Checkpoint {
         };
         let (body, sum) = match format {
             b'1' => (&bytes[MAGIC.len() + 1..], None),
-            FORMAT | FORMAT_CRITIC => {
+            FORMAT | FORMAT_CRITIC | FORMAT_VERSIONS => {
                 let (body, sum) = bytes
                     .split_last_chunk::<8>()
                     .filter(|(body, _)| body.len() > MAGIC.len())
@@ -101,15 +112,32 @@ impl Checkpoint {
             }
             other => {
                 return Err(format!(
-                    "checkpoint format {} is not one this build reads (1, 2 and 3)",
+                    "checkpoint format {} is not one this build reads (1 to 4)",
                     char::from(other).escape_default()
                 ));
             }
         };
-        let count = if format == FORMAT_CRITIC { 6 } else { 4 };
+        let count = if format == FORMAT_CRITIC || format == FORMAT_VERSIONS {
+            6
+        } else {
+            4
+        };
         let mut parts = Vec::with_capacity(PARTS.len());
         let mut rest = body;
-        for name in &PARTS[..count] {
+        // Format 4's versions run up to the checksum.
+        let versions = if format == FORMAT_VERSIONS {
+            usize::MAX
+        } else {
+            0
+        };
+        let names = PARTS[..count]
+            .iter()
+            .map(|&name| name.to_string())
+            .chain((1..).map(|n| format!("sampler version {n}")).take(versions));
+        for name in names {
+            if parts.len() >= count && rest.is_empty() {
+                break;
+            }
             let (len, after) = rest.split_first_chunk::<8>().ok_or_else(|| {
                 format!("truncated checkpoint: the {name} part's length is cut off")
             })?;
@@ -142,6 +170,7 @@ impl Checkpoint {
                     .into(),
             );
         }
+        let sampler_versions = parts.split_off(count.min(parts.len()));
         parts.resize(PARTS.len(), Vec::new());
         let [
             header,
@@ -166,6 +195,7 @@ impl Checkpoint {
             reference,
             critic,
             critic_optimizer,
+            sampler_versions,
         })
     }
 }

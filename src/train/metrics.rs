@@ -118,6 +118,14 @@ metrics! {
     resample_rounds: usize => "resampling rounds", "extra sampling rounds to fill the batch", "DAPO 2503.14476",
     /// The β this step's reward used, when the adaptive KL controller moves it.
     kl_coef: Option<f64>, skip_if "Option::is_none" => "KL coefficient β", "β of the reward's KL penalty, moved by the adaptive controller after each rollout", "verl actor/reward_kl_penalty_coeff",
+    /// The sampler's mismatch with π_old (`train.sampler_lag` > 0 without `bypass_mode`, or a
+    /// rollout correction), mean over the last epoch's minibatches: k3 of π_old against the
+    /// sampler, an estimate of KL(π_rollout ‖ π_old) from its samples.
+    rollout_kl: Option<f64>, skip_if "Option::is_none" => "sampler mismatch KL", "mean over kept tokens of k3(log π_old − log π_rollout)", "verl rollout_corr/kl",
+    /// Mean rollout-correction weight w over kept tokens (`algo.rollout_is` on).
+    rollout_is_mean: Option<f64>, skip_if "Option::is_none" => "rollout IS weight", "mean over kept tokens of w_t", "TRL sampling/importance_sampling_ratio/mean",
+    /// Fraction of kept tokens whose rollout-correction weight the bounds truncated or masked.
+    rollout_is_cut_frac: Option<f64>, skip_if "Option::is_none" => "rollout IS weights cut (fraction)", "fraction of kept tokens with w outside [rollout_is_threshold_lower, rollout_is_threshold]", "",
     /// The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
     value_loss: Option<f64>, skip_if "Option::is_none" => "value loss", "vf_coef · ½ · aggregation of max((V − Ret)², (clip(V, V_old ± c) − Ret)²) over kept tokens", "verl critic/vf_loss",
     /// Fraction of kept tokens where the value clip made the term larger (`gae`'s critic only).
@@ -178,6 +186,9 @@ mod tests {
             completion_len_incorrect: Some(3.0),
             live_changes: Some(BTreeMap::new()),
             kl_coef: Some(0.05),
+            rollout_kl: Some(0.01),
+            rollout_is_mean: Some(1.0),
+            rollout_is_cut_frac: Some(0.0),
             value_loss: Some(0.1),
             vf_clipfrac: Some(0.0),
             value_mean: Some(0.5),

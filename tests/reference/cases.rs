@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use super::knobs::{AdvEstimator, resolve};
+use super::knobs::{AdvEstimator, RolloutIs, resolve};
 use super::side::Side;
 use super::{Completion, Group, Input};
 
@@ -545,6 +545,44 @@ fn deepseek_v32_combinations() -> Vec<(&'static str, &'static str, Value, Draw)>
     ]
 }
 
+/// The rollout correction (`rollout_is`, TRL's `vllm_importance_sampling_mode`): each mode,
+/// with and without a lower bound, on the clip, sequence-ratio and REINFORCE surrogates.
+fn rollout_correction_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "grpo",
+            "rollout-is-token-truncate",
+            json!({"rollout_is": "token_truncate"}),
+            GRADED,
+        ),
+        (
+            "dapo",
+            "rollout-is-token-mask",
+            json!({"rollout_is": "token_mask", "rollout_is_threshold_lower": 0.5}),
+            GRADED,
+        ),
+        (
+            "grpo",
+            "rollout-is-sequence-truncate",
+            json!({"rollout_is": "sequence_truncate", "rollout_is_threshold": 3.0,
+                   "rollout_is_threshold_lower": 0.2, "beta": 0.04}),
+            GRADED,
+        ),
+        (
+            "gspo",
+            "rollout-is-sequence-mask",
+            json!({"rollout_is": "sequence_mask"}),
+            BINARY,
+        ),
+        (
+            "rloo",
+            "rollout-is-token-truncate",
+            json!({"rollout_is": "token_truncate", "rollout_is_threshold": 1.5}),
+            GRADED,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -574,6 +612,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(last[3..].iter().flat_map(two))
         .chain(kl_form_combinations())
         .chain(deepseek_v32_combinations())
+        .chain(rollout_correction_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -675,6 +714,19 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                     } else {
                         c.side.set("values", old);
                     }
+                }
+            }
+            if knobs.rollout_is != RolloutIs::None {
+                // A sampler off π_old by a completion's own scale, so that the bounds truncate
+                // or mask some weights, token by token and in sums over a completion.
+                for c in &mut completions {
+                    let scale = [0.05, 0.4, 1.0][rng.random_range(0..3)];
+                    let rollout: Vec<f64> = c
+                        .logp_old
+                        .iter()
+                        .map(|old| round6(old + rng.random_range(-scale..scale)))
+                        .collect();
+                    c.side.set("logp_rollout", rollout);
                 }
             }
             if draw.entropy {

@@ -81,6 +81,17 @@ pub enum KlCtrl {
     Adaptive,
 }
 
+/// TRL's `vllm_importance_sampling_mode`, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutIs {
+    None,
+    TokenTruncate,
+    TokenMask,
+    SequenceTruncate,
+    SequenceMask,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RatioLevel {
@@ -177,6 +188,9 @@ pub struct Knobs {
     pub top_entropy_quantile: f64,
     pub off_policy_mask_threshold: Option<f64>,
     pub use_bias_correction_kl: bool,
+    pub rollout_is: RolloutIs,
+    pub rollout_is_threshold: f64,
+    pub rollout_is_threshold_lower: Option<f64>,
 }
 
 impl Knobs {
@@ -241,6 +255,9 @@ pub fn defaults() -> Map<String, Value> {
         "top_entropy_quantile": 1.0,
         "off_policy_mask_threshold": null,
         "use_bias_correction_kl": false,
+        "rollout_is": "none",
+        "rollout_is_threshold": 2.0,
+        "rollout_is_threshold_lower": null,
     }) else {
         unreachable!("an object literal")
     };

@@ -4,7 +4,7 @@
 
 use super::advantages::Advantages;
 use super::dual::Dual;
-use super::knobs::{Knobs, LossAggMode, RatioLevel, Surrogate};
+use super::knobs::{Knobs, LossAggMode, RatioLevel, RolloutIs, Surrogate};
 use super::{Completion, Grid, Input, entropy_mask, mean, per_token};
 
 /// Which input a derivative is taken along: the logp or the entropy of (group, completion,
@@ -247,6 +247,45 @@ fn ratios(c: &Completion, logp: &[Dual], knobs: &Knobs) -> Vec<Dual> {
     }
 }
 
+/// The rollout correction's weight of each token (1 when off), as TRL's
+/// `vllm_importance_sampling_mode` (trl f2cd577 `grpo_trainer.py` L2579–2623): d_t = log π_old
+/// − log π_rollout; w_t = e^{d_t} (token) or e^{Σ d_t} (sequence); truncate clamps to [C_min,
+/// C_max], mask zeroes outside it.
+fn rollout_weights(c: &Completion, knobs: &Knobs) -> Vec<f64> {
+    let n = c.logp_old.len();
+    if knobs.rollout_is == RolloutIs::None {
+        return vec![1.0; n];
+    }
+    let rollout = c
+        .logp_rollout()
+        .expect("validated: logp_rollout with rollout_is");
+    let d: Vec<f64> = c
+        .logp_old
+        .iter()
+        .zip(&rollout)
+        .map(|(o, r)| o - r)
+        .collect();
+    let raw: Vec<f64> = match knobs.rollout_is {
+        RolloutIs::SequenceTruncate | RolloutIs::SequenceMask => {
+            vec![d.iter().sum::<f64>().exp(); n]
+        }
+        _ => d.iter().map(|x| x.exp()).collect(),
+    };
+    let (lower, upper) = (
+        knobs
+            .rollout_is_threshold_lower
+            .unwrap_or(f64::NEG_INFINITY),
+        knobs.rollout_is_threshold,
+    );
+    raw.into_iter()
+        .map(|w| match knobs.rollout_is {
+            RolloutIs::TokenTruncate | RolloutIs::SequenceTruncate => w.clamp(lower, upper),
+            _ if w < lower || w > upper => 0.0,
+            _ => w,
+        })
+        .collect()
+}
+
 /// ℓ̃_t of one completion: steps 5–7. `chosen`: the tokens Clip-Cov cuts or KL-Cov penalises;
 /// `selected`: the tokens whose surrogate term counts (`top_entropy_quantile`).
 fn token_losses(
@@ -272,6 +311,7 @@ fn token_losses(
             .off_policy_mask_threshold
             .is_none_or(|delta| a >= 0.0 || drift <= delta)
     };
+    let rollout = rollout_weights(c, knobs);
     let kl_in_loss = knobs.beta > 0.0 && !knobs.kl_in_reward;
     (0..logp.len())
         .map(|t| {
@@ -309,7 +349,7 @@ fn token_losses(
                 Surrogate::Gvpo | Surrogate::Gmpo => unreachable!("they replace steps 6–8"),
             };
             let surrogate = if selected[t] && on_policy(a) {
-                surrogate
+                surrogate * rollout[t]
             } else {
                 Dual::c(0.0)
             };

@@ -69,6 +69,11 @@ impl Completion {
         self.side.list("entropy")
     }
 
+    /// log π_rollout per token: the sampler's, for the rollout correction.
+    pub fn logp_rollout(&self) -> Option<Vec<f64>> {
+        self.side.list("logp_rollout")
+    }
+
     /// The final answer (SEED-GRPO's clusters).
     pub fn answer(&self) -> Option<&str> {
         self.side.text("answer")
@@ -143,6 +148,9 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
 fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     if knobs.top_entropy_quantile < 1.0 && knobs.sequence_level() {
         return Err("top_entropy_quantile: a token mask needs a per-token surrogate".into());
+    }
+    if knobs.rollout_is != knobs::RolloutIs::None && knobs.sequence_level() {
+        return Err("rollout_is: the weight needs a per-token surrogate".into());
     }
     let min_size = match knobs.adv_estimator {
         AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::knobs::{AdvEstimator, Knobs};
+use super::knobs::{AdvEstimator, Knobs, RolloutIs};
 
 /// Where a side input sits and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,13 +22,14 @@ pub enum Level {
 }
 
 /// Every side input of the format.
-pub const SIDE_INPUTS: [(&str, Level); 6] = [
+pub const SIDE_INPUTS: [(&str, Level); 7] = [
     ("greedy_reward", Level::Group),
     ("answer", Level::Completion),
     ("tokens", Level::Token),
     ("entropy", Level::Token),
     ("values", Level::Token),
     ("values_old", Level::Token),
+    ("logp_rollout", Level::Token),
 ];
 
 /// Where `values_old` is absent, `values` stands in (FORMAT.md).
@@ -53,6 +54,9 @@ pub fn needs(knobs: &Knobs) -> Vec<(&'static str, &'static str)> {
     }
     if knobs.top_entropy_quantile < 1.0 {
         needs.push(("entropy", "top_entropy_quantile < 1"));
+    }
+    if knobs.rollout_is != RolloutIs::None {
+        needs.push(("logp_rollout", "rollout_is"));
     }
     needs
 }

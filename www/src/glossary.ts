@@ -31,6 +31,9 @@ export function stillReason(metric: string, s: Setup, f: Formulas): string {
       return '';
     case 'kl':
       return on(k.beta) || on(t.log_kl) ? '' : 'β = 0 and train.log_kl is off: no KL is measured';
+    case 'rollout_kl':
+      if (!on(t.sampler_lag)) return 'train.sampler_lag = 0: the policy itself samples';
+      return on(t.bypass_mode) ? 'bypass_mode: π_old is the sampler (the ratio carries the lag)' : '';
     case 'kept_frac':
       return canMove(metric, k, f) ? '' : `no filter is on (${filterKnobs(f).join(', ')}): every completion is kept`;
     case 'completion_len_mean':

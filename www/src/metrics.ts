@@ -32,6 +32,7 @@ export const CHARTS: readonly ChartSpec[] = [
   ['completion_len_correct', 'completion_len_incorrect'],
   ['kept_frac'],
   ['zero_std_group_frac'],
+  ['rollout_kl'],
   ['tokens_per_s'],
 ];
 

@@ -152,6 +152,11 @@ impl Trainer {
         // KL term depend on the weights; a critic's baseline is fixed at 0 (the policy loss
         // is what this measures).
         let fixed = mask.clone().mul_scalar(-2.0);
+        // And a sampler a little off it (w = e^0.25 per token) for the rollout correction.
+        let logp_rollout = self
+            .knobs
+            .reads(SideInput::LogpRollout)
+            .then(|| mask.clone().mul_scalar(-2.25));
         let probe_rewards: Vec<f64> = rewards.iter().map(|&r| f64::from(r)).collect();
         let side = SideSource {
             completions: &completions,
@@ -159,6 +164,7 @@ impl Trainer {
             group_size,
             greedy_rewards: Some(&vec![0.0; p]),
             values_old: Some(mask.zeros_like()),
+            logp_rollout: logp_rollout.clone(),
         }
         .tensors(
             &self.knobs.side_inputs(),
@@ -185,10 +191,12 @@ impl Trainer {
                 mask,
                 advantages: adv.advantages,
                 kept: adv.kept,
-                side: SideTensors::default().with(
-                    SideInput::Entropy,
-                    SideTensor::Token(entropy.reshape([p, group_size, l_max])),
-                ),
+                side: SideTensors::default()
+                    .with(
+                        SideInput::Entropy,
+                        SideTensor::Token(entropy.reshape([p, group_size, l_max])),
+                    )
+                    .with_token(SideInput::LogpRollout, logp_rollout),
                 max_completion_length: l_max,
             },
         )?;

@@ -121,15 +121,16 @@ impl Trainer {
         run_all(jobs)
     }
 
-    /// log π of `tokens` (row r continues prompt r / group_size) under the frozen reference, `[B, L]`.
-    pub(super) fn reference_logprobs(
+    /// log π of `tokens` (row r continues prompt r / group_size) under `model`, a frozen copy
+    /// (the reference, or the policy rescoring a lagging sampler's rollout), `[B, L]`.
+    pub(super) fn logprobs_under(
         &self,
-        reference: &Transformer,
+        model: &Transformer,
         prompts: &[Vec<TokenId>],
         group_size: usize,
         tokens: &Tensor<2, Int>,
     ) -> Tensor<2> {
-        let models = vec![reference; self.threads.min(prompts.len()).max(1)];
+        let models = vec![model; self.threads.min(prompts.len()).max(1)];
         let scored = self.score_runs(
             &models,
             prompts,

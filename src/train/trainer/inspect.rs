@@ -61,17 +61,26 @@ impl Trainer {
             group_size: g,
             greedy_rewards: batch.greedy_rewards.as_deref(),
             values_old: None,
+            logp_rollout: None,
         };
         let mut columns = source.columns(&self.knobs.side_inputs());
-        if let Some(v) = &batch.values_old {
-            // The first update's critic is the rollout's: its values stand for V and V_old.
-            let values = rows(read(flat(v)).await?);
-            let unpadded = values
+        let unpadded = |values: Vec<Vec<f64>>| -> Vec<SideValue> {
+            values
                 .iter()
                 .zip(&batch.completions)
                 .map(|(v, c)| SideValue::Numbers(v[..c.len()].to_vec()))
-                .collect();
-            columns.push((SideInput::Values, unpadded));
+                .collect()
+        };
+        if let Some(v) = &batch.values_old {
+            // The first update's critic is the rollout's: its values stand for V and V_old.
+            columns.push((SideInput::Values, unpadded(rows(read(flat(v)).await?))));
+        }
+        if let Some(r) = batch
+            .logp_rollout
+            .as_ref()
+            .filter(|_| self.knobs.reads(SideInput::LogpRollout))
+        {
+            columns.push((SideInput::LogpRollout, unpadded(rows(read(flat(r)).await?))));
         }
         let (group_sides, mut completion_sides) =
             SideValues::split(columns, batch.prompts.len(), g);

@@ -7,6 +7,7 @@ use rand::seq::SliceRandom;
 
 use super::critic::{CriticBatch, CriticStats};
 use super::{TrainError, Trainer};
+use crate::algo::rollout_correction::RolloutMetrics;
 use crate::algo::{self, PolicyInput, SideInput, SideTensor, SideTensors};
 use crate::tasks::TokenId;
 use crate::train::host::read;
@@ -21,6 +22,7 @@ pub(super) struct MinibatchStats {
     pub ratio_mean: Tensor<1>,
     pub ratio_max: Tensor<1>,
     pub grad_norm: Tensor<1>,
+    pub rollout: Option<RolloutMetrics>,
     pub critic: Option<CriticStats>,
 }
 
@@ -43,12 +45,24 @@ pub(super) struct UpdateStats {
     pub ratio_mean: f64,
     pub ratio_max: f64,
     pub grad_norm: f64,
+    /// Present when the batch has the sampler's own log-probs ([`RolloutMetrics`]).
+    pub rollout_kl: Option<f64>,
+    /// Present when the rollout correction is on.
+    pub rollout_is: Option<RolloutIsStats>,
     /// Present when the run trains a critic.
     pub critic: Option<CriticUpdateStats>,
 }
 
+/// The rollout correction's part of [`UpdateStats`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct RolloutIsStats {
+    pub mean: f64,
+    pub cut_frac: f64,
+}
+
 impl MinibatchStats {
-    /// The policy's eight statistics, then the critic's three when it has them.
+    /// The policy's eight statistics, then the rollout's (its KL, and the correction's mean
+    /// weight and cut fraction) and the critic's three, each where the batch has them.
     fn fields(self) -> Vec<Tensor<1>> {
         let mut fields = vec![
             self.loss,
@@ -60,6 +74,10 @@ impl MinibatchStats {
             self.ratio_max,
             self.grad_norm,
         ];
+        if let Some(r) = self.rollout {
+            fields.push(r.kl);
+            fields.extend(r.is_mean.into_iter().chain(r.is_cut_frac));
+        }
         if let Some(c) = self.critic {
             fields.extend([c.value_loss, c.vf_clipfrac, c.value_mean]);
         }
@@ -69,14 +87,24 @@ impl MinibatchStats {
     /// The mean over `all`, read back in one transfer.
     async fn mean(all: Vec<MinibatchStats>) -> Result<UpdateStats, TrainError> {
         let n = all.len();
-        let Some(sum) = all
+        let Some(first) = all.first() else {
+            return Ok(UpdateStats::default());
+        };
+        let rollout = first.rollout.as_ref().map(|r| r.is_mean.is_some());
+        let critic = first.critic.is_some();
+        let sum = all
             .into_iter()
             .map(|s| Tensor::cat(s.fields(), 0))
             .reduce(|a, b| a + b)
-        else {
-            return Ok(UpdateStats::default());
-        };
+            .expect("at least one update");
         let v = read(sum.div_scalar(n as f64)).await?;
+        let mut rest = v[8..].iter().copied();
+        let mut next = || rest.next().expect("one value per field");
+        let rollout_kl = rollout.map(|_| next());
+        let rollout_is = (rollout == Some(true)).then(|| RolloutIsStats {
+            mean: next(),
+            cut_frac: next(),
+        });
         Ok(UpdateStats {
             loss: v[0],
             kl: v[1],
@@ -86,10 +114,12 @@ impl MinibatchStats {
             ratio_mean: v[5],
             ratio_max: v[6],
             grad_norm: v[7],
-            critic: (v.len() > 8).then(|| CriticUpdateStats {
-                value_loss: v[8],
-                vf_clipfrac: v[9],
-                value_mean: v[10],
+            rollout_kl,
+            rollout_is,
+            critic: critic.then(|| CriticUpdateStats {
+                value_loss: next(),
+                vf_clipfrac: next(),
+                value_mean: next(),
             }),
         })
     }
@@ -180,7 +210,11 @@ impl Trainer {
                     advantages: sel(&batch.advantages),
                     kept: batch.kept.clone().select(0, idx.clone()),
                     side: SideTensors::default()
-                        .with(SideInput::Entropy, SideTensor::Token(entropy.clone())),
+                        .with(SideInput::Entropy, SideTensor::Token(entropy.clone()))
+                        .with_token(
+                            SideInput::LogpRollout,
+                            batch.side.token(SideInput::LogpRollout).map(sel),
+                        ),
                     max_completion_length: batch.max_completion_length,
                 };
                 // The loss carries the entropy bonus (`entropy_coeff`); the metric is the
@@ -216,6 +250,7 @@ impl Trainer {
             ratio_mean: m.ratio_mean.inner(),
             ratio_max: m.ratio_max.inner(),
             grad_norm,
+            rollout: m.rollout,
             critic,
         })
     }

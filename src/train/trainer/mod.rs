@@ -3,7 +3,8 @@
 //! [`rollout`] (sampling, resampling, groups), [`batch`] (padding, masks, compaction),
 //! [`gradients`] (threads, the chain-rule cut, clipping), [`minibatch`] (the updates and their
 //! statistics), [`critic`] (PPO's value model), [`evaluate`] (held-out accuracy, the probe),
-//! [`inspect`] (the last step, per token) and [`saving`] (checkpoints).
+//! [`inspect`] (the last step, per token), [`report`] (samples and metrics), [`sampler`] (a
+//! lagging sampler) and [`saving`] (checkpoints).
 
 mod batch;
 mod critic;
@@ -13,7 +14,9 @@ mod inspect;
 mod kl_control;
 mod minibatch;
 mod reference_sync;
+mod report;
 mod rollout;
+mod sampler;
 mod saving;
 mod side;
 
@@ -23,7 +26,7 @@ use burn::tensor::{Device, Tensor};
 use rand::SeedableRng;
 
 use super::host::{now_ms, read, upload};
-use super::metrics::{StepMetrics, length_by_correctness};
+use super::metrics::StepMetrics;
 use crate::algo::{self, Advantages, Knobs, RolloutBatch, SideInput};
 use crate::config::RunConfig;
 use crate::error::ConfigError;
@@ -80,6 +83,8 @@ pub struct Trainer {
     step: usize,
     /// Optimizer steps since RL started (TR-DPO's sync counts them).
     rl_updates: usize,
+    /// A lagging sampler's policy versions, oldest first ([`sampler`]).
+    sampler_versions: std::collections::VecDeque<Transformer>,
     samples: Vec<Sample>,
     last_batch: Option<TrainedBatch>,
     threads: usize,
@@ -101,8 +106,12 @@ pub struct TrainedBatch {
     pub truncated: Vec<bool>,
     /// Each prompt's greedy-completion reward, for an estimator with a greedy baseline.
     pub greedy_rewards: Option<Vec<f64>>,
-    /// `[B, max_completion_length]` sampling-time log-probs, 0 after the end.
+    /// `[B, max_completion_length]` log π_old, 0 after the end: the sampling-time log-probs,
+    /// or a lagging sampler's rollout rescored under the policy ([`Trainer::old_logprobs`]).
     pub logp_old: Tensor<2>,
+    /// `[B, max_completion_length]` the sampler's log-probs, where they are not π_old's or
+    /// the objective reads them.
+    pub logp_rollout: Option<Tensor<2>>,
     /// `[B, max_completion_length]` log-probs under the reference, when the objective reads them.
     pub logp_ref: Option<Tensor<2>>,
     /// `[B, max_completion_length]` critic values at rollout, when the estimator has a critic.
@@ -164,6 +173,7 @@ impl Trainer {
             rng,
             step: 0,
             rl_updates: 0,
+            sampler_versions: Default::default(),
             samples: Vec::new(),
             last_batch: None,
             threads: 1,
@@ -349,15 +359,10 @@ impl Trainer {
             correct: groups.verdicts.iter().map(|v| v.correct).collect(),
             truncated: groups.completions.truncated.clone(),
             greedy_rewards: groups.greedy_rewards.clone(),
-            logp_old: groups.completions.logp.clone(),
-            logp_ref: batch.logp_ref.clone().map(|r| {
-                let [p, g, l] = r.dims();
-                r.reshape([p * g, l])
-            }),
-            values_old: batch.side.token(SideInput::ValuesOld).map(|v| {
-                let [p, g, l] = v.dims();
-                v.clone().reshape([p * g, l])
-            }),
+            logp_old: rows(&batch.logp_old),
+            logp_ref: batch.logp_ref.as_ref().map(rows),
+            logp_rollout: batch.side.token(SideInput::LogpRollout).map(rows),
+            values_old: batch.side.token(SideInput::ValuesOld).map(rows),
         });
 
         // Steps 1–4, then one readback: the keep flags (to drop what the loss will not see before
@@ -409,6 +414,9 @@ impl Trainer {
         if self.reference.is_none() {
             self.reference = Some(self.policy.valid());
         }
+        if self.sampler_versions.is_empty() {
+            self.keep_version();
+        }
     }
 
     /// The rollout as `[P, G, L]` tensors, with the reference's log-probs when the objective
@@ -430,14 +438,14 @@ impl Trainer {
             (0..p * g).map(|i| if f(i) { 1.0 } else { 0.0 }).collect()
         };
         let mask = upload(mask_rows(&groups.completions.tokens, l), [p, g, l], device);
-        let logp_old = groups.completions.logp.clone().reshape([p, g, l]);
+        let (logp_old, logp_rollout) = self.old_logprobs(groups, prompts, &mask);
         let scores_reference = self.knobs.needs_reference() || self.config.train.log_kl;
         let logp_ref = self
             .reference
             .as_ref()
             .filter(|_| scores_reference)
             .map(|reference| {
-                self.reference_logprobs(reference, prompts, g, &groups.completions.token_tensor)
+                self.logprobs_under(reference, prompts, g, &groups.completions.token_tensor)
                     .reshape([p, g, l])
             });
         let (logp_ref, kl_diagnostic) = match logp_ref {
@@ -466,6 +474,7 @@ impl Trainer {
                 values_old: self
                     .rollout_values(prompts, g, &groups.completions.token_tensor)
                     .map(|v| v.reshape([p, g, l])),
+                logp_rollout,
             }
             .tensors(&self.knobs.side_inputs(), l, device)?,
             max_completion_length: l,
@@ -500,73 +509,12 @@ impl Trainer {
             max_completion_length: batch.max_completion_length,
         }
     }
+}
 
-    fn record_samples(&mut self, groups: &SampledGroups, kept: &[f64], advantages: &[f64]) {
-        const SHOWN_GROUPS: usize = 4;
-        let rows = (groups.problems.len().min(SHOWN_GROUPS)) * groups.group_size;
-        self.samples = (0..rows)
-            .map(|r| {
-                let v = &groups.verdicts[r];
-                Sample {
-                    prompt: groups.problems[r / groups.group_size].prompt.clone(),
-                    completion: groups.completions.tokens[r].clone(),
-                    reward: v.reward,
-                    correct: v.correct,
-                    advantage: advantages[r],
-                    kept: kept[r] > 0.5,
-                    details: v.details.clone(),
-                    view: groups.problems[r / groups.group_size]
-                        .view(&groups.completions.tokens[r]),
-                }
-            })
-            .collect();
-    }
-
-    fn rollout_metrics(
-        &self,
-        groups: &SampledGroups,
-        stats: &UpdateStats,
-        kept: &[f64],
-    ) -> StepMetrics {
-        let n = groups.verdicts.len() as f64;
-        let rewards: Vec<f64> = groups.verdicts.iter().map(|v| v.reward).collect();
-        let mean = rewards.iter().sum::<f64>() / n;
-        let std =
-            (rewards.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-        let lengths: Vec<usize> = groups.completions.tokens.iter().map(Vec::len).collect();
-        let correct: Vec<bool> = groups.verdicts.iter().map(|v| v.correct).collect();
-        let (completion_len_correct, completion_len_incorrect) =
-            length_by_correctness(&lengths, &correct);
-        StepMetrics {
-            reward_mean: mean,
-            reward_std: std,
-            accuracy: groups.verdicts.iter().filter(|v| v.correct).count() as f64 / n,
-            regret: groups.verdicts.iter().map(|v| v.regret).sum::<f64>() / n,
-            loss: stats.loss,
-            kl: stats.kl,
-            entropy: stats.entropy,
-            clip_frac_low: stats.clip_frac_low,
-            clip_frac_high: stats.clip_frac_high,
-            ratio_mean: stats.ratio_mean,
-            ratio_max: stats.ratio_max,
-            completion_len_mean: lengths.iter().sum::<usize>() as f64 / n,
-            completion_len_min: lengths.iter().copied().min().unwrap_or(0),
-            completion_len_max: lengths.iter().copied().max().unwrap_or(0),
-            completion_len_correct,
-            completion_len_incorrect,
-            truncated_frac: groups.completions.truncated.iter().filter(|&&t| t).count() as f64 / n,
-            zero_std_group_frac: groups.zero_std_group_frac,
-            kept_frac: kept.iter().sum::<f64>() / n,
-            resample_rounds: groups.resample_rounds,
-            grad_norm: stats.grad_norm,
-            value_loss: stats.critic.map(|c| c.value_loss),
-            vf_clipfrac: stats.critic.map(|c| c.vf_clipfrac),
-            value_mean: stats.critic.map(|c| c.value_mean),
-            lr: self.config.train.learning_rate,
-            prompt_tokens_encoded: groups.completions.prompt_tokens_encoded,
-            ..StepMetrics::default()
-        }
-    }
+/// `[P, G, L]` as `[P·G, L]`.
+fn rows(t: &Tensor<3>) -> Tensor<2> {
+    let [p, g, l] = t.dims();
+    t.clone().reshape([p * g, l])
 }
 
 /// AdamW with the run's betas and weight decay, no moments yet.

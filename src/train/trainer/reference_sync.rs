@@ -10,9 +10,11 @@ use super::Trainer;
 use crate::policy::Transformer;
 
 impl Trainer {
-    /// Counts one RL optimizer step and syncs the reference when the count says so.
+    /// Counts one RL optimizer step, keeps the policy's version for a lagging sampler, and syncs
+    /// the reference when the count says so.
     pub(super) fn after_rl_update(&mut self) {
         self.rl_updates += 1;
+        self.keep_version();
         let t = &self.config.train;
         if !t.sync_ref_model || !self.rl_updates.is_multiple_of(t.ref_model_sync_steps) {
             return;

@@ -2,7 +2,6 @@
 //! each, verify them — and, with DAPO's dynamic sampling, replace groups whose rewards are all
 //! equal by fresh ones.
 
-use burn::module::Module;
 use burn::tensor::{Int, Tensor, TensorData};
 
 use super::{TrainError, Trainer};
@@ -47,7 +46,7 @@ impl Trainer {
         let prompts: Vec<Vec<TokenId>> = problems.iter().map(|p| p.prompt.clone()).collect();
         let group = self.group_size();
         let l_max = self.config.train.max_completion_length;
-        let inference = self.policy.valid();
+        let inference = self.sampler();
         let completions = generate(
             &inference,
             &prompts,

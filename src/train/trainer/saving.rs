@@ -53,6 +53,13 @@ impl Trainer {
                 Some(c) if on_cpu => c.optimizer.into_bytes().map_err(failed)?.to_vec(),
                 _ => Vec::new(),
             },
+            sampler_versions: {
+                let mut versions = Vec::with_capacity(self.sampler_versions.len());
+                for version in &self.sampler_versions {
+                    versions.push(record(version).await?);
+                }
+                versions
+            },
         }
         .to_bytes()
         .map_err(TrainError::Checkpoint)
@@ -105,6 +112,22 @@ impl Trainer {
             trainer.reference = Some(
                 template
                     .try_load_record(record(ckpt.reference)?)
+                    .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
+            );
+        }
+        // A lagging sampler's versions, as far back as the (maybe branched) lag reaches.
+        let lag = trainer.config.train.sampler_lag;
+        let skip = ckpt.sampler_versions.len().saturating_sub(lag + 1);
+        for bytes in ckpt
+            .sampler_versions
+            .into_iter()
+            .skip(skip)
+            .filter(|_| lag > 0)
+        {
+            let template = trainer.policy.valid();
+            trainer.sampler_versions.push_back(
+                template
+                    .try_load_record(record(bytes)?)
                     .map_err(|e| TrainError::Checkpoint(format!("{e:?}")))?,
             );
         }

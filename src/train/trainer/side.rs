@@ -21,6 +21,10 @@ pub(crate) struct SideSource<'a> {
     pub greedy_rewards: Option<&'a [f64]>,
     /// The critic's values at rollout, `[P, G, L]`, when the run has a critic.
     pub values_old: Option<Tensor<3>>,
+    /// The sampler's log-probs, `[P, G, L]`, when another policy than π_old sampled the batch
+    /// (a lagging sampler) or the objective reads them: kept whenever given, for the rollout
+    /// metrics.
+    pub logp_rollout: Option<Tensor<3>>,
 }
 
 /// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
@@ -52,7 +56,10 @@ impl SideSource<'_> {
                         .iter()
                         .map(|c| SideValue::Ids(c.clone()))
                         .collect(),
-                    SideInput::Entropy | SideInput::Values | SideInput::ValuesOld => return None,
+                    SideInput::Entropy
+                    | SideInput::Values
+                    | SideInput::ValuesOld
+                    | SideInput::LogpRollout => return None,
                 };
                 Some((need.input, column))
             })
@@ -81,6 +88,9 @@ impl SideSource<'_> {
             && needs.iter().any(|n| n.input == SideInput::ValuesOld)
         {
             side.insert(SideInput::ValuesOld, SideTensor::Token(values.clone()));
+        }
+        if let Some(logp) = &self.logp_rollout {
+            side.insert(SideInput::LogpRollout, SideTensor::Token(logp.clone()));
         }
         Ok(side)
     }

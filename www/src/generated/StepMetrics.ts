@@ -124,6 +124,20 @@ resample_rounds: number,
  */
 kl_coef?: number, 
 /**
+ * The sampler's mismatch with π_old (`train.sampler_lag` > 0 without `bypass_mode`, or a
+ * rollout correction), mean over the last epoch's minibatches: k3 of π_old against the
+ * sampler, an estimate of KL(π_rollout ‖ π_old) from its samples.
+ */
+rollout_kl?: number, 
+/**
+ * Mean rollout-correction weight w over kept tokens (`algo.rollout_is` on).
+ */
+rollout_is_mean?: number, 
+/**
+ * Fraction of kept tokens whose rollout-correction weight the bounds truncated or masked.
+ */
+rollout_is_cut_frac?: number, 
+/**
  * The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
  */
 value_loss?: number, 
