@@ -1059,3 +1059,34 @@ fn ktae_scores_a_token_that_only_successes_contain() {
     // 7 is in both completions: KT(7) = 0, so the advantages are GRPO's.
     assert_eq!(out.advantages, grpo.advantages);
 }
+
+/// VESPO (TRL `loss_type="vespo"`): on policy w = 1, so φ = e^λ·1·e^(−λ) = 1 and the gradient
+/// is REINFORCE's −A/N per token (token-mean); with every token's log-ratio ln 0.5 a completion
+/// of n tokens has w = 0.5ⁿ and, for A ≥ 0 (k 2, λ 3), φ = exp(3 + 2 ln w − 3w).
+#[test]
+fn vespo_weighs_reinforce_by_phi_of_the_sequence_ratio() {
+    let groups: &[&[f64]] = &[&[1.0, 0.0, 0.5]];
+    let vespo = on_policy(json!({"preset": "vespo"}), groups);
+    let reinforce = on_policy(json!({"preset": "vespo", "surrogate": "reinforce"}), groups);
+    for (v, r) in vespo
+        .grad_logp
+        .iter()
+        .flatten()
+        .flatten()
+        .zip(reinforce.grad_logp.iter().flatten().flatten())
+    {
+        assert_close(*v, *r, 1e-12);
+    }
+    let half = 0.5_f64.ln();
+    let off = eval(&batch(json!({"preset": "vespo"}), groups, |_, _| half)).unwrap();
+    let tokens: usize = off.grad_logp[0].iter().map(Vec::len).sum();
+    for (c, grads) in off.grad_logp[0].iter().enumerate() {
+        let a = off.advantages[0][c][0];
+        let n = grads.len() as f64;
+        let (log_w, (k, lambda)) = (n * half, if a >= 0.0 { (2.0, 3.0) } else { (3.0, 2.0) });
+        let phi = (lambda + k * log_w - lambda * log_w.exp()).exp();
+        for g in grads {
+            assert_close(*g, -phi * a / tokens as f64, 1e-12);
+        }
+    }
+}

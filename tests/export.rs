@@ -370,6 +370,26 @@ const ROWS: &[Row] = &[
         ],
         verl_unmapped: &["algo.std_eps", "algo.loss_agg_mode"],
     },
+    Row {
+        preset: "vespo",
+        trl: &[
+            ("loss_type", "\"vespo\""),
+            ("vespo_k_pos", "2.0"),
+            ("vespo_lambda_pos", "3.0"),
+            ("vespo_k_neg", "3.0"),
+            ("vespo_lambda_neg", "2.0"),
+        ],
+        trl_unmapped: &[],
+        verl: &[("loss_agg_mode", "token-mean")],
+        verl_unmapped: &[
+            "algo.std_eps",
+            "algo.surrogate",
+            "algo.vespo_k_pos",
+            "algo.vespo_lambda_pos",
+            "algo.vespo_k_neg",
+            "algo.vespo_lambda_neg",
+        ],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

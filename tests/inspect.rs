@@ -41,6 +41,7 @@ fn the_inspection_is_the_oracle_on_the_trained_batch() {
         json!({"preset": "remax"}),
         json!({"preset": "mc_grpo"}),
         json!({"preset": "gvpo"}),
+        json!({"preset": "vespo"}),
         json!({"preset": "grpo", "clip_ratio_c": 3.0, "beta": 0.0}),
     ] {
         let t = trained(algo.clone());
@@ -147,6 +148,30 @@ fn there_is_nothing_to_inspect_before_the_first_rl_step() {
         futures_lite::future::block_on(t.inspect())
             .unwrap()
             .is_none()
+    );
+}
+
+#[test]
+fn vespos_curve_is_its_weighted_reinforce_term() {
+    use grpo_playground::algo::AlgoConfig;
+    use grpo_playground::oracle::surrogate_curve;
+    let knobs = AlgoConfig::preset("vespo").knobs().unwrap();
+    let curve = futures_lite::future::block_on(surrogate_curve(&knobs))
+        .unwrap()
+        .expect("vespo has per-token terms");
+    // Each point a one-token completion: w = r, and for A = 1 the objective φ(r)·ln r with
+    // φ = exp(λ + k ln r − λ r), k 2, λ 3; for A = −1, −φ(r)·ln r with k 3, λ 2.
+    for (i, &r) in curve.ratio.iter().enumerate() {
+        let phi = |k: f64, lambda: f64| (lambda + k * r.ln() - lambda * r).exp();
+        assert_close(curve.positive[i], phi(2.0, 3.0) * r.ln());
+        assert_close(curve.negative[i], -phi(3.0, 2.0) * r.ln());
+    }
+}
+
+fn assert_close(got: f64, want: f64) {
+    assert!(
+        (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+        "{got} vs {want}"
     );
 }
 

@@ -294,6 +294,35 @@ knobs! {
             verl: Renamed("actor_rollout_ref.actor.policy_loss.ppo_kl_coef"),
             read: |k| k.surrogate == Surrogate::KlCov
         };
+    /// VESPO's k for A ≥ 0: the power on w, how hard a low sequence ratio (w < 1) is down-weighted.
+    vespo_k_pos: f64 = 2.0, Knob::at_least(0.0).source("VESPO 2602.10693"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no VESPO loss"),
+            read: |k| k.surrogate == Surrogate::Vespo
+        };
+    /// VESPO's λ for A ≥ 0: the decay e^(−λw), how hard a high sequence ratio is down-weighted
+    /// (at least 1e-4 in use, as TRL clamps it).
+    vespo_lambda_pos: f64 = 3.0, Knob::at_least(0.0).source("VESPO 2602.10693"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no VESPO loss"),
+            read: |k| k.surrogate == Surrogate::Vespo
+        };
+    /// VESPO's k for A < 0.
+    vespo_k_neg: f64 = 3.0, Knob::at_least(0.0).source("VESPO 2602.10693"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no VESPO loss"),
+            read: |k| k.surrogate == Surrogate::Vespo
+        };
+    /// VESPO's λ for A < 0.
+    vespo_lambda_neg: f64 = 2.0, Knob::at_least(0.0).source("VESPO 2602.10693"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl has no VESPO loss"),
+            read: |k| k.surrogate == Surrogate::Vespo
+        };
     /// GAE discount γ of the critic's TD errors (`gae` only; verl's default 1.0).
     gamma: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438"),
         export {
@@ -509,6 +538,16 @@ impl Knobs {
                      weight acts on per-token surrogate terms)",
                     serde_json::json!(self.rollout_is),
                     serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.surrogate == Surrogate::Vespo && self.rollout_is.is_sequence_level() {
+            return Err(ConfigError::new(
+                "rollout_is",
+                format!(
+                    "{} is out of range for vespo; allowed: none, token_truncate, token_mask (VESPO \
+                     folds per-token weights into its sequence weight, as TRL requires)",
+                    serde_json::json!(self.rollout_is)
                 ),
             ));
         }

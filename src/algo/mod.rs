@@ -26,6 +26,7 @@ pub mod side;
 pub mod surrogate;
 pub mod tex;
 pub mod value;
+pub mod vespo;
 
 pub use advantage::{AdvEstimator, Estimate, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;

@@ -9,7 +9,8 @@ use super::rollout_correction::{RolloutMetrics, rollout_metrics, rollout_weights
 use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
 use super::{
-    KeptTokens, KlEstimator, Knobs, RolloutIs, entropy_mask, filter, kl, off_policy_mask, shaping,
+    KeptTokens, KlEstimator, Knobs, RolloutIs, Surrogate, entropy_mask, filter, kl,
+    off_policy_mask, shaping,
 };
 use crate::error::ConfigError;
 
@@ -274,6 +275,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
 
     // 6. Token weights, then 6–8: surrogate, KL in loss, aggregation.
     let weights = surrogate_weights(knobs, input);
+    let folded = folded_rollout_weights(knobs, input);
     let loss = knobs.surrogate.loss(
         knobs,
         &LossTerms {
@@ -284,6 +286,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
             mask,
             kept,
             logp_ref: reference,
+            rollout_weights: folded.as_ref(),
             token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
@@ -321,10 +324,19 @@ fn rollout_correction(
     })
 }
 
+/// The rollout correction's weights for a surrogate that folds them into its own (VESPO's φ),
+/// where [`surrogate_weights`] leaves them out.
+pub fn folded_rollout_weights(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
+    rollout_correction(knobs, input)
+        .filter(|_| knobs.surrogate == Surrogate::Vespo)
+        .map(|w| w.weights)
+}
+
 /// Each token's weight on its surrogate term, when a token selection or the rollout
 /// correction is on: 1 on the high-entropy tokens of `top_entropy_quantile` ([`entropy_mask`];
 /// the pool is the kept tokens) and on those the off-policy sequence mask keeps
-/// ([`off_policy_mask`]), 0 elsewhere, times the rollout correction's weight, `[P, G, T]`.
+/// ([`off_policy_mask`]), 0 elsewhere, times the rollout correction's weight (except for VESPO,
+/// which folds it into φ), `[P, G, T]`.
 pub fn surrogate_weights(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>> {
     let high_entropy = input
         .side
@@ -343,7 +355,9 @@ pub fn surrogate_weights(knobs: &Knobs, input: &PolicyInput) -> Option<Tensor<3>
             threshold,
         )
     });
-    let rollout = rollout_correction(knobs, input).map(|w| w.weights);
+    let rollout = rollout_correction(knobs, input)
+        .filter(|_| knobs.surrogate != Surrogate::Vespo)
+        .map(|w| w.weights);
     [high_entropy, on_policy, rollout]
         .into_iter()
         .flatten()

@@ -288,6 +288,15 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "LUSPO 2602.05261 (TRL loss_type=luspo)",
     },
+    Preset {
+        name: "vespo",
+        knobs: Knobs {
+            surrogate: Surrogate::Vespo,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "VESPO 2602.10693; TRL loss_type=vespo (trl 1.16.0 get_gamma_weights)",
+    },
 ];
 
 /// The preset called `name`, if any.

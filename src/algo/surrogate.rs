@@ -47,6 +47,10 @@ pub enum Surrogate {
     /// largest Cov (as in `clip_cov`; every token tied with the k-th is taken, where verl's topk
     /// takes exactly k). No clip. r is step 5's ratio (verl: unclamped token ratio).
     KlCov,
+    /// VESPO (2602.10693; TRL `loss_type="vespo"`): ℓ̃ = −φ·A·logp, φ = e^λ·w^k·e^(−λw) of the
+    /// completion's sequence ratio w (log w its summed, clamped log-ratio), (k, λ) by the sign of
+    /// A ([`super::vespo`]): a smooth, gradient-free weight in place of a clip.
+    Vespo,
 }
 
 /// What a surrogate's loss reads (steps 6–8), all `[P, G, T]` unless noted.
@@ -65,6 +69,9 @@ pub struct LossTerms<'a> {
     pub kept: &'a Tensor<2>,
     /// log π_ref, when the loss carries a KL term (β > 0, not in the reward).
     pub logp_ref: Option<&'a Tensor<3>>,
+    /// The rollout correction's token weights, for a surrogate that folds them into its own
+    /// weight (VESPO) rather than multiplying its term by them.
+    pub rollout_weights: Option<&'a Tensor<3>>,
     /// Each token's weight on its surrogate term, when a token selection
     /// (`top_entropy_quantile`, `off_policy_mask_threshold`) or the rollout correction
     /// (`rollout_is`) is on ([`super::objective::surrogate_weights`]); the KL term and the
@@ -85,6 +92,7 @@ impl Surrogate {
         "gmpo",
         "clip_cov",
         "kl_cov",
+        "vespo",
     ];
 
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
@@ -160,6 +168,17 @@ impl Surrogate {
                 (gate * a * tau.recip()).mul_scalar(-4.0)
             }
             Self::Cispo => (clip(ratio).detach() * a * t.logp.clone()).neg(),
+            Self::Vespo => {
+                let phi = super::vespo::phi(
+                    knobs,
+                    t.logp,
+                    t.logp_old,
+                    t.mask,
+                    t.advantages,
+                    t.rollout_weights,
+                );
+                (phi * a * t.logp.clone()).neg()
+            }
             Self::Gvpo => {
                 let [p, g, _] = t.advantages.dims();
                 let seq_advantages = t.advantages.clone().narrow(2, 0, 1).reshape([p, g]);
@@ -262,7 +281,7 @@ impl Surrogate {
                     dual: none(),
                 }
             }
-            Self::Reinforce | Self::Sapo | Self::Gvpo | Self::KlCov => Clipped {
+            Self::Reinforce | Self::Sapo | Self::Gvpo | Self::KlCov | Self::Vespo => Clipped {
                 low: none(),
                 high: none(),
                 dual: none(),
@@ -452,6 +471,9 @@ impl Surrogate {
             Self::KlCov => {
                 r"\vell = -\vr\,\vA + \kappa\,|\vlogp - \vlogpold|\ [t \in \text{top-}k \operatorname{Cov}_t]"
             }
+            Self::Vespo => {
+                r"\vell = -\operatorname{sg}\big(e^{\lambda} w^{k} e^{-\lambda w}\big)\,\vA\,\vlogp,\ \log w = \textstyle\sum_t (\vlogp - \vlogpold)"
+            }
         }
     }
 
@@ -532,6 +554,19 @@ impl Surrogate {
                 ..Declaration::reads(EPS)
             },
             Self::KlCov => Declaration::reads(&["kl_cov_ratio", "ppo_kl_coef"]),
+            Self::Vespo => Declaration {
+                reads_logp: true,
+                off: Off {
+                    ratio: "VESPO weighs each completion by φ of its summed log-ratio instead.",
+                    ..Declaration::NONE.off
+                },
+                ..Declaration::reads(&[
+                    "vespo_k_pos",
+                    "vespo_lambda_pos",
+                    "vespo_k_neg",
+                    "vespo_lambda_neg",
+                ])
+            },
         }
     }
 }

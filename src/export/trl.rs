@@ -295,6 +295,25 @@ fn surrogate(b: &mut Builder) {
             b.unused(&["algo.clip_ratio_c"]);
             b.declared(&TAUS);
         }
+        Surrogate::Vespo => {
+            if k.loss_agg_mode == LossAggMode::TokenMean {
+                b.set(
+                    &["algo.surrogate", "algo.loss_agg_mode"],
+                    "loss_type",
+                    Lit::str("vespo"),
+                );
+            } else {
+                b.set(&["algo.surrogate"], "loss_type", Lit::str("vespo"));
+                b.unmapped(
+                    "algo.loss_agg_mode",
+                    agg,
+                    "TRL's vespo loss divides by the batch's tokens (token-mean)",
+                );
+            }
+            b.unused(&["algo.ratio_level"]);
+            b.unused(&clip);
+            b.declared(&TAUS);
+        }
         Surrogate::Gmpo | Surrogate::ClipCov | Surrogate::KlCov => {
             let what = match k.surrogate {
                 Surrogate::Gmpo => "GMPO's geometric-mean sequence loss",

@@ -302,7 +302,8 @@ fn rollout_correction(b: &mut Builder) {
             &["algo.rollout_is"],
             "algorithm.rollout_correction.rollout_is",
             Lit::str(level),
-            "verl exps the summed log-ratio clamped to ±20; the same weight below its threshold",
+            "verl clamps the log-ratio (token's, or sequence's sum) to ±20 before exp: the same \
+             weight wherever the threshold binds first",
         );
     }
     b.declared(&[
@@ -436,6 +437,21 @@ fn surrogate(b: &mut Builder) {
                 ),
                 None => b.unused(&["algo.clip_ratio_c"]),
             }
+            b.declared(&TAUS);
+        }
+        Surrogate::Vespo => {
+            b.unmapped(
+                "algo.surrogate",
+                "vespo",
+                "verl has no VESPO policy loss (its loss modes: vanilla, gspo, sapo, gpg, \
+                 clip_cov, kl_cov, geo_mean, cispo)",
+            );
+            b.unused(&[
+                "algo.ratio_level",
+                "algo.epsilon",
+                "algo.epsilon_high",
+                "algo.clip_ratio_c",
+            ]);
             b.declared(&TAUS);
         }
         Surrogate::KlCov => {

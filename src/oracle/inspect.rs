@@ -93,6 +93,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
         .clipped_tokens(knobs, &ratio, &policy.advantages);
     let logp = policy.logp.clone().detach();
     let weights = algo::objective::surrogate_weights(knobs, &policy);
+    let folded = algo::objective::folded_rollout_weights(knobs, &policy);
     let parts = knobs.surrogate.parts(
         knobs,
         &algo::surrogate::LossTerms {
@@ -103,6 +104,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
             mask: &policy.mask,
             kept: &policy.kept,
             logp_ref: policy.logp_ref.as_ref().filter(|_| knobs.needs_reference()),
+            rollout_weights: folded.as_ref(),
             token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
@@ -226,14 +228,19 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
     ratios.dedup();
     let t = ratios.len();
     let device = Device::flex();
+    // Each point its own one-token completion, so that a surrogate that weighs a whole
+    // completion (VESPO's φ of its summed log-ratio) sees that point's ratio alone.
     let tensor = |values: Vec<f64>| {
-        Tensor::<3>::from_data(TensorData::new(values, [1, 2, t]), (&device, DType::F64))
+        Tensor::<3>::from_data(
+            TensorData::new(values, [1, 2 * t, 1]),
+            (&device, DType::F64),
+        )
     };
     let ratio = tensor([ratios.clone(), ratios.clone()].concat());
     let advantages = tensor([vec![1.0; t], vec![-1.0; t]].concat());
     let logp = ratio.clone().log();
     let mask = advantages.ones_like();
-    let kept = mask.clone().narrow(2, 0, 1).reshape([1, 2]);
+    let kept = mask.clone().reshape([1, 2 * t]);
     let parts = knobs.surrogate.parts(
         knobs,
         &algo::surrogate::LossTerms {
@@ -244,8 +251,9 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
             mask: &mask,
             kept: &kept,
             logp_ref: None,
+            rollout_weights: None,
             token_weights: None,
-            max_completion_length: t,
+            max_completion_length: 1,
         },
     );
     let algo::surrogate::Parts::Tokens { surrogate, .. } = parts else {

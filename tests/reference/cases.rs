@@ -583,6 +583,42 @@ fn rollout_correction_combinations() -> Vec<(&'static str, &'static str, Value, 
     ]
 }
 
+/// VESPO beyond its preset's two cases: log-ratios beyond the ±20 clamp (w at its bounds), its
+/// k and λ changed, a KL term, and the rollout correction folded into φ.
+fn vespo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "vespo",
+            "far",
+            json!({}),
+            Draw {
+                far: true,
+                ..GRADED
+            },
+        ),
+        (
+            "vespo",
+            "k-lambda",
+            json!({"vespo_k_pos": 1.0, "vespo_lambda_pos": 0.5, "vespo_k_neg": 4.0,
+                   "vespo_lambda_neg": 0.0}),
+            GRADED,
+        ),
+        ("vespo", "kl", json!({"beta": 0.04}), GRADED),
+        (
+            "vespo",
+            "rollout-is-token-mask",
+            json!({"rollout_is": "token_mask", "rollout_is_threshold_lower": 0.5}),
+            GRADED,
+        ),
+        (
+            "vespo",
+            "rollout-is-token-truncate",
+            json!({"rollout_is": "token_truncate"}),
+            BINARY,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -609,10 +645,12 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(last[2..3].iter().flat_map(two))
         .chain(ppo_combinations())
         .chain(entropy_quantile_combinations())
-        .chain(last[3..].iter().flat_map(two))
+        .chain(last[3..4].iter().flat_map(two))
         .chain(kl_form_combinations())
         .chain(deepseek_v32_combinations())
         .chain(rollout_correction_combinations())
+        .chain(last[4..].iter().flat_map(two))
+        .chain(vespo_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

@@ -110,6 +110,7 @@ pub enum Surrogate {
     Gmpo,
     ClipCov,
     KlCov,
+    Vespo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -179,6 +180,10 @@ pub struct Knobs {
     pub cov_seed: u64,
     pub kl_cov_ratio: f64,
     pub ppo_kl_coef: f64,
+    pub vespo_k_pos: f64,
+    pub vespo_lambda_pos: f64,
+    pub vespo_k_neg: f64,
+    pub vespo_lambda_neg: f64,
     pub gamma: f64,
     pub lam: f64,
     pub cliprange_value: f64,
@@ -246,6 +251,10 @@ pub fn defaults() -> Map<String, Value> {
         "cov_seed": 0,
         "kl_cov_ratio": 2e-4,
         "ppo_kl_coef": 0.1,
+        "vespo_k_pos": 2.0,
+        "vespo_lambda_pos": 3.0,
+        "vespo_k_neg": 3.0,
+        "vespo_lambda_neg": 2.0,
         "gamma": 1.0,
         "lam": 1.0,
         "cliprange_value": 0.5,
@@ -376,6 +385,12 @@ pub fn presets() -> Vec<(&'static str, Value)> {
             "luspo",
             json!({"ratio_level": "sequence", "loss_agg_mode": "seq-mean-token-sum",
                    "epsilon": 2e-3, "epsilon_high": 2.5e-3}),
+        ),
+        // VESPO (2602.10693): TRL's `loss_type="vespo"`, whose loss divides by the batch's
+        // tokens; k and λ at TRL's defaults (2, 3 for A ≥ 0; 3, 2 for A < 0).
+        (
+            "vespo",
+            json!({"surrogate": "vespo", "loss_agg_mode": "token-mean"}),
         ),
     ]
 }

@@ -286,6 +286,31 @@ fn rollout_weights(c: &Completion, knobs: &Knobs) -> Vec<f64> {
         .collect()
 }
 
+/// VESPO's log w of a completion (trl 1.16.0 `get_gamma_weights`): Σ_t clamp(log π_θ −
+/// log π_old, ±20) plus the rollout correction's Σ_t clamp(ln w_t, ln 1e-8, 20) (1 when off,
+/// adding 0), clamped to [ln 1e-8, 20]; π_θ without its derivative.
+fn vespo_log_w(c: &Completion, logp: &[Dual], rollout: &[f64]) -> f64 {
+    let floor = 1e-8_f64.ln();
+    let ratio: f64 = logp
+        .iter()
+        .zip(&c.logp_old)
+        .map(|(lp, old)| (lp.v - old).clamp(-20.0, 20.0))
+        .sum();
+    let correction: f64 = rollout.iter().map(|w| w.ln().clamp(floor, 20.0)).sum();
+    (ratio + correction).clamp(floor, 20.0)
+}
+
+/// VESPO's φ = exp(λ + k·log w − λ·w), (k, λ) by the sign of A, λ ≥ 1e-4; a constant.
+fn vespo_phi(log_w: f64, a: f64, knobs: &Knobs) -> f64 {
+    let (k, lambda) = if a >= 0.0 {
+        (knobs.vespo_k_pos, knobs.vespo_lambda_pos)
+    } else {
+        (knobs.vespo_k_neg, knobs.vespo_lambda_neg)
+    };
+    let lambda = lambda.max(1e-4);
+    (lambda + k * log_w - lambda * log_w.exp()).exp()
+}
+
 /// ℓ̃_t of one completion: steps 5–7. `chosen`: the tokens Clip-Cov cuts or KL-Cov penalises;
 /// `selected`: the tokens whose surrogate term counts (`top_entropy_quantile`).
 fn token_losses(
@@ -312,6 +337,7 @@ fn token_losses(
             .is_none_or(|delta| a >= 0.0 || drift <= delta)
     };
     let rollout = rollout_weights(c, knobs);
+    let log_w = vespo_log_w(c, logp, &rollout);
     let kl_in_loss = knobs.beta > 0.0 && !knobs.kl_in_reward;
     (0..logp.len())
         .map(|t| {
@@ -346,10 +372,17 @@ fn token_losses(
                 }
                 // The clipped ratio is a stop-gradient weight: only its value enters.
                 Surrogate::Cispo => -(lp * (r.v.clamp(lo, hi) * a)),
+                Surrogate::Vespo => -(lp * (vespo_phi(log_w, a, knobs) * a)),
                 Surrogate::Gvpo | Surrogate::Gmpo => unreachable!("they replace steps 6–8"),
             };
+            // VESPO folds the rollout correction into φ; every other surrogate is weighted.
+            let weight = if knobs.surrogate == Surrogate::Vespo {
+                1.0
+            } else {
+                rollout[t]
+            };
             let surrogate = if selected[t] && on_policy(a) {
-                surrogate * rollout[t]
+                surrogate * weight
             } else {
                 Dual::c(0.0)
             };

@@ -152,6 +152,14 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     if knobs.rollout_is != knobs::RolloutIs::None && knobs.sequence_level() {
         return Err("rollout_is: the weight needs a per-token surrogate".into());
     }
+    if knobs.surrogate == knobs::Surrogate::Vespo
+        && matches!(
+            knobs.rollout_is,
+            knobs::RolloutIs::SequenceTruncate | knobs::RolloutIs::SequenceMask
+        )
+    {
+        return Err("rollout_is: VESPO takes token weights only".into());
+    }
     let min_size = match knobs.adv_estimator {
         AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,
         AdvEstimator::McGrpo => 3,
