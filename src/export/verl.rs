@@ -443,8 +443,8 @@ fn surrogate(b: &mut Builder) {
             b.unmapped(
                 "algo.surrogate",
                 "vespo",
-                "verl has no VESPO policy loss (its loss modes: vanilla, gspo, sapo, gpg, \
-                 clip_cov, kl_cov, geo_mean, cispo)",
+                "verl has no VESPO policy loss (none of verl 0.9.1's registered loss modes is \
+                 VESPO's)",
             );
             b.unused(&[
                 "algo.ratio_level",
