@@ -69,6 +69,8 @@ const KEYS: &[&str] = &[
     "rollout_is_threshold_lower",
     "sampler_lag",
     "bypass_mode",
+    "use_adaptive_entropy",
+    "entropy_target",
     "sync_ref_model",
     "min_p",
     "repetition_penalty",

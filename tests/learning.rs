@@ -640,3 +640,45 @@ fn truncated_is_recovers_reward_a_4_update_lag_costs() {
         );
     }
 }
+
+fn adaptive_entropy(target: f64) -> String {
+    bandit("grpo", 0.01).replace(
+        r#""preset": "grpo""#,
+        &format!(
+            r#""preset": "grpo", "use_adaptive_entropy": true, "entropy_coeff": 0.01,
+               "entropy_coef_delta": 0.005, "entropy_coef_max": 0.03, "entropy_target": {target}"#
+        ),
+    )
+}
+
+#[test]
+fn adaptive_entropy_control_moves_its_coefficient_toward_the_target() {
+    // Nothing is measured before the first step, so it applies none; an 8-arm bandit's entropy
+    // (at most ln 8 ≈ 2.1 nats) is always below a target of 100: c rises 0.005 a step to its
+    // maximum 0.03, and applies from the second step on.
+    let applied = |target| -> Vec<f64> {
+        let m = steps(&mut trainer(&adaptive_entropy(target)), 6);
+        m.iter()
+            .map(|s| s.entropy_coef.expect("reported"))
+            .collect()
+    };
+    let up = applied(100.0);
+    let want = [0.0, 0.015, 0.02, 0.025, 0.03, 0.03];
+    for (got, want) in up.iter().zip(want) {
+        assert!((got - want).abs() < 1e-12, "{up:?}");
+    }
+    // Above a target of 0 it never applies (and c falls to entropy_coef_min).
+    assert!(applied(0.0).iter().all(|&c| c == 0.0));
+    let fixed = steps(&mut trainer(&bandit("grpo", 0.01)), 2);
+    assert!(fixed.iter().all(|s| s.entropy_coef.is_none()));
+}
+
+#[test]
+fn a_run_with_adaptive_entropy_resumes_identically() {
+    let mut t = trainer(&adaptive_entropy(100.0));
+    steps(&mut t, 3);
+    let saved = futures_lite::future::block_on(t.save()).unwrap();
+    let straight = comparable(steps(&mut t, 3));
+    let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
+    assert_eq!(comparable(steps(&mut resumed, 3)), straight);
+}

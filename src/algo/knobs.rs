@@ -12,7 +12,7 @@ use super::{
 };
 use crate::error::ConfigError;
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
-use crate::schema::{Counterpart, Counterparts, Knob, check_section, counterparts};
+use crate::schema::{Counterpart, Counterparts, Knob, counterparts};
 
 macro_rules! knobs {
     ($(
@@ -361,6 +361,47 @@ knobs! {
             trl: Renamed("entropy_coef"),
             verl: Renamed("actor_rollout_ref.actor.entropy_coeff")
         };
+    /// Skywork-OR1's adaptive entropy control (2505.22312), as TRL's `use_adaptive_entropy`: the
+    /// bonus's coefficient starts at `entropy_coeff` and after each RL step moves by
+    /// `entropy_coef_delta`, up (to `entropy_coef_max`) when the step's mean entropy was at or
+    /// below `entropy_target`, else down (to `entropy_coef_min`); a step applies it only when the
+    /// last step's entropy was at or below the target (none before the first).
+    use_adaptive_entropy: bool = false,
+        Knob::flag().source("Skywork-OR1 2505.22312; TRL GRPOConfig.use_adaptive_entropy"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's entropy_coeff stays fixed"),
+            off: |k| !k.use_adaptive_entropy
+        };
+    /// Lower bound of the adaptive entropy coefficient.
+    entropy_coef_min: f64 = 0.0, Knob::at_least(0.0).source("Skywork-OR1 2505.22312"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's entropy_coeff stays fixed"),
+            read: |k| k.use_adaptive_entropy
+        };
+    /// Upper bound of the adaptive entropy coefficient (at least `entropy_coef_min`).
+    entropy_coef_max: f64 = 1.0, Knob::at_least(0.0).source("Skywork-OR1 2505.22312"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's entropy_coeff stays fixed"),
+            read: |k| k.use_adaptive_entropy
+        };
+    /// The adaptive entropy coefficient's step after each RL step.
+    entropy_coef_delta: f64 = 0.005, Knob::above(0.0).source("Skywork-OR1 2505.22312"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's entropy_coeff stays fixed"),
+            read: |k| k.use_adaptive_entropy
+        };
+    /// The mean per-token entropy (nats) at or below which the adaptive coefficient rises and
+    /// applies.
+    entropy_target: f64 = 0.2, Knob::at_least(0.0).source("Skywork-OR1 2505.22312"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's entropy_coeff stays fixed"),
+            read: |k| k.use_adaptive_entropy
+        };
     /// DeepSeek-V3.2's off-policy sequence mask δ: a completion's surrogate terms count only if
     /// its advantage is ≥ 0 or its mean token log π_old − log π_θ is ≤ δ; the KL term and the
     /// aggregation's denominators unchanged (unset = off).
@@ -479,112 +520,6 @@ impl Knobs {
     /// Whether the objective reads side input `input`.
     pub fn reads(&self, input: SideInput) -> bool {
         self.side_inputs().iter().any(|n| n.input == input)
-    }
-
-    /// Rejects values outside each knob's range; field names are as in the JSON.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        // serde writes a non-finite float as null, which an optional knob reads as unset.
-        for (key, value) in [
-            ("epsilon_high", self.epsilon_high),
-            ("clip_ratio_c", self.clip_ratio_c),
-            (
-                "rollout_is_threshold_lower",
-                self.rollout_is_threshold_lower,
-            ),
-        ] {
-            if let Some(x) = value.filter(|x| !x.is_finite()) {
-                return Err(ConfigError::out_of_range(
-                    key,
-                    x,
-                    "a finite number, or null",
-                ));
-            }
-        }
-        check_section(Self::KNOBS, self)?;
-        if self.top_entropy_quantile < 1.0 && self.surrogate.is_sequence_level() {
-            return Err(ConfigError::new(
-                "top_entropy_quantile",
-                format!(
-                    "{} is out of range for the sequence-level surrogate {}; allowed: 1 (a token mask \
-                     needs a per-token surrogate)",
-                    self.top_entropy_quantile,
-                    serde_json::json!(self.surrogate)
-                ),
-            ));
-        }
-        if self.kl_ctrl == KlCtrl::Adaptive && !(self.kl_in_reward && self.beta > 0.0) {
-            return Err(ConfigError::new(
-                "kl_ctrl",
-                "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
-                 coefficient); valid here: fixed",
-            ));
-        }
-        let sequence_level = self.surrogate.is_sequence_level();
-        if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
-            return Err(ConfigError::new(
-                "off_policy_mask_threshold",
-                format!(
-                    "{threshold} is out of range for the sequence-level surrogate {}; allowed: null \
-                     (the mask acts on per-token surrogate terms)",
-                    serde_json::json!(self.surrogate)
-                ),
-            ));
-        }
-        if self.rollout_is != RolloutIs::None && sequence_level {
-            return Err(ConfigError::new(
-                "rollout_is",
-                format!(
-                    "{} is out of range for the sequence-level surrogate {}; allowed: none (the \
-                     weight acts on per-token surrogate terms)",
-                    serde_json::json!(self.rollout_is),
-                    serde_json::json!(self.surrogate)
-                ),
-            ));
-        }
-        if self.surrogate == Surrogate::Vespo && self.rollout_is.is_sequence_level() {
-            return Err(ConfigError::new(
-                "rollout_is",
-                format!(
-                    "{} is out of range for vespo; allowed: none, token_truncate, token_mask (VESPO \
-                     folds per-token weights into its sequence weight, as TRL requires)",
-                    serde_json::json!(self.rollout_is)
-                ),
-            ));
-        }
-        if let Some(lower) = self
-            .rollout_is_threshold_lower
-            .filter(|&lower| lower >= self.rollout_is_threshold)
-        {
-            return Err(ConfigError::out_of_range(
-                "rollout_is_threshold_lower",
-                lower,
-                &format!(
-                    "[0, rollout_is_threshold) = [0, {}), or null",
-                    self.rollout_is_threshold
-                ),
-            ));
-        }
-        if self.use_bias_correction_kl && sequence_level {
-            return Err(ConfigError::new(
-                "use_bias_correction_kl",
-                format!(
-                    "true is out of range for the sequence-level surrogate {}; allowed: false (it \
-                     weighs a per-token KL term)",
-                    serde_json::json!(self.surrogate)
-                ),
-            ));
-        }
-        if self.clip_cov_lb >= self.clip_cov_ub {
-            return Err(ConfigError::out_of_range(
-                "clip_cov_lb",
-                self.clip_cov_lb,
-                &format!(
-                    "[0, clip_cov_ub) (below clip_cov_ub = {})",
-                    self.clip_cov_ub
-                ),
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@ pub mod entropy_mask;
 pub mod filter;
 pub mod key_tokens;
 pub mod kl;
+mod knob_rules;
 pub mod knobs;
 pub mod objective;
 pub mod off_policy_mask;

@@ -42,6 +42,11 @@ pub struct Header {
     /// β where the adaptive KL controller has moved it; absent when β stays as configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<f64>,
+    /// Adaptive entropy control's coefficient and last measured entropy, when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entropy_coeff: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_entropy: Option<f64>,
     pub rng: TaskRng,
 }
 

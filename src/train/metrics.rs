@@ -118,6 +118,9 @@ metrics! {
     resample_rounds: usize => "resampling rounds", "extra sampling rounds to fill the batch", "DAPO 2503.14476",
     /// The β this step's reward used, when the adaptive KL controller moves it.
     kl_coef: Option<f64>, skip_if "Option::is_none" => "KL coefficient β", "β of the reward's KL penalty, moved by the adaptive controller after each rollout", "verl actor/reward_kl_penalty_coeff",
+    /// The entropy bonus's coefficient this step applied, when adaptive entropy control moves it
+    /// (0 while the last step's entropy was above `entropy_target`).
+    entropy_coef: Option<f64>, skip_if "Option::is_none" => "entropy coefficient", "c if the last step's mean entropy ≤ entropy_target, else 0; c ± entropy_coef_delta after each step", "TRL entropy_coef (Skywork-OR1 2505.22312)",
     /// The sampler's mismatch with π_old (`train.sampler_lag` > 0 without `bypass_mode`, or a
     /// rollout correction), mean over the last epoch's minibatches: k3 of π_old against the
     /// sampler, an estimate of KL(π_rollout ‖ π_old) from its samples.
@@ -186,6 +189,7 @@ mod tests {
             completion_len_incorrect: Some(3.0),
             live_changes: Some(BTreeMap::new()),
             kl_coef: Some(0.05),
+            entropy_coef: Some(0.005),
             rollout_kl: Some(0.01),
             rollout_is_mean: Some(1.0),
             rollout_is_cut_frac: Some(0.0),

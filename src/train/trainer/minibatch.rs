@@ -145,10 +145,12 @@ pub(super) struct UpdateBatch {
 
 impl Trainer {
     /// `num_iterations` epochs of updates over minibatches of whole groups (shuffled after the
-    /// first epoch); the statistics are those of the last epoch. `batch` has at least one group.
+    /// first epoch), the entropy bonus at `entropy_coeff`; the statistics are those of the last
+    /// epoch. `batch` has at least one group.
     pub(super) async fn update_epochs(
         &mut self,
         batch: &UpdateBatch,
+        entropy_coeff: f64,
     ) -> Result<UpdateStats, TrainError> {
         let n_groups = batch.prompts.len();
         let per_minibatch = n_groups.div_ceil(self.config.train.minibatches);
@@ -160,7 +162,7 @@ impl Trainer {
             }
             last_epoch.clear();
             for chunk in order.chunks(per_minibatch) {
-                last_epoch.push(self.minibatch_update(chunk, batch)?);
+                last_epoch.push(self.minibatch_update(chunk, batch, entropy_coeff)?);
             }
         }
         MinibatchStats::mean(last_epoch).await
@@ -171,6 +173,7 @@ impl Trainer {
         &mut self,
         chunk: &[usize],
         batch: &UpdateBatch,
+        entropy_coeff: f64,
     ) -> Result<MinibatchStats, TrainError> {
         let idx = Tensor::<1, Int>::from_data(
             TensorData::new(
@@ -193,6 +196,7 @@ impl Trainer {
         let draw = ((self.step as u64) << 20) | chunk.first().map_or(0, |&i| i as u64);
         let knobs = algo::Knobs {
             cov_seed: self.knobs.cov_seed ^ crate::rng::splitmix64(draw),
+            entropy_coeff,
             ..self.knobs
         };
         let (grads, (out, entropy)) = self.gradients(

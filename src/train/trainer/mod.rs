@@ -8,6 +8,7 @@
 
 mod batch;
 mod critic;
+mod entropy_control;
 mod evaluate;
 mod gradients;
 mod inspect;
@@ -83,6 +84,8 @@ pub struct Trainer {
     step: usize,
     /// Optimizer steps since RL started (TR-DPO's sync counts them).
     rl_updates: usize,
+    /// The mean entropy the last RL step's updates measured, for adaptive entropy control.
+    last_entropy: Option<f64>,
     /// A lagging sampler's policy versions, oldest first ([`sampler`]).
     sampler_versions: std::collections::VecDeque<Transformer>,
     samples: Vec<Sample>,
@@ -173,6 +176,7 @@ impl Trainer {
             rng,
             step: 0,
             rl_updates: 0,
+            last_entropy: None,
             sampler_versions: Default::default(),
             samples: Vec::new(),
             last_batch: None,
@@ -386,17 +390,21 @@ impl Trainer {
 
         // Steps 5–8 on what the filters kept.
         let layout = Compaction::plan(kept, p, g);
+        let entropy_coeff = self.applied_entropy_coeff();
         let mut stats = if layout.groups.is_empty() {
             UpdateStats::default()
         } else {
             let update = self.update_batch(&layout, &groups, &prompts, batch, adv);
-            self.update_epochs(&update).await?
+            let stats = self.update_epochs(&update, entropy_coeff).await?;
+            self.adapt_entropy_coeff(stats.entropy);
+            stats
         };
         if let Some(&kl) = kl.first() {
             stats.kl = kl;
         }
         let mut metrics = self.rollout_metrics(&groups, &stats, kept);
         metrics.kl_coef = (!reward_kl.is_empty()).then_some(beta);
+        metrics.entropy_coef = self.knobs.use_adaptive_entropy.then_some(entropy_coeff);
         metrics.rollout_ms = rollout_ms;
         metrics.update_ms = now_ms() - start - rollout_ms;
         Ok(metrics)

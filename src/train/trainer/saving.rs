@@ -33,6 +33,11 @@ impl Trainer {
                 rl_updates: self.rl_updates,
                 beta: (self.knobs.kl_ctrl == crate::algo::KlCtrl::Adaptive)
                     .then_some(self.knobs.beta),
+                entropy_coeff: self
+                    .knobs
+                    .use_adaptive_entropy
+                    .then_some(self.knobs.entropy_coeff),
+                last_entropy: self.last_entropy,
                 rng: self.rng.clone(),
             },
             policy: record(&self.policy).await?,
@@ -91,6 +96,7 @@ impl Trainer {
         let ckpt = Checkpoint::from_bytes(bytes).map_err(TrainError::Checkpoint)?;
         let saved = ckpt.header.config;
         let configured_beta = saved.algo.knobs().ok().map(|k| k.beta);
+        let configured_entropy_coeff = saved.algo.knobs().ok().map(|k| k.entropy_coeff);
         let config = match config {
             Some(c) => {
                 c.check_branch(&saved, ckpt.header.step)?;
@@ -166,6 +172,15 @@ impl Trainer {
             && configured_beta == Some(trainer.knobs.beta)
         {
             trainer.knobs.beta = beta;
+        }
+        // Adaptive entropy control goes on where it was, unless the new config sets another
+        // starting coefficient.
+        if let Some(c) = ckpt.header.entropy_coeff
+            && trainer.knobs.use_adaptive_entropy
+            && configured_entropy_coeff == Some(trainer.knobs.entropy_coeff)
+        {
+            trainer.knobs.entropy_coeff = c;
+            trainer.last_entropy = ckpt.header.last_entropy;
         }
         Ok(trainer)
     }

@@ -124,6 +124,11 @@ resample_rounds: number,
  */
 kl_coef?: number, 
 /**
+ * The entropy bonus's coefficient this step applied, when adaptive entropy control moves it
+ * (0 while the last step's entropy was above `entropy_target`).
+ */
+entropy_coef?: number, 
+/**
  * The sampler's mismatch with π_old (`train.sampler_lag` > 0 without `bypass_mode`, or a
  * rollout correction), mean over the last epoch's minibatches: k3 of π_old against the
  * sampler, an estimate of KL(π_rollout ‖ π_old) from its samples.

@@ -1,0 +1,121 @@
+//! The rules of [`Knobs`] beyond each knob's own range: the combinations a method cannot run
+//! with, each refused naming the knob and what is allowed.
+
+use super::{KlCtrl, Knobs, RolloutIs, Surrogate};
+use crate::error::ConfigError;
+use crate::schema::check_section;
+
+impl Knobs {
+    /// Rejects values outside each knob's range; field names are as in the JSON.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        // serde writes a non-finite float as null, which an optional knob reads as unset.
+        for (key, value) in [
+            ("epsilon_high", self.epsilon_high),
+            ("clip_ratio_c", self.clip_ratio_c),
+            (
+                "rollout_is_threshold_lower",
+                self.rollout_is_threshold_lower,
+            ),
+        ] {
+            if let Some(x) = value.filter(|x| !x.is_finite()) {
+                return Err(ConfigError::out_of_range(
+                    key,
+                    x,
+                    "a finite number, or null",
+                ));
+            }
+        }
+        check_section(Self::KNOBS, self)?;
+        if self.top_entropy_quantile < 1.0 && self.surrogate.is_sequence_level() {
+            return Err(ConfigError::new(
+                "top_entropy_quantile",
+                format!(
+                    "{} is out of range for the sequence-level surrogate {}; allowed: 1 (a token mask \
+                     needs a per-token surrogate)",
+                    self.top_entropy_quantile,
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.kl_ctrl == KlCtrl::Adaptive && !(self.kl_in_reward && self.beta > 0.0) {
+            return Err(ConfigError::new(
+                "kl_ctrl",
+                "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
+                 coefficient); valid here: fixed",
+            ));
+        }
+        let sequence_level = self.surrogate.is_sequence_level();
+        if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
+            return Err(ConfigError::new(
+                "off_policy_mask_threshold",
+                format!(
+                    "{threshold} is out of range for the sequence-level surrogate {}; allowed: null \
+                     (the mask acts on per-token surrogate terms)",
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.rollout_is != RolloutIs::None && sequence_level {
+            return Err(ConfigError::new(
+                "rollout_is",
+                format!(
+                    "{} is out of range for the sequence-level surrogate {}; allowed: none (the \
+                     weight acts on per-token surrogate terms)",
+                    serde_json::json!(self.rollout_is),
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.surrogate == Surrogate::Vespo && self.rollout_is.is_sequence_level() {
+            return Err(ConfigError::new(
+                "rollout_is",
+                format!(
+                    "{} is out of range for vespo; allowed: none, token_truncate, token_mask (VESPO \
+                     folds per-token weights into its sequence weight, as TRL requires)",
+                    serde_json::json!(self.rollout_is)
+                ),
+            ));
+        }
+        if let Some(lower) = self
+            .rollout_is_threshold_lower
+            .filter(|&lower| lower >= self.rollout_is_threshold)
+        {
+            return Err(ConfigError::out_of_range(
+                "rollout_is_threshold_lower",
+                lower,
+                &format!(
+                    "[0, rollout_is_threshold) = [0, {}), or null",
+                    self.rollout_is_threshold
+                ),
+            ));
+        }
+        if self.use_bias_correction_kl && sequence_level {
+            return Err(ConfigError::new(
+                "use_bias_correction_kl",
+                format!(
+                    "true is out of range for the sequence-level surrogate {}; allowed: false (it \
+                     weighs a per-token KL term)",
+                    serde_json::json!(self.surrogate)
+                ),
+            ));
+        }
+        if self.clip_cov_lb >= self.clip_cov_ub {
+            return Err(ConfigError::out_of_range(
+                "clip_cov_lb",
+                self.clip_cov_lb,
+                &format!(
+                    "[0, clip_cov_ub) (below clip_cov_ub = {})",
+                    self.clip_cov_ub
+                ),
+            ));
+        }
+        if self.use_adaptive_entropy && self.entropy_coef_min > self.entropy_coef_max {
+            return Err(ConfigError::out_of_range(
+                "entropy_coef_max",
+                self.entropy_coef_max,
+                &format!(">= entropy_coef_min ({})", self.entropy_coef_min),
+            ));
+        }
+        Ok(())
+    }
+}
