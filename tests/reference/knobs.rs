@@ -190,6 +190,18 @@ pub struct Knobs {
     pub vf_coef: f64,
     pub loss_agg_mode: LossAggMode,
     pub entropy_coeff: f64,
+    // Adaptive entropy control moves entropy_coeff between steps (a trainer's state, as kl_ctrl
+    // moves β); one evaluation reads entropy_coeff as given.
+    #[serde(rename = "use_adaptive_entropy")]
+    _use_adaptive_entropy: bool,
+    #[serde(rename = "entropy_coef_min")]
+    _entropy_coef_min: f64,
+    #[serde(rename = "entropy_coef_max")]
+    _entropy_coef_max: f64,
+    #[serde(rename = "entropy_coef_delta")]
+    _entropy_coef_delta: f64,
+    #[serde(rename = "entropy_target")]
+    _entropy_target: f64,
     pub top_entropy_quantile: f64,
     pub off_policy_mask_threshold: Option<f64>,
     pub use_bias_correction_kl: bool,
@@ -261,6 +273,11 @@ pub fn defaults() -> Map<String, Value> {
         "vf_coef": 1.0,
         "loss_agg_mode": "seq-mean-token-mean",
         "entropy_coeff": 0.0,
+        "use_adaptive_entropy": false,
+        "entropy_coef_min": 0.0,
+        "entropy_coef_max": 1.0,
+        "entropy_coef_delta": 0.005,
+        "entropy_target": 0.2,
         "top_entropy_quantile": 1.0,
         "off_policy_mask_threshold": null,
         "use_bias_correction_kl": false,
