@@ -158,6 +158,22 @@ fn kl(b: &mut Builder) {
     }
 }
 
+/// `loss_type` `name`, a loss whose aggregation is TRL's own (`agg`): both knobs map when
+/// `loss_agg_mode` is `agg`; otherwise the surrogate maps and the aggregation is listed with
+/// `reason`.
+fn loss_type_with_agg(b: &mut Builder, name: &str, agg: LossAggMode, reason: &str) {
+    if b.knobs.loss_agg_mode == agg {
+        b.set(
+            &["algo.surrogate", "algo.loss_agg_mode"],
+            "loss_type",
+            Lit::str(name),
+        );
+    } else {
+        b.set(&["algo.surrogate"], "loss_type", Lit::str(name));
+        b.unmapped("algo.loss_agg_mode", name_of(b.knobs.loss_agg_mode), reason);
+    }
+}
+
 /// The surrogate, the ratio level, the clip ranges and the aggregation: TRL's `loss_type`
 /// names a surrogate and an aggregation together.
 fn surrogate(b: &mut Builder) {
@@ -239,39 +255,23 @@ fn surrogate(b: &mut Builder) {
             }
         }
         Surrogate::Sapo => {
-            if k.loss_agg_mode == LossAggMode::SeqMeanTokenMean {
-                b.set(
-                    &["algo.surrogate", "algo.loss_agg_mode"],
-                    "loss_type",
-                    Lit::str("sapo"),
-                );
-            } else {
-                b.set(&["algo.surrogate"], "loss_type", Lit::str("sapo"));
-                b.unmapped(
-                    "algo.loss_agg_mode",
-                    agg,
-                    "TRL's sapo loss averages per sequence (seq-mean-token-mean)",
-                );
-            }
+            loss_type_with_agg(
+                b,
+                "sapo",
+                LossAggMode::SeqMeanTokenMean,
+                "TRL's sapo loss averages per sequence (seq-mean-token-mean)",
+            );
             b.set(&["algo.ratio_level"], "importance_sampling_level", level);
             b.declared(&TAUS);
             b.unused(&clip);
         }
         Surrogate::Cispo => {
-            if k.loss_agg_mode == LossAggMode::TokenMean {
-                b.set(
-                    &["algo.surrogate", "algo.loss_agg_mode"],
-                    "loss_type",
-                    Lit::str("cispo"),
-                );
-            } else {
-                b.set(&["algo.surrogate"], "loss_type", Lit::str("cispo"));
-                b.unmapped(
-                    "algo.loss_agg_mode",
-                    agg,
-                    "TRL's cispo loss divides by the batch's tokens (token-mean)",
-                );
-            }
+            loss_type_with_agg(
+                b,
+                "cispo",
+                LossAggMode::TokenMean,
+                "TRL's cispo loss divides by the batch's tokens (token-mean)",
+            );
             b.set(&["algo.ratio_level"], "importance_sampling_level", level);
             b.set_noted(
                 &["algo.epsilon_high"],
@@ -296,20 +296,12 @@ fn surrogate(b: &mut Builder) {
             b.declared(&TAUS);
         }
         Surrogate::Vespo => {
-            if k.loss_agg_mode == LossAggMode::TokenMean {
-                b.set(
-                    &["algo.surrogate", "algo.loss_agg_mode"],
-                    "loss_type",
-                    Lit::str("vespo"),
-                );
-            } else {
-                b.set(&["algo.surrogate"], "loss_type", Lit::str("vespo"));
-                b.unmapped(
-                    "algo.loss_agg_mode",
-                    agg,
-                    "TRL's vespo loss divides by the batch's tokens (token-mean)",
-                );
-            }
+            loss_type_with_agg(
+                b,
+                "vespo",
+                LossAggMode::TokenMean,
+                "TRL's vespo loss divides by the batch's tokens (token-mean)",
+            );
             b.unused(&["algo.ratio_level"]);
             b.unused(&clip);
             b.declared(&TAUS);
