@@ -581,6 +581,14 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "algo.horizon: 10 is out of range; allowed: > 12",
         ),
         (
+            r#"{"algo": {"preset": "bapo", "ratio_upper_step": 0.001}}"#,
+            "algo.ratio_upper_step: 0.001 is out of range; allowed: 0, or at least 4.124e-3",
+        ),
+        (
+            r#"{"algo": {"ratio_lower_start": 1.5}}"#,
+            "algo.ratio_lower_start: 1.5 is out of range; allowed: (0, 1]",
+        ),
+        (
             r#"{"algo": {"off_policy_mask_threshold": -1}}"#,
             "algo.off_policy_mask_threshold: -1 is out of range; allowed: >= 0",
         ),
@@ -1089,4 +1097,36 @@ fn vespo_weighs_reinforce_by_phi_of_the_sequence_ratio() {
             assert_close(*g, -phi * a / tokens as f64, 1e-12);
         }
     }
+}
+
+/// BAPO's search (WooooDyy/BAPO `policy_loss.py`), by hand: tokens (r, A) = (1.7, 1), (0.5, −1),
+/// (0.7, −1) and a padded one. At the start (0.6, 1.2), P = 1.2 and N = 0.6 + 0.7 = 1.3, so
+/// ρ < 1; c_low's steps only raise N (to 0.8 + 0.8 = 1.6 at its maximum 0.8); c_high then
+/// climbs by 0.05 until P = min(1.7, c_high) exceeds 1.6: at 1.65. Every term is then clipped
+/// (r = 1.7 above, 0.5 and 0.7 below), so the loss is (−1.65 + 0.8 + 0.8)/3 and no gradient.
+#[test]
+fn bapo_searches_c_low_then_c_high_until_positive_contributions_balance() {
+    let knobs = Knobs {
+        clip_ratio_c: Some(3.0),
+        ..PRESETS.iter().find(|p| p.name == "bapo").unwrap().knobs
+    };
+    let ratio = tensor(vec![1.7, 0.5, 0.7, 9.0], [1, 1, 4]);
+    let advantages = tensor(vec![1.0, -1.0, -1.0, -1.0], [1, 1, 4]);
+    let weights = tensor(vec![1.0, 1.0, 1.0, 0.0], [1, 1, 4]);
+    let b = grpo_playground::algo::bapo::bounds(&knobs, &ratio, &advantages, &weights);
+    assert_close(values(b.low)[0], 0.8, 1e-12);
+    assert_close(values(b.high)[0], 1.65, 1e-12);
+    // Through the oracle (REINFORCE's A = R): a one-token completion with R = 1 and r = 1.7,
+    // a two-token one with R = −1 and r = 0.5, 0.7.
+    let completion = |reward: f64, old: &[f64], r: &[f64]| {
+        let logp: Vec<f64> = old.iter().zip(r).map(|(o, r)| o + r.ln()).collect();
+        json!({"reward": reward, "correct": reward > 0.0, "truncated": false, "logp": logp,
+               "logp_old": old, "logp_ref": old})
+    };
+    let input = json!({"config": {"preset": "bapo", "adv_estimator": "reinforce"},
+        "max_completion_length": 2, "groups": [{"completions": [
+            completion(1.0, &[-0.5], &[1.7]), completion(-1.0, &[-0.6, -0.7], &[0.5, 0.7])]}]});
+    let out = eval(&input.to_string()).expect("valid batch");
+    assert_close(out.loss, (-1.65 + 0.8 + 0.8) / 3.0, 1e-12);
+    assert!(out.grad_logp.iter().flatten().flatten().all(|g| *g == 0.0));
 }

@@ -390,6 +390,37 @@ const ROWS: &[Row] = &[
             "algo.vespo_lambda_neg",
         ],
     },
+    Row {
+        preset: "bapo",
+        trl: &[],
+        trl_unmapped: &[
+            "algo.surrogate",
+            "algo.ratio_level",
+            "algo.loss_agg_mode",
+            "algo.clip_ratio_c",
+            "algo.adv_ratio_target",
+            "algo.ratio_lower_start",
+            "algo.ratio_lower_max",
+            "algo.ratio_lower_step",
+            "algo.ratio_upper_start",
+            "algo.ratio_upper_max",
+            "algo.ratio_upper_step",
+        ],
+        verl: &[("loss_agg_mode", "token-mean")],
+        verl_unmapped: &[
+            "algo.std_eps",
+            "algo.surrogate",
+            "algo.ratio_level",
+            "algo.clip_ratio_c",
+            "algo.adv_ratio_target",
+            "algo.ratio_lower_start",
+            "algo.ratio_lower_max",
+            "algo.ratio_lower_step",
+            "algo.ratio_upper_start",
+            "algo.ratio_upper_max",
+            "algo.ratio_upper_step",
+        ],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

@@ -682,3 +682,37 @@ fn a_run_with_adaptive_entropy_resumes_identically() {
     let mut resumed = Trainer::load(&saved, Device::flex()).unwrap();
     assert_eq!(comparable(steps(&mut resumed, 3)), straight);
 }
+
+/// BAPO's search runs on every minibatch and reports the bounds it chose: each within its
+/// start and maximum, and a run whose search is off (steps 0) trains differently.
+#[test]
+fn bapo_reports_the_bounds_its_search_chose_and_they_change_the_run() {
+    let run = |algo: &str| {
+        bandit("bapo", 0.01)
+            .replace(r#""preset": "bapo""#, &format!(r#""preset": "bapo"{algo}"#))
+            .replace(r#""steps": 200"#, r#""steps": 200, "num_iterations": 2"#)
+    };
+    // The bounds are f32 on the training path.
+    let within =
+        |x: Option<f64>, lo: f64, hi: f64| x.is_some_and(|x| x >= lo - 1e-6 && x <= hi + 1e-6);
+    let searched = comparable(steps(&mut trainer(&run("")), 15));
+    for s in &searched {
+        assert!(
+            within(s.bapo_clip_low, 0.6, 0.8) && within(s.bapo_clip_high, 1.2, 2.0),
+            "step {}: {:?}, {:?}",
+            s.step,
+            s.bapo_clip_low,
+            s.bapo_clip_high
+        );
+    }
+    let fixed = comparable(steps(
+        &mut trainer(&run(r#", "ratio_lower_step": 0, "ratio_upper_step": 0"#)),
+        15,
+    ));
+    assert!(
+        fixed
+            .iter()
+            .all(|s| within(s.bapo_clip_low, 0.6, 0.6) && within(s.bapo_clip_high, 1.2, 1.2))
+    );
+    assert_ne!(searched, fixed, "the search changes the run");
+}

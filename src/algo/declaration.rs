@@ -60,6 +60,13 @@ pub enum Clip {
         low: &'static str,
         high: &'static str,
     },
+    /// r clipped to absolute bounds [c_low, c_high] that a search moves per batch from `low`
+    /// and `high` (BAPO); `dual` as for `Ratio`.
+    Adaptive {
+        low: &'static str,
+        high: &'static str,
+        dual: Option<&'static str>,
+    },
 }
 
 /// Why a stage does nothing with a surrogate, in words; empty where it does something.
@@ -190,7 +197,7 @@ mod tests {
                 }
                 let bounds: Vec<&str> = match d.clip {
                     Clip::None => Vec::new(),
-                    Clip::Ratio { low, high, dual } => {
+                    Clip::Ratio { low, high, dual } | Clip::Adaptive { low, high, dual } => {
                         [low, high].into_iter().chain(dual).collect()
                     }
                     Clip::Weight { low, high } | Clip::LogRatio { low, high } => vec![low, high],
@@ -238,11 +245,19 @@ mod tests {
         };
         for (name, d) in each(Surrogate::NAMES, Surrogate::declaration) {
             let surrogate: Surrogate = serde_json::from_value(json!(name)).unwrap();
-            let c = surrogate.clipped_tokens(&knobs, &ratio, &advantages);
+            let bounds = surrogate.bounds(&knobs, &ratio, &advantages, &ratio.ones_like());
+            let c = surrogate.clipped_tokens(&knobs, &ratio, &advantages, bounds.as_ref());
             let counted = (c.low + c.high + c.dual).sum().into_scalar::<f64>() > 0.0;
             assert_eq!(counted, d.clip != Clip::None, "{name}");
+            // A clip that moves its bounds (BAPO) moves their metrics too.
+            let clip_metrics: Vec<&str> = d
+                .moves
+                .iter()
+                .copied()
+                .filter(|m| CLIP_METRICS.contains(m))
+                .collect();
             let moves = if counted { CLIP_METRICS } else { &[] };
-            assert_eq!(d.moves, moves, "{name}");
+            assert_eq!(clip_metrics, moves, "{name}");
         }
     }
 

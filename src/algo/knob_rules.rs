@@ -1,7 +1,7 @@
 //! The rules of [`Knobs`] beyond each knob's own range: the combinations a method cannot run
 //! with, each refused naming the knob and what is allowed.
 
-use super::{KlCtrl, Knobs, RolloutIs, Surrogate};
+use super::{KlCtrl, Knobs, RolloutIs, Surrogate, bapo};
 use crate::error::ConfigError;
 use crate::schema::check_section;
 
@@ -43,6 +43,9 @@ impl Knobs {
                 "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
                  coefficient); valid here: fixed",
             ));
+        }
+        if self.surrogate == Surrogate::Bapo {
+            self.check_bapo_search()?;
         }
         let sequence_level = self.surrogate.is_sequence_level();
         if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
@@ -117,5 +120,48 @@ impl Knobs {
             ));
         }
         Ok(())
+    }
+
+    /// BAPO's search tries at most [`bapo::MAX_CANDIDATES`] bound pairs: each is a pass over
+    /// the batch.
+    fn check_bapo_search(&self) -> Result<(), ConfigError> {
+        let tries = |start: f64, max: f64, step: f64| {
+            if step > 0.0 && start < max {
+                ((max - start) / step).ceil()
+            } else {
+                0.0
+            }
+        };
+        let lower = tries(
+            self.ratio_lower_start,
+            self.ratio_lower_max,
+            self.ratio_lower_step,
+        );
+        let upper = tries(
+            self.ratio_upper_start,
+            self.ratio_upper_max,
+            self.ratio_upper_step,
+        );
+        let most = (bapo::MAX_CANDIDATES - 1) as f64;
+        if lower + upper <= most {
+            return Ok(());
+        }
+        // The search with more tries is too fine: its step, given the other's tries.
+        let (key, step, span, other) = if upper >= lower {
+            let span = self.ratio_upper_max - self.ratio_upper_start;
+            ("ratio_upper_step", self.ratio_upper_step, span, lower)
+        } else {
+            let span = self.ratio_lower_max - self.ratio_lower_start;
+            ("ratio_lower_step", self.ratio_lower_step, span, upper)
+        };
+        let least = span / (most - other).max(1.0);
+        Err(ConfigError::out_of_range(
+            key,
+            step,
+            &format!(
+                "0, or at least {least:.3e} (BAPO's search tries at most {} bound pairs)",
+                bapo::MAX_CANDIDATES
+            ),
+        ))
     }
 }

@@ -86,6 +86,10 @@ fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(d).map(Some)
 }
 
+/// Where BAPO's knobs live: the authors' verl recipe, not a TRL or upstream verl option.
+const BAPO_RECIPE: &str = "BAPO's loss is the authors' verl recipe (WooooDyy/BAPO, \
+    actor_rollout_ref.actor.policy_loss.loss_mode=bapo), not a TRL or upstream verl option";
+
 fn default_preset() -> String {
     "grpo".to_string()
 }
@@ -323,6 +327,28 @@ knobs! {
             verl: Unmapped("verl has no VESPO loss"),
             read: |k| k.surrogate == Surrogate::Vespo
         };
+    /// BAPO's target ρ0 of P/N: the positive advantages' clipped contribution over the
+    /// negative ones' that the bound search aims for.
+    adv_ratio_target: f64 = 1.0, Knob::at_least(0.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// BAPO's c_low at the start of each batch's search (an absolute ratio bound).
+    ratio_lower_start: f64 = 0.6, Knob::left_open(0.0, 1.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// The highest c_low BAPO's search may reach.
+    ratio_lower_max: f64 = 0.8, Knob::left_open(0.0, 1.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// How far BAPO's search raises c_low per try (0: never).
+    ratio_lower_step: f64 = 0.05, Knob::at_least(0.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// BAPO's c_high at the start of each batch's search (an absolute ratio bound).
+    ratio_upper_start: f64 = 1.2, Knob::at_least(1.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// The highest c_high BAPO's search may reach.
+    ratio_upper_max: f64 = 2.0, Knob::at_least(1.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
+    /// How far BAPO's search raises c_high per try (0: never).
+    ratio_upper_step: f64 = 0.05, Knob::at_least(0.0).source("BAPO 2510.18927 (WooooDyy/BAPO recipe)"),
+        export { both: Unmapped(BAPO_RECIPE), read: |k| k.surrogate == Surrogate::Bapo };
     /// GAE discount γ of the critic's TD errors (`gae` only; verl's default 1.0).
     gamma: f64 = 1.0, Knob::closed(0.0, 1.0).source("GAE 1506.02438"),
         export {

@@ -10,6 +10,8 @@
 
 pub mod advantage;
 pub mod aggregate;
+pub mod bapo;
+mod covariance;
 pub mod declaration;
 pub mod entropy_mask;
 pub mod filter;

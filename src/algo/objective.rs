@@ -5,6 +5,7 @@
 use burn::tensor::Tensor;
 
 use super::advantage::{EstimatorInput, lead_difficulty_weight, seed_scale};
+use super::bapo::Bounds;
 use super::rollout_correction::{RolloutMetrics, rollout_metrics, rollout_weights};
 use super::side::{Phase, SideInput, SideTensors, check_needs};
 use super::surrogate::LossTerms;
@@ -229,6 +230,8 @@ pub struct LossMetrics {
     pub kl: Tensor<1>,
     /// The sampler's mismatch and the rollout correction, when the batch has `logp_rollout`.
     pub rollout: Option<RolloutMetrics>,
+    /// The clip bounds BAPO's search chose for this batch.
+    pub bounds: Option<Bounds>,
 }
 
 /// The scalar to minimise and its metrics.
@@ -276,6 +279,10 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
     // 6. Token weights, then 6–8: surrogate, KL in loss, aggregation.
     let weights = surrogate_weights(knobs, input);
     let folded = folded_rollout_weights(knobs, input);
+    let kept_tokens = KeptTokens::new(mask, kept).weights;
+    let bounds = knobs
+        .surrogate
+        .bounds(knobs, &ratio.clone().detach(), advantages, &kept_tokens);
     let loss = knobs.surrogate.loss(
         knobs,
         &LossTerms {
@@ -287,6 +294,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
             kept,
             logp_ref: reference,
             rollout_weights: folded.as_ref(),
+            bounds: bounds.as_ref(),
             token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
@@ -302,7 +310,7 @@ pub fn policy_loss(knobs: &Knobs, input: &PolicyInput) -> Result<LossOutput, Con
         None => loss,
     };
 
-    let metrics = loss_metrics(knobs, input, ratio.detach(), reference);
+    let metrics = loss_metrics(knobs, input, ratio.detach(), reference, bounds);
     Ok(LossOutput { loss, metrics })
 }
 
@@ -369,11 +377,12 @@ fn loss_metrics(
     input: &PolicyInput,
     ratio: Tensor<3>,
     reference: Option<&Tensor<3>>,
+    bounds: Option<Bounds>,
 ) -> LossMetrics {
     let kept = KeptTokens::new(&input.mask, &input.kept);
     let clipped = knobs
         .surrogate
-        .clipped_tokens(knobs, &ratio, &input.advantages);
+        .clipped_tokens(knobs, &ratio, &input.advantages, bounds.as_ref());
     let kl = match reference {
         Some(logp_ref) => {
             kept.mean(KlEstimator::K3.penalty(logp_ref.clone() - input.logp.clone().detach()))
@@ -394,5 +403,6 @@ fn loss_metrics(
         clip_ratio_high: kept.mean(clipped.high),
         kl,
         rollout,
+        bounds,
     }
 }

@@ -297,6 +297,16 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "VESPO 2602.10693; TRL loss_type=vespo (trl 1.16.0 get_gamma_weights)",
     },
+    Preset {
+        name: "bapo",
+        knobs: Knobs {
+            surrogate: Surrogate::Bapo,
+            clip_ratio_c: Some(3.0),
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "BAPO 2510.18927; authors' code WooooDyy/BAPO 3b8389c recipe/bapo (bapo_trainer.yaml bounds, dual clip 3, token-mean)",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -1,12 +1,13 @@
 //! Steps 6–8 behind one signature, [`Surrogate::loss`]: a per-token surrogate ℓ̃ with its KL
 //! term and aggregation, or a sequence-level loss (GVPO's group objective) in their place.
 
-use burn::tensor::{Int, Tensor, TensorData, activation::sigmoid};
+use burn::tensor::{Tensor, activation::sigmoid};
 use serde::{Deserialize, Serialize};
 
+use super::bapo::Bounds;
+use super::covariance::{clip_cov_choice, covariance, largest};
 use super::declaration::{CLIP_METRICS, Clip, Declaration, Off};
 use super::{Knobs, indicator, masked_token_mean};
-use crate::rng::splitmix64;
 
 /// The per-token surrogate (`surrogate`); A = A_{i,t}, r the [`super::RatioLevel`] ratio,
 /// εl = `epsilon`, εh = `epsilon_high`.
@@ -51,6 +52,10 @@ pub enum Surrogate {
     /// completion's sequence ratio w (log w its summed, clamped log-ratio), (k, λ) by the sign of
     /// A ([`super::vespo`]): a smooth, gradient-free weight in place of a clip.
     Vespo,
+    /// BAPO (2510.18927): PPO's clip with absolute bounds [c_low, c_high] searched per batch
+    /// until the positive advantages' clipped contribution is `adv_ratio_target` times the
+    /// negative ones' ([`super::bapo`]); dual clip `clip_ratio_c`.
+    Bapo,
 }
 
 /// What a surrogate's loss reads (steps 6–8), all `[P, G, T]` unless noted.
@@ -72,6 +77,9 @@ pub struct LossTerms<'a> {
     /// The rollout correction's token weights, for a surrogate that folds them into its own
     /// weight (VESPO) rather than multiplying its term by them.
     pub rollout_weights: Option<&'a Tensor<3>>,
+    /// BAPO's bounds for this batch ([`Surrogate::bounds`]), searched here when absent; the
+    /// other surrogates ignore them.
+    pub bounds: Option<&'a Bounds>,
     /// Each token's weight on its surrogate term, when a token selection
     /// (`top_entropy_quantile`, `off_policy_mask_threshold`) or the rollout correction
     /// (`rollout_is`) is on ([`super::objective::surrogate_weights`]); the KL term and the
@@ -93,6 +101,7 @@ impl Surrogate {
         "clip_cov",
         "kl_cov",
         "vespo",
+        "bapo",
     ];
 
     /// Whether the loss is one per sequence or group rather than a sum of per-token terms:
@@ -124,7 +133,15 @@ impl Surrogate {
     pub fn parts(self, knobs: &Knobs, t: &LossTerms) -> Parts {
         let (ratio, a) = (t.ratio.clone(), t.advantages.clone());
         let ratio_for_kl = t.ratio.clone();
-        let clip = |r: Tensor<3>| r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
+        let searched = match (self, t.bounds) {
+            (Self::Bapo, Some(bounds)) => Some(bounds.clone()),
+            (Self::Bapo, None) => self.bounds(knobs, t.ratio, t.advantages, &kept_tokens(t)),
+            _ => None,
+        };
+        let clip = |r: Tensor<3>| match &searched {
+            Some(bounds) => bounds.clamp(r),
+            None => r.clamp(1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high()),
+        };
         let clipped_objective = |ratio: Tensor<3>, a: Tensor<3>| {
             let objective = (ratio.clone() * a.clone()).min_pair(clip(ratio) * a.clone());
             match knobs.clip_ratio_c {
@@ -138,9 +155,9 @@ impl Surrogate {
             }
         };
         let per_token = match self {
-            Self::Clip => clipped_objective(ratio, a).neg(),
+            Self::Clip | Self::Bapo => clipped_objective(ratio, a).neg(),
             Self::ClipCov => {
-                let changed = self.clipped_tokens(knobs, &ratio.clone().detach(), &a);
+                let changed = self.clipped_tokens(knobs, &ratio.clone().detach(), &a, None);
                 let unclipped = (changed.low + changed.high + changed.dual).equal_elem(0.0);
                 let cov = covariance(t);
                 let valid = kept_tokens(t);
@@ -228,6 +245,18 @@ impl Surrogate {
         }
     }
 
+    /// BAPO's bounds for a batch of `ratio` and `advantages` over the kept tokens `weights`
+    /// (the search of [`super::bapo::bounds`]), where this surrogate searches them.
+    pub fn bounds(
+        self,
+        knobs: &Knobs,
+        ratio: &Tensor<3>,
+        advantages: &Tensor<3>,
+        weights: &Tensor<3>,
+    ) -> Option<Bounds> {
+        (self == Self::Bapo).then(|| super::bapo::bounds(knobs, ratio, advantages, weights))
+    }
+
     /// 0/1 per token where a clip changed the term (`clip_ratio/low_mean`,
     /// `clip_ratio/high_mean`): for `clip` and `clip_cov`, r < 1 − εl with A < 0 (low),
     /// r > 1 + εh with A > 0 (high), and with `clip_ratio_c` c, A < 0 with r > c (dual); for
@@ -238,12 +267,21 @@ impl Surrogate {
         knobs: &Knobs,
         ratio: &Tensor<3>,
         advantages: &Tensor<3>,
+        bounds: Option<&Bounds>,
     ) -> Clipped {
-        let below = ratio.clone().lower_elem(1.0 - knobs.epsilon);
-        let above = ratio.clone().greater_elem(1.0 + knobs.epsilon_high());
+        let (below, above) = match bounds {
+            Some(b) => {
+                let [low, high] = b.expanded(ratio);
+                (ratio.clone().lower(low), ratio.clone().greater(high))
+            }
+            None => (
+                ratio.clone().lower_elem(1.0 - knobs.epsilon),
+                ratio.clone().greater_elem(1.0 + knobs.epsilon_high()),
+            ),
+        };
         let none = || ratio.zeros_like();
         match self {
-            Self::Clip | Self::ClipCov => {
+            Self::Clip | Self::ClipCov | Self::Bapo => {
                 let negative = advantages.clone().lower_elem(0.0);
                 Clipped {
                     low: indicator(below.bool_and(negative.clone()), ratio),
@@ -366,85 +404,8 @@ pub fn gmpo_loss(
 }
 
 /// 1 on the real tokens of kept completions, `[P, G, T]`.
-fn kept_tokens(t: &LossTerms) -> Tensor<3> {
+pub(super) fn kept_tokens(t: &LossTerms) -> Tensor<3> {
     t.mask.clone() * t.kept.clone().unsqueeze_dim::<3>(2)
-}
-
-/// Clip-Cov's and KL-Cov's Cov_t = (A_t − mean A)·(logp_t − mean logp) over the kept tokens,
-/// logp detached, `[P, G, T]` (constant).
-fn covariance(t: &LossTerms) -> Tensor<3> {
-    let valid = kept_tokens(t);
-    let n = valid.clone().sum().clamp_min(1.0).unsqueeze::<3>();
-    let logp = t.logp.clone().detach();
-    let a_mean = (t.advantages.clone() * valid.clone())
-        .sum()
-        .unsqueeze::<3>()
-        / n.clone();
-    let logp_mean = (logp.clone() * valid).sum().unsqueeze::<3>() / n;
-    let cov = (t.advantages.clone() - a_mean) * (logp - logp_mean);
-    // Sums that overflow (inputs near the float range) give ∞ − ∞; such a token is never chosen.
-    let undefined = cov.clone().is_nan();
-    cov.mask_fill(undefined, f64::NEG_INFINITY)
-}
-
-/// k = max(⌊ratio·N⌋, 1), N = the kept tokens, as a `[1]` index k − 1 into a sorted list.
-fn kth_index(valid: &Tensor<3>, ratio: f64) -> Tensor<1, Int> {
-    (valid.clone().sum().mul_scalar(ratio).floor().clamp_min(1.0) - 1.0).int()
-}
-
-/// 0/1 on the tokens of `valid` (0/1) whose `cov` is among the k largest (ties with the k-th
-/// included), `[P, G, T]`.
-fn largest(cov: &Tensor<3>, valid: &Tensor<3>, ratio: f64) -> Tensor<3> {
-    let invalid = valid.clone().equal_elem(0.0);
-    let [p, g, t] = cov.dims();
-    let keyed = cov.clone().mask_fill(invalid, f64::NEG_INFINITY);
-    let sorted = keyed.clone().reshape([p * g * t]).sort_descending(0);
-    let threshold = sorted.select(0, kth_index(valid, ratio)); // [1]
-    indicator(
-        keyed.greater_equal(threshold.unsqueeze::<3>().expand([p, g, t])),
-        cov,
-    ) * valid.clone()
-}
-
-/// Clip-Cov's cut: 0/1 on k = max(⌊`clip_cov_ratio`·N⌋, 1) of the `candidates` (all of them
-/// when fewer), the ones of smallest [`cov_priority`], `[P, G, T]`.
-fn clip_cov_choice(candidates: &Tensor<3>, valid: &Tensor<3>, knobs: &Knobs) -> Tensor<3> {
-    let [p, g, t] = candidates.dims();
-    let ranks = cov_ranks(p, g, t, knobs.cov_seed);
-    let ranks = Tensor::<3>::from_data(
-        TensorData::new(ranks, [p, g, t]),
-        (&candidates.device(), candidates.dtype()),
-    );
-    // Non-candidates rank after every candidate.
-    let last = (p * g * t) as f64;
-    let keyed = ranks * candidates.clone() + (candidates.clone().neg() + 1.0).mul_scalar(last);
-    let sorted = keyed.clone().reshape([p * g * t]).sort(0);
-    let threshold = sorted.select(0, kth_index(valid, knobs.clip_cov_ratio)); // [1]
-    indicator(
-        keyed.lower_equal(threshold.unsqueeze::<3>().expand([p, g, t])),
-        candidates,
-    ) * candidates.clone()
-}
-
-/// Clip-Cov's random priority of token t of completion g of group p under `seed` (smaller is
-/// picked first): splitmix64(seed ⊕ splitmix64(p·2⁴² + g·2²¹ + t)).
-pub fn cov_priority(seed: u64, p: usize, g: usize, t: usize) -> u64 {
-    let position = ((p as u64) << 42) | ((g as u64) << 21) | t as u64;
-    splitmix64(seed ^ splitmix64(position))
-}
-
-/// Every position's rank by [`cov_priority`] (0 = picked first), `[P, G, T]` row-major: exact
-/// small integers in any float dtype, computed from the shape alone (no device readback).
-fn cov_ranks(p: usize, g: usize, t: usize, seed: u64) -> Vec<f64> {
-    let mut order: Vec<(u64, usize)> = (0..p * g * t)
-        .map(|i| (cov_priority(seed, i / (g * t), (i / t) % g, i % t), i))
-        .collect();
-    order.sort_unstable();
-    let mut ranks = vec![0.0; order.len()];
-    for (rank, (_, i)) in order.into_iter().enumerate() {
-        ranks[i] = rank as f64;
-    }
-    ranks
 }
 
 impl Surrogate {
@@ -473,6 +434,9 @@ impl Surrogate {
             }
             Self::Vespo => {
                 r"\vell = -\operatorname{sg}\big(e^{\lambda} w^{k} e^{-\lambda w}\big)\,\vA\,\vlogp,\ \log w = \textstyle\sum_t (\vlogp - \vlogpold)"
+            }
+            Self::Bapo => {
+                r"\vell = -\min\big(\vr\,\vA,\ \operatorname{clip}(\vr, c_{\text{low}}, c_{\text{high}})\,\vA\big),\ \textstyle\sum_{\vA \ge 0} \min(\vr, c_{\text{high}})\vA \ge \rho_0 \sum_{\vA < 0} \max(\vr, c_{\text{low}})|\vA|"
             }
         }
     }
@@ -554,6 +518,29 @@ impl Surrogate {
                 ..Declaration::reads(EPS)
             },
             Self::KlCov => Declaration::reads(&["kl_cov_ratio", "ppo_kl_coef"]),
+            Self::Bapo => Declaration {
+                clip: Clip::Adaptive {
+                    low: "ratio_lower_start",
+                    high: "ratio_upper_start",
+                    dual: Some("clip_ratio_c"),
+                },
+                moves: &[
+                    "clip_frac_low",
+                    "clip_frac_high",
+                    "bapo_clip_low",
+                    "bapo_clip_high",
+                ],
+                ..Declaration::reads(&[
+                    "adv_ratio_target",
+                    "ratio_lower_start",
+                    "ratio_lower_max",
+                    "ratio_lower_step",
+                    "ratio_upper_start",
+                    "ratio_upper_max",
+                    "ratio_upper_step",
+                    "clip_ratio_c",
+                ])
+            },
             Self::Vespo => Declaration {
                 reads_logp: true,
                 off: Off {

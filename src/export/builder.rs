@@ -160,6 +160,25 @@ impl<'a> Builder<'a> {
         self.export.unused.extend_from_slice(knobs);
     }
 
+    /// BAPO, which neither target has: the loss and every knob of it besides its own (listed
+    /// by [`Builder::rest`] from their declarations) as unmapped, ε unused (BAPO's bounds are
+    /// its own); the aggregation too where the target sets it with the loss (TRL's loss_type).
+    pub(super) fn bapo(&mut self, why: &str, with_agg: bool) {
+        let k = self.knobs;
+        let part = "part of BAPO's loss (see algo.surrogate)";
+        self.unmapped("algo.surrogate", "bapo", why);
+        self.unmapped("algo.ratio_level", super::name_of(k.ratio_level), part);
+        if with_agg {
+            self.unmapped("algo.loss_agg_mode", super::name_of(k.loss_agg_mode), part);
+        }
+        match k.clip_ratio_c {
+            Some(c) => self.unmapped("algo.clip_ratio_c", c, part),
+            None => self.unused(&["algo.clip_ratio_c"]),
+        }
+        self.unused(&["algo.epsilon", "algo.epsilon_high"]);
+        self.declared(&TAUS);
+    }
+
     /// The knobs at `paths` (dotted), in this order, as their declarations say: unread ones as
     /// off; a `Same` or `Renamed` counterpart set to the value; an `Unmapped` one listed with its
     /// reason, or as off where the value turns the feature off. `Code` knobs are the caller's.

@@ -306,6 +306,10 @@ fn surrogate(b: &mut Builder) {
             b.unused(&clip);
             b.declared(&TAUS);
         }
+        Surrogate::Bapo => b.bapo(
+            "GRPOTrainer has no BAPO loss: its clip bounds are epsilon and epsilon_high, fixed",
+            true,
+        ),
         Surrogate::Gmpo | Surrogate::ClipCov | Surrogate::KlCov => {
             let what = match k.surrogate {
                 Surrogate::Gmpo => "GMPO's geometric-mean sequence loss",

@@ -454,6 +454,11 @@ fn surrogate(b: &mut Builder) {
             ]);
             b.declared(&TAUS);
         }
+        Surrogate::Bapo => b.bapo(
+            "verl 0.9.1 registers no bapo loss mode: BAPO is the authors' recipe (WooooDyy/BAPO, \
+             loss_mode=bapo with its own policy_loss keys) on a verl fork",
+            false,
+        ),
         Surrogate::KlCov => {
             b.set(&["algo.surrogate"], &loss_mode, Lit::str("kl_cov"));
             token_ratio_only(b, "kl_cov");

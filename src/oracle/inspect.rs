@@ -88,9 +88,14 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
         .ratio_level
         .ratio(&policy.logp, &policy.logp_old, &policy.mask)
         .detach();
-    let clipped = knobs
+    let kept_tokens = policy.mask.clone() * policy.kept.clone().unsqueeze_dim::<3>(2);
+    let bounds = knobs
         .surrogate
-        .clipped_tokens(knobs, &ratio, &policy.advantages);
+        .bounds(knobs, &ratio, &policy.advantages, &kept_tokens);
+    let clipped =
+        knobs
+            .surrogate
+            .clipped_tokens(knobs, &ratio, &policy.advantages, bounds.as_ref());
     let logp = policy.logp.clone().detach();
     let weights = algo::objective::surrogate_weights(knobs, &policy);
     let folded = algo::objective::folded_rollout_weights(knobs, &policy);
@@ -105,6 +110,7 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
             kept: &policy.kept,
             logp_ref: policy.logp_ref.as_ref().filter(|_| knobs.needs_reference()),
             rollout_weights: folded.as_ref(),
+            bounds: bounds.as_ref(),
             token_weights: weights.as_ref(),
             max_completion_length: input.max_completion_length,
         },
@@ -218,11 +224,12 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
     };
     let top = knobs.clip_ratio_c.map_or(2.0, |c| (c + 0.5).max(2.0));
     let mut ratios: Vec<f64> = (1..=100).map(|i| top * f64::from(i) / 100.0).collect();
-    let bounds = [
-        Some(1.0 - knobs.epsilon),
-        Some(1.0 + knobs.epsilon_high()),
-        knobs.clip_ratio_c,
-    ];
+    // BAPO's bounds move with each batch: the curve shows the search's starting pair.
+    let (low, high) = match knobs.surrogate {
+        algo::Surrogate::Bapo => (knobs.ratio_lower_start, knobs.ratio_upper_start),
+        _ => (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high()),
+    };
+    let bounds = [Some(low), Some(high), knobs.clip_ratio_c];
     ratios.extend(bounds.into_iter().flatten().filter(|&r| r > 0.0 && r < top));
     ratios.sort_by(f64::total_cmp);
     ratios.dedup();
@@ -252,6 +259,7 @@ pub async fn surrogate_curve(knobs: &algo::Knobs) -> Result<Option<SurrogateCurv
             kept: &kept,
             logp_ref: None,
             rollout_weights: None,
+            bounds: Some(&algo::bapo::Bounds::at(low, high, &ratio)),
             token_weights: None,
             max_completion_length: 1,
         },

@@ -129,6 +129,10 @@ metrics! {
     rollout_is_mean: Option<f64>, skip_if "Option::is_none" => "rollout IS weight", "mean over kept tokens of w_t", "TRL sampling/importance_sampling_ratio/mean",
     /// Fraction of kept tokens whose rollout-correction weight the bounds truncated or masked.
     rollout_is_cut_frac: Option<f64>, skip_if "Option::is_none" => "rollout IS weights cut (fraction)", "fraction of kept tokens with w outside [rollout_is_threshold_lower, rollout_is_threshold]", "",
+    /// BAPO's lower clip bound c_low, mean over the last epoch's minibatches (`bapo` only).
+    bapo_clip_low: Option<f64>, skip_if "Option::is_none" => "BAPO lower clip bound", "c_low the bound search chose: r below it is clipped where A < 0", "BAPO actor/bapo_clip_low",
+    /// BAPO's upper clip bound c_high, mean over the last epoch's minibatches (`bapo` only).
+    bapo_clip_high: Option<f64>, skip_if "Option::is_none" => "BAPO upper clip bound", "c_high the bound search chose: r above it is clipped where A > 0", "BAPO actor/bapo_clip_high",
     /// The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
     value_loss: Option<f64>, skip_if "Option::is_none" => "value loss", "vf_coef · ½ · aggregation of max((V − Ret)², (clip(V, V_old ± c) − Ret)²) over kept tokens", "verl critic/vf_loss",
     /// Fraction of kept tokens where the value clip made the term larger (`gae`'s critic only).
@@ -193,6 +197,8 @@ mod tests {
             rollout_kl: Some(0.01),
             rollout_is_mean: Some(1.0),
             rollout_is_cut_frac: Some(0.0),
+            bapo_clip_low: Some(0.6),
+            bapo_clip_high: Some(1.2),
             value_loss: Some(0.1),
             vf_clipfrac: Some(0.0),
             value_mean: Some(0.5),

@@ -619,6 +619,41 @@ fn vespo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// BAPO beyond its preset's two cases: log-ratios beyond the clamp, a target only c_high's
+/// search can meet, one no pair meets, the search off, and the sequence ratio.
+fn bapo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "bapo",
+            "far",
+            json!({}),
+            Draw {
+                far: true,
+                ..GRADED
+            },
+        ),
+        ("bapo", "target-2", json!({"adv_ratio_target": 2.0}), GRADED),
+        (
+            "bapo",
+            "target-unmet",
+            json!({"adv_ratio_target": 1e6, "ratio_upper_step": 0.3}),
+            GRADED,
+        ),
+        (
+            "bapo",
+            "fixed",
+            json!({"ratio_lower_step": 0.0, "ratio_upper_step": 0.0, "clip_ratio_c": null}),
+            BINARY,
+        ),
+        (
+            "bapo",
+            "sequence",
+            json!({"ratio_level": "sequence"}),
+            GRADED,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -649,8 +684,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(kl_form_combinations())
         .chain(deepseek_v32_combinations())
         .chain(rollout_correction_combinations())
-        .chain(last[4..].iter().flat_map(two))
+        .chain(last[4..5].iter().flat_map(two))
         .chain(vespo_combinations())
+        .chain(last[5..].iter().flat_map(two))
+        .chain(bapo_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

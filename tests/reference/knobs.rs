@@ -111,6 +111,7 @@ pub enum Surrogate {
     ClipCov,
     KlCov,
     Vespo,
+    Bapo,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -184,6 +185,13 @@ pub struct Knobs {
     pub vespo_lambda_pos: f64,
     pub vespo_k_neg: f64,
     pub vespo_lambda_neg: f64,
+    pub adv_ratio_target: f64,
+    pub ratio_lower_start: f64,
+    pub ratio_lower_max: f64,
+    pub ratio_lower_step: f64,
+    pub ratio_upper_start: f64,
+    pub ratio_upper_max: f64,
+    pub ratio_upper_step: f64,
     pub gamma: f64,
     pub lam: f64,
     pub cliprange_value: f64,
@@ -267,6 +275,13 @@ pub fn defaults() -> Map<String, Value> {
         "vespo_lambda_pos": 3.0,
         "vespo_k_neg": 3.0,
         "vespo_lambda_neg": 2.0,
+        "adv_ratio_target": 1.0,
+        "ratio_lower_start": 0.6,
+        "ratio_lower_max": 0.8,
+        "ratio_lower_step": 0.05,
+        "ratio_upper_start": 1.2,
+        "ratio_upper_max": 2.0,
+        "ratio_upper_step": 0.05,
         "gamma": 1.0,
         "lam": 1.0,
         "cliprange_value": 0.5,
@@ -408,6 +423,12 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         (
             "vespo",
             json!({"surrogate": "vespo", "loss_agg_mode": "token-mean"}),
+        ),
+        // BAPO (2510.18927): the authors' recipe (WooooDyy/BAPO `bapo_trainer.yaml`: target 1,
+        // c_low 0.6 → 0.8 and c_high 1.2 → 2.0 by 0.05; verl's dual clip 3 and token-mean).
+        (
+            "bapo",
+            json!({"surrogate": "bapo", "clip_ratio_c": 3.0, "loss_agg_mode": "token-mean"}),
         ),
     ]
 }

@@ -211,6 +211,11 @@ fn policy_loss(
         return gmpo(input, knobs, adv, kept, &logp);
     }
     let selected = entropy_mask::selected(input, knobs, kept);
+    let bounds = if knobs.surrogate == Surrogate::Bapo {
+        bapo_bounds(input, knobs, adv, kept)
+    } else {
+        (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high())
+    };
     // (Σ_t ℓ̃_t, |o_i|) of every kept completion.
     let mut sums = Vec::new();
     for (g, group) in input.groups.iter().enumerate() {
@@ -222,6 +227,7 @@ fn policy_loss(
                     &logp(g, i, c),
                     &adv.advantages[g][i],
                     (&chosen, &selected[g][i]),
+                    bounds,
                     knobs,
                 );
                 sums.push((terms.into_iter().sum::<Dual>(), c.logp.len() as f64));
@@ -229,6 +235,55 @@ fn policy_loss(
         }
     }
     aggregate(&sums, knobs.loss_agg_mode, input.max_completion_length)
+}
+
+/// BAPO's clip bounds for the batch, as the authors' loops find them (WooooDyy/BAPO 3b8389c
+/// `recipe/bapo/policy_loss.py` L37–152): ρ = P/(N + 1e-8) over the kept tokens, P the sum of
+/// min(r, c_high)·A where A ≥ 0, N of max(r, c_low)·|A| where A < 0 (∞ when N ≤ 0); raise c_low
+/// while ρ < target, then c_high, each by its step up to its maximum, stopping once ρ ≥ target.
+fn bapo_bounds(input: &Input, knobs: &Knobs, adv: &Advantages, kept: &[Vec<bool>]) -> (f64, f64) {
+    let mut tokens = Vec::new();
+    for (g, group) in input.groups.iter().enumerate() {
+        for (i, c) in group.completions.iter().enumerate() {
+            if kept[g][i] {
+                let logp: Vec<Dual> = c.logp.iter().map(|&x| Dual::c(x)).collect();
+                let r = ratios(c, &logp, knobs);
+                tokens.extend(r.iter().zip(&adv.advantages[g][i]).map(|(r, &a)| (r.v, a)));
+            }
+        }
+    }
+    let rho = |lo: f64, hi: f64| {
+        let (mut pos, mut neg) = (0.0, 0.0);
+        for &(r, a) in &tokens {
+            let e = if a >= 0.0 { r.min(hi) } else { r.max(lo) } * a;
+            if e > 0.0 {
+                pos += e;
+            } else {
+                neg -= e;
+            }
+        }
+        if neg <= 0.0 {
+            f64::INFINITY
+        } else {
+            pos / (neg + 1e-8)
+        }
+    };
+    let target = knobs.adv_ratio_target.max(0.0);
+    let (mut lo, mut hi) = (knobs.ratio_lower_start, knobs.ratio_upper_start);
+    let (lo_step, hi_step) = (
+        knobs.ratio_lower_step.max(0.0),
+        knobs.ratio_upper_step.max(0.0),
+    );
+    let mut now = rho(lo, hi);
+    while now < target && lo < knobs.ratio_lower_max && lo_step > 0.0 {
+        lo = (lo + lo_step).min(knobs.ratio_lower_max);
+        now = rho(lo, hi);
+    }
+    while now < target && hi < knobs.ratio_upper_max && hi_step > 0.0 {
+        hi = (hi + hi_step).min(knobs.ratio_upper_max);
+        now = rho(lo, hi);
+    }
+    (lo, hi)
 }
 
 /// Step 5: the token or sequence ratio of one completion (log-ratio clamped to ±20).
@@ -318,10 +373,10 @@ fn token_losses(
     logp: &[Dual],
     adv: &[f64],
     (chosen, selected): (&[bool], &[bool]),
+    (lo, hi): (f64, f64),
     knobs: &Knobs,
 ) -> Vec<Dual> {
     let ratio = ratios(c, logp, knobs);
-    let (lo, hi) = (1.0 - knobs.epsilon, 1.0 + knobs.epsilon_high());
     // DeepSeek-V3.2's off-policy sequence mask (TRL `get_off_policy_mask`): keep if A ≥ 0 or
     // mean_t (log π_old − log π_θ) ≤ δ, π_θ without its derivative.
     let drift = c
@@ -350,7 +405,7 @@ fn token_losses(
                 }
             };
             let surrogate = match knobs.surrogate {
-                Surrogate::Clip => clipped(),
+                Surrogate::Clip | Surrogate::Bapo => clipped(),
                 Surrogate::ClipCov if chosen[t] => Dual::c(0.0),
                 Surrogate::ClipCov => clipped(),
                 Surrogate::KlCov => {

@@ -33,7 +33,7 @@ export function stages(knobs: Readonly<Record<string, JsonValue>>, f: Formulas):
   const advantage = [choice('adv_estimator'), ...estimator.reads.filter((key) => key in f.choices).map(choice)];
   const filters = filtersOn(knobs, f);
   // The dual clip acts, and is listed, only when its knob is set.
-  const dual = surrogate.clip.shape === 'ratio' ? surrogate.clip.dual : null;
+  const dual = surrogate.clip.shape === 'ratio' || surrogate.clip.shape === 'adaptive' ? surrogate.clip.dual : null;
   const dualOn = dual !== null && on(knobs[dual]);
   const beta = Number(knobs.beta ?? 0);
   const inReward = on(knobs.kl_in_reward);

@@ -29,6 +29,9 @@ export function stillReason(metric: string, s: Setup, f: Formulas): string {
         return 'num_iterations = 1 and minibatches = 1: the only update sees π_θ = π_old, so the ratio is always 1 and nothing is clipped';
       }
       return '';
+    case 'bapo_clip_low':
+    case 'bapo_clip_high':
+      return canMove(metric, k, f) ? '' : `the ${String(k.surrogate)} surrogate's clip bounds are fixed knobs: none is searched per batch`;
     case 'kl':
       return on(k.beta) || on(t.log_kl) ? '' : 'β = 0 and train.log_kl is off: no KL is measured';
     case 'rollout_kl':

@@ -5,13 +5,11 @@
 // the page names no estimator, surrogate or filter; this file says which are in force for a knob
 // row.
 
+import type { Clip } from './generated/Clip';
 import type { Formulas, JsonValue } from './schema';
 
-/** A clip's shape; the bounds are knob names (an unset `high` is `low`). */
-export type Clip =
-  | { shape: 'none' }
-  | { shape: 'ratio'; low: string; high: string; dual: string | null }
-  | { shape: 'weight' | 'log_ratio'; low: string; high: string };
+/** A clip's shape; the bounds are knob names (an unset `high` is `low`): Rust's `Clip`. */
+export type { Clip };
 
 /** Why a stage does nothing with a surrogate, in words; '' where it does something. */
 export interface Off {

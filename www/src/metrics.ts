@@ -28,6 +28,7 @@ export const CHARTS: readonly ChartSpec[] = [
   ['kl'],
   ['entropy'],
   ['clip_frac_low', 'clip_frac_high'],
+  ['bapo_clip_low', 'bapo_clip_high'],
   ['completion_len_mean'],
   ['completion_len_correct', 'completion_len_incorrect'],
   ['kept_frac'],

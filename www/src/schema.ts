@@ -271,7 +271,7 @@ function readFormulas(raw: unknown, methods: unknown): Formulas {
   };
 }
 
-const CLIPS = ['none', 'ratio', 'weight', 'log_ratio'] as const;
+const CLIPS = ['none', 'ratio', 'weight', 'log_ratio', 'adaptive'] as const;
 
 /** One declaration of the schema's `methods` (Rust `Declaration`); throws naming what does not fit. */
 function readDeclaration(raw: unknown, where: string): Declaration {
@@ -282,7 +282,7 @@ function readDeclaration(raw: unknown, where: string): Declaration {
   const bound = (field: string): string => text(clipRaw, field, `${where}.clip`);
   const clip: Clip = shape === 'none'
     ? { shape }
-    : shape === 'ratio'
+    : shape === 'ratio' || shape === 'adaptive'
       ? { shape, low: bound('low'), high: bound('high'), dual: clipRaw.dual === null ? null : bound('dual') }
       : { shape, low: bound('low'), high: bound('high') };
   const off = raw.off;

@@ -32,15 +32,18 @@ const rgb = (c: readonly number[]): string => `rgb(${c.join(', ')})`;
  */
 export function clipBounds(surrogate: Declaration, knobs: Readonly<Record<string, JsonValue>>): [number, string][] {
   const clip = surrogate.clip;
-  if (clip.shape !== 'ratio' && clip.shape !== 'weight') return [];
+  if (clip.shape === 'none' || clip.shape === 'log_ratio') return [];
   const value = (key: string): number | null => {
     const v = knobs[key];
     return typeof v === 'number' ? v : null;
   };
   const low = value(clip.low);
   const high = value(clip.high) ?? low;
-  const bounds: [number, string][] = low !== null && high !== null ? [[1 - low, '1−ε_l'], [1 + high, '1+ε_h']] : [];
-  const c = clip.shape === 'ratio' && clip.dual !== null ? value(clip.dual) : null;
+  // An adaptive clip's knobs are where each batch's search starts, as absolute ratios.
+  const bounds: [number, string][] = low === null || high === null ? []
+    : clip.shape === 'adaptive' ? [[low, 'c_low start'], [high, 'c_high start']]
+    : [[1 - low, '1−ε_l'], [1 + high, '1+ε_h']];
+  const c = clip.shape !== 'weight' && clip.dual !== null ? value(clip.dual) : null;
   if (c !== null) bounds.push([c, 'c']);
   return bounds;
 }

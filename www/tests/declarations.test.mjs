@@ -26,7 +26,7 @@ const tex = (ref) => ref.split('.').reduce((o, key) => o?.[key], f) ?? assert.fa
 // The fixture is what the page showed before the declarations: every preset of that time. A preset
 // added since is a row of choices the fixture covers (luspo), or brings a choice of its own
 // (vespo's surrogate), which the test after this one checks from its declaration alone.
-const SINCE = { adv_estimator: [], surrogate: ['vespo'] };
+const SINCE = { adv_estimator: [], surrogate: ['vespo', 'bapo'] };
 test('the fixture covers every preset of its time, and every estimator and surrogate of its time', () => {
   const covered = (key) => new Set(before.cases.map((k) => String(row(k)[key])));
   const presets = new Set(c.presets.map((p) => p.name));
@@ -38,17 +38,26 @@ test('the fixture covers every preset of its time, and every estimator and surro
   }
 });
 
-test("a surrogate added since the fixture shows its declared formula, knobs and no clip", () => {
+// What each surrogate added since the fixture draws on the plot (its preset's clip bounds) and
+// reads: VESPO weighs log π with no clip; BAPO clips the ratio at its search's starting bounds.
+const SINCE_SHOWS = {
+  vespo: { bounds: [], readsLogp: true, clips: false },
+  bapo: { bounds: [[0.6, 'c_low start'], [1.2, 'c_high start'], [3, 'c']], readsLogp: false, clips: true },
+};
+test("a surrogate added since the fixture shows its declared formula, knobs and clip", () => {
+  assert.deepEqual(Object.keys(SINCE_SHOWS), SINCE.surrogate);
   for (const name of SINCE.surrogate) {
     const r = row({ preset: name, knobs: {} });
     const surrogate = M.chosen(r, 'surrogate', f.methods);
-    assert.deepEqual(S.clipBounds(surrogate, r), [], name);
-    assert.equal(surrogate.readsLogp, true, name);
+    const want = SINCE_SHOWS[name];
+    assert.deepEqual(S.clipBounds(surrogate, r), want.bounds, name);
+    assert.equal(surrogate.readsLogp, want.readsLogp, name);
     const stages = E.stages(r, f);
     const shown = JSON.stringify(stages);
     assert.ok(shown.includes(JSON.stringify(tex(`choices.surrogate.${name}`)).slice(1, -1)), `${name}'s formula is in the explainer`);
     for (const knob of f.methods.choices.surrogate[name].reads) assert.ok(shown.includes(knob), `${name} lists ${knob}`);
-    assert.deepEqual(G.stillReason('clip_frac_low', { knobs: r, train: { num_iterations: 4, minibatches: 1 } }, f).length > 0, true, `${name} has no clip to count`);
+    const still = G.stillReason('clip_frac_low', { knobs: r, train: { num_iterations: 4, minibatches: 1 } }, f);
+    assert.equal(still === '', want.clips, `${name}: ${still}`);
   }
 });
 

@@ -96,6 +96,8 @@ test('a chart collapses, with its reason, only when no variant can move it', () 
     assert.equal(G.stillReason('kept_frac', { knobs: { ...grpo, ...filter }, train }, f), '', JSON.stringify(filter));
   }
   assert.match(G.stillReason('completion_len_mean', { knobs: grpo, train: { ...train, max_completion_length: 1 } }, f), /one token/);
+  assert.match(G.stillReason('bapo_clip_high', one, f), /none is searched per batch/);
+  assert.equal(G.stillReason('bapo_clip_low', { knobs: { ...grpo, surrogate: 'bapo' }, train }, f), '');
   assert.match(G.stillReason('rollout_kl', one, f), /sampler_lag = 0/);
   assert.match(G.stillReason('rollout_kl', { knobs: grpo, train: { ...train, sampler_lag: 4, bypass_mode: true } }, f), /bypass_mode/);
   assert.equal(G.stillReason('rollout_kl', { knobs: grpo, train: { ...train, sampler_lag: 4, bypass_mode: false } }, f), '');

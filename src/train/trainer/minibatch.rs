@@ -7,6 +7,7 @@ use rand::seq::SliceRandom;
 
 use super::critic::{CriticBatch, CriticStats};
 use super::{TrainError, Trainer};
+use crate::algo::bapo::Bounds;
 use crate::algo::rollout_correction::RolloutMetrics;
 use crate::algo::{self, PolicyInput, SideInput, SideTensor, SideTensors};
 use crate::tasks::TokenId;
@@ -23,6 +24,8 @@ pub(super) struct MinibatchStats {
     pub ratio_max: Tensor<1>,
     pub grad_norm: Tensor<1>,
     pub rollout: Option<RolloutMetrics>,
+    /// BAPO's bounds for this minibatch.
+    pub bounds: Option<Bounds>,
     pub critic: Option<CriticStats>,
 }
 
@@ -49,6 +52,8 @@ pub(super) struct UpdateStats {
     pub rollout_kl: Option<f64>,
     /// Present when the rollout correction is on.
     pub rollout_is: Option<RolloutIsStats>,
+    /// BAPO's (c_low, c_high), when the surrogate searches them.
+    pub bapo_bounds: Option<(f64, f64)>,
     /// Present when the run trains a critic.
     pub critic: Option<CriticUpdateStats>,
 }
@@ -62,7 +67,8 @@ pub(super) struct RolloutIsStats {
 
 impl MinibatchStats {
     /// The policy's eight statistics, then the rollout's (its KL, and the correction's mean
-    /// weight and cut fraction) and the critic's three, each where the batch has them.
+    /// weight and cut fraction), BAPO's two bounds and the critic's three, each where the batch
+    /// has them.
     fn fields(self) -> Vec<Tensor<1>> {
         let mut fields = vec![
             self.loss,
@@ -78,6 +84,9 @@ impl MinibatchStats {
             fields.push(r.kl);
             fields.extend(r.is_mean.into_iter().chain(r.is_cut_frac));
         }
+        if let Some(b) = self.bounds {
+            fields.extend([b.low, b.high]);
+        }
         if let Some(c) = self.critic {
             fields.extend([c.value_loss, c.vf_clipfrac, c.value_mean]);
         }
@@ -91,6 +100,7 @@ impl MinibatchStats {
             return Ok(UpdateStats::default());
         };
         let rollout = first.rollout.as_ref().map(|r| r.is_mean.is_some());
+        let bapo = first.bounds.is_some();
         let critic = first.critic.is_some();
         let sum = all
             .into_iter()
@@ -105,6 +115,7 @@ impl MinibatchStats {
             mean: next(),
             cut_frac: next(),
         });
+        let bapo_bounds = bapo.then(|| (next(), next()));
         Ok(UpdateStats {
             loss: v[0],
             kl: v[1],
@@ -116,6 +127,7 @@ impl MinibatchStats {
             grad_norm: v[7],
             rollout_kl,
             rollout_is,
+            bapo_bounds,
             critic: critic.then(|| CriticUpdateStats {
                 value_loss: next(),
                 vf_clipfrac: next(),
@@ -255,6 +267,10 @@ impl Trainer {
             ratio_max: m.ratio_max.inner(),
             grad_norm,
             rollout: m.rollout,
+            bounds: m.bounds.map(|b| Bounds {
+                low: b.low.inner(),
+                high: b.high.inner(),
+            }),
             critic,
         })
     }

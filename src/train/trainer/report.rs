@@ -73,6 +73,8 @@ impl Trainer {
             rollout_kl: stats.rollout_kl,
             rollout_is_mean: stats.rollout_is.map(|r| r.mean),
             rollout_is_cut_frac: stats.rollout_is.map(|r| r.cut_frac),
+            bapo_clip_low: stats.bapo_bounds.map(|b| b.0),
+            bapo_clip_high: stats.bapo_bounds.map(|b| b.1),
             value_loss: stats.critic.map(|c| c.value_loss),
             vf_clipfrac: stats.critic.map(|c| c.vf_clipfrac),
             value_mean: stats.critic.map(|c| c.value_mean),

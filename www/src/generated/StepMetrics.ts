@@ -143,6 +143,14 @@ rollout_is_mean?: number,
  */
 rollout_is_cut_frac?: number, 
 /**
+ * BAPO's lower clip bound c_low, mean over the last epoch's minibatches (`bapo` only).
+ */
+bapo_clip_low?: number, 
+/**
+ * BAPO's upper clip bound c_high, mean over the last epoch's minibatches (`bapo` only).
+ */
+bapo_clip_high?: number, 
+/**
  * The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
  */
 value_loss?: number, 
