@@ -585,6 +585,10 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "algo.ratio_upper_step: 0.001 is out of range; allowed: 0, or at least 4.124e-3",
         ),
         (
+            r#"{"algo": {"preset": "rloo", "scale_rewards": "mean"}}"#,
+            "algo.scale_rewards: mean is out of range for the \"rloo\" estimator; allowed: group, batch, none",
+        ),
+        (
             r#"{"algo": {"ratio_lower_start": 1.5}}"#,
             "algo.ratio_lower_start: 1.5 is out of range; allowed: (0, 1]",
         ),
@@ -1129,4 +1133,18 @@ fn bapo_searches_c_low_then_c_high_until_positive_contributions_balance() {
     let out = eval(&input.to_string()).expect("valid batch");
     assert_close(out.loss, (-1.65 + 0.8 + 0.8) / 3.0, 1e-12);
     assert!(out.grad_logp.iter().flatten().flatten().all(|g| *g == 0.0));
+}
+
+/// MaxRL's mean scale (TRL 006d32c9 `scale_rewards="mean"`): with 3 of 8 correct, μ = 0.375 and
+/// A = (R − μ)/(μ + 1e-4): for 0/1 rewards the success rate divides.
+#[test]
+fn maxrl_divides_the_centred_rewards_by_the_group_mean() {
+    let out = on_policy(
+        json!({"preset": "grpo", "scale_rewards": "mean"}),
+        &[THREE_OF_EIGHT],
+    );
+    let mu = 0.375;
+    for (a, r) in seq_advantages(&out).iter().zip(THREE_OF_EIGHT) {
+        assert_close(*a, (r - mu) / (mu + 1e-4), 1e-12);
+    }
 }

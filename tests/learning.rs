@@ -716,3 +716,17 @@ fn bapo_reports_the_bounds_its_search_chose_and_they_change_the_run() {
     );
     assert_ne!(searched, fixed, "the search changes the run");
 }
+
+/// MaxRL's mean scale trains the bandit as the presets do: finite metrics, regret falls.
+#[test]
+fn maxrl_mean_scale_trains_the_bandit() {
+    let config = bandit("grpo", 0.003).replace(
+        r#""preset": "grpo""#,
+        r#""preset": "grpo", "scale_rewards": "mean""#,
+    );
+    let m = steps(&mut trainer(&config), 60);
+    assert!(m.iter().all(|s| s.loss.is_finite() && s.regret.is_finite()));
+    let mean = |ms: &[StepMetrics]| ms.iter().map(|s| s.regret).sum::<f64>() / ms.len() as f64;
+    let (first, last) = (mean(&m[..5]), mean(&m[50..]));
+    assert!(last + 0.05 < first, "regret {first:.3} → {last:.3}");
+}

@@ -61,11 +61,16 @@ pub enum ScaleRewards {
     Batch,
     /// No division and no eps (Dr. GRPO 2503.20783).
     None,
+    /// The group's mean μ in place of σ: A_i = (G0_i − μ)/(μ + std_eps) (MaxRL 2602.02710, as
+    /// TRL 006d32c9 `grpo_trainer.py` L1843–1846 computed its experimental `scale_rewards="mean"`
+    /// with ε = 1e-4; trl 1.16.0 no longer has it). For 0/1 rewards, the success rate. GRPO's
+    /// estimator only.
+    Mean,
 }
 
 impl ScaleRewards {
     /// Every variant's JSON name, in declaration order: the choices the schema offers.
-    pub const NAMES: &'static [&'static str] = &["group", "batch", "none"];
+    pub const NAMES: &'static [&'static str] = &["group", "batch", "none", "mean"];
 }
 
 /// What an estimator asks of the rollout and the batch ([`AdvEstimator::needs`]); config
@@ -330,6 +335,7 @@ fn scaled(knobs: &Knobs, x: Tensor<2>, g0: Tensor<2>) -> Tensor<2> {
             x / (std_u(all, 1) + knobs.std_eps)
         }
         ScaleRewards::None => x,
+        ScaleRewards::Mean => x / (g0.mean_dim(1) + knobs.std_eps),
     }
 }
 
@@ -512,6 +518,7 @@ impl ScaleRewards {
             Self::Group => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{group})",
             Self::Batch => r"\vsigma = \operatorname{std}_u(R_j : j \in \text{batch})",
             Self::None => r"\text{no division: } \vA = \vR - \vmu",
+            Self::Mean => r"\vsigma = \vmu \text{ (the group's mean, MaxRL)}",
         }
     }
 
@@ -519,7 +526,7 @@ impl ScaleRewards {
     /// `std_eps`).
     pub const fn declaration(self) -> Declaration {
         match self {
-            Self::Group | Self::Batch | Self::None => Declaration::NONE,
+            Self::Group | Self::Batch | Self::None | Self::Mean => Declaration::NONE,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The rules of [`Knobs`] beyond each knob's own range: the combinations a method cannot run
 //! with, each refused naming the knob and what is allowed.
 
-use super::{KlCtrl, Knobs, RolloutIs, Surrogate, bapo};
+use super::{AdvEstimator, KlCtrl, Knobs, RolloutIs, ScaleRewards, Surrogate, bapo};
 use crate::error::ConfigError;
 use crate::schema::check_section;
 
@@ -42,6 +42,16 @@ impl Knobs {
                 "kl_ctrl",
                 "adaptive needs kl_in_reward and beta > 0 (verl adapts only the reward's KL \
                  coefficient); valid here: fixed",
+            ));
+        }
+        if self.scale_rewards == ScaleRewards::Mean && self.adv_estimator != AdvEstimator::Grpo {
+            return Err(ConfigError::new(
+                "scale_rewards",
+                format!(
+                    "mean is out of range for the {} estimator; allowed: group, batch, none (MaxRL's \
+                     mean scale is defined for GRPO's advantage)",
+                    serde_json::json!(self.adv_estimator)
+                ),
             ));
         }
         if self.surrogate == Surrogate::Bapo {

@@ -15,7 +15,7 @@ use std::fmt;
 
 use super::builder::{COV_KNOBS, SAMPLING_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
-use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, Surrogate};
+use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, ScaleRewards, Surrogate};
 
 /// TRL's `loss_type` for a clip surrogate aggregated as `agg` with the ratio at `level`. A
 /// per-sequence token sum is TRL's `luspo` (LUSPO 2602.05261: `(per_token_loss * mask).sum(-1)
@@ -36,13 +36,28 @@ pub(super) fn map(b: &mut Builder) {
     match k.adv_estimator {
         AdvEstimator::Grpo => {
             b.implicit("algo.adv_estimator", "grpo", "GRPOTrainer's only estimator");
-            b.set(
-                &["algo.scale_rewards"],
-                "scale_rewards",
-                Lit::Str(name_of(k.scale_rewards)),
-            );
-            if k.scale_rewards == crate::algo::ScaleRewards::None {
+            if k.scale_rewards == ScaleRewards::Mean {
+                b.unmapped(
+                    "algo.scale_rewards",
+                    "mean",
+                    "trl 1.16.0 has no scale_rewards=\"mean\" (MaxRL's; TRL 006d32c9 had it, as \
+                     an experiment, and it was removed since)",
+                );
+            } else {
+                b.set(
+                    &["algo.scale_rewards"],
+                    "scale_rewards",
+                    Lit::Str(name_of(k.scale_rewards)),
+                );
+            }
+            if k.scale_rewards == ScaleRewards::None {
                 b.unused(&["algo.std_eps"]);
+            } else if k.scale_rewards == ScaleRewards::Mean {
+                b.unmapped(
+                    "algo.std_eps",
+                    k.std_eps,
+                    "the ε of the mean scale (see algo.scale_rewards)",
+                );
             } else if k.std_eps == 1e-4 {
                 b.implicit("algo.std_eps", k.std_eps, "TRL adds 1e-4 to σ");
             } else {

@@ -76,10 +76,10 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::Grpo | AdvEstimator::GrpoPassk
     ) {
         match k.scale_rewards {
-            ScaleRewards::Batch => b.unmapped(
+            ScaleRewards::Batch | ScaleRewards::Mean => b.unmapped(
                 "algo.scale_rewards",
-                "batch",
-                "verl's grpo divides by the group's σ only (norm_adv_by_std_in_grpo)",
+                name_of(k.scale_rewards),
+                "verl's grpo divides by the group's σ or by nothing (norm_adv_by_std_in_grpo)",
             ),
             scale => b.set(
                 &["algo.scale_rewards"],
@@ -89,6 +89,12 @@ pub(super) fn map(b: &mut Builder) {
         }
         if k.scale_rewards == ScaleRewards::None {
             b.unused(&["algo.std_eps"]);
+        } else if k.scale_rewards == ScaleRewards::Mean {
+            b.unmapped(
+                "algo.std_eps",
+                k.std_eps,
+                "the ε of the mean scale (see algo.scale_rewards)",
+            );
         } else if k.std_eps == 1e-6 {
             b.implicit("algo.std_eps", k.std_eps, "verl adds 1e-6 to σ");
         } else {

@@ -180,11 +180,13 @@ fn estimate(
     let centred = |g: &[f64], x: f64| x - mean(g);
     let all: Vec<f64> = g0.iter().flatten().copied().collect();
     let batch_std = std_u(&all);
-    // x/(σ + std_eps), σ of the group or the batch, or x itself.
+    // x/(σ + std_eps), σ of the group or the batch, or x itself; MaxRL (TRL 006d32c9
+    // `scale_rewards="mean"`): x/(μ + ε), μ the group's mean reward.
     let scale = |g: &[f64], x: f64| match knobs.scale_rewards {
         ScaleRewards::Group => x / (std_u(g) + knobs.std_eps),
         ScaleRewards::Batch => x / (batch_std + knobs.std_eps),
         ScaleRewards::None => x,
+        ScaleRewards::Mean => x / (mean(g) + knobs.std_eps),
     };
     let advantages = match knobs.adv_estimator {
         AdvEstimator::Grpo => per_group(&|g, x| scale(g, centred(g, x))),

@@ -654,6 +654,31 @@ fn bapo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// MaxRL's mean scale (TRL 006d32c9 `scale_rewards="mean"`): 0/1 rewards (groups of all-wrong
+/// answers divide 0 by ε), graded ones, and with Dr. GRPO's row.
+fn maxrl_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "grpo",
+            "scale-mean",
+            json!({"scale_rewards": "mean"}),
+            BINARY,
+        ),
+        (
+            "grpo",
+            "scale-mean-graded",
+            json!({"scale_rewards": "mean"}),
+            GRADED,
+        ),
+        (
+            "dr_grpo",
+            "scale-mean",
+            json!({"scale_rewards": "mean"}),
+            GRADED,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -688,6 +713,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(vespo_combinations())
         .chain(last[5..].iter().flat_map(two))
         .chain(bapo_combinations())
+        .chain(maxrl_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

@@ -32,6 +32,7 @@ pub enum ScaleRewards {
     Group,
     Batch,
     None,
+    Mean,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -146,6 +146,10 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
 
 /// The conditions under which ALGORITHMS.md's formulas are defined.
 fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
+    if knobs.scale_rewards == knobs::ScaleRewards::Mean && knobs.adv_estimator != AdvEstimator::Grpo
+    {
+        return Err("scale_rewards: mean is GRPO's only".into());
+    }
     if knobs.top_entropy_quantile < 1.0 && knobs.sequence_level() {
         return Err("top_entropy_quantile: a token mask needs a per-token surrogate".into());
     }
