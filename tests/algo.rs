@@ -589,6 +589,18 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "algo.scale_rewards: mean is out of range for the \"rloo\" estimator; allowed: group, batch, none",
         ),
         (
+            r#"{"algo": {"rollout_rs": "token_k1"}}"#,
+            "algo.rollout_rs_threshold: null is out of range with rollout_rs \"token_k1\"; allowed: > 0",
+        ),
+        (
+            r#"{"algo": {"rollout_rs": "token_k2", "rollout_rs_threshold": 0.1, "rollout_rs_threshold_lower": 0.5}}"#,
+            "algo.rollout_rs_threshold_lower: 0.5 is out of range with rollout_rs \"token_k2\"; allowed: null",
+        ),
+        (
+            r#"{"algo": {"preset": "ppo", "rollout_rs": "token_k2", "rollout_rs_threshold": 0.1}}"#,
+            "algo.adv_estimator: \"gae\" is out of range with rollout_rs \"token_k2\"",
+        ),
+        (
             r#"{"algo": {"ratio_lower_start": 1.5}}"#,
             "algo.ratio_lower_start: 1.5 is out of range; allowed: (0, 1]",
         ),
@@ -1147,4 +1159,29 @@ fn maxrl_divides_the_centred_rewards_by_the_group_mean() {
     for (a, r) in seq_advantages(&out).iter().zip(THREE_OF_EIGHT) {
         assert_close(*a, (r - mu) / (mu + 1e-4), 1e-12);
     }
+}
+
+/// verl's rejection by divergence (`rollout_rs` token_k1, band [1/2, 2]): a token whose
+/// π_old/π_rollout is 3 leaves steps 3–8. Its advantage and gradient are 0, and GRPO's
+/// per-sequence mean (seq-mean-token-mean) divides its completion by the one token left: on
+/// policy that token's gradient is −A/(1·B) instead of −A/(2·B).
+#[test]
+fn rollout_rs_takes_a_diverging_token_out_of_the_loss_and_its_normaliser() {
+    let completion = |reward: f64, old: &[f64], rollout: &[f64]| {
+        json!({"reward": reward, "correct": reward > 0.5, "truncated": false, "logp": old,
+               "logp_old": old, "logp_ref": old, "logp_rollout": rollout})
+    };
+    let three = 3.0_f64.ln();
+    let input = json!({"config": {"preset": "grpo", "beta": 0.0, "rollout_rs": "token_k1",
+                                  "rollout_rs_threshold": 2.0},
+        "max_completion_length": 3, "groups": [{"completions": [
+            completion(1.0, &[-0.5, -0.6], &[-0.5, -0.6 - three]),
+            completion(0.0, &[-0.7, -0.8, -0.9], &[-0.7, -0.8, -0.9])]}]});
+    let out = eval(&input.to_string()).expect("valid batch");
+    let a = out.advantages[0][0][0];
+    assert_close(a, 0.5 / (0.5_f64.sqrt() + 1e-4), 1e-12);
+    assert_eq!(out.advantages[0][0][1], 0.0);
+    assert_eq!(out.grad_logp[0][0][1], 0.0);
+    assert_close(out.grad_logp[0][0][0], -a / 2.0, 1e-12);
+    assert_close(out.grad_logp[0][1][0], a / (3.0 * 2.0), 1e-12);
 }

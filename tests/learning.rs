@@ -730,3 +730,30 @@ fn maxrl_mean_scale_trains_the_bandit() {
     let (first, last) = (mean(&m[..5]), mean(&m[50..]));
     assert!(last + 0.05 < first, "regret {first:.3} → {last:.3}");
 }
+
+/// verl's rejection by divergence under a lagging sampler: none on policy, a share of the
+/// tokens that grows with the lag, and finite training throughout.
+#[test]
+fn rejection_by_divergence_rejects_more_as_the_sampler_lags() {
+    let rejected = |lag| {
+        let config = lagged_bandit(lag, false).replace(
+            r#""preset": "grpo""#,
+            r#""preset": "grpo", "rollout_rs": "token_k1", "rollout_rs_threshold": 1.2"#,
+        );
+        let m = steps(&mut trainer(&config), 30);
+        assert!(
+            m.iter()
+                .all(|s| s.loss.is_finite() && s.reward_mean.is_finite())
+        );
+        m.iter()
+            .map(|s| s.rollout_rs_masked_frac.expect("rollout_rs on"))
+            .sum::<f64>()
+            / m.len() as f64
+    };
+    let (zero, one, four) = (rejected(0), rejected(1), rejected(4));
+    assert_eq!(zero, 0.0, "on policy nothing diverges");
+    assert!(
+        four > one && one >= 0.0 && four > 0.0,
+        "lag 1 {one}, lag 4 {four}"
+    );
+}

@@ -224,7 +224,9 @@ impl AdvEstimator {
                 let [p, g, _] = input.mask.dims();
                 let lengths = input.mask.clone().sum_dim(2).reshape([p, g]);
                 let g0 = input.g0();
-                let baseline = (g0.clone() * lengths.clone()).sum_dim(1) / lengths.sum_dim(1);
+                // A group `rollout_rs` emptied has no token to take its (0/0) baseline.
+                let baseline =
+                    (g0.clone() * lengths.clone()).sum_dim(1) / lengths.sum_dim(1).clamp_min(1.0);
                 input.broadcast(g0 - baseline)
             }
             Self::GrpoPassk => input.broadcast(pass_k(knobs, input.g0())),

@@ -4,6 +4,7 @@ use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 use super::declaration::Declaration;
+use super::indicator;
 
 /// How per-token losses ℓ̃ are reduced over the kept completions (B of them, N tokens)
 /// (`loss_agg_mode`, verl's names).
@@ -44,7 +45,11 @@ impl LossAggMode {
         max_completion_length: usize,
     ) -> Tensor<1> {
         let weights = mask.clone() * kept.clone().unsqueeze_dim::<3>(2);
-        let b = kept.clone().sum().clamp_min(1.0);
+        // B counts the kept completions with a token left (verl's `seq_mask`: a completion
+        // whose every token `rollout_rs` rejected is out, as a filtered one).
+        let [p, g, _] = mask.dims();
+        let present = indicator(mask.clone().sum_dim(2).greater_elem(0.0), mask).reshape([p, g]);
+        let b = (kept.clone() * present).sum().clamp_min(1.0);
         let weighted = per_token * weights.clone();
         match self {
             Self::TokenMean => weighted.sum() / weights.sum().clamp_min(1.0),

@@ -1,7 +1,7 @@
 //! The rules of [`Knobs`] beyond each knob's own range: the combinations a method cannot run
 //! with, each refused naming the knob and what is allowed.
 
-use super::{AdvEstimator, KlCtrl, Knobs, RolloutIs, ScaleRewards, Surrogate, bapo};
+use super::{AdvEstimator, KlCtrl, Knobs, RolloutIs, RolloutRs, ScaleRewards, Surrogate, bapo};
 use crate::error::ConfigError;
 use crate::schema::check_section;
 
@@ -11,6 +11,11 @@ impl Knobs {
         // serde writes a non-finite float as null, which an optional knob reads as unset.
         for (key, value) in [
             ("epsilon_high", self.epsilon_high),
+            ("rollout_rs_threshold", self.rollout_rs_threshold),
+            (
+                "rollout_rs_threshold_lower",
+                self.rollout_rs_threshold_lower,
+            ),
             ("clip_ratio_c", self.clip_ratio_c),
             (
                 "rollout_is_threshold_lower",
@@ -56,6 +61,9 @@ impl Knobs {
         }
         if self.surrogate == Surrogate::Bapo {
             self.check_bapo_search()?;
+        }
+        if self.rollout_rs != RolloutRs::None {
+            self.check_rollout_rs()?;
         }
         let sequence_level = self.surrogate.is_sequence_level();
         if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
@@ -173,5 +181,71 @@ impl Knobs {
                 bapo::MAX_CANDIDATES
             ),
         ))
+    }
+
+    /// Rejection by divergence needs its bound, and a lower ratio only for a k1 band; it
+    /// changes which tokens steps 3–8 see, so the methods that read positions or whole
+    /// sequences differently from verl's masked sums are refused.
+    fn check_rollout_rs(&self) -> Result<(), ConfigError> {
+        let mode = serde_json::json!(self.rollout_rs);
+        let Some(upper) = self.rollout_rs_threshold else {
+            return Err(ConfigError::new(
+                "rollout_rs_threshold",
+                format!("null is out of range with rollout_rs {mode}; allowed: > 0"),
+            ));
+        };
+        match self.rollout_rs_threshold_lower {
+            Some(lower) if !self.rollout_rs.is_k1() => {
+                return Err(ConfigError::new(
+                    "rollout_rs_threshold_lower",
+                    format!(
+                        "{lower} is out of range with rollout_rs {mode}; allowed: null (a lower bound is a k1 band's)"
+                    ),
+                ));
+            }
+            Some(lower) if lower >= upper => {
+                return Err(ConfigError::out_of_range(
+                    "rollout_rs_threshold_lower",
+                    lower,
+                    &format!("(0, rollout_rs_threshold) = (0, {upper}), or null"),
+                ));
+            }
+            _ => {}
+        }
+        let json = |v: serde_json::Value| v.to_string();
+        let refused = if self.adv_estimator.needs().critic {
+            Some((
+                "adv_estimator",
+                json(serde_json::json!(self.adv_estimator)),
+                "verl's GAE carries values across rejected tokens inside the completion; this crate's GAE reads padding only at the end",
+            ))
+        } else if self.surrogate.is_sequence_level() {
+            Some((
+                "surrogate",
+                json(serde_json::json!(self.surrogate)),
+                "rejected tokens leave per-token surrogate terms; a sequence-level loss has none",
+            ))
+        } else if self.prune_ratio > 0.0 {
+            Some((
+                "prune_ratio",
+                self.prune_ratio.to_string(),
+                "CPPO reads each completion's first-token advantage, which a rejected first token zeroes",
+            ))
+        } else if self.rollout_is.is_sequence_level() && self.rollout_rs.is_token_level() {
+            Some((
+                "rollout_is",
+                json(serde_json::json!(self.rollout_is)),
+                "verl sums a sequence's log-ratio over every token, rejected ones too; steps 5–8 here see the kept tokens only",
+            ))
+        } else {
+            None
+        };
+        match refused {
+            Some((field, value, why)) => Err(ConfigError::new(
+                field,
+                format!("{value} is out of range with rollout_rs {mode}: {why}"),
+            )),
+            None => Ok(()),
+        }
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::side::{Need, SideInput};
 use super::{
     AdvEstimator, KlCtrl, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel,
-    RolloutIs, ScaleRewards, Surrogate,
+    RolloutIs, RolloutRs, ScaleRewards, Surrogate,
 };
 use crate::error::ConfigError;
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
@@ -482,6 +482,23 @@ knobs! {
             verl: Unmapped("verl's rollout_is truncates from above only"),
             read: |k| k.rollout_is != RolloutIs::None && k.rollout_is_threshold_lower.is_some()
         };
+    /// Rejection by divergence: tokens (`token_k*`) or completions (`seq_sum_k*`,
+    /// `seq_mean_k*`, `seq_max_k*`) whose k1/k2/k3 of π_old against π_rollout is out of bounds
+    /// leave the batch from step 3 on; reads `logp_rollout`.
+    rollout_rs: RolloutRs = RolloutRs::None,
+        Knob::choice(RolloutRs::NAMES).source("verl algorithm.rollout_correction.rollout_rs"),
+        export { trl: Unmapped("TRL has no rejection by divergence"), verl: Code,
+            off: |k| k.rollout_rs == RolloutRs::None };
+    /// The bound of `rollout_rs`: a k2/k3 divergence's maximum, or a k1 band's upper ratio.
+    rollout_rs_threshold: Option<f64> = None, Knob::above(0.0).unset("none (rollout_rs off)")
+            .source("verl algorithm.rollout_correction.rollout_rs_threshold"),
+        export { trl: Unmapped("TRL has no rejection by divergence"), verl: Code,
+            off: |k| k.rollout_rs == RolloutRs::None };
+    /// The k1 band's lower ratio (`rollout_rs` `*_k1` only); unset = 1/`rollout_rs_threshold`.
+    rollout_rs_threshold_lower: Option<f64> = None, Knob::above(0.0).unset("1/rollout_rs_threshold")
+            .source("verl rollout_rs_threshold \"lower_upper\""),
+        export { trl: Unmapped("TRL has no rejection by divergence"), verl: Code,
+            off: |k| k.rollout_rs == RolloutRs::None || k.rollout_rs_threshold_lower.is_none() };
 }
 
 impl Default for Knobs {
@@ -532,6 +549,11 @@ impl Knobs {
                 self.rollout_is != RolloutIs::None,
                 SideInput::LogpRollout,
                 "rollout_is",
+            ),
+            (
+                self.rollout_rs != RolloutRs::None,
+                SideInput::LogpRollout,
+                "rollout_rs",
             ),
         ]
         .into_iter()

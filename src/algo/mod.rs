@@ -24,6 +24,7 @@ pub mod off_policy_mask;
 pub mod presets;
 pub mod ratio;
 pub mod rollout_correction;
+pub mod rollout_rejection;
 pub mod shaping;
 pub mod side;
 pub mod surrogate;
@@ -41,6 +42,7 @@ pub use objective::{
 pub use presets::{PRESETS, Preset};
 pub use ratio::RatioLevel;
 pub use rollout_correction::RolloutIs;
+pub use rollout_rejection::RolloutRs;
 pub use shaping::OverlongBufferLen;
 pub use side::{Need, SideInput, SideTensor, SideTensors};
 pub use surrogate::Surrogate;

@@ -50,6 +50,8 @@ pub struct Advantages {
     pub filters: Vec<(&'static str, Tensor<2>)>,
     /// The critic's regression targets (verl's `returns`), `[P, G, T]`; critic estimators only.
     pub value_targets: Option<Tensor<3>>,
+    /// The tokens steps 3–8 see, `[P, G, T]`: the real ones, less those `rollout_rs` rejects.
+    pub mask: Tensor<3>,
 }
 
 /// Rejects a batch the knobs cannot handle (checked on shapes only: no device readback).
@@ -140,15 +142,30 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         None => shaped.clone().unsqueeze_dim::<3>(2) * r.mask.clone(),
     };
 
-    // 3. Advantages.
+    // 3. Advantages, on the tokens the rollout's rejection keeps (verl replaces `response_mask`
+    //    before `compute_advantage`; the rewards and their KL penalty above are the original's).
+    let mask = r
+        .side
+        .token(SideInput::LogpRollout)
+        .and_then(|logp_rollout| {
+            knobs.rollout_rs.keep(
+                &r.logp_old,
+                logp_rollout,
+                &r.mask,
+                knobs.rollout_rs_threshold_lower,
+                knobs.rollout_rs_threshold.unwrap_or(f64::INFINITY),
+            )
+        })
+        .unwrap_or_else(|| r.mask.clone());
     let input = EstimatorInput {
         returns: &returns,
-        mask: &r.mask,
+        mask: &mask,
         side: &r.side,
         token_rewards: token_rewards.as_ref(),
     };
     let estimate = knobs.adv_estimator.estimate(knobs, &input);
-    let mut advantages = estimate.advantages;
+    // A return the estimator passes through (REINFORCE's) is 0 on a rejected token too.
+    let mut advantages = estimate.advantages * mask.clone();
     if knobs.lead_difficulty_weight {
         advantages = lead_difficulty_weight(advantages, &r.correct);
     }
@@ -191,6 +208,7 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
         kept,
         filters,
         value_targets: estimate.value_targets,
+        mask,
     })
 }
 

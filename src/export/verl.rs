@@ -21,7 +21,9 @@ use std::fmt;
 
 use super::builder::{COV_KNOBS, SAMPLING_KNOBS, TAUS};
 use super::{Builder, Export, Lit, name_of, write_accounts};
-use crate::algo::{AdvEstimator, KlEstimator, LossAggMode, RatioLevel, ScaleRewards, Surrogate};
+use crate::algo::{
+    AdvEstimator, KlEstimator, LossAggMode, RatioLevel, RolloutRs, ScaleRewards, Surrogate,
+};
 
 const ACTOR: &str = "actor_rollout_ref.actor";
 
@@ -316,6 +318,42 @@ fn rollout_correction(b: &mut Builder) {
         "algo.rollout_is_threshold",
         "algo.rollout_is_threshold_lower",
     ]);
+    rollout_rejection(b);
+}
+
+/// `rollout_rs` is verl's option of that name (one option; verl also chains several), its
+/// bound verl's `rollout_rs_threshold`, a k1 band with a lower ratio as its `"lower_upper"`.
+fn rollout_rejection(b: &mut Builder) {
+    let k = b.knobs;
+    let rs = "algo.rollout_rs";
+    let (upper, lower) = (
+        "algo.rollout_rs_threshold",
+        "algo.rollout_rs_threshold_lower",
+    );
+    let Some(threshold) = k
+        .rollout_rs_threshold
+        .filter(|_| k.rollout_rs != RolloutRs::None)
+    else {
+        b.unused(&[rs, upper, lower]);
+        return;
+    };
+    b.set(
+        &[rs],
+        "algorithm.rollout_correction.rollout_rs",
+        Lit::Str(name_of(k.rollout_rs)),
+    );
+    let name = "algorithm.rollout_correction.rollout_rs_threshold";
+    match k.rollout_rs_threshold_lower {
+        Some(low) => b.set(
+            &[upper, lower],
+            name,
+            Lit::Str(format!("{low}_{threshold}")),
+        ),
+        None => {
+            b.set(&[upper], name, Lit::Float(threshold));
+            b.unused(&[lower]);
+        }
+    }
 }
 
 fn surrogate(b: &mut Builder) {

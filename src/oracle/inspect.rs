@@ -115,11 +115,13 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
             max_completion_length: input.max_completion_length,
         },
     );
+    // A token `rollout_rs` rejected has no term (policy.mask is the mask steps 3–8 see).
+    let seen = |x: Tensor<3>| x * policy.mask.clone();
     let (surrogate, kl) = match parts {
         algo::surrogate::Parts::Tokens { surrogate, kl } => (
-            Some(unpad(&read(surrogate).await?, &input, t)),
+            Some(unpad(&read(seen(surrogate)).await?, &input, t)),
             match kl {
-                Some(kl) => Some(unpad(&read(kl).await?, &input, t)),
+                Some(kl) => Some(unpad(&read(seen(kl)).await?, &input, t)),
                 None => None,
             },
         ),

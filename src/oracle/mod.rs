@@ -134,7 +134,7 @@ impl Prepared {
             logp: self.logp.clone(),
             logp_old: self.batch.logp_old.clone(),
             logp_ref: self.batch.logp_ref.clone(),
-            mask: self.batch.mask.clone(),
+            mask: self.adv.mask.clone(),
             advantages: self.adv.advantages.clone(),
             kept: self.adv.kept.clone(),
             side: self.batch.side.clone(),

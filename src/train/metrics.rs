@@ -129,6 +129,9 @@ metrics! {
     rollout_is_mean: Option<f64>, skip_if "Option::is_none" => "rollout IS weight", "mean over kept tokens of w_t", "TRL sampling/importance_sampling_ratio/mean",
     /// Fraction of kept tokens whose rollout-correction weight the bounds truncated or masked.
     rollout_is_cut_frac: Option<f64>, skip_if "Option::is_none" => "rollout IS weights cut (fraction)", "fraction of kept tokens with w outside [rollout_is_threshold_lower, rollout_is_threshold]", "",
+    /// Share of the real tokens `algo.rollout_rs` rejected from steps 3–8 (verl
+    /// `rollout_corr/rollout_rs_masked_fraction`).
+    rollout_rs_masked_frac: Option<f64>, skip_if "Option::is_none" => "rejected by divergence (fraction of tokens)", "1 − Σ kept tokens / Σ real tokens under rollout_rs", "verl rollout_corr/rollout_rs_masked_fraction",
     /// BAPO's lower clip bound c_low, mean over the last epoch's minibatches (`bapo` only).
     bapo_clip_low: Option<f64>, skip_if "Option::is_none" => "BAPO lower clip bound", "c_low the bound search chose: r below it is clipped where A < 0", "BAPO actor/bapo_clip_low",
     /// BAPO's upper clip bound c_high, mean over the last epoch's minibatches (`bapo` only).
@@ -197,6 +200,7 @@ mod tests {
             rollout_kl: Some(0.01),
             rollout_is_mean: Some(1.0),
             rollout_is_cut_frac: Some(0.0),
+            rollout_rs_masked_frac: Some(0.1),
             bapo_clip_low: Some(0.6),
             bapo_clip_high: Some(1.2),
             value_loss: Some(0.1),

@@ -15,7 +15,15 @@ pub struct Advantages {
     pub value_targets: Option<Vec<Vec<Vec<f64>>>>,
 }
 
-pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
+/// Steps 1–3. Shaping and the returns read the whole `input`; the estimator reads `seen`, the
+/// batch without the tokens `rollout_rs` rejected (`keep`; `input` itself when it is off), as
+/// verl estimates on the rejection's `response_mask` from the full token rewards.
+pub fn compute(
+    input: &Input,
+    seen: &Input,
+    keep: Option<&[Vec<Vec<bool>>]>,
+    knobs: &Knobs,
+) -> Advantages {
     let shaped: Vec<Vec<f64>> = input
         .groups
         .iter()
@@ -27,9 +35,32 @@ pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
         .zip(&shaped)
         .map(|(g, r)| returns(g, r, knobs))
         .collect();
-    let (mut advantages, value_targets) = estimate(input, knobs, &returns, &shaped);
+    let g0: Vec<Vec<f64>> = returns
+        .iter()
+        .map(|g| g.iter().map(|c| c[0]).collect())
+        .collect();
+    let kept_returns = match keep {
+        Some(keep) => returns
+            .iter()
+            .zip(keep)
+            .map(|(g, k)| {
+                g.iter()
+                    .zip(k)
+                    .map(|(c, k)| {
+                        c.iter()
+                            .zip(k)
+                            .filter(|(_, k)| **k)
+                            .map(|(x, _)| *x)
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect(),
+        None => returns.clone(),
+    };
+    let (mut advantages, value_targets) = estimate(seen, knobs, &kept_returns, &g0, &shaped);
     if knobs.lead_difficulty_weight {
-        for (group, adv) in input.groups.iter().zip(&mut advantages) {
+        for (group, adv) in seen.groups.iter().zip(&mut advantages) {
             let n = group.completions.len() as f64;
             let rho = group.completions.iter().filter(|c| c.correct).count() as f64 / n;
             for a in adv.iter_mut().flatten() {
@@ -42,7 +73,7 @@ pub fn compute(input: &Input, knobs: &Knobs) -> Advantages {
         }
     }
     if knobs.seed_alpha > 0.0 {
-        for (group, adv) in input.groups.iter().zip(&mut advantages) {
+        for (group, adv) in seen.groups.iter().zip(&mut advantages) {
             let factor = 1.0 - knobs.seed_alpha * semantic_entropy(group);
             for a in adv.iter_mut().flatten() {
                 *a *= factor;
@@ -160,12 +191,9 @@ fn estimate(
     input: &Input,
     knobs: &Knobs,
     returns: &[Vec<Vec<f64>>],
+    g0: &[Vec<f64>],
     shaped: &[Vec<f64>],
 ) -> (Grid, Option<Grid>) {
-    let g0: Vec<Vec<f64>> = returns
-        .iter()
-        .map(|g| g.iter().map(|c| c[0]).collect())
-        .collect();
     let per_group = |f: &dyn Fn(&[f64], f64) -> f64| -> Vec<Vec<Vec<f64>>> {
         g0.iter()
             .zip(returns)
@@ -217,7 +245,7 @@ fn estimate(
         AdvEstimator::Opo => input
             .groups
             .iter()
-            .zip(&g0)
+            .zip(g0)
             .map(|(group, g)| {
                 let lens: Vec<f64> = group
                     .completions

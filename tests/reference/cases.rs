@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use super::knobs::{AdvEstimator, RolloutIs, resolve};
+use super::knobs::{AdvEstimator, RolloutIs, RolloutRs, resolve};
 use super::side::Side;
 use super::{Completion, Group, Input};
 
@@ -679,6 +679,64 @@ fn maxrl_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// verl's rejection by divergence (`rollout_rs`): each level and estimator, the k1 band with
+/// its default and its own lower bound, a KL in the loss and in the reward (the rewards'
+/// penalty over every token), the entropy bonus, whitening and OPO's lengths over the kept
+/// tokens, whole completions emptied under a per-sequence mean (GRPO's), and with truncated IS.
+fn rollout_rejection_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "grpo",
+            "rollout-rs-token-k1",
+            json!({"rollout_rs": "token_k1", "rollout_rs_threshold": 1.5}),
+            GRADED,
+        ),
+        (
+            "dapo",
+            "rollout-rs-token-k3",
+            json!({"rollout_rs": "token_k3", "rollout_rs_threshold": 0.05}),
+            GRADED,
+        ),
+        (
+            "grpo",
+            "rollout-rs-seq-mean-k2-kl",
+            json!({"rollout_rs": "seq_mean_k2", "rollout_rs_threshold": 0.02, "beta": 0.04}),
+            GRADED,
+        ),
+        (
+            "reinforce_pp",
+            "rollout-rs-seq-sum-k1",
+            json!({"rollout_rs": "seq_sum_k1", "rollout_rs_threshold": 2.0,
+                   "rollout_rs_threshold_lower": 0.7}),
+            GRADED,
+        ),
+        (
+            "opo",
+            "rollout-rs-seq-max-k3",
+            json!({"rollout_rs": "seq_max_k3", "rollout_rs_threshold": 0.1}),
+            BINARY,
+        ),
+        (
+            "grpo",
+            "rollout-rs-token-k2-entropy-kl-in-reward",
+            json!({"rollout_rs": "token_k2", "rollout_rs_threshold": 0.01,
+                   "loss_agg_mode": "seq-mean-token-mean", "entropy_coeff": 0.01,
+                   "kl_in_reward": true, "beta": 0.04}),
+            Draw {
+                entropy: true,
+                ..GRADED
+            },
+        ),
+        (
+            "rloo",
+            "rollout-rs-token-k1-with-is",
+            json!({"rollout_rs": "token_k1", "rollout_rs_threshold": 2.0,
+                   "rollout_is": "token_truncate"}),
+            GRADED,
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -714,6 +772,7 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(last[5..].iter().flat_map(two))
         .chain(bapo_combinations())
         .chain(maxrl_combinations())
+        .chain(rollout_rejection_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -817,7 +876,7 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                     }
                 }
             }
-            if knobs.rollout_is != RolloutIs::None {
+            if knobs.rollout_is != RolloutIs::None || knobs.rollout_rs != RolloutRs::None {
                 // A sampler off π_old by a completion's own scale, so that the bounds truncate
                 // or mask some weights, token by token and in sums over a completion.
                 for c in &mut completions {

@@ -82,6 +82,44 @@ pub enum KlCtrl {
     Adaptive,
 }
 
+/// verl's `rollout_rs` (one option), or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutRs {
+    None,
+    TokenK1,
+    TokenK2,
+    TokenK3,
+    SeqSumK1,
+    SeqSumK2,
+    SeqSumK3,
+    SeqMeanK1,
+    SeqMeanK2,
+    SeqMeanK3,
+    SeqMaxK2,
+    SeqMaxK3,
+}
+
+impl RolloutRs {
+    /// verl's name: a level prefix and the estimator (`seq_mean_k3`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::TokenK1 => "token_k1",
+            Self::TokenK2 => "token_k2",
+            Self::TokenK3 => "token_k3",
+            Self::SeqSumK1 => "seq_sum_k1",
+            Self::SeqSumK2 => "seq_sum_k2",
+            Self::SeqSumK3 => "seq_sum_k3",
+            Self::SeqMeanK1 => "seq_mean_k1",
+            Self::SeqMeanK2 => "seq_mean_k2",
+            Self::SeqMeanK3 => "seq_mean_k3",
+            Self::SeqMaxK2 => "seq_max_k2",
+            Self::SeqMaxK3 => "seq_max_k3",
+        }
+    }
+}
+
 /// TRL's `vllm_importance_sampling_mode`, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -217,6 +255,10 @@ pub struct Knobs {
     pub rollout_is: RolloutIs,
     pub rollout_is_threshold: f64,
     pub rollout_is_threshold_lower: Option<f64>,
+    /// verl's `rollout_rs` (one option).
+    pub rollout_rs: RolloutRs,
+    pub rollout_rs_threshold: Option<f64>,
+    pub rollout_rs_threshold_lower: Option<f64>,
 }
 
 impl Knobs {
@@ -300,6 +342,9 @@ pub fn defaults() -> Map<String, Value> {
         "rollout_is": "none",
         "rollout_is_threshold": 2.0,
         "rollout_is_threshold_lower": null,
+        "rollout_rs": "none",
+        "rollout_rs_threshold": null,
+        "rollout_rs_threshold_lower": null,
     }) else {
         unreachable!("an object literal")
     };

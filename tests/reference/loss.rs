@@ -145,7 +145,8 @@ fn objective(
     let mut sums = Vec::new();
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
-            if kept[g][i] {
+            // A completion `rollout_rs` emptied is out, as a filtered one (verl's `seq_mask`).
+            if kept[g][i] && !c.logp.is_empty() {
                 let h = c.entropy().expect("validated: entropy with entropy_coeff");
                 let total = h
                     .iter()
@@ -220,7 +221,7 @@ fn policy_loss(
     let mut sums = Vec::new();
     for (g, group) in input.groups.iter().enumerate() {
         for (i, c) in group.completions.iter().enumerate() {
-            if kept[g][i] {
+            if kept[g][i] && !c.logp.is_empty() {
                 let chosen: Vec<bool> = (0..c.logp.len()).map(|t| selection.has(g, i, t)).collect();
                 let terms = token_losses(
                     c,

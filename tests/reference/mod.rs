@@ -16,6 +16,7 @@ pub mod filters;
 pub mod key_tokens;
 pub mod knobs;
 pub mod loss;
+pub mod rejection;
 pub mod side;
 pub mod value;
 
@@ -122,9 +123,28 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
     let input = Input::deserialize(input).map_err(|e| format!("input: {e}"))?;
     let knobs = knobs::resolve(&input.config)?;
     validate(&input, &knobs)?;
-    let adv = advantages::compute(&input, &knobs);
-    let kept = filters::kept(&input, &knobs, &adv.advantages)?;
-    let (loss, grad_logp, grad_entropy) = loss::loss_and_grad(&input, &knobs, &adv, &kept);
+    // verl's rejection takes tokens out of steps 3–8 (`response_mask`); what they compute per
+    // token is put back at its place, 0 on a rejected token.
+    let keep = knobs
+        .rollout_rs_threshold
+        .filter(|_| knobs.rollout_rs != knobs::RolloutRs::None)
+        .map(|upper| {
+            rejection::keep(
+                &input,
+                knobs.rollout_rs.name(),
+                knobs.rollout_rs_threshold_lower,
+                upper,
+            )
+        });
+    let reduced = keep.as_ref().map(|keep| rejection::reduce(&input, keep));
+    let seen = reduced.as_ref().unwrap_or(&input);
+    let back = |grid: Grid| match &keep {
+        Some(keep) => rejection::expand(grid, keep),
+        None => grid,
+    };
+    let adv = advantages::compute(&input, seen, keep.as_deref(), &knobs);
+    let kept = filters::kept(seen, &knobs, &adv.advantages)?;
+    let (loss, grad_logp, grad_entropy) = loss::loss_and_grad(seen, &knobs, &adv, &kept);
     let (value_loss, grad_values) = match &adv.value_targets {
         Some(targets) => {
             let (l, g) = value::loss_and_grad(&input, &knobs, targets, &kept);
@@ -134,11 +154,11 @@ pub fn evaluate(input: &Value) -> Result<Expected, String> {
     };
     Ok(Expected {
         loss,
-        advantages: adv.advantages,
+        advantages: back(adv.advantages),
         kept,
-        grad_logp,
+        grad_logp: back(grad_logp),
         shaped_rewards: adv.shaped,
-        grad_entropy,
+        grad_entropy: grad_entropy.map(back),
         value_loss,
         grad_values,
     })
@@ -155,6 +175,25 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     }
     if knobs.rollout_is != knobs::RolloutIs::None && knobs.sequence_level() {
         return Err("rollout_is: the weight needs a per-token surrogate".into());
+    }
+    if knobs.rollout_rs != knobs::RolloutRs::None {
+        let token_level = knobs.rollout_rs.name().starts_with("token_");
+        if knobs.rollout_rs_threshold.is_none() {
+            return Err("rollout_rs_threshold: needed by rollout_rs".into());
+        }
+        // Clip-Cov's random order is by token position, which the reduced batch renumbers.
+        if knobs.adv_estimator == AdvEstimator::Gae
+            || knobs.surrogate == knobs::Surrogate::ClipCov
+            || knobs.sequence_level()
+            || knobs.prune_ratio > 0.0
+            || (token_level
+                && matches!(
+                    knobs.rollout_is,
+                    knobs::RolloutIs::SequenceTruncate | knobs::RolloutIs::SequenceMask
+                ))
+        {
+            return Err("rollout_rs: not with gae, clip_cov, a sequence-level loss, prune_ratio, or (per token) a sequence rollout_is".into());
+        }
     }
     if knobs.surrogate == knobs::Surrogate::Vespo
         && matches!(

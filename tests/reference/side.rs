@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::knobs::{AdvEstimator, Knobs, RolloutIs};
+use super::knobs::{AdvEstimator, Knobs, RolloutIs, RolloutRs};
 
 /// Where a side input sits and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +58,9 @@ pub fn needs(knobs: &Knobs) -> Vec<(&'static str, &'static str)> {
     if knobs.rollout_is != RolloutIs::None {
         needs.push(("logp_rollout", "rollout_is"));
     }
+    if knobs.rollout_rs != RolloutRs::None {
+        needs.push(("logp_rollout", "rollout_rs"));
+    }
     needs
 }
 
@@ -85,6 +88,23 @@ impl Side {
         match self.0.get(name) {
             Some(v) => v.as_array()?.iter().map(Value::as_f64).collect(),
             None => self.list(fallback(name)?),
+        }
+    }
+
+    /// Every per-token list with only the tokens `keep` marks.
+    pub fn reduce_tokens(&mut self, keep: &[bool]) {
+        for (name, value) in &mut self.0 {
+            let per_token = SIDE_INPUTS
+                .iter()
+                .any(|(s, level)| s == name && *level == Level::Token);
+            if let (true, Some(list)) = (per_token, value.as_array()) {
+                let kept = list
+                    .iter()
+                    .zip(keep)
+                    .filter(|(_, k)| **k)
+                    .map(|(x, _)| x.clone());
+                *value = Value::Array(kept.collect());
+            }
         }
     }
 

@@ -188,7 +188,7 @@ impl Trainer {
                 logp,
                 logp_old: fixed.clone(),
                 logp_ref: Some(fixed),
-                mask,
+                mask: adv.mask,
                 advantages: adv.advantages,
                 kept: adv.kept,
                 side: SideTensors::default()

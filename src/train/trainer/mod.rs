@@ -374,14 +374,21 @@ impl Trainer {
         let adv = algo::advantages(&self.knobs, &batch)?;
         let seq_advantages = adv.advantages.clone().narrow(2, 0, 1).reshape([p * g]);
         let reward_kl = self.reward_kl(&batch);
+        // The share of real tokens `rollout_rs` rejected.
+        let rejected = (self.knobs.rollout_rs != algo::RolloutRs::None).then(|| {
+            (adv.mask.clone().sum() / batch.mask.clone().sum().clamp_min(1.0)).neg() + 1.0
+        });
         let mut readback = vec![adv.kept.clone().reshape([p * g]), seq_advantages];
         let diagnostics = usize::from(kl_diagnostic.is_some());
+        let reward_kls = usize::from(reward_kl.is_some());
         readback.extend(kl_diagnostic);
         readback.extend(reward_kl);
+        readback.extend(rejected);
         let host = read(Tensor::cat(readback, 0)).await?;
         let (kept, rest) = host.split_at(p * g);
         let (advantages, rest) = rest.split_at(p * g);
-        let (kl, reward_kl) = rest.split_at(diagnostics);
+        let (kl, rest) = rest.split_at(diagnostics);
+        let (reward_kl, rejected) = rest.split_at(reward_kls);
         let beta = self.knobs.beta;
         if let Some(&reward_kl) = reward_kl.first() {
             self.adapt_beta(reward_kl, p * g);
@@ -404,6 +411,7 @@ impl Trainer {
         }
         let mut metrics = self.rollout_metrics(&groups, &stats, kept);
         metrics.kl_coef = (!reward_kl.is_empty()).then_some(beta);
+        metrics.rollout_rs_masked_frac = rejected.first().copied();
         metrics.entropy_coef = self.knobs.use_adaptive_entropy.then_some(entropy_coeff);
         metrics.rollout_ms = rollout_ms;
         metrics.update_ms = now_ms() - start - rollout_ms;
@@ -509,7 +517,7 @@ impl Trainer {
             tokens: layout.apply_int(tokens, device),
             logp_old: select(batch.logp_old),
             logp_ref: batch.logp_ref.map(select),
-            mask: select(batch.mask),
+            mask: select(adv.mask),
             advantages: select(adv.advantages),
             side: batch.side.map_tokens(select),
             value_targets: adv.value_targets.map(select),

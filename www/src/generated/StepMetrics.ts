@@ -143,6 +143,11 @@ rollout_is_mean?: number,
  */
 rollout_is_cut_frac?: number, 
 /**
+ * Share of the real tokens `algo.rollout_rs` rejected from steps 3–8 (verl
+ * `rollout_corr/rollout_rs_masked_fraction`).
+ */
+rollout_rs_masked_frac?: number, 
+/**
  * BAPO's lower clip bound c_low, mean over the last epoch's minibatches (`bapo` only).
  */
 bapo_clip_low?: number, 
