@@ -1090,3 +1090,18 @@ fn vespo_weighs_reinforce_by_phi_of_the_sequence_ratio() {
         }
     }
 }
+
+/// GRPO-LEAD's length reward where the correct completions all have the same length (σ = 0) and
+/// a wrong one another: z is the correct ones' (0 here, so exp(0) = 1), and the wrong ones get
+/// −1; their own (|o| − mean)/(0 + 1e-6) once overflowed exp and made the batch NaN.
+#[test]
+fn lead_length_reward_with_equal_correct_lengths_is_finite() {
+    // Lengths 2, 3, 4, 2, 3: the correct completions (1 and 4) both have 3 tokens; the wrong
+    // ones with 2 had z = −1/1e-6 and exp(−α·z) = exp(5e4) = ∞.
+    let out = on_policy(
+        json!({"preset": "grpo_lead"}),
+        &[&[0.0, 1.0, 0.0, 0.0, 1.0]],
+    );
+    assert_eq!(out.shaped_rewards, vec![vec![-1.0, 1.0, -1.0, -1.0, 1.0]]);
+    assert!(out.loss.is_finite());
+}
