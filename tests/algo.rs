@@ -1185,3 +1185,86 @@ fn rollout_rs_takes_a_diverging_token_out_of_the_loss_and_its_normaliser() {
     assert_close(out.grad_logp[0][0][0], -a / 2.0, 1e-12);
     assert_close(out.grad_logp[0][1][0], a / (3.0 * 2.0), 1e-12);
 }
+
+/// RAFT and Reinforce-Rej (2504.11343, RLHFlow/Minimal-RL `core_algos.py`), on policy with
+/// π_ref = π_old (every KL term and its gradient 0). Group 0 has rewards [1, −0.5, 0.25] and
+/// 2, 3, 4 tokens; group 1 has rewards [0, 0, 0] and 2, 3, 4 tokens: N = 18 tokens in all.
+/// - raft: A = max(R, 0) = [1, 0, 0.25] and [0, 0, 0]; the vanilla loss −A·log π over N gives
+///   d loss / d logp = −A/18, and loss = (1·1.1 + 0.25·2.6)/18 = 1.75/18 (Σ_t log π of 2
+///   tokens: −0.5 − 0.6 = −1.1; of 4: −0.5 − 0.6 − 0.7 − 0.8 = −2.6).
+/// - reinforce_rej: A = R = [1, −0.5, 0.25] in group 0 (its rewards differ), [0, 0, 0] in group
+///   1 (all equal); at r = 1 the clip term's gradient is −A/N, and N is still 18: the zeroed
+///   group's 9 tokens stay in the token mean (N = 9 would mean it was dropped).
+/// - raft_pp: raft's advantages; at r = 1 PPO's clip term has the vanilla loss's gradient.
+#[test]
+fn raft_keeps_positive_rewards_and_reinforce_rej_zeroes_groups_that_agree() {
+    let groups: &[&[f64]] = &[&[1.0, -0.5, 0.25], &[0.0, 0.0, 0.0]];
+    let first = |out: &ObjectiveOutput| -> Vec<Vec<f64>> {
+        out.advantages
+            .iter()
+            .map(|g| g.iter().map(|c| c[0]).collect())
+            .collect()
+    };
+    let raft = on_policy(json!({"preset": "raft"}), groups);
+    assert_eq!(first(&raft), vec![vec![1.0, 0.0, 0.25], vec![0.0; 3]]);
+    assert_close(raft.loss, 1.75 / 18.0, 1e-12);
+    let rej = on_policy(json!({"preset": "reinforce_rej"}), groups);
+    assert_eq!(first(&rej), vec![vec![1.0, -0.5, 0.25], vec![0.0; 3]]);
+    let raft_pp = on_policy(json!({"preset": "raft_pp"}), groups);
+    assert_eq!(first(&raft_pp), first(&raft));
+    for (out, a) in [
+        (&raft, [1.0, 0.0, 0.25]),
+        (&raft_pp, [1.0, 0.0, 0.25]),
+        (&rej, [1.0, -0.5, 0.25]),
+    ] {
+        for (c, grads) in out.grad_logp[0].iter().enumerate() {
+            for g in grads {
+                assert_close(*g, -a[c] / 18.0, 1e-12);
+            }
+        }
+        assert!(out.grad_logp[1].iter().flatten().all(|g| *g == 0.0));
+        assert_eq!(out.kept, vec![vec![true; 3]; 2]);
+    }
+    // A group of one: the authors' σ = 1, so its reward is kept (raw), 0 or not.
+    let single = on_policy(
+        json!({"preset": "reinforce_rej"}),
+        &[&[0.7], &[0.0], &[-1.0]],
+    );
+    assert_eq!(first(&single), vec![vec![0.7], vec![0.0], vec![-1.0]]);
+    let single = on_policy(json!({"preset": "raft"}), &[&[0.7], &[-1.0]]);
+    assert_eq!(first(&single), vec![vec![0.7], vec![0.0]]);
+}
+
+/// Neither estimator has a knob of its own; a misspelt name is refused with the valid ones, and
+/// both run with one completion per prompt (neither needs a group).
+#[test]
+fn the_rejection_estimators_are_named_choices_without_a_group() {
+    let err = RunConfig::from_json(r#"{"algo": {"adv_estimator": "raft_plus"}}"#)
+        .expect_err("unknown estimator")
+        .to_string();
+    assert!(
+        err.contains("algo.adv_estimator: unknown variant `raft_plus`")
+            && err.contains("`raft`, `reinforce_rej`"),
+        "{err}"
+    );
+    for preset in ["raft", "raft_pp", "reinforce_rej"] {
+        let json =
+            format!(r#"{{"algo": {{"preset": "{preset}"}}, "train": {{"num_generations": 1}}}}"#);
+        assert!(RunConfig::from_json(&json).is_ok(), "{preset}");
+    }
+}
+
+/// GRPO-LEAD's length reward where the correct completions all have the same length (σ = 0) and
+/// a wrong one another: z is the correct ones' (0 here, so exp(0) = 1), and the wrong ones get
+/// −1; their own (|o| − mean)/(0 + 1e-6) once overflowed exp and made the batch NaN.
+#[test]
+fn lead_length_reward_with_equal_correct_lengths_is_finite() {
+    // Lengths 2, 3, 4, 2, 3: the correct completions (1 and 4) both have 3 tokens; the wrong
+    // ones with 2 had z = −1/1e-6 and exp(−α·z) = exp(5e4) = ∞.
+    let out = on_policy(
+        json!({"preset": "grpo_lead"}),
+        &[&[0.0, 1.0, 0.0, 0.0, 1.0]],
+    );
+    assert_eq!(out.shaped_rewards, vec![vec![-1.0, 1.0, -1.0, -1.0, 1.0]]);
+    assert!(out.loss.is_finite());
+}

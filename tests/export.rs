@@ -421,6 +421,55 @@ const ROWS: &[Row] = &[
             "algo.ratio_upper_step",
         ],
     },
+    // RAFT and Reinforce-Rej: neither tool has the estimator (RLHFlow/Minimal-RL's verl fork
+    // does); the losses and the KL term map. verl's k3 is clamped as low_var_kl, TRL's is not.
+    Row {
+        preset: "raft",
+        trl: &[("beta", "0.001"), ("loss_type", "\"dapo\"")],
+        trl_unmapped: &["algo.adv_estimator", "algo.kl_clamp"],
+        verl: &[
+            ("policy_loss.loss_mode", "gpg"),
+            ("use_kl_loss", "true"),
+            ("kl_loss_coef", "0.001"),
+            ("kl_loss_type", "k3"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &["algo.adv_estimator"],
+    },
+    Row {
+        preset: "raft_pp",
+        trl: &[
+            ("beta", "0.001"),
+            ("loss_type", "\"dapo\""),
+            ("epsilon", "0.2"),
+        ],
+        trl_unmapped: &["algo.adv_estimator", "algo.kl_clamp"],
+        verl: &[
+            ("policy_loss.loss_mode", "vanilla"),
+            ("clip_ratio_low", "0.2"),
+            ("clip_ratio_high", "0.2"),
+            ("kl_loss_coef", "0.001"),
+            ("kl_loss_type", "k3"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &["algo.adv_estimator"],
+    },
+    Row {
+        preset: "reinforce_rej",
+        trl: &[
+            ("beta", "0.001"),
+            ("loss_type", "\"dapo\""),
+            ("epsilon", "0.2"),
+        ],
+        trl_unmapped: &["algo.adv_estimator", "algo.kl_clamp"],
+        verl: &[
+            ("policy_loss.loss_mode", "vanilla"),
+            ("kl_loss_coef", "0.001"),
+            ("kl_loss_type", "k3"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &["algo.adv_estimator"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

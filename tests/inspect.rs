@@ -42,6 +42,8 @@ fn the_inspection_is_the_oracle_on_the_trained_batch() {
         json!({"preset": "mc_grpo"}),
         json!({"preset": "gvpo"}),
         json!({"preset": "vespo"}),
+        json!({"preset": "raft"}),
+        json!({"preset": "reinforce_rej"}),
         json!({"preset": "grpo", "clip_ratio_c": 3.0, "beta": 0.0}),
     ] {
         let t = trained(algo.clone());

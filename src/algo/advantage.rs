@@ -49,6 +49,13 @@ pub enum AdvEstimator {
     /// (A − mean)/sqrt(var_u + 1e-8) (verl also adds 1e-8 to the token count; this crate does
     /// not, as for REINFORCE++). No group: G = 1 is fine.
     Gae,
+    /// RAFT (2504.11343, RLHFlow/Minimal-RL `raft`): A_i = max(G0_i, 0), no group, no baseline
+    /// ([`super::rejection::raft`]).
+    Raft,
+    /// Reinforce-Rej (2504.11343, RLHFlow/Minimal-RL `reinforce_rej`): A_i = G0_i in a group
+    /// whose rewards differ (or of one completion), else 0; no mean, no σ
+    /// ([`super::rejection::reinforce_rej`]).
+    ReinforceRej,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -148,6 +155,8 @@ impl AdvEstimator {
         "grpo_passk",
         "ktae",
         "gae",
+        "raft",
+        "reinforce_rej",
     ];
 
     /// What the estimator asks of the rollout and the batch, one row per variant.
@@ -187,8 +196,8 @@ impl AdvEstimator {
                 side_inputs: &[SideInput::GreedyReward],
                 ..MEAN
             },
-            // No baseline at all.
-            Self::Reinforce => Needs {
+            // No baseline at all; Reinforce-Rej's authors give a group of one σ = 1.
+            Self::Reinforce | Self::Raft | Self::ReinforceRej => Needs {
                 min_group_size: 1,
                 ..MEAN
             },
@@ -230,6 +239,8 @@ impl AdvEstimator {
                 input.broadcast(g0 - baseline)
             }
             Self::GrpoPassk => input.broadcast(pass_k(knobs, input.g0())),
+            Self::Raft => input.broadcast(super::rejection::raft(input.g0())),
+            Self::ReinforceRej => input.broadcast(super::rejection::reinforce_rej(input.g0())),
             Self::Ktae => {
                 let bonus = input
                     .side
@@ -480,6 +491,8 @@ impl AdvEstimator {
             Self::Gae => {
                 r"\vA = \operatorname{whiten}_{\text{batch}}\Big(\textstyle\sum_{l \ge 0} (\gamma\lambda)^l \delta_{t+l}\Big),\quad \delta_t = r_t + \gamma V_{t+1} - V_t"
             }
+            Self::Raft => super::rejection::RAFT_TEX,
+            Self::ReinforceRej => super::rejection::REINFORCE_REJ_TEX,
         }
     }
 
@@ -501,7 +514,9 @@ impl AdvEstimator {
             | Self::ReinforcePpBaseline
             | Self::Remax
             | Self::Reinforce
-            | Self::Opo => Declaration::NONE,
+            | Self::Opo
+            | Self::Raft
+            | Self::ReinforceRej => Declaration::NONE,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The group-relative optimizer family as pure tensor math, in the order ALGORITHMS.md runs it:
 //! [`shaping`] → [`kl`] (in reward) → [`advantage`] → [`filter`] → [`ratio`] → [`surrogate`] →
-//! [`kl`] (in loss) → [`aggregate`]; [`value`] is the critic's loss (PPO's GAE critic only).
+//! [`kl`] (in loss) → [`aggregate`]; [`value`] is the critic's loss (PPO's GAE critic only);
+//! [`rejection`] holds RAFT's and Reinforce-Rej's estimators.
 //! [`objective`] strings the steps together; [`presets`] names rows of [`knobs`] values after
 //! their papers; [`declaration`] is what each method declares beside its formula for the schema.
 //!
@@ -23,6 +24,7 @@ pub mod objective;
 pub mod off_policy_mask;
 pub mod presets;
 pub mod ratio;
+pub mod rejection;
 pub mod rollout_correction;
 pub mod rollout_rejection;
 pub mod shaping;

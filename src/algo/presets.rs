@@ -307,6 +307,52 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "BAPO 2510.18927; authors' code WooooDyy/BAPO 3b8389c recipe/bapo (bapo_trainer.yaml bounds, dual clip 3, token-mean)",
     },
+    // RAFT, RAFT++ and Reinforce-Rej (2504.11343), as the authors' scripts run them
+    // (RLHFlow/Minimal-RL e3b49f0 scripts/run_raft.sh, run_raftpp.sh, run_reinforce_rej.sh):
+    // adv_estimator raft or reinforce_rej, policy_loss vanilla (−A·log π) or plusplus (PPO's clip,
+    // ε 0.2), token-mean, and the KL term they set (use_kl_loss, kl_loss_coef 0.001,
+    // kl_loss_type low_var_kl: k3 clamped to ±10, = `kl_clamp`), as the grpo and
+    // reinforce_pp_baseline rows carry their KL. Left to the user, as in every row: the fork's
+    // entropy bonus (ppo_trainer.yaml's entropy_coeff 0.001, a default the scripts do not set)
+    // and, as the ppo row says, verl's dual clip c = 3, which acts only where A < 0 (never with
+    // rewards ≥ 0: RAFT's A is ≥ 0 always); the trainer-level rollout.n = 4 is num_generations.
+    Preset {
+        name: "raft",
+        knobs: Knobs {
+            adv_estimator: Adv::Raft,
+            surrogate: Surrogate::Reinforce,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.001,
+            kl_estimator: Kl::K3,
+            kl_clamp: true,
+            ..D
+        },
+        source: "RAFT 2504.11343 (RLHFlow/Minimal-RL raft, policy_loss=vanilla)",
+    },
+    Preset {
+        name: "raft_pp",
+        knobs: Knobs {
+            adv_estimator: Adv::Raft,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.001,
+            kl_estimator: Kl::K3,
+            kl_clamp: true,
+            ..D
+        },
+        source: "RAFT++ 2504.11343 (RLHFlow/Minimal-RL raft, policy_loss=plusplus)",
+    },
+    Preset {
+        name: "reinforce_rej",
+        knobs: Knobs {
+            adv_estimator: Adv::ReinforceRej,
+            loss_agg_mode: Agg::TokenMean,
+            beta: 0.001,
+            kl_estimator: Kl::K3,
+            kl_clamp: true,
+            ..D
+        },
+        source: "Reinforce-Rej 2504.11343 (RLHFlow/Minimal-RL reinforce_rej, policy_loss=plusplus)",
+    },
 ];
 
 /// The preset called `name`, if any.

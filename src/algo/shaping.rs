@@ -74,7 +74,9 @@ pub fn lead_length_reward(correct: &Tensor<2>, lengths: &Tensor<2>, alpha: f64) 
     let var_u = (deviation.clone().powi_scalar(2) * correct.clone()).sum_dim(1)
         / (n_correct.clone() - 1.0).clamp_min(1.0);
     let enough = indicator(n_correct.greater_equal_elem(2.0), lengths); // [P, 1]
-    let z = deviation / (var_u.sqrt() + 1e-6) * enough;
+    // z on the correct completions only: an incorrect one's length may lie far from their mean
+    // when their σ is 0, and exp of its z would overflow (∞·0 = NaN below).
+    let z = deviation * correct.clone() / (var_u.sqrt() + 1e-6) * enough;
     let on_correct = z.mul_scalar(-alpha).exp();
     on_correct * correct.clone() - (correct.ones_like() - correct.clone())
 }

@@ -69,6 +69,11 @@ pub(super) fn map(b: &mut Builder) {
                 AdvEstimator::Rloo => {
                     "GRPOTrainer computes group-normalised advantages only (RLOO is TRL's separate RLOOTrainer)"
                 }
+                AdvEstimator::Raft | AdvEstimator::ReinforceRej => {
+                    "GRPOTrainer's advantages are centred on the group's mean (scale_rewards=none \
+                     still subtracts it): RAFT's max(R, 0) and Reinforce-Rej's raw R have no \
+                     GRPOConfig counterpart"
+                }
                 AdvEstimator::Gae => {
                     "GRPOTrainer has no critic: PPO with a GAE value model is not expressible as a \
                      GRPOConfig (TRL's separate PPOTrainer has one, with its own config)"

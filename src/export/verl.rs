@@ -43,7 +43,11 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::Opo => Some("opo"),
         AdvEstimator::GrpoPassk => Some("grpo_passk"),
         AdvEstimator::Gae => Some("gae"),
-        AdvEstimator::McGrpo | AdvEstimator::Reinforce | AdvEstimator::Ktae => None,
+        AdvEstimator::McGrpo
+        | AdvEstimator::Reinforce
+        | AdvEstimator::Ktae
+        | AdvEstimator::Raft
+        | AdvEstimator::ReinforceRej => None,
     };
     match estimator {
         Some("gpg") => b.set_noted(
@@ -69,7 +73,16 @@ pub(super) fn map(b: &mut Builder) {
         None => b.unmapped(
             "algo.adv_estimator",
             name_of(k.adv_estimator),
-            "no verl estimator computes it",
+            match k.adv_estimator {
+                AdvEstimator::Raft | AdvEstimator::ReinforceRej => {
+                    "no verl estimator computes it: every group estimator subtracts a baseline \
+                     (grpo gives R itself only to a group of one, with norm_adv_by_std_in_grpo=false, and \
+                     never clips it at 0); \
+                     RLHFlow/Minimal-RL's verl fork (e3b49f0) adds algorithm.adv_estimator=raft \
+                     and reinforce_rej"
+                }
+                _ => "no verl estimator computes it",
+            },
         ),
     }
     critic(b);

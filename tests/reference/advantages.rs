@@ -286,6 +286,7 @@ fn estimate(
         AdvEstimator::ReinforcePp => whiten(returns.to_vec()),
         // No baseline: the return is the advantage.
         AdvEstimator::Reinforce => returns.to_vec(),
+        AdvEstimator::Raft | AdvEstimator::ReinforceRej => rejection(knobs, g0, returns),
         AdvEstimator::ReinforcePpBaseline => whiten(per_group(&centred)),
         AdvEstimator::Remax => input
             .groups
@@ -306,6 +307,41 @@ fn estimate(
         }
     };
     (advantages, None)
+}
+
+/// RAFT and Reinforce-Rej (2504.11343), as RLHFlow/Minimal-RL's `core_algos.py`
+/// `compute_raft_outcome_advantage` and `compute_reinforce_rej_outcome_advantage`, loop by loop:
+/// the score is the completion's summed reward G0; RAFT sets a negative score to 0; Reinforce-Rej
+/// keeps the score where the group's σ > 0 (a group of one counts as σ = 1; σ > 0 read as "not
+/// all scores equal", its value in exact arithmetic) and sets it to 0 elsewhere. The score goes on
+/// every token of the completion.
+fn rejection(knobs: &Knobs, g0: &[Vec<f64>], returns: &[Vec<Vec<f64>>]) -> Grid {
+    let mut out = Vec::new();
+    for (scores, ret) in g0.iter().zip(returns) {
+        let mut group = Vec::new();
+        let std_positive = scores.len() == 1 || scores.iter().any(|&s| s != scores[0]);
+        for (&score, tokens) in scores.iter().zip(ret) {
+            let a = match knobs.adv_estimator {
+                AdvEstimator::Raft => {
+                    if score < 0.0 {
+                        0.0
+                    } else {
+                        score
+                    }
+                }
+                _ => {
+                    if std_positive {
+                        score
+                    } else {
+                        0.0
+                    }
+                }
+            };
+            group.push(vec![a; tokens.len()]);
+        }
+        out.push(group);
+    }
+    out
 }
 
 /// PPO's GAE, as verl's `compute_gae_advantage_return` on one completion at a time, backwards:

@@ -737,6 +737,60 @@ fn rollout_rejection_combinations() -> Vec<(&'static str, &'static str, Value, D
     ]
 }
 
+/// RAFT and Reinforce-Rej beyond their presets' cases: negative rewards (GRPO-LEAD's −1 for a
+/// wrong answer, DAPO's overlong penalty, a KL penalty in the reward) that RAFT sets to 0 and
+/// Reinforce-Rej keeps, groups of equal rewards (zeroed, still counted), groups of one (kept),
+/// and the dual clip on Reinforce-Rej's negative advantages.
+fn rejection_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    let truncating = Draw {
+        truncated: 0.5,
+        ..BINARY
+    };
+    vec![
+        ("raft", "lead", json!({"lead_length_alpha": 0.05}), BINARY),
+        (
+            "raft",
+            "kl-in-reward",
+            json!({"beta": 0.05, "kl_estimator": "k1", "kl_in_reward": true}),
+            BINARY,
+        ),
+        (
+            "raft_pp",
+            "overlong",
+            json!({"overlong_buffer_len": 2}),
+            truncating,
+        ),
+        (
+            "reinforce_rej",
+            "equal-groups",
+            json!({}),
+            Draw {
+                equal_groups: 2,
+                groups: Some(3),
+                ..GRADED
+            },
+        ),
+        (
+            "reinforce_rej",
+            "single",
+            json!({}),
+            Draw {
+                group_size: Some(1),
+                ..GRADED
+            },
+        ),
+        (
+            "reinforce_rej",
+            "lead-dual-clip",
+            json!({"lead_length_alpha": 0.05, "clip_ratio_c": 3.0}),
+            Draw {
+                far: true,
+                ..BINARY
+            },
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -769,10 +823,12 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(rollout_correction_combinations())
         .chain(last[4..5].iter().flat_map(two))
         .chain(vespo_combinations())
-        .chain(last[5..].iter().flat_map(two))
+        .chain(last[5..6].iter().flat_map(two))
         .chain(bapo_combinations())
         .chain(maxrl_combinations())
         .chain(rollout_rejection_combinations())
+        .chain(last[6..].iter().flat_map(two))
+        .chain(rejection_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

@@ -24,6 +24,8 @@ pub enum AdvEstimator {
     GrpoPassk,
     Ktae,
     Gae,
+    Raft,
+    ReinforceRej,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -475,6 +477,26 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         (
             "bapo",
             json!({"surrogate": "bapo", "clip_ratio_c": 3.0, "loss_agg_mode": "token-mean"}),
+        ),
+        // RAFT, RAFT++ and Reinforce-Rej (2504.11343), the authors' scripts
+        // (RLHFlow/Minimal-RL run_raft.sh, run_raftpp.sh, run_reinforce_rej.sh): policy_loss
+        // vanilla (−A·log π) or plusplus (clip 0.2), token-mean, and their KL loss: β 0.001,
+        // low_var_kl = k3 clamped to ±10.
+        (
+            "raft",
+            json!({"adv_estimator": "raft", "surrogate": "reinforce",
+                   "loss_agg_mode": "token-mean", "beta": 0.001, "kl_estimator": "k3",
+                   "kl_clamp": true}),
+        ),
+        (
+            "raft_pp",
+            json!({"adv_estimator": "raft", "loss_agg_mode": "token-mean", "beta": 0.001,
+                   "kl_estimator": "k3", "kl_clamp": true}),
+        ),
+        (
+            "reinforce_rej",
+            json!({"adv_estimator": "reinforce_rej", "loss_agg_mode": "token-mean",
+                   "beta": 0.001, "kl_estimator": "k3", "kl_clamp": true}),
         ),
     ]
 }

@@ -204,7 +204,11 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
         return Err("rollout_is: VESPO takes token weights only".into());
     }
     let min_size = match knobs.adv_estimator {
-        AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,
+        AdvEstimator::Remax
+        | AdvEstimator::Reinforce
+        | AdvEstimator::Gae
+        | AdvEstimator::Raft
+        | AdvEstimator::ReinforceRej => 1,
         AdvEstimator::McGrpo => 3,
         _ => 2,
     };

@@ -25,8 +25,9 @@ const tex = (ref) => ref.split('.').reduce((o, key) => o?.[key], f) ?? assert.fa
 
 // The fixture is what the page showed before the declarations: every preset of that time. A preset
 // added since is a row of choices the fixture covers (luspo), or brings a choice of its own
-// (vespo's surrogate), which the test after this one checks from its declaration alone.
-const SINCE = { adv_estimator: [], surrogate: ['vespo', 'bapo'] };
+// (vespo's and bapo's surrogates, raft's and reinforce_rej's estimators), which the tests after
+// this one check from their declarations alone.
+const SINCE = { adv_estimator: ['raft', 'reinforce_rej'], surrogate: ['vespo', 'bapo'] };
 test('the fixture covers every preset of its time, and every estimator and surrogate of its time', () => {
   const covered = (key) => new Set(before.cases.map((k) => String(row(k)[key])));
   const presets = new Set(c.presets.map((p) => p.name));
@@ -58,6 +59,18 @@ test("a surrogate added since the fixture shows its declared formula, knobs and 
     for (const knob of f.methods.choices.surrogate[name].reads) assert.ok(shown.includes(knob), `${name} lists ${knob}`);
     const still = G.stillReason('clip_frac_low', { knobs: r, train: { num_iterations: 4, minibatches: 1 } }, f);
     assert.equal(still === '', want.clips, `${name}: ${still}`);
+  }
+});
+
+test('an estimator added since the fixture shows its declared formula and knobs', () => {
+  for (const name of SINCE.adv_estimator) {
+    const r = row({ preset: name, knobs: {} });
+    assert.equal(r.adv_estimator, name, `preset ${name} uses estimator ${name}`);
+    const advantage = E.stages(r, f).find((s) => s.id === 'advantage');
+    assert.ok(advantage, `${name} has an advantage stage`);
+    assert.ok(advantage.tex.includes(tex(`choices.adv_estimator.${name}`)), `${name}'s formula is in the explainer`);
+    const reads = f.methods.choices.adv_estimator[name].reads;
+    for (const knob of reads) assert.ok(advantage.knobs.includes(knob), `${name} lists ${knob}`);
   }
 });
 
