@@ -24,6 +24,7 @@ pub enum AdvEstimator {
     GrpoPassk,
     Ktae,
     Gae,
+    OptimalTokenBaseline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -408,6 +409,12 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         (
             "vespo",
             json!({"surrogate": "vespo", "loss_agg_mode": "token-mean"}),
+        ),
+        // Optimal token baseline (verl `optimal_token_baseline`, docs/algo/otb.md): the
+        // estimator with verl's actor defaults, whose loss_agg_mode is token-mean.
+        (
+            "optimal_token_baseline",
+            json!({"adv_estimator": "optimal_token_baseline", "loss_agg_mode": "token-mean"}),
         ),
     ]
 }

@@ -74,6 +74,11 @@ impl Completion {
         self.side.list("logp_rollout")
     }
 
+    /// Σ_v π_old(v)² per token (the optimal token baseline).
+    pub fn sum_pi_squared(&self) -> Option<Vec<f64>> {
+        self.side.list("sum_pi_squared")
+    }
+
     /// The final answer (SEED-GRPO's clusters).
     pub fn answer(&self) -> Option<&str> {
         self.side.text("answer")
@@ -161,7 +166,10 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
         return Err("rollout_is: VESPO takes token weights only".into());
     }
     let min_size = match knobs.adv_estimator {
-        AdvEstimator::Remax | AdvEstimator::Reinforce | AdvEstimator::Gae => 1,
+        AdvEstimator::Remax
+        | AdvEstimator::Reinforce
+        | AdvEstimator::Gae
+        | AdvEstimator::OptimalTokenBaseline => 1,
         AdvEstimator::McGrpo => 3,
         _ => 2,
     };

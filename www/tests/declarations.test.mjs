@@ -25,8 +25,9 @@ const tex = (ref) => ref.split('.').reduce((o, key) => o?.[key], f) ?? assert.fa
 
 // The fixture is what the page showed before the declarations: every preset of that time. A preset
 // added since is a row of choices the fixture covers (luspo), or brings a choice of its own
-// (vespo's surrogate), which the test after this one checks from its declaration alone.
-const SINCE = { adv_estimator: [], surrogate: ['vespo'] };
+// (vespo's surrogate, optimal_token_baseline's estimator), which the tests after this one check
+// from its declaration alone.
+const SINCE = { adv_estimator: ['optimal_token_baseline'], surrogate: ['vespo'] };
 test('the fixture covers every preset of its time, and every estimator and surrogate of its time', () => {
   const covered = (key) => new Set(before.cases.map((k) => String(row(k)[key])));
   const presets = new Set(c.presets.map((p) => p.name));
@@ -49,6 +50,15 @@ test("a surrogate added since the fixture shows its declared formula, knobs and 
     assert.ok(shown.includes(JSON.stringify(tex(`choices.surrogate.${name}`)).slice(1, -1)), `${name}'s formula is in the explainer`);
     for (const knob of f.methods.choices.surrogate[name].reads) assert.ok(shown.includes(knob), `${name} lists ${knob}`);
     assert.deepEqual(G.stillReason('clip_frac_low', { knobs: r, train: { num_iterations: 4, minibatches: 1 } }, f).length > 0, true, `${name} has no clip to count`);
+  }
+});
+
+test('an estimator added since the fixture shows its declared formula and knobs', () => {
+  for (const name of SINCE.adv_estimator) {
+    const r = row({ preset: name, knobs: {} });
+    const shown = JSON.stringify(E.stages(r, f));
+    assert.ok(shown.includes(JSON.stringify(tex(`choices.adv_estimator.${name}`)).slice(1, -1)), `${name}'s formula is in the explainer`);
+    for (const knob of f.methods.choices.adv_estimator[name].reads) assert.ok(shown.includes(knob), `${name} lists ${knob}`);
   }
 });
 
