@@ -50,6 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         temperature: 1.0,
         filters: Filters::default(),
         greedy: false,
+        sum_pi_squared: false,
     };
     let rollout = block_on(generate(
         &policy.valid(),

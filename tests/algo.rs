@@ -1268,3 +1268,70 @@ fn lead_length_reward_with_equal_correct_lengths_is_finite() {
     assert_eq!(out.shaped_rewards, vec![vec![-1.0, 1.0, -1.0, -1.0, 1.0]]);
     assert!(out.loss.is_finite());
 }
+
+/// The optimal token baseline (verl `optimal_token_baseline`) worked by hand. Completion 0
+/// (R = 1, 2 tokens): π = 0.5 then 0.25, Σπ² = 0.5 then 0.25, so w = 1 − 2π + Σπ² = 0.5, 0.75
+/// and W = 0.5, 1.25. Completion 1 (R = 0, 3 tokens): π = 0.25, Σπ² = 0.25 throughout, so
+/// w = 0.75 and W = 0.75, 1.5, 2.25. b_0 = 1·0.5/(0.5 + 0.75) = 0.4, b_1 = 1.25/2.75 = 5/11,
+/// b_2 = 0·2.25/2.25 = 0 (only completion 1 reaches it): A = (0.6, 6/11) and (−0.4, −5/11, 0).
+/// With `token_truncate` and completion 0's first token sampled at half π_old, ρ = 2 (at the
+/// threshold 2), so w = 0.5·ρ² = 2 and W = 2, 2.75: b_0 = 2/2.75 = 8/11, b_1 = 2.75/4.25 =
+/// 11/17. A group of one gets no baseline (A = R).
+#[test]
+fn the_optimal_token_baseline_weighs_returns_by_accumulated_path_variance() {
+    let (half, quarter) = (0.5_f64.ln(), 0.25_f64.ln());
+    let input = |config: Value, rollout: bool| {
+        let logp0 = [half, quarter];
+        let logp1 = [quarter; 3];
+        let mut c0 = json!({"reward": 1.0, "correct": true, "logp": logp0, "logp_old": logp0,
+                            "sum_pi_squared": [0.5, 0.25]});
+        let mut c1 = json!({"reward": 0.0, "correct": false, "logp": logp1, "logp_old": logp1,
+                            "sum_pi_squared": [0.25, 0.25, 0.25]});
+        if rollout {
+            c0["logp_rollout"] = json!([half + 0.5_f64.ln(), quarter]);
+            c1["logp_rollout"] = json!(logp1);
+        }
+        json!({"config": config, "max_completion_length": 4,
+               "groups": [{"completions": [c0, c1]}]})
+        .to_string()
+    };
+    let check = |out: &ObjectiveOutput, want: [&[f64]; 2]| {
+        for (got, want) in out.advantages[0].iter().zip(want) {
+            assert_eq!(got.len(), want.len());
+            for (g, w) in got.iter().zip(want) {
+                assert_close(*g, *w, 1e-7);
+            }
+        }
+    };
+    let preset = json!({"preset": "optimal_token_baseline"});
+    let out = eval(&input(preset.clone(), false)).unwrap();
+    check(&out, [&[0.6, 6.0 / 11.0], &[-0.4, -5.0 / 11.0, 0.0]]);
+    let corrected = json!({"preset": "optimal_token_baseline", "rollout_is": "token_truncate"});
+    let out = eval(&input(corrected, true)).unwrap();
+    check(
+        &out,
+        [&[3.0 / 11.0, 6.0 / 17.0], &[-8.0 / 11.0, -11.0 / 17.0, 0.0]],
+    );
+    let single = json!({"config": preset, "max_completion_length": 4, "groups": [
+        {"completions": [{"reward": 0.7, "correct": true, "logp": [half, half],
+                          "logp_old": [half, half], "sum_pi_squared": [0.5, 0.5]}]}]});
+    let out = eval(&single.to_string()).unwrap();
+    assert_eq!(out.advantages, vec![vec![vec![0.7, 0.7]]]);
+}
+
+#[test]
+fn an_optimal_token_baseline_batch_without_sum_pi_squared_is_rejected_naming_it() {
+    let err = eval(&batch(
+        json!({"preset": "optimal_token_baseline"}),
+        &[&[1.0, 0.0]],
+        |_, _| 0.0,
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with(
+            "groups[0].completions[0].sum_pi_squared: missing: the optimal_token_baseline \
+             estimator needs the policy's sum of squared vocabulary probabilities"
+        ),
+        "{err}"
+    );
+}

@@ -470,6 +470,19 @@ const ROWS: &[Row] = &[
         ],
         verl_unmapped: &["algo.adv_estimator"],
     },
+    Row {
+        preset: "optimal_token_baseline",
+        trl: &[("loss_type", "\"dapo\"")],
+        trl_unmapped: &["algo.adv_estimator"],
+        verl: &[
+            ("algorithm.adv_estimator", "optimal_token_baseline"),
+            ("calculate_sum_pi_squared", "true"),
+            ("actor_rollout_ref.model.use_fused_kernels", "false"),
+            ("policy_loss.loss_mode", "vanilla"),
+            ("loss_agg_mode", "token-mean"),
+        ],
+        verl_unmapped: &[],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

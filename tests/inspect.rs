@@ -44,6 +44,7 @@ fn the_inspection_is_the_oracle_on_the_trained_batch() {
         json!({"preset": "vespo"}),
         json!({"preset": "raft"}),
         json!({"preset": "reinforce_rej"}),
+        json!({"preset": "optimal_token_baseline"}),
         json!({"preset": "grpo", "clip_ratio_c": 3.0, "beta": 0.0}),
     ] {
         let t = trained(algo.clone());

@@ -56,6 +56,12 @@ pub enum AdvEstimator {
     /// whose rewards differ (or of one completion), else 0; no mean, no σ
     /// ([`super::rejection::reinforce_rej`]).
     ReinforceRej,
+    /// The optimal token baseline (verl `optimal_token_baseline`, b178a3cd `core_algos.py`
+    /// L758–873): A_{i,t} = (G_t − b_t)·m, b_t = Σ_j G_{j,t}·W_{j,t} / (Σ_j W_{j,t} + 1e-8) over
+    /// the group's completions that reach position t, W_{j,t} = Σ_{s ≤ t} (1 − 2π_{j,s} +
+    /// Σ_v π_old(v)²) with π = exp(log π_old) (times the rollout correction's ρ² when it is on);
+    /// no σ ([`super::otb`]). Reads `sum_pi_squared`; a group of one has b = 0.
+    OptimalTokenBaseline,
 }
 
 /// The σ that divides GRPO's centred rewards (`scale_rewards`).
@@ -97,6 +103,9 @@ pub struct Needs {
     /// The trainer trains a critic on the estimator's value targets (whose values are side
     /// inputs too).
     pub critic: bool,
+    /// The estimator reads the rollout correction's weights (`rollout_is`, when it is on) at
+    /// step 3, from `logp_old` and `logp_rollout`.
+    pub rollout_weights: bool,
 }
 
 impl Needs {
@@ -117,6 +126,11 @@ pub struct EstimatorInput<'a> {
     /// Token rewards r_t (the shaped reward on the last token, plus the KL penalty with
     /// `kl_in_reward`), `[P, G, T]` (GAE only).
     pub token_rewards: Option<&'a Tensor<3>>,
+    /// log π_old of the sampled tokens, `[P, G, T]`.
+    pub logp_old: &'a Tensor<3>,
+    /// The rollout correction's weights ρ, `[P, G, T]`, when `rollout_is` is on and the
+    /// estimator reads them ([`Needs::rollout_weights`]).
+    pub rollout_weights: Option<&'a Tensor<3>>,
 }
 
 /// An estimator's result.
@@ -157,6 +171,7 @@ impl AdvEstimator {
         "gae",
         "raft",
         "reinforce_rej",
+        "optimal_token_baseline",
     ];
 
     /// What the estimator asks of the rollout and the batch, one row per variant.
@@ -169,6 +184,7 @@ impl AdvEstimator {
             implied_filter: None,
             side_inputs: &[],
             critic: false,
+            rollout_weights: false,
         };
         match self {
             Self::Grpo
@@ -206,6 +222,13 @@ impl AdvEstimator {
                 min_group_size: 1,
                 side_inputs: &[SideInput::Values, SideInput::ValuesOld],
                 critic: true,
+                ..MEAN
+            },
+            // Σπ² of every token; a group of one has no baseline (verl: A = G).
+            Self::OptimalTokenBaseline => Needs {
+                min_group_size: 1,
+                side_inputs: &[SideInput::SumPiSquared],
+                rollout_weights: true,
                 ..MEAN
             },
         }
@@ -257,6 +280,15 @@ impl AdvEstimator {
                     .unsqueeze_dims::<3>(&[1, 2]);
                 (input.returns.clone() - baseline) * input.mask.clone()
             }
+            Self::OptimalTokenBaseline => super::otb::optimal_token_baseline(
+                input.returns,
+                input.mask,
+                input.logp_old,
+                input.side.token(SideInput::SumPiSquared).expect(
+                    "optimal_token_baseline batches carry sum_pi_squared (checked by advantages())",
+                ),
+                input.rollout_weights,
+            ),
             Self::Gae => {
                 let (advantages, targets) = gae(
                     input
@@ -493,6 +525,9 @@ impl AdvEstimator {
             }
             Self::Raft => super::rejection::RAFT_TEX,
             Self::ReinforceRej => super::rejection::REINFORCE_REJ_TEX,
+            Self::OptimalTokenBaseline => {
+                r"\vA = \vGt - \dfrac{\sum_j G_{j,t} W_{j,t}}{\sum_j W_{j,t} + 10^{-8}},\quad W_{j,t} = \textstyle\sum_{s \le t} \big(1 - 2\pi_{j,s} + \sum_v \pi_{j,s}(v)^2\big),\ \pi = e^{\vlogpold}"
+            }
         }
     }
 
@@ -517,6 +552,8 @@ impl AdvEstimator {
             | Self::Opo
             | Self::Raft
             | Self::ReinforceRej => Declaration::NONE,
+            // The rollout correction's weights enter W when it is on.
+            Self::OptimalTokenBaseline => Declaration::reads(&["rollout_is"]),
         }
     }
 }

@@ -219,6 +219,20 @@ impl Knobs {
                 json(serde_json::json!(self.adv_estimator)),
                 "verl's GAE carries values across rejected tokens inside the completion; this crate's GAE reads padding only at the end",
             ))
+        } else if self.rollout_rs.is_token_level()
+            && matches!(
+                self.adv_estimator,
+                AdvEstimator::ReinforcePp
+                    | AdvEstimator::Reinforce
+                    | AdvEstimator::Remax
+                    | AdvEstimator::OptimalTokenBaseline
+            )
+        {
+            Some((
+                "adv_estimator",
+                json(serde_json::json!(self.adv_estimator)),
+                "verl's rewards to go stop at a rejected token (the tokens before it lose the outcome reward); this crate's returns run over every token",
+            ))
         } else if self.surrogate.is_sequence_level() {
             Some((
                 "surrogate",

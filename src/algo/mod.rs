@@ -22,6 +22,7 @@ mod knob_rules;
 pub mod knobs;
 pub mod objective;
 pub mod off_policy_mask;
+pub mod otb;
 pub mod presets;
 pub mod ratio;
 pub mod rejection;

@@ -157,11 +157,30 @@ pub fn advantages(knobs: &Knobs, r: &RolloutBatch) -> Result<Advantages, ConfigE
             )
         })
         .unwrap_or_else(|| r.mask.clone());
+    // 3. Advantages (with the rollout correction's weights, for an estimator that reads them).
+    let needs = knobs.adv_estimator.needs();
+    let rollout_weights = r
+        .side
+        .token(SideInput::LogpRollout)
+        .filter(|_| needs.rollout_weights && knobs.rollout_is != RolloutIs::None)
+        .map(|logp_rollout| {
+            rollout_weights(
+                knobs.rollout_is,
+                &r.logp_old,
+                logp_rollout,
+                &r.mask,
+                knobs.rollout_is_threshold_lower,
+                knobs.rollout_is_threshold,
+            )
+            .weights
+        });
     let input = EstimatorInput {
         returns: &returns,
         mask: &mask,
         side: &r.side,
         token_rewards: token_rewards.as_ref(),
+        logp_old: &r.logp_old,
+        rollout_weights: rollout_weights.as_ref(),
     };
     let estimate = knobs.adv_estimator.estimate(knobs, &input);
     // A return the estimator passes through (REINFORCE's) is 0 on a rejected token too.

@@ -353,6 +353,19 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "Reinforce-Rej 2504.11343 (RLHFlow/Minimal-RL reinforce_rej, policy_loss=plusplus)",
     },
+    // verl's recipe (docs/algo/otb.md, examples/otb_trainer/run_qwen2_5-7b.sh at b178a3cd):
+    // the estimator with verl's actor defaults otherwise: the clip surrogate at 0.2, token-mean,
+    // no KL (use_kl_loss=False, use_kl_in_reward False), entropy_coeff 0; the recipe samples
+    // n = 8 per prompt (train.num_generations).
+    Preset {
+        name: "optimal_token_baseline",
+        knobs: Knobs {
+            adv_estimator: Adv::OptimalTokenBaseline,
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "Optimal Token Baseline (verl optimal_token_baseline, docs/algo/otb.md)",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -39,6 +39,11 @@ pub enum SideInput {
     /// rollout and read by steps 5–8: where the completions were sampled by another policy
     /// than π_old (a lagging sampler), the rollout correction's weights come from them.
     LogpRollout,
+    /// Σ_v π_old(v | prefix)² at each token, `[P, G, T]`: the sum of the squared probabilities
+    /// of the whole vocabulary, from the same temperature-scaled logits (and the same pass) as
+    /// log π_old, recorded at rollout (verl's `sum_pi_squared`, `actor.calculate_sum_pi_squared`);
+    /// the optimal token baseline's path-variance proxy reads it.
+    SumPiSquared,
 }
 
 /// Where a side input sits in the oracle's JSON, and so how many values it has.
@@ -105,7 +110,7 @@ pub struct SideInputInfo {
 
 impl SideInput {
     /// Every side input, in declaration order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::GreedyReward,
         Self::Answer,
         Self::Tokens,
@@ -113,6 +118,7 @@ impl SideInput {
         Self::Values,
         Self::ValuesOld,
         Self::LogpRollout,
+        Self::SumPiSquared,
     ];
 
     /// The name in the oracle's JSON, the schema and messages.
@@ -125,6 +131,7 @@ impl SideInput {
             Self::Values => "values",
             Self::ValuesOld => "values_old",
             Self::LogpRollout => "logp_rollout",
+            Self::SumPiSquared => "sum_pi_squared",
         }
     }
 
@@ -133,7 +140,11 @@ impl SideInput {
             Self::GreedyReward => Kind::Number,
             Self::Answer => Kind::Text,
             Self::Tokens => Kind::Ids,
-            Self::Entropy | Self::Values | Self::ValuesOld | Self::LogpRollout => Kind::Numbers,
+            Self::Entropy
+            | Self::Values
+            | Self::ValuesOld
+            | Self::LogpRollout
+            | Self::SumPiSquared => Kind::Numbers,
         }
     }
 
@@ -147,7 +158,8 @@ impl SideInput {
             | Self::Answer
             | Self::Tokens
             | Self::ValuesOld
-            | Self::LogpRollout => Phase::Rollout,
+            | Self::LogpRollout
+            | Self::SumPiSquared => Phase::Rollout,
             Self::Entropy => Phase::Policy,
             Self::Values => Phase::Critic,
         }
@@ -163,6 +175,9 @@ impl SideInput {
             Self::Values => "the critic's value of every token of every completion",
             Self::ValuesOld => "the critic's values at rollout of every token",
             Self::LogpRollout => "the sampler's log-probs of every token",
+            Self::SumPiSquared => {
+                "the policy's sum of squared vocabulary probabilities at every token"
+            }
         }
     }
 
@@ -418,7 +433,11 @@ impl SideInput {
                     &ids?, at.rewards, g, t, at.eos,
                 )))
             }
-            Self::Entropy | Self::Values | Self::ValuesOld | Self::LogpRollout => {
+            Self::Entropy
+            | Self::Values
+            | Self::ValuesOld
+            | Self::LogpRollout
+            | Self::SumPiSquared => {
                 let mut values = vec![0.0; column.len() * t];
                 for (slot, v) in values.chunks_mut(t).zip(column) {
                     let row = v.numbers()?;

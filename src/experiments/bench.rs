@@ -184,6 +184,7 @@ pub async fn decode_cost(
         temperature: t.temperature,
         filters: t.filters(),
         greedy: false,
+        sum_pi_squared: false,
     };
     let policy = trainer.policy().valid();
     let mut out = Vec::with_capacity(lengths.len());

@@ -78,6 +78,11 @@ pub(super) fn map(b: &mut Builder) {
                     "GRPOTrainer has no critic: PPO with a GAE value model is not expressible as a \
                      GRPOConfig (TRL's separate PPOTrainer has one, with its own config)"
                 }
+                AdvEstimator::OptimalTokenBaseline => {
+                    "GRPOTrainer computes one group-normalised advantage per completion: it has \
+                     no per-token baseline and does not compute the vocabulary's Σπ² (verl's \
+                     optimal_token_baseline)"
+                }
                 _ => "GRPOTrainer computes group-normalised advantages only",
             };
             b.unmapped("algo.adv_estimator", name_of(other), reason);

@@ -43,6 +43,7 @@ pub(super) fn map(b: &mut Builder) {
         AdvEstimator::Opo => Some("opo"),
         AdvEstimator::GrpoPassk => Some("grpo_passk"),
         AdvEstimator::Gae => Some("gae"),
+        AdvEstimator::OptimalTokenBaseline => Some("optimal_token_baseline"),
         AdvEstimator::McGrpo
         | AdvEstimator::Reinforce
         | AdvEstimator::Ktae
@@ -65,6 +66,32 @@ pub(super) fn map(b: &mut Builder) {
              from a pretrained model with a fresh value head; this crate from the policy's \
              weights when RL starts)",
         ),
+        // verl's actor computes Σπ² from the temperature-scaled logits of the pass that gives
+        // old_log_probs, as this crate does at sampling (or rescoring); fused kernels do not
+        // surface the logits (verl docs/algo/otb.md).
+        Some("optimal_token_baseline") => {
+            b.set_noted(
+                &["algo.adv_estimator"],
+                "algorithm.adv_estimator",
+                Lit::str("optimal_token_baseline"),
+                "verl 0.9.1 always zeroes the baseline on the tokens only a group's one longest \
+                 completion reaches (handle_zero_tail, True there and not configurable; False at \
+                 b178a3cd where OTB was added, as here): there verl's A is G_t, here b_t ≈ G_t and \
+                 A ≈ 0. At b178a3cd, ray_trainer.py's compute_advantage did not pass the \
+                 old_log_probs the estimator requires (fixed in PR #5615; 0.9.1 passes them). \
+                 With rollout_correction on, verl scales W by rollout_is_weights², as here",
+            );
+            b.set(
+                &["algo.adv_estimator"],
+                &actor("calculate_sum_pi_squared"),
+                Lit::Bool(true),
+            );
+            b.set(
+                &["algo.adv_estimator"],
+                "actor_rollout_ref.model.use_fused_kernels",
+                Lit::Bool(false),
+            );
+        }
         Some(name) => b.set(
             &["algo.adv_estimator"],
             "algorithm.adv_estimator",

@@ -84,6 +84,8 @@ pub struct Sampling {
     pub filters: Filters,
     /// Take the argmax instead of sampling.
     pub greedy: bool,
+    /// Also record Σ_v π(v)² of each step's distribution ([`Completions::sum_pi_squared`]).
+    pub sum_pi_squared: bool,
 }
 
 /// Sampled completions, `B = prompts × group` rows.
@@ -96,6 +98,9 @@ pub struct Completions {
     pub token_tensor: Tensor<2, Int>,
     /// `[B, L]` log π(token) at sampling time (temperature-scaled), 0 after the end.
     pub logp: Tensor<2>,
+    /// `[B, L]` Σ_v π(v)² of the distribution each token was drawn from (the same
+    /// temperature-scaled logits as `logp`), 0 after the end; when [`Sampling::sum_pi_squared`].
+    pub sum_pi_squared: Option<Tensor<2>>,
     /// Prompt tokens the model encoded (each prompt once, however large the group).
     pub prompt_tokens_encoded: usize,
 }
@@ -155,6 +160,16 @@ fn completion_logits<const D: usize>(logits: Tensor<D>, temperature: f64) -> Ten
     logits.div_scalar(temperature) + bias.unsqueeze::<D>()
 }
 
+/// Σ_v π(v)² over the last (vocabulary) axis of `log_probs` (a log-softmax), kept as size 1:
+/// exp(logsumexp(2·log π)) = exp(logsumexp(2z) − 2·logsumexp(z)) for logits z, as verl's
+/// `calculate_sum_pi_squared_from_logits`; each exp(2·log π) ≤ 1, so nothing overflows.
+///
+/// # Shapes
+/// `log_probs`: `[..., V]` → `[..., 1]`
+pub fn sum_pi_squared<const D: usize>(log_probs: Tensor<D>) -> Tensor<D> {
+    log_probs.mul_scalar(2.0).exp().sum_dim(D - 1)
+}
+
 /// Encodes each prompt once and shares the result with its `group` rows (the Prefix Grouper
 /// idea): returns the KV cache of the `P·group` rows and the logits after each prompt's last
 /// token, `[P·group, 1, V]`, which predict the first completion token.
@@ -187,8 +202,9 @@ fn encode_prompts(
 }
 
 /// Decodes `max_len` tokens in lockstep for each prompt's `group` rows; `noise[t]` is step t's
-/// Gumbel noise for exactly these rows, and no noise at all means greedy. Returns the tokens (PAD after EOS)
-/// and their sampling-time log-probs (0 after EOS), `[rows, max_len]` each.
+/// Gumbel noise for exactly these rows, and no noise at all means greedy. Returns the tokens (PAD after EOS),
+/// their sampling-time log-probs (0 after EOS) and, when asked, each step's Σπ² (0 after EOS),
+/// `[rows, max_len]` each.
 fn decode(
     model: &Transformer,
     prompts: &[Vec<TokenId>],
@@ -196,7 +212,7 @@ fn decode(
     max_len: usize,
     sampling: Sampling,
     noise: &[&[f32]],
-) -> (Tensor<2, Int>, Tensor<2>) {
+) -> Decoded {
     let device = model.device();
     let rows = prompts.len() * group_size;
     let vocab = model.vocab_size();
@@ -209,9 +225,13 @@ fn decode(
     let mut seen = (sampling.filters.tracks_seen() && !noise.is_empty())
         .then(|| prompt_tokens(prompts, group_size, vocab, &device));
     let (mut tokens, mut logps) = (Vec::with_capacity(max_len), Vec::with_capacity(max_len));
+    let mut squares = Vec::with_capacity(if sampling.sum_pi_squared { max_len } else { 0 });
     for t in 0..max_len {
         let scaled = completion_logits(logits.clone(), sampling.temperature);
         let log_probs = log_softmax(scaled.clone(), 1);
+        if sampling.sum_pi_squared {
+            squares.push(sum_pi_squared(log_probs.clone()).mask_fill(finished.clone(), 0.0));
+        }
         let choice = match noise.get(t) {
             None => scaled.argmax(1), // greedy: no noise was drawn
             Some(step) => {
@@ -252,8 +272,16 @@ fn decode(
             );
         }
     }
-    (Tensor::cat(tokens, 1), Tensor::cat(logps, 1))
+    let sum_pi_squared = sampling.sum_pi_squared.then(|| Tensor::cat(squares, 1));
+    (
+        Tensor::cat(tokens, 1),
+        Tensor::cat(logps, 1),
+        sum_pi_squared,
+    )
 }
+
+/// [`decode`]'s tokens, log-probs and optional Σπ², `[rows, max_len]` each.
+type Decoded = (Tensor<2, Int>, Tensor<2>, Option<Tensor<2>>);
 
 /// Samples `group` completions for each prompt, at most `max_len` tokens each, the prompts cut
 /// into up to `threads` runs decoded at once (CPU threads natively; the samples do not depend
@@ -285,9 +313,15 @@ pub async fn generate(
                 as Job<'_, _>
         })
         .collect();
-    let (tokens, logps): (Vec<_>, Vec<_>) = run_all(jobs).into_iter().unzip();
+    let (mut tokens, mut logps, mut squares) = (Vec::new(), Vec::new(), Vec::new());
+    for (t, l, s) in run_all(jobs) {
+        tokens.push(t);
+        logps.push(l);
+        squares.extend(s);
+    }
     let token_tensor = Tensor::cat(tokens, 0);
     let logp = Tensor::cat(logps, 0);
+    let sum_pi_squared = sampling.sum_pi_squared.then(|| Tensor::cat(squares, 0));
 
     let data = token_tensor
         .clone()
@@ -308,6 +342,7 @@ pub async fn generate(
         truncated,
         token_tensor,
         logp,
+        sum_pi_squared,
         prompt_tokens_encoded: prompts.iter().map(Vec::len).sum(),
     })
 }
@@ -370,6 +405,48 @@ pub fn completion_logprobs(
     temperature: f64,
 ) -> (Tensor<2>, Tensor<2>) {
     let [rows, len] = completions.dims();
+    let (log_probs, logp) =
+        completion_log_softmax(model, prompts, group_size, completions, temperature);
+    let entropy = (log_probs.clone().exp() * log_probs)
+        .sum_dim(2)
+        .reshape([rows, len])
+        .neg();
+    (logp, entropy)
+}
+
+/// log π of each completion token and Σ_v π(v)² of the distribution it was drawn from (verl's
+/// `sum_pi_squared`), in one pass over the temperature-scaled logits, 0 after the end: a
+/// rollout rescored as π_old ([`completion_logprobs`]' layout).
+///
+/// # Shapes
+/// `completions`: `[B, L]` (PAD after the end) → (`[B, L]`, `[B, L]`)
+pub fn completion_logprobs_and_sum_pi_squared(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group_size: usize,
+    completions: Tensor<2, Int>,
+    temperature: f64,
+) -> (Tensor<2>, Tensor<2>) {
+    let [rows, len] = completions.dims();
+    let after_end = completions.clone().equal_elem(PAD as i64);
+    let (log_probs, logp) =
+        completion_log_softmax(model, prompts, group_size, completions, temperature);
+    let squares = sum_pi_squared(log_probs)
+        .reshape([rows, len])
+        .mask_fill(after_end, 0.0);
+    (logp, squares)
+}
+
+/// The temperature-scaled log-softmax at each completion position, `[B, L, V]`, and log π of
+/// each completion token, `[B, L]` (0 after the end).
+fn completion_log_softmax(
+    model: &Transformer,
+    prompts: &[Vec<TokenId>],
+    group_size: usize,
+    completions: Tensor<2, Int>,
+    temperature: f64,
+) -> (Tensor<3>, Tensor<2>) {
+    let [rows, len] = completions.dims();
     let logits = completion_outputs(model, prompts, group_size, &completions);
     let logits = completion_logits(logits, temperature);
     let log_probs = log_softmax(logits, 2); // [B, L, V]
@@ -381,11 +458,7 @@ pub fn completion_logprobs(
         .gather(2, completions.unsqueeze_dim::<3>(2))
         .reshape([rows, len])
         .mask_fill(after_end, 0.0);
-    let entropy = (log_probs.clone().exp() * log_probs)
-        .sum_dim(2)
-        .reshape([rows, len])
-        .neg();
-    (logp, entropy)
+    (log_probs, logp)
 }
 
 /// A critic's value V_t of each completion token's state, the prefix before it (verl's critic
@@ -438,6 +511,7 @@ mod tests {
             temperature: 0.7,
             filters: Filters::default(),
             greedy: false,
+            sum_pi_squared: false,
         };
         let out = futures_lite::future::block_on(generate(
             &model,
@@ -459,6 +533,66 @@ mod tests {
         }
     }
 
+    /// Σπ² recorded at sampling is Σ_v softmax(z/T)_v² of the logits each token was drawn from
+    /// (PAD and BOS, never drawn, left out), computed here directly in f64 from the model's raw
+    /// logits; the rescoring pass gives the same numbers; 0 after the end.
+    #[test]
+    fn sum_pi_squared_is_the_squared_softmax_of_the_sampling_logits() {
+        let model = model();
+        let mut rng = TaskRng::seed_from_u64(5);
+        let sampling = Sampling {
+            temperature: 0.7,
+            filters: Filters::default(),
+            greedy: false,
+            sum_pi_squared: true,
+        };
+        let out = futures_lite::future::block_on(generate(
+            &model,
+            &prompts(),
+            4,
+            6,
+            sampling,
+            &mut rng,
+            1,
+        ))
+        .unwrap();
+        let logits = completion_outputs(&model, &prompts(), 4, &out.token_tensor);
+        let [_, l, v] = logits.dims();
+        let z: Vec<f32> = logits.into_data().iter::<f32>().collect();
+        let sampled = values(out.sum_pi_squared.expect("asked for"));
+        let (_, rescored) = completion_logprobs_and_sum_pi_squared(
+            &model,
+            &prompts(),
+            4,
+            out.token_tensor.clone(),
+            0.7,
+        );
+        let rescored = values(rescored);
+        for (row, tokens) in out.tokens.iter().enumerate() {
+            for t in 0..l {
+                let at = row * l + t;
+                let want = if t < tokens.len() {
+                    let zs: Vec<f64> = (0..v)
+                        .filter(|&u| u != PAD as usize && u != BOS as usize)
+                        .map(|u| f64::from(z[at * v + u]) / 0.7)
+                        .collect();
+                    let max = zs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                    let e: Vec<f64> = zs.iter().map(|x| (x - max).exp()).collect();
+                    let sum: f64 = e.iter().sum();
+                    e.iter().map(|x| (x / sum).powi(2)).sum()
+                } else {
+                    0.0
+                };
+                for (what, got) in [("sampled", sampled[at]), ("rescored", rescored[at])] {
+                    assert!(
+                        (f64::from(got) - want).abs() < 1e-5,
+                        "{what} row {row} token {t}: {got} vs {want}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn top_k_of_one_samples_the_greedy_completion() {
         let model = model();
@@ -470,6 +604,7 @@ mod tests {
                     ..Filters::default()
                 },
                 greedy,
+                sum_pi_squared: false,
             };
             let mut rng = TaskRng::seed_from_u64(9);
             futures_lite::future::block_on(generate(

@@ -9,6 +9,7 @@ pub mod transformer;
 
 pub use filters::Filters;
 pub use generate::{
-    Batch, Completions, Sampling, completion_logprobs, completion_values, generate,
+    Batch, Completions, Sampling, completion_logprobs, completion_logprobs_and_sum_pi_squared,
+    completion_values, generate, sum_pi_squared,
 };
 pub use transformer::{ModelConfig, Transformer};

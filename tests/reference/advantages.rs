@@ -301,6 +301,12 @@ fn estimate(
                     .collect()
             })
             .collect(),
+        AdvEstimator::OptimalTokenBaseline => input
+            .groups
+            .iter()
+            .zip(returns)
+            .map(|(group, ret)| optimal_token_baseline(group, ret, knobs))
+            .collect(),
         AdvEstimator::Gae => {
             let (raw, targets) = gae(input, knobs, shaped);
             return (whiten(raw), Some(targets));
@@ -342,6 +348,51 @@ fn rejection(knobs: &Knobs, g0: &[Vec<f64>], returns: &[Vec<Vec<f64>>]) -> Grid 
         out.push(group);
     }
     out
+}
+
+/// The optimal token baseline of one group, as verl's `compute_optimal_token_baseline_advantage`
+/// (b178a3cd `core_algos.py` L758–873) read one completion and one position at a time:
+/// w_s = 1 − 2·exp(logp_old_s) + Σπ²_s, times ρ_s² with the rollout correction on; W_t the sum
+/// of w_s over s ≤ t; at each position t the completions long enough to reach it give
+/// b_t = Σ G_t·W_t / (Σ W_t + 1e-8); A = G_t − b_t. A group of one: A = G_t.
+fn optimal_token_baseline(group: &Group, returns: &[Vec<f64>], knobs: &Knobs) -> Vec<Vec<f64>> {
+    if group.completions.len() == 1 {
+        return returns.to_vec();
+    }
+    let cumulative: Vec<Vec<f64>> = group
+        .completions
+        .iter()
+        .map(|c| {
+            let squares = c
+                .sum_pi_squared()
+                .expect("validated: sum_pi_squared with optimal_token_baseline");
+            let rho = super::loss::rollout_weights(c, knobs);
+            let mut total = 0.0;
+            (0..c.logp.len())
+                .map(|s| {
+                    total += (1.0 - 2.0 * c.logp_old[s].exp() + squares[s]) * rho[s] * rho[s];
+                    total
+                })
+                .collect()
+        })
+        .collect();
+    let longest = returns.iter().map(Vec::len).max().unwrap_or(0);
+    let baseline: Vec<f64> = (0..longest)
+        .map(|t| {
+            let (mut num, mut den) = (0.0, 0.0);
+            for (g, w) in returns.iter().zip(&cumulative) {
+                if t < g.len() {
+                    num += g[t] * w[t];
+                    den += w[t];
+                }
+            }
+            num / (den + 1e-8)
+        })
+        .collect();
+    returns
+        .iter()
+        .map(|g| g.iter().zip(&baseline).map(|(g, b)| g - b).collect())
+        .collect()
 }
 
 /// PPO's GAE, as verl's `compute_gae_advantage_return` on one completion at a time, backwards:

@@ -791,6 +791,41 @@ fn rejection_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// The optimal token baseline beyond its preset's two cases: returns that vary along the
+/// completion (the KL in the reward), the rollout correction's ρ² in W (per token, truncated;
+/// per completion, masked), and groups of one (b = 0).
+fn otb_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "optimal_token_baseline",
+            "kl-in-reward",
+            json!({"beta": 0.05, "kl_estimator": "k1", "kl_in_reward": true}),
+            GRADED,
+        ),
+        (
+            "optimal_token_baseline",
+            "rollout-is-token-truncate",
+            json!({"rollout_is": "token_truncate"}),
+            GRADED,
+        ),
+        (
+            "optimal_token_baseline",
+            "rollout-is-sequence-mask",
+            json!({"rollout_is": "sequence_mask", "rollout_is_threshold_lower": 0.5}),
+            BINARY,
+        ),
+        (
+            "optimal_token_baseline",
+            "single",
+            json!({}),
+            Draw {
+                group_size: Some(1),
+                ..GRADED
+            },
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -827,8 +862,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(bapo_combinations())
         .chain(maxrl_combinations())
         .chain(rollout_rejection_combinations())
-        .chain(last[6..].iter().flat_map(two))
+        .chain(last[6..9].iter().flat_map(two))
         .chain(rejection_combinations())
+        .chain(last[9..].iter().flat_map(two))
+        .chain(otb_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -943,6 +980,21 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                         .map(|old| round6(old + rng.random_range(-scale..scale)))
                         .collect();
                     c.side.set("logp_rollout", rollout);
+                }
+            }
+            if knobs.adv_estimator == AdvEstimator::OptimalTokenBaseline {
+                // Σπ² between π² (the rest spread thin over many tokens) and
+                // π² + (1 − π)² (the rest on one token), π = exp(logp_old).
+                for c in &mut completions {
+                    let squares: Vec<f64> = c
+                        .logp_old
+                        .iter()
+                        .map(|old| {
+                            let pi = old.exp();
+                            round6(pi * pi + rng.random_range(0.0..1.0) * (1.0 - pi).powi(2))
+                        })
+                        .collect();
+                    c.side.set("sum_pi_squared", squares);
                 }
             }
             if draw.entropy {

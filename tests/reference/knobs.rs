@@ -26,6 +26,7 @@ pub enum AdvEstimator {
     Gae,
     Raft,
     ReinforceRej,
+    OptimalTokenBaseline,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -497,6 +498,12 @@ pub fn presets() -> Vec<(&'static str, Value)> {
             "reinforce_rej",
             json!({"adv_estimator": "reinforce_rej", "loss_agg_mode": "token-mean",
                    "beta": 0.001, "kl_estimator": "k3", "kl_clamp": true}),
+        ),
+        // Optimal token baseline (verl `optimal_token_baseline`, docs/algo/otb.md): the
+        // estimator with verl's actor defaults, whose loss_agg_mode is token-mean.
+        (
+            "optimal_token_baseline",
+            json!({"adv_estimator": "optimal_token_baseline", "loss_agg_mode": "token-mean"}),
         ),
     ]
 }

@@ -307,7 +307,7 @@ fn ratios(c: &Completion, logp: &[Dual], knobs: &Knobs) -> Vec<Dual> {
 /// `vllm_importance_sampling_mode` (trl f2cd577 `grpo_trainer.py` L2579–2623): d_t = log π_old
 /// − log π_rollout; w_t = e^{d_t} (token) or e^{Σ d_t} (sequence); truncate clamps to [C_min,
 /// C_max], mask zeroes outside it.
-fn rollout_weights(c: &Completion, knobs: &Knobs) -> Vec<f64> {
+pub fn rollout_weights(c: &Completion, knobs: &Knobs) -> Vec<f64> {
     let n = c.logp_old.len();
     if knobs.rollout_is == RolloutIs::None {
         return vec![1.0; n];

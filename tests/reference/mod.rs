@@ -75,6 +75,11 @@ impl Completion {
         self.side.list("logp_rollout")
     }
 
+    /// Σ_v π_old(v)² per token (the optimal token baseline).
+    pub fn sum_pi_squared(&self) -> Option<Vec<f64>> {
+        self.side.list("sum_pi_squared")
+    }
+
     /// The final answer (SEED-GRPO's clusters).
     pub fn answer(&self) -> Option<&str> {
         self.side.text("answer")
@@ -181,8 +186,17 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
         if knobs.rollout_rs_threshold.is_none() {
             return Err("rollout_rs_threshold: needed by rollout_rs".into());
         }
-        // Clip-Cov's random order is by token position, which the reduced batch renumbers.
+        // Clip-Cov's random order is by token position, which the reduced batch renumbers; a
+        // per-token return stops at a rejected token in verl.
+        let per_token_returns = matches!(
+            knobs.adv_estimator,
+            AdvEstimator::ReinforcePp
+                | AdvEstimator::Reinforce
+                | AdvEstimator::Remax
+                | AdvEstimator::OptimalTokenBaseline
+        );
         if knobs.adv_estimator == AdvEstimator::Gae
+            || (token_level && per_token_returns)
             || knobs.surrogate == knobs::Surrogate::ClipCov
             || knobs.sequence_level()
             || knobs.prune_ratio > 0.0
@@ -192,7 +206,7 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
                     knobs::RolloutIs::SequenceTruncate | knobs::RolloutIs::SequenceMask
                 ))
         {
-            return Err("rollout_rs: not with gae, clip_cov, a sequence-level loss, prune_ratio, or (per token) a sequence rollout_is".into());
+            return Err("rollout_rs: not with gae, clip_cov, a sequence-level loss, prune_ratio, or (per token) per-token returns or a sequence rollout_is".into());
         }
     }
     if knobs.surrogate == knobs::Surrogate::Vespo
@@ -208,7 +222,8 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
         | AdvEstimator::Reinforce
         | AdvEstimator::Gae
         | AdvEstimator::Raft
-        | AdvEstimator::ReinforceRej => 1,
+        | AdvEstimator::ReinforceRej
+        | AdvEstimator::OptimalTokenBaseline => 1,
         AdvEstimator::McGrpo => 3,
         _ => 2,
     };

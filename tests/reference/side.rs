@@ -22,7 +22,7 @@ pub enum Level {
 }
 
 /// Every side input of the format.
-pub const SIDE_INPUTS: [(&str, Level); 7] = [
+pub const SIDE_INPUTS: [(&str, Level); 8] = [
     ("greedy_reward", Level::Group),
     ("answer", Level::Completion),
     ("tokens", Level::Token),
@@ -30,6 +30,7 @@ pub const SIDE_INPUTS: [(&str, Level); 7] = [
     ("values", Level::Token),
     ("values_old", Level::Token),
     ("logp_rollout", Level::Token),
+    ("sum_pi_squared", Level::Token),
 ];
 
 /// Where `values_old` is absent, `values` stands in (FORMAT.md).
@@ -44,6 +45,9 @@ pub fn needs(knobs: &Knobs) -> Vec<(&'static str, &'static str)> {
         AdvEstimator::Remax => needs.push(("greedy_reward", "remax")),
         AdvEstimator::Ktae => needs.push(("tokens", "ktae")),
         AdvEstimator::Gae => needs.push(("values", "gae")),
+        AdvEstimator::OptimalTokenBaseline => {
+            needs.push(("sum_pi_squared", "optimal_token_baseline"));
+        }
         _ => {}
     }
     if knobs.seed_alpha > 0.0 {

@@ -25,9 +25,9 @@ const tex = (ref) => ref.split('.').reduce((o, key) => o?.[key], f) ?? assert.fa
 
 // The fixture is what the page showed before the declarations: every preset of that time. A preset
 // added since is a row of choices the fixture covers (luspo), or brings a choice of its own
-// (vespo's and bapo's surrogates, raft's and reinforce_rej's estimators), which the tests after
-// this one check from their declarations alone.
-const SINCE = { adv_estimator: ['raft', 'reinforce_rej'], surrogate: ['vespo', 'bapo'] };
+// (vespo's and bapo's surrogates; raft's, reinforce_rej's and optimal_token_baseline's
+// estimators), which the tests after this one check from their declarations alone.
+const SINCE = { adv_estimator: ['raft', 'reinforce_rej', 'optimal_token_baseline'], surrogate: ['vespo', 'bapo'] };
 test('the fixture covers every preset of its time, and every estimator and surrogate of its time', () => {
   const covered = (key) => new Set(before.cases.map((k) => String(row(k)[key])));
   const presets = new Set(c.presets.map((p) => p.name));
@@ -71,6 +71,15 @@ test('an estimator added since the fixture shows its declared formula and knobs'
     assert.ok(advantage.tex.includes(tex(`choices.adv_estimator.${name}`)), `${name}'s formula is in the explainer`);
     const reads = f.methods.choices.adv_estimator[name].reads;
     for (const knob of reads) assert.ok(advantage.knobs.includes(knob), `${name} lists ${knob}`);
+  }
+});
+
+test('an estimator added since the fixture shows its declared formula and knobs', () => {
+  for (const name of SINCE.adv_estimator) {
+    const r = row({ preset: name, knobs: {} });
+    const shown = JSON.stringify(E.stages(r, f));
+    assert.ok(shown.includes(JSON.stringify(tex(`choices.adv_estimator.${name}`)).slice(1, -1)), `${name}'s formula is in the explainer`);
+    for (const knob of f.methods.choices.adv_estimator[name].reads) assert.ok(shown.includes(knob), `${name} lists ${knob}`);
   }
 });
 

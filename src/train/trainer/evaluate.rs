@@ -165,6 +165,11 @@ impl Trainer {
             greedy_rewards: Some(&vec![0.0; p]),
             values_old: Some(mask.zeros_like()),
             logp_rollout: logp_rollout.clone(),
+            // A fixed Σπ² beside the fixed π_old (e^−2 ≈ 0.135 per token).
+            sum_pi_squared: self
+                .knobs
+                .reads(SideInput::SumPiSquared)
+                .then(|| mask.clone().mul_scalar(0.25)),
         }
         .tensors(
             &self.knobs.side_inputs(),

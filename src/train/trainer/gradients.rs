@@ -8,7 +8,7 @@ use burn::tensor::{Int, Tensor};
 
 use super::{TrainError, Trainer};
 use crate::parallel::{Job, run_all, runs};
-use crate::policy::{Transformer, completion_logprobs};
+use crate::policy::{Transformer, completion_logprobs, completion_logprobs_and_sum_pi_squared};
 use crate::tasks::TokenId;
 
 /// Σ‖g‖² over a module's gradients, then (second pass) scales them by
@@ -139,6 +139,38 @@ impl Trainer {
             self.config.train.temperature,
         );
         Tensor::cat(scored.into_iter().map(|(logp, _)| logp).collect(), 0)
+    }
+
+    /// log π of `tokens` under `model` (the policy rescoring a lagging sampler's rollout) and
+    /// Σ_v π(v)² of each position, from the same pass, `[B, L]` each.
+    pub(super) fn rescored_with_sum_pi_squared(
+        &self,
+        model: &Transformer,
+        prompts: &[Vec<TokenId>],
+        group_size: usize,
+        tokens: &Tensor<2, Int>,
+    ) -> (Tensor<2>, Tensor<2>) {
+        let temperature = self.config.train.temperature;
+        let jobs = runs(prompts.len(), self.threads)
+            .into_iter()
+            .map(|r| {
+                let rows = tokens
+                    .clone()
+                    .narrow(0, r.start * group_size, r.len() * group_size);
+                let prompts = &prompts[r];
+                Box::new(move || {
+                    completion_logprobs_and_sum_pi_squared(
+                        model,
+                        prompts,
+                        group_size,
+                        rows,
+                        temperature,
+                    )
+                }) as Job<'_, _>
+            })
+            .collect();
+        let (logp, squares): (Vec<_>, Vec<_>) = run_all(jobs).into_iter().unzip();
+        (Tensor::cat(logp, 0), Tensor::cat(squares, 0))
     }
 
     /// The parameter gradients of an objective of this batch's log π and entropy (`[B, L]` each,

@@ -62,6 +62,7 @@ impl Trainer {
             greedy_rewards: batch.greedy_rewards.as_deref(),
             values_old: None,
             logp_rollout: None,
+            sum_pi_squared: None,
         };
         let mut columns = source.columns(&self.knobs.side_inputs());
         let unpadded = |values: Vec<Vec<f64>>| -> Vec<SideValue> {
@@ -81,6 +82,16 @@ impl Trainer {
             .filter(|_| self.knobs.reads(SideInput::LogpRollout))
         {
             columns.push((SideInput::LogpRollout, unpadded(rows(read(flat(r)).await?))));
+        }
+        if let Some(s) = batch
+            .sum_pi_squared
+            .as_ref()
+            .filter(|_| self.knobs.reads(SideInput::SumPiSquared))
+        {
+            columns.push((
+                SideInput::SumPiSquared,
+                unpadded(rows(read(flat(s)).await?)),
+            ));
         }
         let (group_sides, mut completion_sides) =
             SideValues::split(columns, batch.prompts.len(), g);

@@ -115,6 +115,8 @@ pub struct TrainedBatch {
     /// `[B, max_completion_length]` the sampler's log-probs, where they are not π_old's or
     /// the objective reads them.
     pub logp_rollout: Option<Tensor<2>>,
+    /// `[B, max_completion_length]` Σ_v π_old(v)² of each token, when the objective reads it.
+    pub sum_pi_squared: Option<Tensor<2>>,
     /// `[B, max_completion_length]` log-probs under the reference, when the objective reads them.
     pub logp_ref: Option<Tensor<2>>,
     /// `[B, max_completion_length]` critic values at rollout, when the estimator has a critic.
@@ -366,6 +368,7 @@ impl Trainer {
             logp_old: rows(&batch.logp_old),
             logp_ref: batch.logp_ref.as_ref().map(rows),
             logp_rollout: batch.side.token(SideInput::LogpRollout).map(rows),
+            sum_pi_squared: batch.side.token(SideInput::SumPiSquared).map(rows),
             values_old: batch.side.token(SideInput::ValuesOld).map(rows),
         });
 
@@ -454,7 +457,8 @@ impl Trainer {
             (0..p * g).map(|i| if f(i) { 1.0 } else { 0.0 }).collect()
         };
         let mask = upload(mask_rows(&groups.completions.tokens, l), [p, g, l], device);
-        let (logp_old, logp_rollout) = self.old_logprobs(groups, prompts, &mask);
+        let old = self.old_logprobs(groups, prompts, &mask);
+        let logp_old = old.logp_old;
         let scores_reference = self.knobs.needs_reference() || self.config.train.log_kl;
         let logp_ref = self
             .reference
@@ -490,7 +494,8 @@ impl Trainer {
                 values_old: self
                     .rollout_values(prompts, g, &groups.completions.token_tensor)
                     .map(|v| v.reshape([p, g, l])),
-                logp_rollout,
+                logp_rollout: old.logp_rollout,
+                sum_pi_squared: old.sum_pi_squared,
             }
             .tensors(&self.knobs.side_inputs(), l, device)?,
             max_completion_length: l,

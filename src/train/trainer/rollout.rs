@@ -35,6 +35,7 @@ impl Trainer {
             temperature: self.config.train.temperature,
             filters: self.config.train.filters(),
             greedy,
+            sum_pi_squared: !greedy && self.records_sum_pi_squared(),
         }
     }
 
@@ -166,6 +167,13 @@ fn replace_groups(
         0,
     )
     .select(0, idx.clone());
+    if let (Some(s), Some(fresh_s)) = (
+        base.completions.sum_pi_squared.take(),
+        fresh.completions.sum_pi_squared,
+    ) {
+        base.completions.sum_pi_squared =
+            Some(Tensor::cat(vec![s, fresh_s], 0).select(0, idx.clone()));
+    }
     base.completions.logp =
         Tensor::cat(vec![base.completions.logp, fresh.completions.logp], 0).select(0, idx);
     base.completions.prompt_tokens_encoded += fresh.completions.prompt_tokens_encoded;
@@ -198,6 +206,7 @@ mod tests {
                     TensorData::new(ids.iter().map(|&x| x as f32).collect(), [rows, 1]),
                     &device,
                 ),
+                sum_pi_squared: None,
                 tokens,
                 prompt_tokens_encoded: 10,
             },

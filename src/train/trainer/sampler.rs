@@ -35,28 +35,66 @@ impl Trainer {
         }
     }
 
-    /// π_old and π_rollout of a rollout, `[P, G, L]`, 0 on padding (`mask`). The sampler's
-    /// log-probs are π_old, unless a lagging sampler's rollout is rescored under the current
-    /// policy (`bypass_mode` off); then they are π_rollout, which is also kept (as π_old) when
-    /// the objective reads it.
+    /// Whether the rollout is rescored under the current policy for π_old: a lagging sampler's,
+    /// with `bypass_mode` off.
+    pub(super) fn rescores(&self) -> bool {
+        let t = &self.config.train;
+        t.sampler_lag > 0 && !t.bypass_mode
+    }
+
+    /// Whether the sampler records Σπ² at each token: the objective reads it and π_old is the
+    /// sampler's (a rescored rollout takes it from the rescoring pass instead).
+    pub(super) fn records_sum_pi_squared(&self) -> bool {
+        self.knobs.reads(SideInput::SumPiSquared) && !self.rescores()
+    }
+
+    /// π_old and π_rollout of a rollout, `[P, G, L]`, 0 on padding (`mask`), and π_old's Σπ²
+    /// when the objective reads it. The sampler's log-probs are π_old, unless a lagging
+    /// sampler's rollout is rescored under the current policy (`bypass_mode` off); then they
+    /// are π_rollout, which is also kept (as π_old) when the objective reads it, and Σπ² comes
+    /// from the rescoring pass.
     pub(super) fn old_logprobs(
         &self,
         groups: &SampledGroups,
         prompts: &[Vec<TokenId>],
         mask: &Tensor<3>,
-    ) -> (Tensor<3>, Option<Tensor<3>>) {
+    ) -> OldLogprobs {
         let [p, g, l] = mask.dims();
         let sampled = groups.completions.logp.clone().reshape([p, g, l]);
-        let t = &self.config.train;
-        if t.sampler_lag > 0 && !t.bypass_mode {
+        if self.rescores() {
             let policy = self.policy.valid();
-            let old = self
-                .logprobs_under(&policy, prompts, g, &groups.completions.token_tensor)
-                .reshape([p, g, l])
-                * mask.clone();
-            return (old, Some(sampled));
+            let tokens = &groups.completions.token_tensor;
+            let (old, sum_pi_squared) = if self.knobs.reads(SideInput::SumPiSquared) {
+                let (old, squares) = self.rescored_with_sum_pi_squared(&policy, prompts, g, tokens);
+                (old, Some(squares.reshape([p, g, l]) * mask.clone()))
+            } else {
+                (self.logprobs_under(&policy, prompts, g, tokens), None)
+            };
+            let old = old.reshape([p, g, l]) * mask.clone();
+            return OldLogprobs {
+                logp_old: old,
+                logp_rollout: Some(sampled),
+                sum_pi_squared,
+            };
         }
         let reads = self.knobs.reads(SideInput::LogpRollout);
-        (sampled.clone(), reads.then_some(sampled))
+        OldLogprobs {
+            logp_old: sampled.clone(),
+            logp_rollout: reads.then_some(sampled),
+            sum_pi_squared: groups
+                .completions
+                .sum_pi_squared
+                .clone()
+                .map(|s| s.reshape([p, g, l]) * mask.clone()),
+        }
     }
+}
+
+/// π_old of a rollout and what was recorded with it, `[P, G, L]` each ([`Trainer::old_logprobs`]).
+pub(super) struct OldLogprobs {
+    pub logp_old: Tensor<3>,
+    /// π_rollout, where it is not π_old or the objective reads it.
+    pub logp_rollout: Option<Tensor<3>>,
+    /// Σ_v π_old(v)², when the objective reads it.
+    pub sum_pi_squared: Option<Tensor<3>>,
 }

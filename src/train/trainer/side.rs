@@ -25,6 +25,9 @@ pub(crate) struct SideSource<'a> {
     /// (a lagging sampler) or the objective reads them: kept whenever given, for the rollout
     /// metrics.
     pub logp_rollout: Option<Tensor<3>>,
+    /// Σ_v π_old(v)² of each token, `[P, G, L]`, when the objective reads it (recorded with
+    /// π_old: at sampling, or by the rescoring pass).
+    pub sum_pi_squared: Option<Tensor<3>>,
 }
 
 /// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
@@ -59,7 +62,8 @@ impl SideSource<'_> {
                     SideInput::Entropy
                     | SideInput::Values
                     | SideInput::ValuesOld
-                    | SideInput::LogpRollout => return None,
+                    | SideInput::LogpRollout
+                    | SideInput::SumPiSquared => return None,
                 };
                 Some((need.input, column))
             })
@@ -88,6 +92,11 @@ impl SideSource<'_> {
             && needs.iter().any(|n| n.input == SideInput::ValuesOld)
         {
             side.insert(SideInput::ValuesOld, SideTensor::Token(values.clone()));
+        }
+        if let Some(squares) = &self.sum_pi_squared
+            && needs.iter().any(|n| n.input == SideInput::SumPiSquared)
+        {
+            side.insert(SideInput::SumPiSquared, SideTensor::Token(squares.clone()));
         }
         if let Some(logp) = &self.logp_rollout {
             side.insert(SideInput::LogpRollout, SideTensor::Token(logp.clone()));
