@@ -103,13 +103,16 @@ fn ppo_trains_a_critic_beside_the_policy() {
 }
 
 /// 150 supervised warm-up steps, then 200 GRPO steps; the test checks RL did the last stretch.
-#[test]
-fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
-    let mut t = trainer(
-        r#"{ "task": {"name": "arithmetic", "digits": 1, "eval_size": 1}, "algo": {"preset": "grpo"},
-             "train": {"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
-                       "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 200, "eval_every": 1000} }"#,
-    );
+/// Greedy accuracy on all 100 one-digit sums after the 150-step warm-up and after `rl_steps`
+/// RL steps of `preset` (warm-up learning rate 2e-3, RL 2e-4, 16 prompts a step).
+fn one_digit_addition(preset: &str, rl_steps: usize) -> (f64, f64) {
+    let mut t = trainer(&format!(
+        r#"{{ "task": {{"name": "arithmetic", "digits": 1, "eval_size": 1}},
+             "algo": {{"preset": "{preset}"}},
+             "train": {{"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
+                       "sft_learning_rate": 0.002, "learning_rate": 0.0002,
+                       "steps": {rl_steps}, "eval_every": 1000}} }}"#
+    ));
     let one_digit = ArithmeticConfig {
         digits: 1,
         ..ArithmeticConfig::default()
@@ -125,8 +128,13 @@ fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
     };
     steps(&mut t, 150);
     let warm = accuracy(&t);
-    steps(&mut t, 200);
-    let rl = accuracy(&t);
+    steps(&mut t, rl_steps);
+    (warm, accuracy(&t))
+}
+
+#[test]
+fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
+    let (warm, rl) = one_digit_addition("grpo", 200);
     assert!(
         warm < 0.85,
         "the warm-up alone should leave room for RL: {warm}"
@@ -144,29 +152,8 @@ fn one_digit_addition_reaches_90_percent_on_all_100_problems() {
 /// left to the bandit test of every preset).
 #[test]
 fn raft_and_reinforce_rej_take_one_digit_addition_to_95_percent_in_150_steps() {
-    let one_digit = ArithmeticConfig {
-        digits: 1,
-        ..ArithmeticConfig::default()
-    };
-    let space = Arithmetic::new(one_digit, 0);
-    let all = bind_all(space.clone(), space.all_problems());
     for preset in ["raft", "reinforce_rej"] {
-        let mut t = trainer(&format!(
-            r#"{{ "task": {{"name": "arithmetic", "digits": 1, "eval_size": 1}},
-                 "algo": {{"preset": "{preset}"}},
-                 "train": {{"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
-                           "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 150,
-                           "eval_every": 1000}} }}"#
-        ));
-        let accuracy = |t: &Trainer| {
-            futures_lite::future::block_on(t.evaluate_on(&all, &mut TaskRng::seed_from_u64(0)))
-                .unwrap()
-                .accuracy
-        };
-        steps(&mut t, 150);
-        let warm = accuracy(&t);
-        steps(&mut t, 150);
-        let rl = accuracy(&t);
+        let (warm, rl) = one_digit_addition(preset, 150);
         assert!(warm < 0.85, "{preset}: the warm-up alone: {warm}");
         assert!(
             rl >= 0.95,
@@ -801,30 +788,7 @@ fn rejection_by_divergence_rejects_more_as_the_sampler_lags() {
 /// (150 supervised steps, then 200 RL steps), greedy accuracy on all 100 problems ≥ 0.9.
 #[test]
 fn optimal_token_baseline_reaches_90_percent_on_one_digit_addition() {
-    let mut t = trainer(
-        r#"{ "task": {"name": "arithmetic", "digits": 1, "eval_size": 1},
-             "algo": {"preset": "optimal_token_baseline"},
-             "train": {"max_completion_length": 3, "prompts_per_step": 16, "sft_steps": 150,
-                       "sft_learning_rate": 0.002, "learning_rate": 0.0002, "steps": 200, "eval_every": 1000} }"#,
-    );
-    let space = Arithmetic::new(
-        ArithmeticConfig {
-            digits: 1,
-            ..ArithmeticConfig::default()
-        },
-        0,
-    );
-    let all = space.all_problems();
-    let all = bind_all(space, all);
-    let accuracy = |t: &Trainer| {
-        futures_lite::future::block_on(t.evaluate_on(&all, &mut TaskRng::seed_from_u64(0)))
-            .unwrap()
-            .accuracy
-    };
-    steps(&mut t, 150);
-    let warm = accuracy(&t);
-    steps(&mut t, 200);
-    let rl = accuracy(&t);
+    let (warm, rl) = one_digit_addition("optimal_token_baseline", 200);
     assert!(
         rl >= 0.9,
         "greedy accuracy on all 100 problems after RL: {rl} (from {warm})"

@@ -499,6 +499,19 @@ mod tests {
         ]
     }
 
+    /// Four completions of up to 6 tokens per prompt at temperature 0.7, seed 5.
+    fn sampled(model: &Transformer, sum_pi_squared: bool) -> Completions {
+        let mut rng = TaskRng::seed_from_u64(5);
+        let sampling = Sampling {
+            temperature: 0.7,
+            filters: Filters::default(),
+            greedy: false,
+            sum_pi_squared,
+        };
+        futures_lite::future::block_on(generate(model, &prompts(), 4, 6, sampling, &mut rng, 1))
+            .unwrap()
+    }
+
     fn values(t: Tensor<2>) -> Vec<f32> {
         t.into_data().iter::<f32>().collect()
     }
@@ -506,23 +519,7 @@ mod tests {
     #[test]
     fn scoring_reproduces_the_sampling_time_log_probs() {
         let model = model();
-        let mut rng = TaskRng::seed_from_u64(5);
-        let sampling = Sampling {
-            temperature: 0.7,
-            filters: Filters::default(),
-            greedy: false,
-            sum_pi_squared: false,
-        };
-        let out = futures_lite::future::block_on(generate(
-            &model,
-            &prompts(),
-            4,
-            6,
-            sampling,
-            &mut rng,
-            1,
-        ))
-        .unwrap();
+        let out = sampled(&model, false);
         let (scored, _) = completion_logprobs(&model, &prompts(), 4, out.token_tensor.clone(), 0.7);
         let (sampled, scored) = (values(out.logp), values(scored));
         for (row, tokens) in out.tokens.iter().enumerate() {
@@ -539,23 +536,7 @@ mod tests {
     #[test]
     fn sum_pi_squared_is_the_squared_softmax_of_the_sampling_logits() {
         let model = model();
-        let mut rng = TaskRng::seed_from_u64(5);
-        let sampling = Sampling {
-            temperature: 0.7,
-            filters: Filters::default(),
-            greedy: false,
-            sum_pi_squared: true,
-        };
-        let out = futures_lite::future::block_on(generate(
-            &model,
-            &prompts(),
-            4,
-            6,
-            sampling,
-            &mut rng,
-            1,
-        ))
-        .unwrap();
+        let out = sampled(&model, true);
         let logits = completion_outputs(&model, &prompts(), 4, &out.token_tensor);
         let [_, l, v] = logits.dims();
         let z: Vec<f32> = logits.into_data().iter::<f32>().collect();
