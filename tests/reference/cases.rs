@@ -711,9 +711,11 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(rollout_correction_combinations())
         .chain(last[4..5].iter().flat_map(two))
         .chain(vespo_combinations())
-        .chain(last[5..].iter().flat_map(two))
+        .chain(last[5..6].iter().flat_map(two))
         .chain(bapo_combinations())
         .chain(maxrl_combinations())
+        // CHORD's cases are its RL part: one objective call carries no expert rows.
+        .chain(last[6..].iter().flat_map(two))
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
