@@ -712,6 +712,26 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             r#"{"algo": {"overlong_buffer_len": 20}, "train": {"max_completion_length": 16}}"#,
             "algo.overlong_buffer_len: 20 is out of range; allowed: <= train.max_completion_length",
         ),
+        (
+            r#"{"algo": {"expert_data_ratio": 0.95}}"#,
+            "algo.expert_data_ratio: 0.95 is out of range; allowed: [0, 0.9]",
+        ),
+        (
+            r#"{"algo": {"preset": "chord", "mu_peak": 1.5}}"#,
+            "algo.mu_peak: 1.5 is out of range; allowed: [0, 1]",
+        ),
+        (
+            r#"{"algo": {"preset": "chord", "mu_valley": -0.1}}"#,
+            "algo.mu_valley: -0.1 is out of range; allowed: [0, 1]",
+        ),
+        (
+            r#"{"algo": {"mu_warmup_steps": -1}}"#,
+            "algo.mu_warmup_steps: invalid value",
+        ),
+        (
+            r#"{"algo": {"mu_decay_steps": 0.5}}"#,
+            "algo.mu_decay_steps: invalid type",
+        ),
         (r#"{"seed": -1}"#, "seed: invalid value"),
         (
             r#"{"backend": "tpu"}"#,
@@ -1333,5 +1353,90 @@ fn an_optimal_token_baseline_batch_without_sum_pi_squared_is_rejected_naming_it(
              estimator needs the policy's sum of squared vocabulary probabilities"
         ),
         "{err}"
+    );
+}
+
+/// CHORD's μ schedule (Trinity-RFT 0414330 `mu_schedule_function`) by hand: W = 4, D = 4,
+/// peak 0.5, valley 0.1 rises 0.125 a step, then falls on a cosine, then stays; D = 0 goes from
+/// the warm-up straight to the valley; W = D = 0 (CHORD-φ) is the valley from the first step.
+#[test]
+fn chord_mu_warms_up_decays_on_a_cosine_and_rests_at_the_valley() {
+    use grpo_playground::algo::chord::mu;
+    let half_sqrt2 = std::f64::consts::FRAC_1_SQRT_2;
+    let want = [
+        0.0,
+        0.125,
+        0.25,
+        0.375,
+        0.5,
+        0.4 * 0.5 * (1.0 + half_sqrt2) + 0.1,
+        0.3,
+        0.4 * 0.5 * (1.0 - half_sqrt2) + 0.1,
+        0.1,
+        0.1,
+    ];
+    for (step, want) in want.iter().enumerate() {
+        assert_close(mu(step, 4, 4, 0.5, 0.1), *want, 1e-12);
+    }
+    assert_close(mu(1000, 4, 4, 0.5, 0.1), 0.1, 0.0);
+    let no_decay: Vec<f64> = (0..4).map(|s| mu(s, 2, 0, 0.5, 0.1)).collect();
+    assert_eq!(no_decay, vec![0.0, 0.25, 0.1, 0.1]);
+    assert!((0..5).all(|s| mu(s, 0, 0, 0.1, 0.1) == 0.1));
+    // Huge knob values saturate instead of overflowing.
+    assert_close(mu(5, usize::MAX, usize::MAX, 0.5, 0.1), 0.0, 1e-12);
+    assert_eq!(mu(5, 1, usize::MAX, 0.5, 0.1), 0.5);
+    // The preset's knobs are the class defaults: μ = 0.1 throughout.
+    let chord = PRESETS.iter().find(|p| p.name == "chord").unwrap().knobs;
+    assert_eq!(grpo_playground::algo::chord::mu_of(&chord, 0), 0.1);
+    assert_eq!(grpo_playground::algo::chord::expert_rows(0.2, 256), 64);
+    assert_eq!(grpo_playground::algo::chord::expert_rows(0.2, 2), 1);
+    assert_eq!(grpo_playground::algo::chord::expert_rows(0.0, 256), 0);
+}
+
+/// CHORD-φ's SFT loss on two expert rows (p = 0.5, 0.25 | 0.8, then padding): φ = p(1 − p) =
+/// 0.25, 0.1875, 0.16, a constant, so d L / d log π = −φ/3 on the three real tokens (3 + 1e-8,
+/// Trinity's masked mean); without φ, plain SFT: the mean −log π and −1/3 each.
+#[test]
+fn chord_sft_loss_weighs_each_expert_token_by_a_constant_phi() {
+    use grpo_playground::algo::chord::sft_loss;
+    let device = Device::flex().autodiff();
+    let leaf = || {
+        Tensor::<2>::from_data(
+            TensorData::new(
+                vec![0.5f64.ln(), 0.25f64.ln(), 0.0, 0.8f64.ln(), 0.0, 0.0],
+                [2, 3],
+            ),
+            (&device, burn::tensor::DType::F64),
+        )
+        .require_grad()
+    };
+    let mask = Tensor::<2>::from_data(
+        TensorData::new(vec![1.0, 1.0, 0.0, 1.0, 0.0, 0.0], [2, 3]),
+        (&device, burn::tensor::DType::F64),
+    );
+    let phi = [0.25, 0.1875, 0.0, 0.16, 0.0, 0.0];
+    let real = [1.0, 1.0, 0.0, 1.0, 0.0, 0.0];
+    let ln = [0.5f64.ln(), 0.25f64.ln(), 0.0, 0.8f64.ln(), 0.0, 0.0];
+    for (with_phi, weights) in [(true, phi), (false, real)] {
+        let logp = leaf();
+        let loss = sft_loss(logp.clone(), mask.clone(), with_phi);
+        // Trinity's masked_mean divides by Σ mask + 1e-8.
+        let want = -(0..6).map(|i| ln[i] * weights[i]).sum::<f64>() / (3.0 + 1e-8);
+        assert_close(loss.clone().into_scalar::<f64>(), want, 1e-12);
+        let grads = loss.backward();
+        let grad: Vec<f64> = logp
+            .grad(&grads)
+            .expect("a gradient")
+            .into_data()
+            .iter::<f64>()
+            .collect();
+        for (i, g) in grad.iter().enumerate() {
+            assert_close(*g, -weights[i] * real[i] / (3.0 + 1e-8), 1e-12);
+        }
+    }
+    assert_close(
+        -(0.5f64.ln() * 0.25 + 0.25f64.ln() * 0.1875 + 0.8f64.ln() * 0.16) / 3.0,
+        0.156_307,
+        1e-6,
     );
 }

@@ -483,6 +483,28 @@ const ROWS: &[Row] = &[
         ],
         verl_unmapped: &[],
     },
+    Row {
+        preset: "chord",
+        trl: &[("loss_type", "\"dapo\""), ("delta", "3.0")],
+        trl_unmapped: &[
+            "algo.expert_data_ratio",
+            "algo.mu_warmup_steps",
+            "algo.mu_decay_steps",
+            "algo.mu_peak",
+            "algo.mu_valley",
+            "algo.enable_phi_function",
+        ],
+        verl: &[("loss_agg_mode", "token-mean"), ("clip_ratio_c", "3.0")],
+        verl_unmapped: &[
+            "algo.std_eps",
+            "algo.expert_data_ratio",
+            "algo.mu_warmup_steps",
+            "algo.mu_decay_steps",
+            "algo.mu_peak",
+            "algo.mu_valley",
+            "algo.enable_phi_function",
+        ],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

@@ -5,7 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::side::{Need, SideInput};
 use super::{
     AdvEstimator, KlCtrl, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel,
     RolloutIs, RolloutRs, ScaleRewards, Surrogate,
@@ -89,6 +88,14 @@ fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 /// Where BAPO's knobs live: the authors' verl recipe, not a TRL or upstream verl option.
 const BAPO_RECIPE: &str = "BAPO's loss is the authors' verl recipe (WooooDyy/BAPO, \
     actor_rollout_ref.actor.policy_loss.loss_mode=bapo), not a TRL or upstream verl option";
+
+/// CHORD's source, for its knobs' schema rows.
+const CHORD: &str = "CHORD 2508.11408 (Trinity-RFT mix_chord)";
+/// Where CHORD's knobs live: Trinity-RFT's config, not a TRL or verl option.
+const CHORD_TRINITY: &str = "CHORD is Trinity-RFT's algorithm_type mix_chord (algorithm.\
+    policy_loss_fn_args mu_warmup_steps, mu_decay_steps, mu_peak, mu_valley, \
+    enable_phi_function; algorithm.sample_strategy_args.expert_data_ratio), not a TRL or verl \
+    option";
 
 fn default_preset() -> String {
     "grpo".to_string()
@@ -428,6 +435,30 @@ knobs! {
             verl: Unmapped("verl's entropy_coeff stays fixed"),
             read: |k| k.use_adaptive_entropy
         };
+    /// CHORD's expert share ρ (2508.11408; Trinity-RFT's `expert_data_ratio`): each RL step
+    /// also draws E = round(ρ/(1 − ρ)·P·G) expert rows (the task's own solutions, at least one),
+    /// split across its minibatches, each update's gradient that of (1 − μ)·(policy loss) +
+    /// μ·(SFT loss on its expert rows) (0 = off: no expert rows, the policy loss alone; at most
+    /// 0.9, nine expert rows per rollout row, so a step's size stays bounded).
+    expert_data_ratio: f64 = 0.0, Knob::closed(0.0, 0.9).source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), off: |k| k.expert_data_ratio == 0.0 };
+    /// CHORD's μ warm-up W: μ rises linearly from 0 to `mu_peak` over the first W RL steps.
+    mu_warmup_steps: usize = 0, Knob::int_from(0).source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), read: |k| k.expert_data_ratio > 0.0 };
+    /// CHORD's μ decay D: after the warm-up μ falls from `mu_peak` to `mu_valley` on a cosine
+    /// over D RL steps, then stays at `mu_valley`.
+    mu_decay_steps: usize = 0, Knob::int_from(0).source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), read: |k| k.expert_data_ratio > 0.0 };
+    /// CHORD's peak μ, the SFT loss's weight at the end of the warm-up.
+    mu_peak: f64 = 0.1, Knob::closed(0.0, 1.0).source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), read: |k| k.expert_data_ratio > 0.0 };
+    /// CHORD's final μ, after the warm-up and the decay.
+    mu_valley: f64 = 0.1, Knob::closed(0.0, 1.0).source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), read: |k| k.expert_data_ratio > 0.0 };
+    /// CHORD-φ: each expert token's SFT term weighted by φ = p(1 − p), p = π(token), constant
+    /// (false: plain SFT, CHORD-μ).
+    enable_phi_function: bool = true, Knob::flag().source(CHORD),
+        export { both: Unmapped(CHORD_TRINITY), read: |k| k.expert_data_ratio > 0.0 };
     /// DeepSeek-V3.2's off-policy sequence mask δ: a completion's surrogate terms count only if
     /// its advantage is ≥ 0 or its mean token log π_old − log π_θ is ≤ δ; the KL term and the
     /// aggregation's denominators unchanged (unset = off).
@@ -511,63 +542,6 @@ impl Knobs {
     /// εh, which defaults to εl.
     pub fn epsilon_high(&self) -> f64 {
         self.epsilon_high.unwrap_or(self.epsilon)
-    }
-
-    /// Whether the objective needs log-probs of the frozen reference policy: β > 0 with the KL
-    /// in the reward, or in the loss of a surrogate that has per-token terms.
-    pub fn needs_reference(&self) -> bool {
-        self.beta > 0.0 && (self.kl_in_reward || !self.surrogate.is_sequence_level())
-    }
-
-    /// The side inputs this objective reads, each with the method that reads it in words: the
-    /// estimator's ([`super::Needs::side_inputs`]) and those that knobs switch on (SEED-GRPO's
-    /// answers, the entropy bonus's entropies).
-    pub fn side_inputs(&self) -> Vec<Need> {
-        let estimator = serde_json::json!(self.adv_estimator);
-        let by_estimator = self
-            .adv_estimator
-            .needs()
-            .side_inputs
-            .iter()
-            .map(|&input| Need {
-                input,
-                by: format!("the {} estimator", estimator.as_str().unwrap_or_default()),
-            });
-        let by_knob = [
-            (self.seed_alpha > 0.0, SideInput::Answer, "seed_alpha > 0"),
-            (
-                self.entropy_coeff > 0.0,
-                SideInput::Entropy,
-                "entropy_coeff > 0",
-            ),
-            (
-                self.top_entropy_quantile < 1.0,
-                SideInput::Entropy,
-                "top_entropy_quantile < 1",
-            ),
-            (
-                self.rollout_is != RolloutIs::None,
-                SideInput::LogpRollout,
-                "rollout_is",
-            ),
-            (
-                self.rollout_rs != RolloutRs::None,
-                SideInput::LogpRollout,
-                "rollout_rs",
-            ),
-        ]
-        .into_iter()
-        .filter(|&(on, _, _)| on)
-        .map(|(_, input, by)| Need {
-            input,
-            by: by.to_string(),
-        });
-        by_estimator.chain(by_knob).collect()
-    }
-
-    /// Whether the objective reads side input `input`.
-    pub fn reads(&self, input: SideInput) -> bool {
-        self.side_inputs().iter().any(|n| n.input == input)
     }
 }
 

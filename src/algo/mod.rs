@@ -12,12 +12,14 @@
 pub mod advantage;
 pub mod aggregate;
 pub mod bapo;
+pub mod chord;
 mod covariance;
 pub mod declaration;
 pub mod entropy_mask;
 pub mod filter;
 pub mod key_tokens;
 pub mod kl;
+mod knob_inputs;
 mod knob_rules;
 pub mod knobs;
 pub mod objective;

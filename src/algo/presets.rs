@@ -366,6 +366,16 @@ pub const PRESETS: &[Preset] = &[
         },
         source: "Optimal Token Baseline (verl optimal_token_baseline, docs/algo/otb.md)",
     },
+    Preset {
+        name: "chord",
+        knobs: Knobs {
+            expert_data_ratio: 0.2,
+            clip_ratio_c: Some(3.0),
+            loss_agg_mode: Agg::TokenMean,
+            ..D
+        },
+        source: "CHORD-φ 2508.11408; authors' code modelscope/Trinity-RFT 0414330 chord_policy_loss.py (mix_chord: μ 0.1 constant, φ on; PPO clip 0.2, dual clip 3, token-mean; GRPO advantages, no KL) and examples/mix_chord (expert_data_ratio 0.2)",
+    },
 ];
 
 /// The preset called `name`, if any.

@@ -136,6 +136,12 @@ metrics! {
     bapo_clip_low: Option<f64>, skip_if "Option::is_none" => "BAPO lower clip bound", "c_low the bound search chose: r below it is clipped where A < 0", "BAPO actor/bapo_clip_low",
     /// BAPO's upper clip bound c_high, mean over the last epoch's minibatches (`bapo` only).
     bapo_clip_high: Option<f64>, skip_if "Option::is_none" => "BAPO upper clip bound", "c_high the bound search chose: r above it is clipped where A > 0", "BAPO actor/bapo_clip_high",
+    /// CHORD's μ this step (`algo.expert_data_ratio` > 0): the SFT loss's weight, on its
+    /// schedule over the RL steps completed before this one.
+    chord_mu: Option<f64>, skip_if "Option::is_none" => "SFT weight μ", "μ: linear warm-up 0 → mu_peak over mu_warmup_steps, cosine to mu_valley over mu_decay_steps, then mu_valley", "Trinity-RFT mu (CHORD 2508.11408)",
+    /// The expert rows' SFT loss (φ-weighted unless `enable_phi_function` is off), mean over the
+    /// last epoch's updates that had expert rows.
+    chord_sft_loss: Option<f64>, skip_if "Option::is_none" => "expert SFT loss", "token mean over expert rows of −log π·φ, φ = sg(p(1 − p)), p = π(token) (φ = 1 without enable_phi_function)", "Trinity-RFT expert/sft_phi_loss (CHORD 2508.11408)",
     /// The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
     value_loss: Option<f64>, skip_if "Option::is_none" => "value loss", "vf_coef · ½ · aggregation of max((V − Ret)², (clip(V, V_old ± c) − Ret)²) over kept tokens", "verl critic/vf_loss",
     /// Fraction of kept tokens where the value clip made the term larger (`gae`'s critic only).
@@ -203,6 +209,8 @@ mod tests {
             rollout_rs_masked_frac: Some(0.1),
             bapo_clip_low: Some(0.6),
             bapo_clip_high: Some(1.2),
+            chord_mu: Some(0.1),
+            chord_sft_loss: Some(0.2),
             value_loss: Some(0.1),
             vf_clipfrac: Some(0.0),
             value_mean: Some(0.5),

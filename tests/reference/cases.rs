@@ -864,8 +864,10 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(rollout_rejection_combinations())
         .chain(last[6..9].iter().flat_map(two))
         .chain(rejection_combinations())
-        .chain(last[9..].iter().flat_map(two))
+        .chain(last[9..10].iter().flat_map(two))
         .chain(otb_combinations())
+        // CHORD's cases are its RL part: one objective call carries no expert rows.
+        .chain(last[10..].iter().flat_map(two))
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {

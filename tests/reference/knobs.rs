@@ -252,6 +252,20 @@ pub struct Knobs {
     _entropy_coef_delta: f64,
     #[serde(rename = "entropy_target")]
     _entropy_target: f64,
+    // CHORD's expert rows are drawn and trained by the trainer beside the objective (its SFT
+    // term is checked in tests/algo.rs); one objective call is its RL part and reads none of them.
+    #[serde(rename = "expert_data_ratio")]
+    _expert_data_ratio: f64,
+    #[serde(rename = "mu_warmup_steps")]
+    _mu_warmup_steps: u64,
+    #[serde(rename = "mu_decay_steps")]
+    _mu_decay_steps: u64,
+    #[serde(rename = "mu_peak")]
+    _mu_peak: f64,
+    #[serde(rename = "mu_valley")]
+    _mu_valley: f64,
+    #[serde(rename = "enable_phi_function")]
+    _enable_phi_function: bool,
     pub top_entropy_quantile: f64,
     pub off_policy_mask_threshold: Option<f64>,
     pub use_bias_correction_kl: bool,
@@ -339,6 +353,12 @@ pub fn defaults() -> Map<String, Value> {
         "entropy_coef_max": 1.0,
         "entropy_coef_delta": 0.005,
         "entropy_target": 0.2,
+        "expert_data_ratio": 0.0,
+        "mu_warmup_steps": 0,
+        "mu_decay_steps": 0,
+        "mu_peak": 0.1,
+        "mu_valley": 0.1,
+        "enable_phi_function": true,
         "top_entropy_quantile": 1.0,
         "off_policy_mask_threshold": null,
         "use_bias_correction_kl": false,
@@ -504,6 +524,13 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         (
             "optimal_token_baseline",
             json!({"adv_estimator": "optimal_token_baseline", "loss_agg_mode": "token-mean"}),
+        ),
+        // CHORD-φ (2508.11408; Trinity-RFT 0414330 mix_chord's class defaults μ 0.1, φ on, and
+        // examples/mix_chord's expert share 0.2): its RL part is Trinity's PPO loss (clip 0.2,
+        // dual clip 3, token-mean) on GRPO advantages without KL.
+        (
+            "chord",
+            json!({"expert_data_ratio": 0.2, "clip_ratio_c": 3.0, "loss_agg_mode": "token-mean"}),
         ),
     ]
 }

@@ -32,6 +32,9 @@ export function stillReason(metric: string, s: Setup, f: Formulas): string {
     case 'bapo_clip_low':
     case 'bapo_clip_high':
       return canMove(metric, k, f) ? '' : `the ${String(k.surrogate)} surrogate's clip bounds are fixed knobs: none is searched per batch`;
+    case 'chord_mu':
+    case 'chord_sft_loss':
+      return on(k.expert_data_ratio) ? '' : 'expert_data_ratio = 0: no expert rows are drawn, so there is no SFT term to weigh';
     case 'kl':
       return on(k.beta) || on(t.log_kl) ? '' : 'β = 0 and train.log_kl is off: no KL is measured';
     case 'rollout_kl':

@@ -29,6 +29,7 @@ export const CHARTS: readonly ChartSpec[] = [
   ['entropy'],
   ['clip_frac_low', 'clip_frac_high'],
   ['bapo_clip_low', 'bapo_clip_high'],
+  ['chord_mu', 'chord_sft_loss'],
   ['completion_len_mean'],
   ['completion_len_correct', 'completion_len_incorrect'],
   ['kept_frac'],

@@ -98,6 +98,8 @@ test('a chart collapses, with its reason, only when no variant can move it', () 
   assert.match(G.stillReason('completion_len_mean', { knobs: grpo, train: { ...train, max_completion_length: 1 } }, f), /one token/);
   assert.match(G.stillReason('bapo_clip_high', one, f), /none is searched per batch/);
   assert.equal(G.stillReason('bapo_clip_low', { knobs: { ...grpo, surrogate: 'bapo' }, train }, f), '');
+  assert.match(G.stillReason('chord_mu', one, f), /expert_data_ratio = 0/);
+  assert.equal(G.stillReason('chord_sft_loss', { knobs: { ...grpo, expert_data_ratio: 0.2 }, train }, f), '');
   assert.match(G.stillReason('rollout_kl', one, f), /sampler_lag = 0/);
   assert.match(G.stillReason('rollout_kl', { knobs: grpo, train: { ...train, sampler_lag: 4, bypass_mode: true } }, f), /bypass_mode/);
   assert.equal(G.stillReason('rollout_kl', { knobs: grpo, train: { ...train, sampler_lag: 4, bypass_mode: false } }, f), '');

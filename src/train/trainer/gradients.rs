@@ -244,6 +244,19 @@ impl Trainer {
         Ok((total, extra))
     }
 
+    /// The parameter-wise sum of two gradients (of two losses: the gradient of their sum).
+    pub(super) fn add_gradients(
+        &self,
+        mut into: GradientsParams,
+        part: GradientsParams,
+    ) -> GradientsParams {
+        self.policy.visit(&mut SumGradients {
+            into: &mut into,
+            parts: &mut [part],
+        });
+        into
+    }
+
     /// Global-norm clip and optimizer step; returns the pre-clip gradient norm, `[1]`.
     pub(super) fn update(&mut self, mut grads: GradientsParams, lr: f64) -> Tensor<1> {
         let norm = clip_global_norm(&self.policy, &mut grads, self.config.train.max_grad_norm)

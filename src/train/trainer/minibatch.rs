@@ -6,6 +6,7 @@ use burn::tensor::{Int, Tensor, TensorData};
 use rand::seq::SliceRandom;
 
 use super::critic::{CriticBatch, CriticStats};
+use super::expert::{ExpertRows, ExpertStats};
 use super::{TrainError, Trainer};
 use crate::algo::bapo::Bounds;
 use crate::algo::rollout_correction::RolloutMetrics;
@@ -27,6 +28,8 @@ pub(super) struct MinibatchStats {
     /// BAPO's bounds for this minibatch.
     pub bounds: Option<Bounds>,
     pub critic: Option<CriticStats>,
+    /// CHORD's expert rows' part, on every update of a step that drew them.
+    pub expert: Option<ExpertStats>,
 }
 
 /// The critic's part of [`UpdateStats`].
@@ -56,6 +59,8 @@ pub(super) struct UpdateStats {
     pub bapo_bounds: Option<(f64, f64)>,
     /// Present when the run trains a critic.
     pub critic: Option<CriticUpdateStats>,
+    /// CHORD's SFT loss, mean over the updates that had expert rows (when the step drew any).
+    pub chord_sft_loss: Option<f64>,
 }
 
 /// The rollout correction's part of [`UpdateStats`].
@@ -67,8 +72,8 @@ pub(super) struct RolloutIsStats {
 
 impl MinibatchStats {
     /// The policy's eight statistics, then the rollout's (its KL, and the correction's mean
-    /// weight and cut fraction), BAPO's two bounds and the critic's three, each where the batch
-    /// has them.
+    /// weight and cut fraction), BAPO's two bounds, the critic's three and the expert rows' two,
+    /// each where the batch has them.
     fn fields(self) -> Vec<Tensor<1>> {
         let mut fields = vec![
             self.loss,
@@ -90,6 +95,9 @@ impl MinibatchStats {
         if let Some(c) = self.critic {
             fields.extend([c.value_loss, c.vf_clipfrac, c.value_mean]);
         }
+        if let Some(e) = self.expert {
+            fields.extend([e.sft_loss, e.counted]);
+        }
         fields
     }
 
@@ -102,6 +110,7 @@ impl MinibatchStats {
         let rollout = first.rollout.as_ref().map(|r| r.is_mean.is_some());
         let bapo = first.bounds.is_some();
         let critic = first.critic.is_some();
+        let expert = first.expert.is_some();
         let sum = all
             .into_iter()
             .map(|s| Tensor::cat(s.fields(), 0))
@@ -116,6 +125,15 @@ impl MinibatchStats {
             cut_frac: next(),
         });
         let bapo_bounds = bapo.then(|| (next(), next()));
+        let critic = critic.then(|| CriticUpdateStats {
+            value_loss: next(),
+            vf_clipfrac: next(),
+            value_mean: next(),
+        });
+        // Σ loss / Σ counted: the mean over the updates that had expert rows.
+        let chord_sft_loss = expert
+            .then(|| (next(), next()))
+            .and_then(|(loss, counted)| (counted > 0.0).then(|| loss / counted));
         Ok(UpdateStats {
             loss: v[0],
             kl: v[1],
@@ -128,11 +146,8 @@ impl MinibatchStats {
             rollout_kl,
             rollout_is,
             bapo_bounds,
-            critic: critic.then(|| CriticUpdateStats {
-                value_loss: next(),
-                vf_clipfrac: next(),
-                value_mean: next(),
-            }),
+            critic,
+            chord_sft_loss,
         })
     }
 }
@@ -157,12 +172,14 @@ pub(super) struct UpdateBatch {
 
 impl Trainer {
     /// `num_iterations` epochs of updates over minibatches of whole groups (shuffled after the
-    /// first epoch), the entropy bonus at `entropy_coeff`; the statistics are those of the last
-    /// epoch. `batch` has at least one group.
+    /// first epoch), the entropy bonus at `entropy_coeff`, CHORD's `expert` rows split in order
+    /// across each epoch's minibatches; the statistics are those of the last epoch. `batch` has
+    /// at least one group.
     pub(super) async fn update_epochs(
         &mut self,
         batch: &UpdateBatch,
         entropy_coeff: f64,
+        expert: Option<&ExpertRows>,
     ) -> Result<UpdateStats, TrainError> {
         let n_groups = batch.prompts.len();
         let per_minibatch = n_groups.div_ceil(self.config.train.minibatches);
@@ -173,19 +190,23 @@ impl Trainer {
                 order.shuffle(&mut self.rng);
             }
             last_epoch.clear();
-            for chunk in order.chunks(per_minibatch) {
-                last_epoch.push(self.minibatch_update(chunk, batch, entropy_coeff)?);
+            let n = n_groups.div_ceil(per_minibatch);
+            for (k, chunk) in order.chunks(per_minibatch).enumerate() {
+                let expert = expert.map(|rows| (rows, k, n));
+                last_epoch.push(self.minibatch_update(chunk, batch, entropy_coeff, expert)?);
             }
         }
         MinibatchStats::mean(last_epoch).await
     }
 
-    /// One update on the groups `chunk` of the compacted batch.
+    /// One update on the groups `chunk` of the compacted batch, with minibatch k of n's share
+    /// of CHORD's expert rows where the step drew them: then the policy loss weighs 1 − μ.
     fn minibatch_update(
         &mut self,
         chunk: &[usize],
         batch: &UpdateBatch,
         entropy_coeff: f64,
+        expert: Option<(&ExpertRows, usize, usize)>,
     ) -> Result<MinibatchStats, TrainError> {
         let idx = Tensor::<1, Int>::from_data(
             TensorData::new(
@@ -238,10 +259,24 @@ impl Trainer {
                 let out = algo::policy_loss(&knobs, &input)?;
                 let weights = input.mask.clone() * input.kept.clone().unsqueeze_dim::<3>(2);
                 let entropy = (entropy * weights.clone()).sum() / weights.sum().clamp_min(1.0);
-                let objective = out.loss.clone();
+                let objective = match expert {
+                    Some((rows, _, _)) => out.loss.clone().mul_scalar(1.0 - rows.mu),
+                    None => out.loss.clone(),
+                };
                 Ok((objective, (out, entropy)))
             },
         )?;
+        let (grads, expert) = match expert {
+            Some((rows, k, n)) => {
+                let (sft, stats) = self.expert_gradients(rows, k, n)?;
+                let grads = match sft {
+                    Some(sft) => self.add_gradients(grads, sft),
+                    None => grads,
+                };
+                (grads, Some(stats))
+            }
+            None => (grads, None),
+        };
         let grad_norm = self.update(grads, self.config.train.learning_rate);
         self.after_rl_update();
         let critic = match (batch.side.token(SideInput::ValuesOld), &batch.value_targets) {
@@ -272,6 +307,7 @@ impl Trainer {
                 high: b.high.inner(),
             }),
             critic,
+            expert,
         })
     }
 }

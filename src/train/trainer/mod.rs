@@ -10,6 +10,7 @@ mod batch;
 mod critic;
 mod entropy_control;
 mod evaluate;
+mod expert;
 mod gradients;
 mod inspect;
 mod kl_control;
@@ -355,6 +356,8 @@ impl Trainer {
         let groups = self.rollout().await?;
         let rollout_ms = now_ms() - start;
         let (p, g) = (groups.problems.len(), groups.group_size);
+        // CHORD's expert rows come after the rollout's draws (none without CHORD).
+        let expert = self.draw_expert_rows(p * g);
         let prompts: Vec<Vec<TokenId>> = groups.problems.iter().map(|p| p.prompt.clone()).collect();
         let (batch, kl_diagnostic) = self.rollout_tensors(&groups, &prompts)?;
         self.last_batch = Some(TrainedBatch {
@@ -405,7 +408,9 @@ impl Trainer {
             UpdateStats::default()
         } else {
             let update = self.update_batch(&layout, &groups, &prompts, batch, adv);
-            let stats = self.update_epochs(&update, entropy_coeff).await?;
+            let stats = self
+                .update_epochs(&update, entropy_coeff, expert.as_ref())
+                .await?;
             self.adapt_entropy_coeff(stats.entropy);
             stats
         };
@@ -416,6 +421,7 @@ impl Trainer {
         metrics.kl_coef = (!reward_kl.is_empty()).then_some(beta);
         metrics.rollout_rs_masked_frac = rejected.first().copied();
         metrics.entropy_coef = self.knobs.use_adaptive_entropy.then_some(entropy_coeff);
+        metrics.chord_mu = expert.as_ref().map(|rows| rows.mu);
         metrics.rollout_ms = rollout_ms;
         metrics.update_ms = now_ms() - start - rollout_ms;
         Ok(metrics)

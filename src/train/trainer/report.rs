@@ -75,6 +75,7 @@ impl Trainer {
             rollout_is_cut_frac: stats.rollout_is.map(|r| r.cut_frac),
             bapo_clip_low: stats.bapo_bounds.map(|b| b.0),
             bapo_clip_high: stats.bapo_bounds.map(|b| b.1),
+            chord_sft_loss: stats.chord_sft_loss,
             value_loss: stats.critic.map(|c| c.value_loss),
             vf_clipfrac: stats.critic.map(|c| c.vf_clipfrac),
             value_mean: stats.critic.map(|c| c.value_mean),

@@ -156,6 +156,16 @@ bapo_clip_low?: number,
  */
 bapo_clip_high?: number, 
 /**
+ * CHORD's μ this step (`algo.expert_data_ratio` > 0): the SFT loss's weight, on its
+ * schedule over the RL steps completed before this one.
+ */
+chord_mu?: number, 
+/**
+ * The expert rows' SFT loss (φ-weighted unless `enable_phi_function` is off), mean over the
+ * last epoch's updates that had expert rows.
+ */
+chord_sft_loss?: number, 
+/**
  * The critic's value loss (`gae`'s critic only), mean over the last epoch's minibatches.
  */
 value_loss?: number, 
