@@ -15,6 +15,7 @@ mod covariance;
 pub mod declaration;
 pub mod entropy_mask;
 pub mod filter;
+pub mod gdpo;
 pub mod key_tokens;
 pub mod kl;
 mod knob_rules;
@@ -33,6 +34,7 @@ pub mod vespo;
 
 pub use advantage::{AdvEstimator, Estimate, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;
+pub use gdpo::MultiObjectiveAggregation;
 pub use kl::{KlCtrl, KlEstimator};
 pub use knobs::{AlgoConfig, Knobs};
 pub use objective::{

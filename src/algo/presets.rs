@@ -2,8 +2,8 @@
 //! and the page's preset menu are generated from this table.
 
 use super::{
-    AdvEstimator as Adv, KlEstimator as Kl, Knobs, LossAggMode as Agg, OverlongBufferLen,
-    RatioLevel, ScaleRewards, Surrogate,
+    AdvEstimator as Adv, KlEstimator as Kl, Knobs, LossAggMode as Agg, MultiObjectiveAggregation,
+    OverlongBufferLen, RatioLevel, ScaleRewards, Surrogate,
 };
 
 /// One named method: its knob values and where they come from.
@@ -306,6 +306,16 @@ pub const PRESETS: &[Preset] = &[
             ..D
         },
         source: "BAPO 2510.18927; authors' code WooooDyy/BAPO 3b8389c recipe/bapo (bapo_trainer.yaml bounds, dual clip 3, token-mean)",
+    },
+    Preset {
+        name: "gdpo",
+        knobs: Knobs {
+            multi_objective_aggregation: MultiObjectiveAggregation::NormalizeThenSum,
+            beta: 0.04,
+            kl_estimator: Kl::K3,
+            ..D
+        },
+        source: "GDPO 2601.05242 (grpo's row, reward components normalised apart); TRL multi_objective_aggregation=normalize_then_sum (trl 1.16.0 grpo_trainer.py L2790–2798)",
     },
 ];
 

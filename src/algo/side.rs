@@ -39,6 +39,10 @@ pub enum SideInput {
     /// rollout and read by steps 5–8: where the completions were sampled by another policy
     /// than π_old (a lagging sampler), the rollout correction's weights come from them.
     LogpRollout,
+    /// Each completion's reward components r_{i,k} (its verifier's named parts, in the task's
+    /// order), with the batch's weights w_k (`reward_weights`): the batch carries `[P, G, K]` and
+    /// `[K]` (GDPO, `multi_objective_aggregation = normalize_then_sum`).
+    RewardComponents,
 }
 
 /// Where a side input sits in the oracle's JSON, and so how many values it has.
@@ -65,6 +69,8 @@ pub enum Kind {
     Ids,
     /// One number per token.
     Numbers,
+    /// A list of numbers per completion, as long in every completion.
+    Vector,
 }
 
 impl Kind {
@@ -72,7 +78,7 @@ impl Kind {
     pub fn level(self) -> Level {
         match self {
             Self::Number => Level::Group,
-            Self::Text => Level::Completion,
+            Self::Text | Self::Vector => Level::Completion,
             Self::Ids | Self::Numbers => Level::Token,
         }
     }
@@ -105,7 +111,7 @@ pub struct SideInputInfo {
 
 impl SideInput {
     /// Every side input, in declaration order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 8] = [
         Self::GreedyReward,
         Self::Answer,
         Self::Tokens,
@@ -113,6 +119,7 @@ impl SideInput {
         Self::Values,
         Self::ValuesOld,
         Self::LogpRollout,
+        Self::RewardComponents,
     ];
 
     /// The name in the oracle's JSON, the schema and messages.
@@ -125,6 +132,7 @@ impl SideInput {
             Self::Values => "values",
             Self::ValuesOld => "values_old",
             Self::LogpRollout => "logp_rollout",
+            Self::RewardComponents => "reward_components",
         }
     }
 
@@ -134,6 +142,7 @@ impl SideInput {
             Self::Answer => Kind::Text,
             Self::Tokens => Kind::Ids,
             Self::Entropy | Self::Values | Self::ValuesOld | Self::LogpRollout => Kind::Numbers,
+            Self::RewardComponents => Kind::Vector,
         }
     }
 
@@ -147,7 +156,8 @@ impl SideInput {
             | Self::Answer
             | Self::Tokens
             | Self::ValuesOld
-            | Self::LogpRollout => Phase::Rollout,
+            | Self::LogpRollout
+            | Self::RewardComponents => Phase::Rollout,
             Self::Entropy => Phase::Policy,
             Self::Values => Phase::Critic,
         }
@@ -163,6 +173,7 @@ impl SideInput {
             Self::Values => "the critic's value of every token of every completion",
             Self::ValuesOld => "the critic's values at rollout of every token",
             Self::LogpRollout => "the sampler's log-probs of every token",
+            Self::RewardComponents => "every completion's reward components",
         }
     }
 
@@ -233,6 +244,8 @@ pub enum SideTensor {
     Group(Tensor<1>),
     /// One value per token, `[P, G, T]`, 0 on padding.
     Token(Tensor<3>),
+    /// K values per completion, `[P, G, K]`, and their weights, `[K]`.
+    Weighted(Box<(Tensor<3>, Tensor<1>)>),
 }
 
 /// The side inputs of a batch as tensors, by input (see each [`SideInput`] for what its tensor
@@ -271,6 +284,14 @@ impl SideTensors {
         }
     }
 
+    /// A weighted per-completion input's `[P, G, K]` values and `[K]` weights.
+    pub fn weighted(&self, input: SideInput) -> Option<(&Tensor<3>, &Tensor<1>)> {
+        match self.0.get(&input) {
+            Some(SideTensor::Weighted(w)) => Some((&w.0, &w.1)),
+            _ => None,
+        }
+    }
+
     /// A per-token input's `[P, G, T]` tensor (its fallback's when it is absent).
     pub fn token(&self, input: SideInput) -> Option<&Tensor<3>> {
         match self.0.get(&input) {
@@ -288,9 +309,19 @@ impl SideTensors {
         device: &Device,
         dtype: DType,
     ) -> Result<(), ConfigError> {
-        let data = input.lay_out(column, at).ok_or_else(|| {
-            ConfigError::new(input.name(), format!("expected {:?} values", input.kind()))
-        })?;
+        let data = input
+            .lay_out(column, at)
+            .ok_or_else(|| match input.kind() {
+                Kind::Vector => ConfigError::new(
+                    input.name(),
+                    format!(
+                        "expected one list of K >= 1 numbers per completion, K the same in all and \
+                     equal to the {} reward_weights given",
+                        at.reward_weights.len()
+                    ),
+                ),
+                kind => ConfigError::new(input.name(), format!("expected {kind:?} values")),
+            })?;
         let (p, g, t) = (at.groups, at.group_size, at.tokens);
         let tensor = match data {
             SideData::Group(values) => SideTensor::Group(Tensor::from_data(
@@ -301,6 +332,13 @@ impl SideTensors {
                 TensorData::new(values, [p, g, t]),
                 (device, dtype),
             )),
+            SideData::Weighted { values, weights } => {
+                let k = weights.len();
+                SideTensor::Weighted(Box::new((
+                    Tensor::from_data(TensorData::new(values, [p, g, k]), (device, dtype)),
+                    Tensor::from_data(TensorData::new(weights, [k]), (device, dtype)),
+                )))
+            }
         };
         self.insert(input, tensor);
         Ok(())
@@ -331,7 +369,7 @@ impl SideTensors {
                 .iter()
                 .filter_map(|(&input, t)| match t {
                     SideTensor::Token(t) => Some((input, SideTensor::Token(f(t.clone())))),
-                    SideTensor::Group(_) => None,
+                    SideTensor::Group(_) | SideTensor::Weighted(_) => None,
                 })
                 .collect(),
         )
@@ -388,13 +426,15 @@ impl SideValue {
 }
 
 /// What a batch is laid out by: P groups of G completions, T token positions, each
-/// completion's raw reward (KTAE judges its groups by them), the end-of-sequence id.
+/// completion's raw reward (KTAE judges its groups by them), the end-of-sequence id, and the
+/// weights of the reward components (`reward_weights`; empty: 1 each, as TRL's default).
 pub struct Layout<'a> {
     pub groups: usize,
     pub group_size: usize,
     pub tokens: usize,
     pub rewards: &'a [f64],
     pub eos: u32,
+    pub reward_weights: &'a [f64],
 }
 
 impl SideInput {
@@ -427,6 +467,22 @@ impl SideInput {
                 }
                 Some(SideData::Token(values))
             }
+            Self::RewardComponents => {
+                let rows: Option<Vec<&[f64]>> = column.iter().map(SideValue::numbers).collect();
+                let rows = rows?;
+                let k = rows.first().map_or(at.reward_weights.len(), |r| r.len());
+                let weights = match at.reward_weights {
+                    [] => vec![1.0; k],
+                    w => w.to_vec(),
+                };
+                if k == 0 || weights.len() != k || rows.iter().any(|r| r.len() != k) {
+                    return None;
+                }
+                Some(SideData::Weighted {
+                    values: rows.concat(),
+                    weights,
+                })
+            }
         }
     }
 }
@@ -438,6 +494,8 @@ pub enum SideData {
     Group(Vec<f64>),
     /// `[P, G, T]`, row-major, 0 on padding.
     Token(Vec<f64>),
+    /// `[P, G, K]`, row-major, and `[K]`.
+    Weighted { values: Vec<f64>, weights: Vec<f64> },
 }
 
 /// Each group's normalised semantic entropy of its completions' `answers` (row-major, groups of

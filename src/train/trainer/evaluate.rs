@@ -6,7 +6,7 @@ use burn::module::Module;
 use rand::SeedableRng;
 
 use super::batch::{mask_rows, pad_rows};
-use super::side::SideSource;
+use super::side::{RewardParts, SideSource};
 use super::{TrainError, Trainer};
 use crate::algo::{self, PolicyInput, RolloutBatch, SideInput, SideTensor, SideTensors};
 use crate::policy::{completion_logprobs, generate};
@@ -165,6 +165,7 @@ impl Trainer {
             greedy_rewards: Some(&vec![0.0; p]),
             values_old: Some(mask.zeros_like()),
             logp_rollout: logp_rollout.clone(),
+            reward_parts: &RewardParts::single(&probe_rewards),
         }
         .tensors(
             &self.knobs.side_inputs(),

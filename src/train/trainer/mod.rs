@@ -41,7 +41,7 @@ pub use evaluate::Evaluation;
 pub use inspect::StepInspection;
 use minibatch::{UpdateBatch, UpdateStats};
 use rollout::SampledGroups;
-use side::SideSource;
+use side::{RewardParts, SideSource};
 
 /// Why a training call failed.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +119,8 @@ pub struct TrainedBatch {
     pub logp_ref: Option<Tensor<2>>,
     /// `[B, max_completion_length]` critic values at rollout, when the estimator has a critic.
     pub values_old: Option<Tensor<2>>,
+    /// Each completion's reward components, with their names and weights.
+    pub reward_parts: RewardParts,
 }
 
 impl Trainer {
@@ -367,6 +369,7 @@ impl Trainer {
             logp_ref: batch.logp_ref.as_ref().map(rows),
             logp_rollout: batch.side.token(SideInput::LogpRollout).map(rows),
             values_old: batch.side.token(SideInput::ValuesOld).map(rows),
+            reward_parts: RewardParts::of(&groups.verdicts),
         });
 
         // Steps 1–4, then one readback: the keep flags (to drop what the loss will not see before
@@ -483,6 +486,7 @@ impl Trainer {
                     .rollout_values(prompts, g, &groups.completions.token_tensor)
                     .map(|v| v.reshape([p, g, l])),
                 logp_rollout,
+                reward_parts: &RewardParts::of(&groups.verdicts),
             }
             .tensors(&self.knobs.side_inputs(), l, device)?,
             max_completion_length: l,
