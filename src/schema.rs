@@ -40,6 +40,11 @@ pub enum Range {
     },
     /// A token count ≥ 0, or `{"fraction_of_max": f}` with f in (0, 1] of max_completion_length.
     Tokens,
+    /// `{name: weight}`: a finite weight ≥ 0 for some of the named `options` (a task's reward
+    /// components).
+    Weights {
+        options: &'static [&'static str],
+    },
 }
 
 impl Range {
@@ -78,6 +83,12 @@ impl Range {
                 format!("a non-empty list of distinct {}", options.join(", "))
             }
             Self::Tokens => ">= 0 tokens, or {\"fraction_of_max\": f} with f in (0, 1]".to_string(),
+            Self::Weights { options } => {
+                format!(
+                    "{{name: weight >= 0}} for names among {}",
+                    options.join(", ")
+                )
+            }
         }
     }
 
@@ -217,6 +228,10 @@ impl Knob {
         Self::of(Range::Tokens)
     }
 
+    pub const fn weights(options: &'static [&'static str]) -> Self {
+        Self::of(Range::Weights { options })
+    }
+
     /// May be left unset (`null`), which means `meaning`.
     pub const fn unset(mut self, meaning: &'static str) -> Self {
         self.unset = Some(meaning);
@@ -303,6 +318,27 @@ impl Knob {
                     )),
                     None => Ok(()),
                 }
+            }
+            (Range::Weights { options }, Value::Object(weights)) => {
+                for (name, w) in weights {
+                    let field = format!("{}.{name}", self.key);
+                    if !options.contains(&name.as_str()) {
+                        return Err(ConfigError::new(
+                            field,
+                            format!(
+                                "is not a component of this task; allowed: {}",
+                                options.join(", ")
+                            ),
+                        ));
+                    }
+                    match w.as_f64() {
+                        Some(x) if x.is_finite() && x >= 0.0 => {}
+                        // As f64 prints it (`-1`, not serde's `-1.0`).
+                        Some(x) => return Err(ConfigError::out_of_range(field, x, ">= 0")),
+                        None => return Err(ConfigError::out_of_range(field, w, ">= 0")),
+                    }
+                }
+                Ok(())
             }
             (Range::Bool | Range::Choice { .. }, _) => Ok(()),
             (_, other) => Err(ConfigError::new(
@@ -448,5 +484,24 @@ mod tests {
             .check(&serde_json::json!({"fraction_of_max": 1.5}))
             .unwrap_err();
         assert_eq!(err.field, "x.fraction_of_max");
+    }
+
+    #[test]
+    fn weights_name_components_and_are_not_negative() {
+        let w = knob(Knob::weights(&["exact", "format"]).unset("the task's"));
+        assert!(w.check(&serde_json::json!({"format": 0.5})).is_ok());
+        assert!(w.check(&Value::Null).is_ok());
+        let err = w.check(&serde_json::json!({"digits": 1})).unwrap_err();
+        assert_eq!(err.field, "x.digits");
+        assert!(
+            err.problem.contains("allowed: exact, format"),
+            "{}",
+            err.problem
+        );
+        let err = w.check(&serde_json::json!({"exact": -1.0})).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.exact: -1 is out of range; allowed: >= 0"
+        );
     }
 }

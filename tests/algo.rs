@@ -585,6 +585,30 @@ fn each_invalid_config_is_rejected_with_its_field_and_range() {
             "algo.ratio_upper_step: 0.001 is out of range; allowed: 0, or at least 4.124e-3",
         ),
         (
+            r#"{"algo": {"preset": "rloo", "multi_objective_aggregation": "normalize_then_sum"}}"#,
+            "algo.multi_objective_aggregation: normalize_then_sum is out of range for the \"rloo\" estimator; allowed: sum_then_normalize",
+        ),
+        (
+            r#"{"algo": {"preset": "gdpo", "scale_rewards": "batch"}}"#,
+            "algo.scale_rewards: batch is out of range with multi_objective_aggregation normalize_then_sum; allowed: group",
+        ),
+        (
+            r#"{"algo": {"preset": "gdpo", "lead_length_alpha": 0.1}}"#,
+            "algo.lead_length_alpha: shapes the summed reward, which multi_objective_aggregation normalize_then_sum does not read; allowed: 0",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "reward_weights": {"exact": -1}}}"#,
+            "task.reward_weights.exact: -1 is out of range; allowed: >= 0",
+        ),
+        (
+            r#"{"task": {"name": "arithmetic", "reward_weights": {"exact": 0}}}"#,
+            "task.reward_weights: every weight is 0 (exact: 0, partial: 0, format: 0); allowed: weights >= 0, at least one of exact, partial, format above 0",
+        ),
+        (
+            r#"{"task": {"name": "maze", "reward_weights": {"exact": 1}}}"#,
+            "task.reward_weights.exact: is not a component of this task; allowed: goal, progress, detour",
+        ),
+        (
             r#"{"algo": {"preset": "rloo", "scale_rewards": "mean"}}"#,
             "algo.scale_rewards: mean is out of range for the \"rloo\" estimator; allowed: group, batch, none",
         ),
@@ -1179,6 +1203,105 @@ fn maxrl_divides_the_centred_rewards_by_the_group_mean() {
     for (a, r) in seq_advantages(&out).iter().zip(THREE_OF_EIGHT) {
         assert_close(*a, (r - mu) / (mu + 1e-4), 1e-12);
     }
+}
+
+/// Groups whose completions give `reward_components` (rows of each group), with the weights.
+fn component_batch(config: Value, groups: &[&[&[f64]]], weights: Option<&[f64]>) -> String {
+    let mut input: Value = serde_json::from_str(&batch(
+        config,
+        &groups
+            .iter()
+            .map(|g| g.iter().map(|c| c.iter().sum()).collect::<Vec<f64>>())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(Vec::as_slice)
+            .collect::<Vec<_>>(),
+        |_, _| 0.0,
+    ))
+    .expect("batch() writes JSON");
+    for (gi, g) in groups.iter().enumerate() {
+        for (ci, c) in g.iter().enumerate() {
+            input["groups"][gi]["completions"][ci]["reward_components"] = json!(c);
+        }
+    }
+    if let Some(w) = weights {
+        input["reward_weights"] = json!(w);
+    }
+    input.to_string()
+}
+
+/// GDPO (trl 1.16.0 `normalize_then_sum`): both components of [1,1], [1,0], [0,1], [0,0] are
+/// ±0.5 around their group mean with σ_u = √(1/3), so each normalises to ±z, z = 0.5/(σ_u +
+/// 1e-4); the weights (1, 0.5) enter after that, S = z·(1.5, 0.5, −0.5, −1.5), and the batch's
+/// σ_u of S is z·√(5/3). Weighting before the normalisation would have erased the 0.5.
+#[test]
+fn gdpo_normalises_each_component_in_its_group_then_the_weighted_sum_over_the_batch() {
+    let group: &[&[f64]] = &[&[1.0, 1.0], &[1.0, 0.0], &[0.0, 1.0], &[0.0, 0.0]];
+    let out = eval(&component_batch(
+        json!({"preset": "gdpo"}),
+        &[group],
+        Some(&[1.0, 0.5]),
+    ))
+    .expect("valid batch");
+    let z = 0.5 / ((1.0f64 / 3.0).sqrt() + 1e-4);
+    let sd = z * (5.0f64 / 3.0).sqrt();
+    let a = seq_advantages(&out);
+    for (a, s) in a.iter().zip([1.5, 0.5, -0.5, -1.5]) {
+        assert_close(*a, z * s / (sd + 1e-4), 1e-12);
+    }
+    // Two groups: (1,1),(0,1) and (1,0),(1,1), unweighted. Each group's non-constant component
+    // gives ±0.5/(√0.5 + 1e-4), the constant one 0, so S = (y, −y, −y, y); GRPO on the sums
+    // (2, 1) and (1, 2) would give ±0.707 instead of GDPO's y/(y·√(4/3) + 1e-4) ≈ ±0.866.
+    let out = eval(&component_batch(
+        json!({"preset": "gdpo"}),
+        &[&[&[1.0, 1.0], &[0.0, 1.0]], &[&[1.0, 0.0], &[1.0, 1.0]]],
+        None,
+    ))
+    .expect("valid batch");
+    let y = 0.5 / (0.5f64.sqrt() + 1e-4);
+    let want = y / (y * (4.0f64 / 3.0).sqrt() + 1e-4);
+    assert_close(out.advantages[0][0][0], want, 1e-12);
+    assert_close(out.advantages[0][1][0], -want, 1e-12);
+    assert_close(out.advantages[1][0][0], -want, 1e-12);
+    assert_close(out.advantages[1][1][0], want, 1e-12);
+    let grpo = eval(&component_batch(
+        json!({"preset": "gdpo", "multi_objective_aggregation": "sum_then_normalize"}),
+        &[&[&[1.0, 1.0], &[0.0, 1.0]]],
+        None,
+    ))
+    .expect("valid batch");
+    assert_close(
+        grpo.advantages[0][0][0],
+        0.5 / (0.5f64.sqrt() + 1e-4),
+        1e-12,
+    );
+}
+
+#[test]
+fn gdpo_without_reward_components_names_what_is_missing() {
+    let err = eval(&batch(
+        json!({"preset": "gdpo"}),
+        &[THREE_OF_EIGHT],
+        |_, _| 0.0,
+    ))
+    .unwrap_err();
+    assert!(
+        err.starts_with(
+            "groups[0].completions[0].reward_components: missing: multi_objective_aggregation \
+             normalize_then_sum needs every completion's reward components"
+        ),
+        "{err}"
+    );
+    let mismatched = component_batch(
+        json!({"preset": "gdpo"}),
+        &[&[&[1.0, 0.0], &[0.0, 1.0]]],
+        Some(&[1.0, 1.0, 1.0]),
+    );
+    let err = eval(&mismatched).unwrap_err();
+    assert!(
+        err.starts_with("reward_components: expected one list"),
+        "{err}"
+    );
 }
 
 /// verl's rejection by divergence (`rollout_rs` token_k1, band [1/2, 2]): a token whose

@@ -505,6 +505,22 @@ const ROWS: &[Row] = &[
             "algo.enable_phi_function",
         ],
     },
+    Row {
+        preset: "gdpo",
+        trl: &[
+            ("beta", "0.04"),
+            ("loss_type", "\"grpo\""),
+            ("multi_objective_aggregation", "\"normalize_then_sum\""),
+            ("reward_weights", "[1.0,0.0,0.0]"),
+        ],
+        trl_unmapped: &[],
+        verl: &[
+            ("algorithm.adv_estimator", "grpo"),
+            ("kl_loss_coef", "0.04"),
+            ("loss_agg_mode", "seq-mean-token-mean"),
+        ],
+        verl_unmapped: &["algo.std_eps", "algo.multi_objective_aggregation"],
+    },
 ];
 
 /// The knobs every export of a default-task config lists as without a counterpart.

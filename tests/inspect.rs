@@ -15,8 +15,17 @@ fn trained(algo: serde_json::Value) -> Trainer {
 
 /// [`trained`], the sampler `sampler_lag` updates behind.
 fn trained_with(algo: serde_json::Value, sampler_lag: usize) -> Trainer {
+    trained_on(
+        json!({"name": "arithmetic", "digits": 1}),
+        algo,
+        sampler_lag,
+    )
+}
+
+/// [`trained_with`] on `task`.
+fn trained_on(task: serde_json::Value, algo: serde_json::Value, sampler_lag: usize) -> Trainer {
     let config = json!({
-        "task": {"name": "arithmetic", "digits": 1},
+        "task": task,
         "algo": algo,
         "train": {"sft_steps": 30, "steps": 2, "prompts_per_step": 6, "num_generations": 4,
                   "max_completion_length": 4, "eval_every": 100, "sampler_lag": sampler_lag}
@@ -210,4 +219,45 @@ fn the_surrogate_curve_is_the_clipped_objective() {
             .unwrap()
             .is_none()
     );
+}
+
+/// GDPO's step is inspected with each completion's reward components and the task's weights,
+/// which the oracle's advantages read; the reward shown is their weighted sum.
+#[test]
+fn gdpo_is_inspected_with_each_completions_reward_components() {
+    let task = json!({"name": "arithmetic", "digits": 1, "reward_weights": {"format": 0.5}});
+    let t = trained_on(task, json!({"preset": "gdpo"}), 0);
+    let view = futures_lite::future::block_on(t.inspect())
+        .unwrap()
+        .expect("an RL step ran");
+    assert_eq!(view.reward_components, ["exact", "partial", "format"]);
+    let i = &view.inspection;
+    assert_eq!(i.input.reward_weights, Some(vec![1.0, 0.0, 0.5]));
+    let device = Device::flex().autodiff();
+    let oracle =
+        futures_lite::future::block_on(evaluate(&i.input, &device, FloatDType::F64)).unwrap();
+    assert_eq!(i.shown, oracle);
+    let g = t.last_batch().unwrap().group_size;
+    for (r, s) in t.samples().iter().enumerate() {
+        let c = &i.groups[r / g].completions[r % g];
+        assert_eq!(c.reward_components.len(), 3, "row {r}");
+        let sum = c.reward_components[0] + 0.5 * c.reward_components[2];
+        assert!(
+            (c.reward - sum).abs() < 1e-12,
+            "row {r}: {} vs {sum}",
+            c.reward
+        );
+        let a = c.tokens[0].advantage;
+        assert!(
+            (a - s.advantage).abs() <= 1e-4 * a.abs().max(1.0),
+            "row {r}"
+        );
+    }
+    // Any method's step shows them.
+    let t = trained(json!({"preset": "grpo"}));
+    let view = futures_lite::future::block_on(t.inspect())
+        .unwrap()
+        .unwrap();
+    let c = &view.inspection.groups[0].completions[0];
+    assert_eq!(c.reward_components.len(), 3);
 }

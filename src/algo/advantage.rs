@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::declaration::Declaration;
 use super::side::{SideInput, SideTensors};
-use super::{Knobs, indicator};
+use super::{Knobs, MultiObjectiveAggregation, indicator};
 
 /// Which baseline and scale turn returns into advantages (`adv_estimator`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,7 +242,16 @@ impl AdvEstimator {
     /// [`super::objective::advantages`] checks this first.
     pub fn estimate(self, knobs: &Knobs, input: &EstimatorInput) -> Estimate {
         let advantages = match self {
-            Self::Grpo => input.broadcast(grpo(knobs, input.g0())),
+            Self::Grpo => input.broadcast(match knobs.multi_objective_aggregation {
+                MultiObjectiveAggregation::SumThenNormalize => grpo(knobs, input.g0()),
+                MultiObjectiveAggregation::NormalizeThenSum => {
+                    let (values, weights) = input
+                        .side
+                        .weighted(SideInput::RewardComponents)
+                        .expect("normalize_then_sum batches carry reward_components (checked by advantages())");
+                    super::gdpo::advantages(values.clone(), weights.clone(), knobs.std_eps)
+                }
+            }),
             Self::Rloo => {
                 let g = input.returns.dims()[1] as f64;
                 input.broadcast(centred(input.g0()).mul_scalar(g / (g - 1.0)))

@@ -2,7 +2,7 @@
 //! reference's log-probs, and the side inputs (each with the method that reads it, in words).
 
 use super::side::{Need, SideInput};
-use super::{Knobs, RolloutIs, RolloutRs};
+use super::{Knobs, MultiObjectiveAggregation, RolloutIs, RolloutRs};
 
 impl Knobs {
     /// Whether the objective needs log-probs of the frozen reference policy: β > 0 with the KL
@@ -46,6 +46,11 @@ impl Knobs {
                 self.rollout_rs != RolloutRs::None,
                 SideInput::LogpRollout,
                 "rollout_rs",
+            ),
+            (
+                self.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum,
+                SideInput::RewardComponents,
+                "multi_objective_aggregation normalize_then_sum",
             ),
         ]
         .into_iter()

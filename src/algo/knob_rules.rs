@@ -1,7 +1,10 @@
 //! The rules of [`Knobs`] beyond each knob's own range: the combinations a method cannot run
 //! with, each refused naming the knob and what is allowed.
 
-use super::{AdvEstimator, KlCtrl, Knobs, RolloutIs, RolloutRs, ScaleRewards, Surrogate, bapo};
+use super::{
+    AdvEstimator, KlCtrl, Knobs, MultiObjectiveAggregation, RolloutIs, RolloutRs, ScaleRewards,
+    Surrogate, bapo,
+};
 use crate::error::ConfigError;
 use crate::schema::check_section;
 
@@ -64,6 +67,9 @@ impl Knobs {
         }
         if self.rollout_rs != RolloutRs::None {
             self.check_rollout_rs()?;
+        }
+        if self.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum {
+            self.check_gdpo()?;
         }
         let sequence_level = self.surrogate.is_sequence_level();
         if let Some(threshold) = self.off_policy_mask_threshold.filter(|_| sequence_level) {
@@ -261,5 +267,59 @@ impl Knobs {
             )),
             None => Ok(()),
         }
+    }
+}
+
+impl Knobs {
+    /// GDPO normalises the reward components of GRPO's advantage: refused with another
+    /// estimator, another σ (TRL ignores `scale_rewards` there), or a shaping of the summed
+    /// reward, which has no component to normalise.
+    fn check_gdpo(&self) -> Result<(), ConfigError> {
+        let why = "normalize_then_sum normalises each reward component (GDPO)";
+        if self.adv_estimator != AdvEstimator::Grpo {
+            return Err(ConfigError::new(
+                "multi_objective_aggregation",
+                format!(
+                    "normalize_then_sum is out of range for the {} estimator; allowed: \
+                     sum_then_normalize ({why} in GRPO's advantage)",
+                    serde_json::json!(self.adv_estimator)
+                ),
+            ));
+        }
+        if self.scale_rewards != ScaleRewards::Group {
+            return Err(ConfigError::new(
+                "scale_rewards",
+                format!(
+                    "{} is out of range with multi_objective_aggregation normalize_then_sum; \
+                     allowed: group ({why} in its group, then over the batch)",
+                    serde_json::json!(self.scale_rewards)
+                        .as_str()
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+        let shaped = [
+            ("lead_length_alpha", self.lead_length_alpha > 0.0, "0"),
+            (
+                "overlong_buffer_len",
+                self.overlong_buffer_len != super::OverlongBufferLen::Tokens(0),
+                "0",
+            ),
+            (
+                "kl_in_reward",
+                self.kl_in_reward && self.beta > 0.0,
+                "false",
+            ),
+        ];
+        if let Some((knob, _, off)) = shaped.into_iter().find(|s| s.1) {
+            return Err(ConfigError::new(
+                knob,
+                format!(
+                    "shapes the summed reward, which multi_objective_aggregation normalize_then_sum \
+                     does not read; allowed: {off} ({why})"
+                ),
+            ));
+        }
+        Ok(())
     }
 }

@@ -6,8 +6,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AdvEstimator, KlCtrl, KlEstimator, LossAggMode, OverlongBufferLen, PRESETS, RatioLevel,
-    RolloutIs, RolloutRs, ScaleRewards, Surrogate,
+    AdvEstimator, KlCtrl, KlEstimator, LossAggMode, MultiObjectiveAggregation, OverlongBufferLen,
+    PRESETS, RatioLevel, RolloutIs, RolloutRs, ScaleRewards, Surrogate,
 };
 use crate::error::ConfigError;
 use crate::schema::Counterpart::{Code, Renamed, Same, Unmapped};
@@ -124,6 +124,17 @@ knobs! {
     scale_rewards: ScaleRewards = ScaleRewards::Group,
         Knob::choice(ScaleRewards::NAMES).source("Dr. GRPO 2503.20783; Lite PPO 2508.08221"),
         export { both: Code };
+    /// How the task's reward components (`task.reward_weights`) become GRPO's advantage:
+    /// `sum_then_normalize` (their weighted sum is the reward) or `normalize_then_sum` (GDPO:
+    /// each normalised in its group, weighted, summed, normalised over the batch; reads
+    /// `reward_components`).
+    multi_objective_aggregation: MultiObjectiveAggregation = MultiObjectiveAggregation::SumThenNormalize,
+        Knob::choice(MultiObjectiveAggregation::NAMES).source("GDPO 2601.05242; TRL GRPOConfig.multi_objective_aggregation"),
+        export {
+            trl: Same,
+            verl: Unmapped("verl's estimators read one scalar reward (GDPO's verl code is the authors' fork)"),
+            read: |k| k.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum
+        };
     /// ε added to σ in GRPO advantages (TRL's 1e-4).
     std_eps: f64 = 1e-4, Knob::above(0.0), export { both: Code };
     /// ε added to the MAD in MC-GRPO advantages.

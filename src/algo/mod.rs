@@ -17,6 +17,7 @@ mod covariance;
 pub mod declaration;
 pub mod entropy_mask;
 pub mod filter;
+pub mod gdpo;
 pub mod key_tokens;
 pub mod kl;
 mod knob_inputs;
@@ -39,6 +40,7 @@ pub mod vespo;
 
 pub use advantage::{AdvEstimator, Estimate, Needs, ScaleRewards};
 pub use aggregate::LossAggMode;
+pub use gdpo::MultiObjectiveAggregation;
 pub use kl::{KlCtrl, KlEstimator};
 pub use knobs::{AlgoConfig, Knobs};
 pub use objective::{

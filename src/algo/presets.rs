@@ -2,8 +2,8 @@
 //! and the page's preset menu are generated from this table.
 
 use super::{
-    AdvEstimator as Adv, KlEstimator as Kl, Knobs, LossAggMode as Agg, OverlongBufferLen,
-    RatioLevel, ScaleRewards, Surrogate,
+    AdvEstimator as Adv, KlEstimator as Kl, Knobs, LossAggMode as Agg, MultiObjectiveAggregation,
+    OverlongBufferLen, RatioLevel, ScaleRewards, Surrogate,
 };
 
 /// One named method: its knob values and where they come from.
@@ -375,6 +375,16 @@ pub const PRESETS: &[Preset] = &[
             ..D
         },
         source: "CHORD-φ 2508.11408; authors' code modelscope/Trinity-RFT 0414330 chord_policy_loss.py (mix_chord: μ 0.1 constant, φ on; PPO clip 0.2, dual clip 3, token-mean; GRPO advantages, no KL) and examples/mix_chord (expert_data_ratio 0.2)",
+    },
+    Preset {
+        name: "gdpo",
+        knobs: Knobs {
+            multi_objective_aggregation: MultiObjectiveAggregation::NormalizeThenSum,
+            beta: 0.04,
+            kl_estimator: Kl::K3,
+            ..D
+        },
+        source: "GDPO 2601.05242 (grpo's row, reward components normalised apart); TRL multi_objective_aggregation=normalize_then_sum (trl 1.16.0 grpo_trainer.py L2790–2798)",
     },
 ];
 

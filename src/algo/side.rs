@@ -44,6 +44,10 @@ pub enum SideInput {
     /// log π_old, recorded at rollout (verl's `sum_pi_squared`, `actor.calculate_sum_pi_squared`);
     /// the optimal token baseline's path-variance proxy reads it.
     SumPiSquared,
+    /// Each completion's reward components r_{i,k} (its verifier's named parts, in the task's
+    /// order), with the batch's weights w_k (`reward_weights`): the batch carries `[P, G, K]` and
+    /// `[K]` (GDPO, `multi_objective_aggregation = normalize_then_sum`).
+    RewardComponents,
 }
 
 /// Where a side input sits in the oracle's JSON, and so how many values it has.
@@ -70,6 +74,8 @@ pub enum Kind {
     Ids,
     /// One number per token.
     Numbers,
+    /// A list of numbers per completion, as long in every completion.
+    Vector,
 }
 
 impl Kind {
@@ -77,7 +83,7 @@ impl Kind {
     pub fn level(self) -> Level {
         match self {
             Self::Number => Level::Group,
-            Self::Text => Level::Completion,
+            Self::Text | Self::Vector => Level::Completion,
             Self::Ids | Self::Numbers => Level::Token,
         }
     }
@@ -110,7 +116,7 @@ pub struct SideInputInfo {
 
 impl SideInput {
     /// Every side input, in declaration order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::GreedyReward,
         Self::Answer,
         Self::Tokens,
@@ -119,6 +125,7 @@ impl SideInput {
         Self::ValuesOld,
         Self::LogpRollout,
         Self::SumPiSquared,
+        Self::RewardComponents,
     ];
 
     /// The name in the oracle's JSON, the schema and messages.
@@ -132,6 +139,7 @@ impl SideInput {
             Self::ValuesOld => "values_old",
             Self::LogpRollout => "logp_rollout",
             Self::SumPiSquared => "sum_pi_squared",
+            Self::RewardComponents => "reward_components",
         }
     }
 
@@ -145,6 +153,7 @@ impl SideInput {
             | Self::ValuesOld
             | Self::LogpRollout
             | Self::SumPiSquared => Kind::Numbers,
+            Self::RewardComponents => Kind::Vector,
         }
     }
 
@@ -159,7 +168,8 @@ impl SideInput {
             | Self::Tokens
             | Self::ValuesOld
             | Self::LogpRollout
-            | Self::SumPiSquared => Phase::Rollout,
+            | Self::SumPiSquared
+            | Self::RewardComponents => Phase::Rollout,
             Self::Entropy => Phase::Policy,
             Self::Values => Phase::Critic,
         }
@@ -178,6 +188,7 @@ impl SideInput {
             Self::SumPiSquared => {
                 "the policy's sum of squared vocabulary probabilities at every token"
             }
+            Self::RewardComponents => "every completion's reward components",
         }
     }
 
@@ -248,6 +259,8 @@ pub enum SideTensor {
     Group(Tensor<1>),
     /// One value per token, `[P, G, T]`, 0 on padding.
     Token(Tensor<3>),
+    /// K values per completion, `[P, G, K]`, and their weights, `[K]`.
+    Weighted(Box<(Tensor<3>, Tensor<1>)>),
 }
 
 /// The side inputs of a batch as tensors, by input (see each [`SideInput`] for what its tensor
@@ -286,6 +299,14 @@ impl SideTensors {
         }
     }
 
+    /// A weighted per-completion input's `[P, G, K]` values and `[K]` weights.
+    pub fn weighted(&self, input: SideInput) -> Option<(&Tensor<3>, &Tensor<1>)> {
+        match self.0.get(&input) {
+            Some(SideTensor::Weighted(w)) => Some((&w.0, &w.1)),
+            _ => None,
+        }
+    }
+
     /// A per-token input's `[P, G, T]` tensor (its fallback's when it is absent).
     pub fn token(&self, input: SideInput) -> Option<&Tensor<3>> {
         match self.0.get(&input) {
@@ -303,9 +324,19 @@ impl SideTensors {
         device: &Device,
         dtype: DType,
     ) -> Result<(), ConfigError> {
-        let data = input.lay_out(column, at).ok_or_else(|| {
-            ConfigError::new(input.name(), format!("expected {:?} values", input.kind()))
-        })?;
+        let data = input
+            .lay_out(column, at)
+            .ok_or_else(|| match input.kind() {
+                Kind::Vector => ConfigError::new(
+                    input.name(),
+                    format!(
+                        "expected one list of K >= 1 numbers per completion, K the same in all and \
+                     equal to the {} reward_weights given",
+                        at.reward_weights.len()
+                    ),
+                ),
+                kind => ConfigError::new(input.name(), format!("expected {kind:?} values")),
+            })?;
         let (p, g, t) = (at.groups, at.group_size, at.tokens);
         let tensor = match data {
             SideData::Group(values) => SideTensor::Group(Tensor::from_data(
@@ -316,6 +347,13 @@ impl SideTensors {
                 TensorData::new(values, [p, g, t]),
                 (device, dtype),
             )),
+            SideData::Weighted { values, weights } => {
+                let k = weights.len();
+                SideTensor::Weighted(Box::new((
+                    Tensor::from_data(TensorData::new(values, [p, g, k]), (device, dtype)),
+                    Tensor::from_data(TensorData::new(weights, [k]), (device, dtype)),
+                )))
+            }
         };
         self.insert(input, tensor);
         Ok(())
@@ -346,7 +384,7 @@ impl SideTensors {
                 .iter()
                 .filter_map(|(&input, t)| match t {
                     SideTensor::Token(t) => Some((input, SideTensor::Token(f(t.clone())))),
-                    SideTensor::Group(_) => None,
+                    SideTensor::Group(_) | SideTensor::Weighted(_) => None,
                 })
                 .collect(),
         )
@@ -403,13 +441,15 @@ impl SideValue {
 }
 
 /// What a batch is laid out by: P groups of G completions, T token positions, each
-/// completion's raw reward (KTAE judges its groups by them), the end-of-sequence id.
+/// completion's raw reward (KTAE judges its groups by them), the end-of-sequence id, and the
+/// weights of the reward components (`reward_weights`; empty: 1 each, as TRL's default).
 pub struct Layout<'a> {
     pub groups: usize,
     pub group_size: usize,
     pub tokens: usize,
     pub rewards: &'a [f64],
     pub eos: u32,
+    pub reward_weights: &'a [f64],
 }
 
 impl SideInput {
@@ -446,6 +486,22 @@ impl SideInput {
                 }
                 Some(SideData::Token(values))
             }
+            Self::RewardComponents => {
+                let rows: Option<Vec<&[f64]>> = column.iter().map(SideValue::numbers).collect();
+                let rows = rows?;
+                let k = rows.first().map_or(at.reward_weights.len(), |r| r.len());
+                let weights = match at.reward_weights {
+                    [] => vec![1.0; k],
+                    w => w.to_vec(),
+                };
+                if k == 0 || weights.len() != k || rows.iter().any(|r| r.len() != k) {
+                    return None;
+                }
+                Some(SideData::Weighted {
+                    values: rows.concat(),
+                    weights,
+                })
+            }
         }
     }
 }
@@ -457,6 +513,8 @@ pub enum SideData {
     Group(Vec<f64>),
     /// `[P, G, T]`, row-major, 0 on padding.
     Token(Vec<f64>),
+    /// `[P, G, K]`, row-major, and `[K]`.
+    Weighted { values: Vec<f64>, weights: Vec<f64> },
 }
 
 /// Each group's normalised semantic entropy of its completions' `answers` (row-major, groups of

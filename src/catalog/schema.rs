@@ -183,9 +183,11 @@ mod tests {
                 let options = match knob.range {
                     Range::Choice { options } => options.iter().map(|o| json!(o)).collect(),
                     Range::Set { options } => options.iter().map(|o| json!([o])).collect(),
-                    Range::Int { .. } | Range::Float { .. } | Range::Bool | Range::Tokens => {
-                        Vec::new()
-                    }
+                    Range::Int { .. }
+                    | Range::Float { .. }
+                    | Range::Bool
+                    | Range::Tokens
+                    | Range::Weights { .. } => Vec::new(),
                 };
                 for option in options {
                     let mut config = json!({"task": {"name": task.name()}});

@@ -75,6 +75,8 @@ pub(super) struct Builder<'a> {
     pub(super) knobs: Knobs,
     pub(super) train: &'a TrainConfig,
     pub(super) seed: u64,
+    /// The task's reward components and their weights.
+    pub(super) reward_components: (&'static [&'static str], Vec<f64>),
     pub(super) export: Export,
     /// The algo and train sections as serde writes them, for the declared knobs' values.
     algo_values: Value,
@@ -94,6 +96,7 @@ impl<'a> Builder<'a> {
             knobs,
             train: &config.train,
             seed: config.seed,
+            reward_components: config.task.reward_components(),
             export: Export {
                 target,
                 preset: config.algo.preset.clone(),

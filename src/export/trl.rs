@@ -33,6 +33,7 @@ fn clip_loss_type(agg: LossAggMode, level: RatioLevel) -> Option<&'static str> {
 
 pub(super) fn map(b: &mut Builder) {
     let (k, t) = (b.knobs, b.train);
+    reward_weights(b);
     match k.adv_estimator {
         AdvEstimator::Grpo => {
             b.implicit("algo.adv_estimator", "grpo", "GRPOTrainer's only estimator");
@@ -487,14 +488,34 @@ pub(super) fn render(e: &Export, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         e.preset, e.task, e.preset
     )?;
     for m in &e.mapped {
-        writeln!(
-            f,
-            "    {}={},  # {}",
-            m.name,
-            m.value.python(),
-            m.knobs.join(", ")
-        )?;
+        // The task's reward weights come from no knob of the accounts (the task is one).
+        let from = match m.knobs.as_slice() {
+            [] => "task.reward_weights".to_string(),
+            knobs => knobs.join(", "),
+        };
+        writeln!(f, "    {}={},  # {from}", m.name, m.value.python())?;
     }
     writeln!(f, ")")?;
     write_accounts(e, f, "TRL")
+}
+
+/// GDPO normalises each reward function's output apart: there our verifier's components are
+/// TRL's reward functions, one each, weighted by `reward_weights` in their order.
+fn reward_weights(b: &mut Builder) {
+    if b.knobs.multi_objective_aggregation
+        != crate::algo::MultiObjectiveAggregation::NormalizeThenSum
+    {
+        return;
+    }
+    let (names, weights) = b.reward_components.clone();
+    b.set_noted(
+        &[],
+        "reward_weights",
+        Lit::Floats(weights),
+        format!(
+            "one reward function per component of the task's verifier, in this order: {} \
+             (this crate's verifier returns them together)",
+            names.join(", ")
+        ),
+    );
 }

@@ -21,6 +21,11 @@ pub struct ObjectiveInput {
     #[cfg_attr(test, ts(as = "BTreeMap<String, serde_json::Value>"))]
     pub config: AlgoConfig,
     pub max_completion_length: usize,
+    /// The weight w_k of each reward component (`reward_components`), in their order; absent:
+    /// 1 each (TRL's default `reward_weights`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub reward_weights: Option<Vec<f64>>,
     pub groups: Vec<GroupInput>,
 }
 
@@ -100,7 +105,7 @@ impl SideValues {
                 Kind::Number => SideValue::Number(parse(value, &field)?),
                 Kind::Text => SideValue::Text(parse(value, &field)?),
                 Kind::Ids => SideValue::Ids(parse(value, &field)?),
-                Kind::Numbers => SideValue::Numbers(parse(value, &field)?),
+                Kind::Numbers | Kind::Vector => SideValue::Numbers(parse(value, &field)?),
             };
             side.insert(input, parsed);
         }
@@ -120,6 +125,8 @@ fn parse<T: serde::de::DeserializeOwned>(value: Value, field: &str) -> Result<T,
 struct Core {
     config: AlgoConfig,
     max_completion_length: usize,
+    #[serde(default)]
+    reward_weights: Option<Vec<f64>>,
     groups: Vec<CoreGroup>,
 }
 
@@ -224,6 +231,7 @@ impl ObjectiveInput {
         Ok(Self {
             config: core.config,
             max_completion_length: core.max_completion_length,
+            reward_weights: core.reward_weights,
             groups,
         })
     }
@@ -238,6 +246,17 @@ impl ObjectiveInput {
             .first()
             .ok_or_else(|| ConfigError::new("groups", "empty; at least one group is needed"))?;
         let g = first.completions.len();
+        if let Some(i) = self
+            .reward_weights
+            .iter()
+            .flatten()
+            .position(|w| !w.is_finite())
+        {
+            return Err(ConfigError::new(
+                format!("reward_weights[{i}]"),
+                "must be finite",
+            ));
+        }
         let mut t = 0;
         for (gi, group) in self.groups.iter().enumerate() {
             if group.completions.len() != g {
@@ -272,11 +291,7 @@ impl ObjectiveInput {
                 ]
                 .into_iter()
                 .chain(c.side.0.iter().map(|(input, value)| {
-                    let len = match value {
-                        SideValue::Ids(v) => Some(v.len()),
-                        SideValue::Numbers(v) => Some(v.len()),
-                        SideValue::Number(_) | SideValue::Text(_) => None,
-                    };
+                    let len = value.tokens().filter(|_| input.level() == Level::Token);
                     (input.name(), len)
                 }));
                 for (name, len) in lengths {
@@ -391,6 +406,7 @@ impl ObjectiveInput {
             tokens: t,
             rewards: &rewards,
             eos: crate::tasks::vocab::EOS,
+            reward_weights: self.reward_weights.as_deref().unwrap_or(&[]),
         };
         let mut side = SideTensors::default();
         for input in SideInput::ALL {

@@ -49,6 +49,9 @@ pub struct CompletionView {
     pub kept: bool,
     /// The knobs whose filter dropped it (`dynamic_sampling`, `prune_ratio`, ...).
     pub dropped_by: Vec<&'static str>,
+    /// Its reward components r_k (`reward_components`, in the task's order; empty where the
+    /// input has none), each weighted by the input's `reward_weights`.
+    pub reward_components: Vec<f64>,
     pub tokens: Vec<TokenView>,
 }
 
@@ -161,6 +164,12 @@ pub async fn inspect(input: ObjectiveInput) -> Result<Inspection, ConfigError> {
                     shaped_reward: shown.shaped_rewards[gi][ci],
                     kept: shown.kept[gi][ci],
                     dropped_by: dropped[gi][ci].clone(),
+                    reward_components: c
+                        .side
+                        .get(algo::SideInput::RewardComponents)
+                        .and_then(|v| v.numbers())
+                        .map(<[f64]>::to_vec)
+                        .unwrap_or_default(),
                     tokens: (0..c.logp.len())
                         .map(|ti| TokenView {
                             logp: c.logp[ti],

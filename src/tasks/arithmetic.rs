@@ -20,7 +20,10 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, draw_held_out, outside_held_out};
+use super::{
+    RewardWeights, Task, TaskRng, Verdict, check_weights, components, draw_held_out,
+    outside_held_out, resolve_weights, weighted_sum,
+};
 use crate::error::ConfigError;
 use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
@@ -122,13 +125,47 @@ crate::schema::config_section! {
         pub format_weight: f64 = 0.0, Knob::closed(0.0, 1.0);
         /// Most held-out problems (fewer when the space is small).
         pub eval_size: usize = 200, Knob::int(1, 10_000);
+        /// Weights of the reward's components `exact` ([correct]), `partial` (the per-position
+        /// credit) and `format` ([well-formed]): the reward is their weighted sum. A component
+        /// left out keeps its weight from `reward` and `format_weight` (1 − w on the chosen
+        /// accuracy, 0 on the other, w on format).
+        pub reward_weights: RewardWeights = None,
+            Knob::weights(ArithmeticConfig::COMPONENTS)
+                .unset("1 − format_weight on the reward's accuracy, format_weight on format");
     }
 }
 
 impl ArithmeticConfig {
+    /// The reward's components, in order.
+    pub const COMPONENTS: &'static [&'static str] = &["exact", "partial", "format"];
+
+    /// The components' weights without `reward_weights`: 1 − w on the accuracy `reward` picks, 0
+    /// on the other, w on the format.
+    fn default_weights(&self) -> [f64; 3] {
+        let w = self.format_weight;
+        match self.reward {
+            ArithmeticReward::Exact => [1.0 - w, 0.0, w],
+            ArithmeticReward::Partial => [0.0, 1.0 - w, w],
+        }
+    }
+
+    /// The components' weights in use.
+    pub fn weights(&self) -> Vec<f64> {
+        resolve_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )
+    }
+
     /// Checks every field's range; errors name the bare field (`digits`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_section(Self::KNOBS, self)?;
+        check_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )?;
         if let Some(m) = self.min_digits
             && m > self.digits
         {
@@ -335,12 +372,17 @@ impl Task for Arithmetic {
             && written.iter().all(|&t| is_answer_token(t));
         let correct = well_formed && written == expected.as_slice();
 
-        let accuracy = match self.config.reward {
-            ArithmeticReward::Exact => f64::from(u8::from(correct)),
-            ArithmeticReward::Partial => partial_credit(written, &expected, correct),
-        };
-        let w = self.config.format_weight;
-        let reward = (1.0 - w) * accuracy + w * f64::from(u8::from(well_formed));
+        let values = [
+            f64::from(u8::from(correct)),
+            partial_credit(written, &expected, correct),
+            f64::from(u8::from(well_formed)),
+        ];
+        let components = components(
+            ArithmeticConfig::COMPONENTS,
+            &values,
+            &self.config.weights(),
+        );
+        let reward = weighted_sum(&components);
 
         let verdict = if correct {
             "correct"
@@ -363,6 +405,7 @@ impl Task for Arithmetic {
                 vocab::spell_all(&expected),
                 vocab::spell_all(completion),
             ),
+            components,
         }
     }
 

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict};
+use super::{
+    RewardWeights, Task, TaskRng, Verdict, check_weights, components, resolve_weights, weighted_sum,
+};
 use crate::error::ConfigError;
 use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
@@ -82,13 +84,26 @@ crate::schema::config_section! {
         pub contextual: bool = false, Knob::flag();
         /// Cap on the eval set, which is one prompt per instance.
         pub eval_size: usize = 64, Knob::int(1, 1000);
+        /// Weight of the reward's one component, `payout` (the arm's draw; a malformed pull's
+        /// floor).
+        pub reward_weights: RewardWeights = None,
+            Knob::weights(BanditConfig::COMPONENTS).unset("payout 1");
     }
 }
 
 impl BanditConfig {
+    /// The reward's one component.
+    pub const COMPONENTS: &'static [&'static str] = &["payout"];
+
+    /// The component's weight in use.
+    pub fn weights(&self) -> Vec<f64> {
+        resolve_weights(Self::COMPONENTS, &[1.0], &self.reward_weights)
+    }
+
     /// Checks every field's range; errors name the bare field (`arms`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_section(Self::KNOBS, self)
+        check_section(Self::KNOBS, self)?;
+        check_weights(Self::COMPONENTS, &[1.0], &self.reward_weights)
     }
 }
 
@@ -224,21 +239,26 @@ impl Task for Bandit {
         let Some(arm) = self.chosen_arm(completion) else {
             let min_mean = means.iter().copied().fold(f64::INFINITY, f64::min);
             // Below anything an arm is likely to pay, so a malformed completion never pays off.
-            let reward = match self.config.distribution {
+            let floor = match self.config.distribution {
                 ArmDistribution::Bernoulli => 0.0,
                 ArmDistribution::Gaussian => min_mean - 1.0,
             };
+            let components = components(BanditConfig::COMPONENTS, &[floor], &self.config.weights());
             return Verdict {
-                reward,
+                reward: weighted_sum(&components),
+                components,
                 correct: false,
                 well_formed: false,
                 regret: best_mean - min_mean,
                 details: format!("malformed pull {}", vocab::spell_all(completion)),
             };
         };
-        let reward = self.draw_reward(means[arm], rng);
+        let payout = self.draw_reward(means[arm], rng);
+        let components = components(BanditConfig::COMPONENTS, &[payout], &self.config.weights());
+        let reward = weighted_sum(&components);
         Verdict {
             reward,
+            components,
             correct: arm == best,
             well_formed: true,
             regret: best_mean - means[arm],

@@ -19,7 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, draw_held_out, outside_held_out};
+use super::{
+    RewardWeights, Task, TaskRng, Verdict, check_weights, components, draw_held_out,
+    outside_held_out, resolve_weights, weighted_sum,
+};
 use crate::error::ConfigError;
 use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
@@ -61,13 +64,40 @@ crate::schema::config_section! {
         pub format_weight: f64 = 0.0, Knob::closed(0.0, 1.0);
         /// Most held-out problems (fewer when the space is small).
         pub eval_size: usize = 200, Knob::int(1, 10_000);
+        /// Weights of the reward's components `answer` ([correct]) and `format` ([well-formed
+        /// scratchpad]): the reward is their weighted sum. A component left out keeps its weight
+        /// from `format_weight` (1 − w and w).
+        pub reward_weights: RewardWeights = None,
+            Knob::weights(ChainConfig::COMPONENTS).unset("answer 1 − format_weight, format format_weight");
     }
 }
 
 impl ChainConfig {
+    /// The reward's components, in order.
+    pub const COMPONENTS: &'static [&'static str] = &["answer", "format"];
+
+    /// The components' weights without `reward_weights`: (1 − w, w).
+    fn default_weights(&self) -> [f64; 2] {
+        [1.0 - self.format_weight, self.format_weight]
+    }
+
+    /// The components' weights in use.
+    pub fn weights(&self) -> Vec<f64> {
+        resolve_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )
+    }
+
     /// Checks every field's range; errors name the bare field (`max_terms`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_section(Self::KNOBS, self)?;
+        check_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )?;
         if self.max_terms < self.min_terms {
             return Err(ConfigError::out_of_range(
                 "max_terms",
@@ -208,9 +238,9 @@ impl Task for Chain {
             matches!(eos_at, Some(i) if i + 1 == completion.len()) && parsed.is_some();
         let answer = parsed.as_ref().and_then(|n| n.last().copied());
         let correct = well_formed && answer == Some(u64::from(terms.sum()));
-        let w = self.config.format_weight;
-        let reward =
-            (1.0 - w) * f64::from(u8::from(correct)) + w * f64::from(u8::from(well_formed));
+        let values = [correct, well_formed].map(|b| f64::from(u8::from(b)));
+        let components = components(ChainConfig::COMPONENTS, &values, &self.config.weights());
+        let reward = weighted_sum(&components);
         let verdict = match (correct, well_formed) {
             (true, _) => "correct".to_string(),
             (false, true) => format!(
@@ -231,6 +261,7 @@ impl Task for Chain {
                 parsed.map_or(0, |n| n.len()),
                 vocab::spell_all(completion),
             ),
+            components,
         }
     }
 

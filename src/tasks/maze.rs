@@ -14,7 +14,10 @@ use serde::{Deserialize, Serialize};
 
 use super::TaskDefaults;
 use super::vocab::{self, TokenId};
-use super::{Task, TaskRng, Verdict, outside_held_out};
+use super::{
+    RewardWeights, Task, TaskRng, Verdict, check_weights, components, outside_held_out,
+    resolve_weights, weighted_sum,
+};
 use crate::error::ConfigError;
 use crate::rng::splitmix64;
 use crate::schema::{Knob, check_section};
@@ -66,13 +69,42 @@ crate::schema::config_section! {
         /// Longest shortest path from start to goal, in moves: 0 puts the goal on a cell farthest
         /// from the start (the hardest mazes); k ≥ 2 draws the goal among cells 2..=k moves away.
         pub max_distance: usize = 3, Knob::int_except(0, 64, &[1]);
+        /// Weights of the reward's components `goal` ([correct]), `progress` (1 − d_end/d_start)
+        /// and `detour` (−(moves − shortest)/shortest on correct walks, else 0): the reward is
+        /// their weighted sum. A component left out keeps its weight (1, `progress_shaping`,
+        /// `length_penalty`).
+        pub reward_weights: RewardWeights = None,
+            Knob::weights(MazeConfig::COMPONENTS)
+                .unset("goal 1, progress progress_shaping, detour length_penalty");
     }
 }
 
 impl MazeConfig {
+    /// The reward's components, in order.
+    pub const COMPONENTS: &'static [&'static str] = &["goal", "progress", "detour"];
+
+    /// The components' weights without `reward_weights`.
+    fn default_weights(&self) -> [f64; 3] {
+        [1.0, self.progress_shaping, self.length_penalty]
+    }
+
+    /// The components' weights in use.
+    pub fn weights(&self) -> Vec<f64> {
+        resolve_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )
+    }
+
     /// Checks every field's range; errors name the bare field (`size`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        check_section(Self::KNOBS, self)
+        check_section(Self::KNOBS, self)?;
+        check_weights(
+            Self::COMPONENTS,
+            &self.default_weights(),
+            &self.reward_weights,
+        )
     }
 }
 
@@ -371,10 +403,15 @@ impl Task for MazeTask {
         let progress = 1.0 - d_end as f64 / d_start;
         let detour = moves.saturating_sub(maze.shortest_path) as f64 / d_start;
 
-        let mut reward = f64::from(u8::from(correct)) + self.config.progress_shaping * progress;
-        if correct {
-            reward -= self.config.length_penalty * detour;
-        }
+        // The detour term is −detour on a correct walk and 0 otherwise, so that with the
+        // default weights the sum is [correct] + progress_shaping·progress − length_penalty·detour·[correct].
+        let values = [
+            f64::from(u8::from(correct)),
+            progress,
+            if correct { -detour } else { 0.0 },
+        ];
+        let components = components(MazeConfig::COMPONENTS, &values, &self.config.weights());
+        let reward = weighted_sum(&components);
 
         let outcome = if correct {
             "reached the goal".to_string()
@@ -399,6 +436,7 @@ impl Task for MazeTask {
                 maze.shortest_path,
                 vocab::spell_all(completion)
             ),
+            components,
         }
     }
 

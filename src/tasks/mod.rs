@@ -86,6 +86,86 @@ pub struct Verdict {
     pub regret: f64,
     /// A short human-readable explanation, for logs and the sample viewer.
     pub details: String,
+    /// The named parts of the reward with their weights: `reward` is their weighted sum
+    /// ([`weighted_sum`]); GDPO (`multi_objective_aggregation`) normalises each on its own.
+    #[serde(default)]
+    pub components: Vec<RewardComponent>,
+}
+
+/// One named part of a verifier's reward, and its weight (the task's default, or the config's
+/// `reward_weights`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewardComponent {
+    pub name: String,
+    pub value: f64,
+    pub weight: f64,
+}
+
+/// Σ weight·value over `components`, in order: a verdict's scalar reward. With the tasks'
+/// default weights it is bit for bit the reward each task computed before it had components
+/// (a weight-0 term adds +0).
+pub fn weighted_sum(components: &[RewardComponent]) -> f64 {
+    components
+        .iter()
+        .fold(0.0, |sum, c| sum + c.weight * c.value)
+}
+
+/// `names` paired with `values` and `weights` (all in the task's component order).
+pub(crate) fn components(names: &[&str], values: &[f64], weights: &[f64]) -> Vec<RewardComponent> {
+    names
+        .iter()
+        .zip(values)
+        .zip(weights)
+        .map(|((name, &value), &weight)| RewardComponent {
+            name: (*name).to_string(),
+            value,
+            weight,
+        })
+        .collect()
+}
+
+/// The `reward_weights` knob of every task: a weight ≥ 0 per named component; a component it
+/// does not name keeps the task's default weight; unset = the task's defaults.
+pub type RewardWeights = Option<std::collections::BTreeMap<String, f64>>;
+
+/// The weights in `names` order: `defaults`, overridden by `given`.
+pub(crate) fn resolve_weights(names: &[&str], defaults: &[f64], given: &RewardWeights) -> Vec<f64> {
+    names
+        .iter()
+        .zip(defaults)
+        .map(|(name, &w)| {
+            given
+                .as_ref()
+                .and_then(|g| g.get(*name).copied())
+                .unwrap_or(w)
+        })
+        .collect()
+}
+
+/// Rejects weights that are all 0 once resolved (each weight's own range and name are the
+/// knob's check, [`crate::schema::Range::Weights`]).
+pub(crate) fn check_weights(
+    names: &[&str],
+    defaults: &[f64],
+    given: &RewardWeights,
+) -> Result<(), ConfigError> {
+    let weights = resolve_weights(names, defaults, given);
+    if weights.iter().all(|&w| w == 0.0) {
+        let shown: Vec<String> = names
+            .iter()
+            .zip(&weights)
+            .map(|(n, w)| format!("{n}: {w}"))
+            .collect();
+        return Err(ConfigError::new(
+            "reward_weights",
+            format!(
+                "every weight is 0 ({}); allowed: weights >= 0, at least one of {} above 0",
+                shown.join(", "),
+                names.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A verifiable task, written against its own instance type.
@@ -335,6 +415,12 @@ macro_rules! registry {
                 match self { $( Self::$variant(_) => $defaults, )* }
             }
 
+            /// The names of the reward's components, in order, and their weights in use (the
+            /// task's defaults, or `reward_weights`).
+            pub fn reward_components(&self) -> (&'static [&'static str], Vec<f64>) {
+                match self { $( Self::$variant(c) => (<$config>::COMPONENTS, c.weights()), )* }
+            }
+
             /// The task's knobs, in declaration order.
             pub fn knobs(&self) -> &'static [crate::schema::Knob] {
                 match self { $( Self::$variant(_) => <$config>::KNOBS, )* }
@@ -378,5 +464,85 @@ registry! {
 impl Default for TaskConfig {
     fn default() -> Self {
         Self::Arithmetic(arithmetic::ArithmeticConfig::default())
+    }
+}
+
+#[cfg(test)]
+mod component_tests {
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    /// Each task's components with its default weights give, bit for bit, the scalar reward
+    /// its verifier computed before it had components (the formula of each config's help).
+    #[test]
+    fn default_weights_reproduce_each_tasks_reward() {
+        let legacy = |config: &TaskConfig, c: &[f64]| -> f64 {
+            match config {
+                TaskConfig::Arithmetic(a) => {
+                    let accuracy = match a.reward {
+                        arithmetic::ArithmeticReward::Exact => c[0],
+                        arithmetic::ArithmeticReward::Partial => c[1],
+                    };
+                    (1.0 - a.format_weight) * accuracy + a.format_weight * c[2]
+                }
+                TaskConfig::Chain(ch) => (1.0 - ch.format_weight) * c[0] + ch.format_weight * c[1],
+                TaskConfig::Maze(m) => {
+                    let mut reward = c[0] + m.progress_shaping * c[1];
+                    if c[0] == 1.0 {
+                        reward -= m.length_penalty * -c[2];
+                    }
+                    reward
+                }
+                TaskConfig::Bandit(_) => c[0],
+            }
+        };
+        let configs = [
+            r#"{"name": "arithmetic", "format_weight": 0.3}"#,
+            r#"{"name": "arithmetic", "reward": "partial", "format_weight": 0.1}"#,
+            r#"{"name": "chain", "format_weight": 0.2}"#,
+            r#"{"name": "maze", "length_penalty": 0.3}"#,
+            r#"{"name": "bandit", "distribution": "gaussian"}"#,
+        ];
+        let mut rng = TaskRng::seed_from_u64(7);
+        for text in configs {
+            let config = TaskConfig::from_value(&serde_json::from_str(text).unwrap()).unwrap();
+            let task = config.build(0).unwrap();
+            let (names, weights) = config.reward_components();
+            for _ in 0..300 {
+                let problem = task.sample(&mut rng);
+                let completion = if rng.random_bool(0.3) {
+                    problem.solution()
+                } else {
+                    let n = rng.random_range(1..6);
+                    (0..n).map(|_| rng.random_range(2..30)).collect()
+                };
+                let v = problem.verify(&completion, &mut rng);
+                let got: Vec<&str> = v.components.iter().map(|c| c.name.as_str()).collect();
+                assert_eq!(got, names, "{text}");
+                let w: Vec<f64> = v.components.iter().map(|c| c.weight).collect();
+                assert_eq!(w, weights, "{text}");
+                let values: Vec<f64> = v.components.iter().map(|c| c.value).collect();
+                assert_eq!(v.reward, legacy(&config, &values), "{text}: {values:?}");
+                assert_eq!(v.reward, weighted_sum(&v.components));
+            }
+        }
+    }
+
+    #[test]
+    fn reward_weights_override_by_name_and_keep_the_rest() {
+        let config = TaskConfig::from_value(&serde_json::json!({
+            "name": "maze", "reward_weights": {"detour": 0.5, "progress": 0.0}
+        }))
+        .unwrap();
+        assert_eq!(config.reward_components().1, vec![1.0, 0.0, 0.5]);
+        let zero = TaskConfig::from_value(&serde_json::json!({
+            "name": "chain", "format_weight": 1.0, "reward_weights": {"format": 0.0}
+        }))
+        .unwrap();
+        assert_eq!(
+            zero.validate().map_err(|e| e.field),
+            Err("reward_weights".into())
+        );
     }
 }

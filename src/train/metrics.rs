@@ -78,6 +78,9 @@ metrics! {
     /// The same per difficulty label (`Task::difficulty`: operand digits, terms, path length),
     /// on evaluation steps when the held-out set has more than one.
     eval_by_difficulty: Option<BTreeMap<u32, f64>>, skip_if "Option::is_none" => "held-out accuracy by difficulty", "held-out accuracy per difficulty label", "",
+    /// Mean of each reward component over the sampled completions, by the component's name (its
+    /// raw value, before its weight: TRL's per-reward-function means); absent in the warm-up.
+    reward_components: Option<BTreeMap<String, f64>>, skip_if "Option::is_none" => "reward components", "mean_i r_{i,k} per component k of the verifier's reward", "TRL rewards/<reward_func>/mean; GDPO 2601.05242",
     /// Mean expected regret of the sampled choices (bandits; 0 elsewhere).
     regret: f64 => "regret", "mean_i (max_a μ_a − μ_{a_i}) over sampled arms", "bandit regret (Lattimore & Szepesvári, Bandit Algorithms)",
     /// Loss of the last update (mean over minibatches of the last inner epoch).
@@ -198,6 +201,7 @@ mod tests {
         let m = StepMetrics {
             eval_accuracy: Some(0.5),
             eval_by_difficulty: Some(BTreeMap::from([(1, 0.5)])),
+            reward_components: Some(BTreeMap::from([("format".to_string(), 0.5)])),
             completion_len_correct: Some(2.0),
             completion_len_incorrect: Some(3.0),
             live_changes: Some(BTreeMap::new()),

@@ -2,7 +2,7 @@
 //! advantage estimators, whitening, GRPO-LEAD's difficulty weight and PPO's GAE included.
 
 use super::dual::Dual;
-use super::knobs::{AdvEstimator, Knobs, ScaleRewards};
+use super::knobs::{AdvEstimator, Knobs, MultiObjectiveAggregation, ScaleRewards};
 use super::{Grid, Group, Input, mean, median, std_u};
 
 /// What steps 1–3 produce, group × completion (× token).
@@ -217,6 +217,11 @@ fn estimate(
         ScaleRewards::Mean => x / (mean(g) + knobs.std_eps),
     };
     let advantages = match knobs.adv_estimator {
+        AdvEstimator::Grpo
+            if knobs.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum =>
+        {
+            gdpo(input, knobs.std_eps)
+        }
         AdvEstimator::Grpo => per_group(&|g, x| scale(g, centred(g, x))),
         // GRPO's advantage plus each token's key-token score.
         AdvEstimator::Ktae => {
@@ -444,4 +449,52 @@ fn whiten(mut adv: Vec<Vec<Vec<f64>>>) -> Vec<Vec<Vec<f64>>> {
 /// GRPO-LEAD: w(x) = 0.4 + 1.1/(1 + e^{10(x − 0.75)}).
 fn lead_weight(x: f64) -> f64 {
     0.4 + 1.1 / (1.0 + (10.0 * (x - 0.75)).exp())
+}
+
+/// GDPO (2601.05242) as trl 1.16.0 `grpo_trainer.py` L2790–2798 computes
+/// `normalize_then_sum`: each component r_k normalised within its group,
+/// (r_k − mean)/(σ_u + ε); the weighted sum S = Σ_k w_k·that (w_k = 1 where no
+/// `reward_weights`); then (S − mean S)/(σ_u(S) + ε) over every completion of the batch.
+fn gdpo(input: &Input, eps: f64) -> Grid {
+    let components: Vec<Vec<Vec<f64>>> = input
+        .groups
+        .iter()
+        .map(|g| {
+            g.completions
+                .iter()
+                .map(|c| c.reward_components().expect("validated"))
+                .collect()
+        })
+        .collect();
+    let k = components[0][0].len();
+    let weights = input.reward_weights.clone().unwrap_or_else(|| vec![1.0; k]);
+    let sums: Vec<Vec<f64>> = components
+        .iter()
+        .map(|group| {
+            let normalised: Vec<Vec<f64>> = (0..k)
+                .map(|j| {
+                    let column: Vec<f64> = group.iter().map(|c| c[j]).collect();
+                    let (m, s) = (mean(&column), std_u(&column));
+                    column.iter().map(|x| (x - m) / (s + eps)).collect()
+                })
+                .collect();
+            (0..group.len())
+                .map(|i| (0..k).map(|j| weights[j] * normalised[j][i]).sum())
+                .collect()
+        })
+        .collect();
+    let all: Vec<f64> = sums.iter().flatten().copied().collect();
+    let (m, s) = (mean(&all), std_u(&all));
+    input
+        .groups
+        .iter()
+        .zip(&sums)
+        .map(|(g, sums)| {
+            g.completions
+                .iter()
+                .zip(sums)
+                .map(|(c, x)| vec![(x - m) / (s + eps); c.logp.len()])
+                .collect()
+        })
+        .collect()
 }

@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use super::knobs::{AdvEstimator, RolloutIs, RolloutRs, resolve};
+use super::knobs::{AdvEstimator, MultiObjectiveAggregation, RolloutIs, RolloutRs, resolve};
 use super::side::Side;
 use super::{Completion, Group, Input};
 
@@ -28,6 +28,10 @@ struct Draw {
     /// A critic estimator's completions give `values_old` apart from `values` (the critic has
     /// moved since the rollout); without, V = V_old.
     critic_moved: bool,
+    /// GDPO's batches: how many reward components each completion gives, and their weights
+    /// (`None`: absent, 1 each).
+    components: usize,
+    weights: Option<&'static [f64]>,
 }
 
 const BINARY: Draw = Draw {
@@ -39,6 +43,8 @@ const BINARY: Draw = Draw {
     group_size: None,
     entropy: false,
     critic_moved: true,
+    components: 3,
+    weights: None,
 };
 
 const GRADED: Draw = Draw {
@@ -826,6 +832,50 @@ fn otb_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
     ]
 }
 
+/// GDPO (trl 1.16.0 `multi_objective_aggregation="normalize_then_sum"`): weighted components,
+/// one with weight 0, a single component (normalised twice, as TRL does), and with DAPO's
+/// token-mean and dynamic sampling on the summed reward.
+fn gdpo_combinations() -> Vec<(&'static str, &'static str, Value, Draw)> {
+    vec![
+        (
+            "gdpo",
+            "weighted",
+            json!({}),
+            Draw {
+                weights: Some(&[1.0, 0.5, 0.25]),
+                ..GRADED
+            },
+        ),
+        (
+            "gdpo",
+            "zero-weight",
+            json!({}),
+            Draw {
+                weights: Some(&[2.0, 0.0, 1.0]),
+                ..BINARY
+            },
+        ),
+        (
+            "gdpo",
+            "one-component",
+            json!({}),
+            Draw {
+                components: 1,
+                ..GRADED
+            },
+        ),
+        (
+            "gdpo",
+            "dynamic-sampling",
+            json!({"beta": 0.0, "loss_agg_mode": "token-mean", "dynamic_sampling": true}),
+            Draw {
+                weights: Some(&[1.0, 1.0, 0.5]),
+                ..BINARY
+            },
+        ),
+    ]
+}
+
 /// How many presets cases 072–099 add (gmpo … kl_cov).
 const FAMILY_PRESETS: usize = 5;
 
@@ -867,7 +917,9 @@ pub fn inputs() -> Result<Vec<(String, Value)>, String> {
         .chain(last[9..10].iter().flat_map(two))
         .chain(otb_combinations())
         // CHORD's cases are its RL part: one objective call carries no expert rows.
-        .chain(last[10..].iter().flat_map(two))
+        .chain(last[10..11].iter().flat_map(two))
+        .chain(last[11..].iter().flat_map(two))
+        .chain(gdpo_combinations())
         .enumerate()
         .map(|(n, (preset, what, mut config, draw))| {
             let stem = if what.is_empty() {
@@ -1007,6 +1059,38 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
                     c.side.set("entropy", h);
                 }
             }
+            if knobs.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum {
+                // Components as a verifier's: the answer's 0/1, a graded partial credit, a
+                // format flag; an all-equal group's are equal too. The reward is their
+                // weighted sum.
+                let draw_parts = |rng: &mut ChaCha8Rng| -> Vec<f64> {
+                    let parts = [
+                        f64::from(u8::from(rng.random_bool(0.5))),
+                        rng.random_range(0..=1000) as f64 / 1000.0,
+                        f64::from(u8::from(rng.random_bool(0.7))),
+                    ];
+                    parts[..draw.components].to_vec()
+                };
+                // An all-equal group's graded part is 0.5, whose group mean f32 computes
+                // exactly (any other leaves an ulp that the group's ε-sized σ blows up to
+                // ~1e-4 in f32, as TRL's would).
+                let mut shared = draw_parts(&mut rng);
+                if let Some(graded) = shared.get_mut(1) {
+                    *graded = 0.5;
+                }
+                let ones = vec![1.0; draw.components];
+                let weights = draw.weights.unwrap_or(&ones);
+                for c in &mut completions {
+                    let parts = if g < draw.equal_groups {
+                        shared.clone()
+                    } else {
+                        draw_parts(&mut rng)
+                    };
+                    c.reward = round6(parts.iter().zip(weights).map(|(r, w)| r * w).sum());
+                    c.correct = parts[0] >= 0.5;
+                    c.side.set("reward_components", parts);
+                }
+            }
             let mut side = Side::default();
             if let Some(r) = greedy_reward {
                 side.set("greedy_reward", r);
@@ -1017,6 +1101,7 @@ fn draw_input(stem: &str, config: Value, draw: Draw) -> Result<Input, String> {
     Ok(Input {
         config,
         max_completion_length: l_max,
+        reward_weights: draw.weights.map(<[f64]>::to_vec),
         groups,
     })
 }

@@ -156,6 +156,14 @@ pub enum Surrogate {
     Bapo,
 }
 
+/// How the reward components enter GRPO's advantage (TRL's `multi_objective_aggregation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MultiObjectiveAggregation {
+    SumThenNormalize,
+    NormalizeThenSum,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LossAggMode {
@@ -187,6 +195,7 @@ impl OverlongBufferLen {
 #[serde(deny_unknown_fields)]
 pub struct Knobs {
     pub adv_estimator: AdvEstimator,
+    pub multi_objective_aggregation: MultiObjectiveAggregation,
     pub scale_rewards: ScaleRewards,
     pub std_eps: f64,
     pub mad_eps: f64,
@@ -299,6 +308,7 @@ impl Knobs {
 pub fn defaults() -> Map<String, Value> {
     let Value::Object(map) = json!({
         "adv_estimator": "grpo",
+        "multi_objective_aggregation": "sum_then_normalize",
         "scale_rewards": "group",
         "std_eps": 1e-4,
         "mad_eps": 1e-3,
@@ -531,6 +541,13 @@ pub fn presets() -> Vec<(&'static str, Value)> {
         (
             "chord",
             json!({"expert_data_ratio": 0.2, "clip_ratio_c": 3.0, "loss_agg_mode": "token-mean"}),
+        ),
+        // GDPO (2601.05242): grpo's row with the reward components normalised apart (TRL's
+        // `multi_objective_aggregation="normalize_then_sum"`).
+        (
+            "gdpo",
+            json!({"multi_objective_aggregation": "normalize_then_sum", "beta": 0.04,
+                   "kl_estimator": "k3"}),
         ),
     ]
 }

@@ -32,6 +32,9 @@ use side::{Level, Side};
 pub struct Input {
     pub config: Value,
     pub max_completion_length: usize,
+    /// w_k of each reward component; absent: 1 each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward_weights: Option<Vec<f64>>,
     pub groups: Vec<Group>,
 }
 
@@ -89,6 +92,11 @@ impl Completion {
     pub fn tokens(&self) -> Option<Vec<u32>> {
         let ids = self.side.list("tokens")?;
         Some(ids.into_iter().map(|x| x as u32).collect())
+    }
+
+    /// r_k: the reward's components (GDPO).
+    pub fn reward_components(&self) -> Option<Vec<f64>> {
+        self.side.list("reward_components")
     }
 
     /// The critic's values now (PPO), an input with its own gradient.
@@ -174,6 +182,36 @@ fn validate(input: &Input, knobs: &Knobs) -> Result<(), String> {
     if knobs.scale_rewards == knobs::ScaleRewards::Mean && knobs.adv_estimator != AdvEstimator::Grpo
     {
         return Err("scale_rewards: mean is GRPO's only".into());
+    }
+    if knobs.multi_objective_aggregation == knobs::MultiObjectiveAggregation::NormalizeThenSum {
+        if knobs.adv_estimator != AdvEstimator::Grpo
+            || knobs.scale_rewards != knobs::ScaleRewards::Group
+        {
+            return Err("multi_objective_aggregation: GDPO is GRPO's, with group σ".into());
+        }
+        if knobs.lead_length_alpha > 0.0
+            || knobs
+                .overlong_buffer_len
+                .tokens(input.max_completion_length)
+                > 0.0
+            || (knobs.kl_in_reward && knobs.beta > 0.0)
+        {
+            return Err("multi_objective_aggregation: GDPO reads no shaped reward".into());
+        }
+        let k = input.groups[0].completions[0]
+            .reward_components()
+            .map_or(0, |c| c.len());
+        let all_k = input
+            .groups
+            .iter()
+            .flat_map(|g| &g.completions)
+            .all(|c| c.reward_components().map(|c| c.len()) == Some(k));
+        let weights_k = input.reward_weights.as_ref().map_or(k, Vec::len);
+        if k == 0 || !all_k || weights_k != k {
+            return Err(
+                "reward_components: K >= 1 per completion, as many as reward_weights".into(),
+            );
+        }
     }
     if knobs.top_entropy_quantile < 1.0 && knobs.sequence_level() {
         return Err("top_entropy_quantile: a token mask needs a per-token surrogate".into());

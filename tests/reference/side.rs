@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::knobs::{AdvEstimator, Knobs, RolloutIs, RolloutRs};
+use super::knobs::{AdvEstimator, Knobs, MultiObjectiveAggregation, RolloutIs, RolloutRs};
 
 /// Where a side input sits and what it holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,10 +19,12 @@ pub enum Level {
     Completion,
     /// A list on the completion, one entry per token.
     Token,
+    /// A list of numbers on the completion, any length.
+    Vector,
 }
 
 /// Every side input of the format.
-pub const SIDE_INPUTS: [(&str, Level); 8] = [
+pub const SIDE_INPUTS: [(&str, Level); 9] = [
     ("greedy_reward", Level::Group),
     ("answer", Level::Completion),
     ("tokens", Level::Token),
@@ -30,6 +32,7 @@ pub const SIDE_INPUTS: [(&str, Level); 8] = [
     ("values", Level::Token),
     ("values_old", Level::Token),
     ("logp_rollout", Level::Token),
+    ("reward_components", Level::Vector),
     ("sum_pi_squared", Level::Token),
 ];
 
@@ -64,6 +67,9 @@ pub fn needs(knobs: &Knobs) -> Vec<(&'static str, &'static str)> {
     }
     if knobs.rollout_rs != RolloutRs::None {
         needs.push(("logp_rollout", "rollout_rs"));
+    }
+    if knobs.multi_objective_aggregation == MultiObjectiveAggregation::NormalizeThenSum {
+        needs.push(("reward_components", "normalize_then_sum"));
     }
     needs
 }
@@ -128,6 +134,9 @@ impl Side {
                 (Some(Level::Token), Level::Completion) => value
                     .as_array()
                     .is_some_and(|a| a.len() == n && a.iter().all(Value::is_number)),
+                (Some(Level::Vector), Level::Completion) => value
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(Value::is_number)),
                 _ => false,
             };
             if !fits {

@@ -8,7 +8,7 @@
 // the summary line and data table under it (chart-text.ts), rewritten once a second at most.
 
 import uPlot from 'uplot';
-import { aggregate, byDifficulty, chartHelp, chartsOf, chartTitle, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
+import { aggregate, byLabel, chartHelp, chartsOf, chartTitle, isMapChart, liveMarks, metricValue, sortLabels, type ChartSpec, type Column, type LiveMark, type StepMetrics } from './metrics';
 import { ChartText, type ChartContent } from './chart-text';
 import { bandLegend, tickLabels } from './glossary';
 import { lineSample, markerPoints, markerShape, variantDash, type Shape } from './line-style';
@@ -187,8 +187,8 @@ export class Charts {
     const series: uPlot.Series[] = [{ label: 'step' }];
     const looks: (Look | null)[] = [null];
     const bands: uPlot.Band[] = [];
-    if (spec === 'eval_by_difficulty') {
-      const [one, many] = DIFFICULTY[this.task] ?? ['', ''];
+    if (isMapChart(spec)) {
+      const [one, many] = spec === 'eval_by_difficulty' ? (DIFFICULTY[this.task] ?? ['', '']) : ['', ''];
       this.lines.forEach((line, v) => {
         labels.forEach((label, nth) => {
           const unit = label === '1' ? one : many;
@@ -205,7 +205,7 @@ export class Charts {
           looks.push(look);
         });
       });
-      // Hidden until an evaluation reports more than one difficulty.
+      // Hidden until a step reports more than one label (difficulty, reward component).
       box.hidden = labels.length === 0;
     } else {
       this.lines.forEach((line, v) => {
@@ -308,8 +308,9 @@ export class Charts {
     const shown = runs.slice(0, this.lines.length);
     for (const p of this.plots) {
       const columns: Column[] = [];
-      if (p.spec === 'eval_by_difficulty') {
-        const labels = sortLabels(shown.flat(2).flatMap((m) => Object.keys(byDifficulty(m) ?? {})));
+      if (isMapChart(p.spec)) {
+        const key = p.spec;
+        const labels = sortLabels(shown.flat(2).flatMap((m) => Object.keys(byLabel(m, key) ?? {})));
         if (labels.length < 2) continue;
         if (labels.join() !== p.labels.join()) {
           p.plot.destroy();
@@ -317,7 +318,7 @@ export class Charts {
           p.plot = this.build(p.spec, p.box, labels);
         }
         for (const seeds of shown) {
-          for (const label of labels) columns.push(aggregate(seeds, (m) => byDifficulty(m)?.[label], steps)[0]);
+          for (const label of labels) columns.push(aggregate(seeds, (m) => byLabel(m, key)?.[label], steps)[0]);
         }
       } else {
         for (const seeds of shown) {

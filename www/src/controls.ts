@@ -92,7 +92,8 @@ function jsonInput(spec: KnobSpec, value: KnobValue, help: string, onChange: (v:
   input.addEventListener('change', () => {
     let parsed: KnobValue;
     try {
-      parsed = JSON.parse(input.value) as KnobValue;
+      // Emptied, a knob that may be unset is unset.
+      parsed = input.value.trim() === '' && spec.unset !== null ? null : (JSON.parse(input.value) as KnobValue);
     } catch {
       flag(input, `${spec.key}: not JSON; allowed: ${spec.allowed}`, help);
       return;
@@ -147,6 +148,7 @@ export function knobField(spec: KnobSpec, value: KnobValue, onChange: (v: KnobVa
       control = setInput(spec.options, Array.isArray(value) ? value : [], onChange);
       break;
     case 'tokens':
+    case 'weights':
       control = jsonInput(spec, value, help, onChange);
       break;
   }

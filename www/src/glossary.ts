@@ -5,7 +5,7 @@
 // each metric).
 
 import { canMove, filterKnobs, on } from './methods';
-import { metricHelp, type ChartSpec } from './metrics';
+import { isMapChart, metricHelp, type ChartSpec } from './metrics';
 import type { Formulas, JsonValue, MetricInfo } from './schema';
 
 /** What a run is made of, as far as the rules below read it: its resolved algo knobs and trainer knobs. */
@@ -53,7 +53,7 @@ export function stillReason(metric: string, s: Setup, f: Formulas): string {
 
 /** Why a whole chart stays flat for every variant ('' when some metric of it can move for some). */
 export function chartStillReason(spec: ChartSpec, setups: readonly Setup[], f: Formulas): string {
-  if (spec === 'eval_by_difficulty' || setups.length === 0) return '';
+  if (isMapChart(spec) || setups.length === 0) return '';
   const reasons = spec.flatMap((metric) => setups.map((s) => stillReason(metric, s, f)));
   if (reasons.some((r) => r === '')) return '';
   return [...new Set(reasons)].join('; ');

@@ -79,6 +79,21 @@ export function droppedWords(dropped: readonly string[], methods: Methods): stri
   return dropped.map((d) => methods.filters[d]?.dropped || d).join(', ');
 }
 
+/**
+ * A completion's reward components as the reward column writes them: `exact 1 · format 0.5×1`,
+ * each value named by its component and preceded by its weight where that is not 1 (the reward is
+ * Σ weight·value); empty where the step has no components. Names and weights are in the
+ * components' order (`reward_components` of the inspection, the input's `reward_weights`).
+ */
+export function componentWords(names: readonly string[], values: readonly number[], weights: readonly number[] | null | undefined): string {
+  return values
+    .map((v, k) => {
+      const w = weights?.[k] ?? 1;
+      return `${names[k] ?? `#${k + 1}`} ${w === 1 ? '' : `${num(w)}×`}${num(v)}`;
+    })
+    .join(' · ');
+}
+
 /** Formats a number for the panel: 4 significant digits, small and large ones in exponent form. */
 export function num(x: number | null | undefined): string {
   if (x === null || x === undefined) return '—';

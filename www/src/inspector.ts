@@ -12,7 +12,7 @@ import { renderExplainer, type Selection, type StageId } from './explainer';
 import { download } from './exporter';
 import { focusedIn, keepingFocus } from './focus';
 import {
-  droppedWords, exported, num, tokenColour, tokenLines, weight, weightScale,
+  componentWords, droppedWords, exported, num, tokenColour, tokenLines, weight, weightScale,
   type Inspection, type TokenView,
 } from './inspect';
 import { errorMessage } from './protocol';
@@ -53,7 +53,7 @@ export function walkWords(stage: WalkStage, i: Inspection, g: number): string {
     case 'sample':
       return `1 · Sample. The policy wrote ${n} completions for the prompt ${JSON.stringify(i.prompts[g] ?? '')}, one token at a time, and remembered each token's log-probability log π_old.`;
     case 'reward':
-      return `2 · Reward. The task's verifier scored them: ${rewards}. The group's mean is ${num(group.reward_mean)} and its standard deviation ${num(group.reward_std)}.`;
+      return `2 · Reward. The task's verifier scored them: ${rewards}. The group's mean is ${num(group.reward_mean)} and its standard deviation ${num(group.reward_std)}.${(group.completions[0]?.reward_components?.length ?? 0) > 1 ? ` Each reward is the weighted sum of its components (${i.reward_components.join(', ')}), shown under it.` : ''}`;
     case 'advantage':
       return `3 · Advantage. Each completion is compared with its group: better than the group → A > 0, worse → A < 0; every token of a completion gets its A (column A). ${kept} of ${n} are kept for the loss${kept < n ? '; the greyed rows were dropped by a filter' : ''}.`;
     case 'ratio':
@@ -233,12 +233,21 @@ export class Inspector {
       row.append(
         el('td', '', String(ci + 1)),
         tokens,
-        el('td', 'col-reward', c.reward === c.shaped_reward ? num(c.reward) : `${num(c.reward)} → ${num(c.shaped_reward)}`),
+        this.rewardCell(i, c.reward, c.shaped_reward, c.reward_components),
         el('td', 'col-adv', first ? num(first.advantage) : '—'),
         el('td', 'col-kept', c.kept ? 'kept' : `dropped: ${droppedWords(c.dropped_by, this.formulas.methods)}`),
       );
     });
     return t;
+  }
+
+  /** The reward, shaped where shaping changed it, over its components (when there are several). */
+  private rewardCell(i: Inspection, reward: number, shaped: number, components: readonly number[]): HTMLTableCellElement {
+    const cell = el('td', 'col-reward', reward === shaped ? num(reward) : `${num(reward)} → ${num(shaped)}`);
+    if (components.length > 1) {
+      cell.append(el('div', 'components', componentWords(i.reward_components, components, i.input.reward_weights)));
+    }
+    return cell;
   }
 
   private token(tok: TokenView, text: string, at: Selection, scale: number, kept: boolean): HTMLElement {

@@ -15,12 +15,25 @@ export type StepMetrics = Written & { [metric: string]: unknown };
 /** What a warm-up step measures; its other metrics describe no rollout and are not drawn. */
 export const WARMUP_METRICS: readonly string[] = ['step', 'phase', 'wall_ms', 'eval_accuracy', 'loss', 'grad_norm', 'lr'];
 
-/** A chart of metrics (keys of the schema's `metrics`), or the per-difficulty held-out accuracy. */
-export type ChartSpec = readonly string[] | 'eval_by_difficulty';
+/**
+ * The metrics that are a map per step (label → number), each drawn as one chart with a line per
+ * label: the held-out accuracy per difficulty, each reward component's mean.
+ */
+export const MAP_METRICS = ['eval_by_difficulty', 'reward_components'] as const;
+export type MapMetric = (typeof MAP_METRICS)[number];
+
+/** A chart of metrics (keys of the schema's `metrics`), or of one map metric's labels. */
+export type ChartSpec = readonly string[] | MapMetric;
+
+/** Whether `spec` is a map metric's chart. */
+export function isMapChart(spec: ChartSpec): spec is MapMetric {
+  return typeof spec === 'string';
+}
 
 /** The charts, in page order: which metrics the page shows together is the page's choice. */
 export const CHARTS: readonly ChartSpec[] = [
   ['reward_mean'],
+  'reward_components',
   ['eval_accuracy'],
   'eval_by_difficulty',
   // The warm-up's cross-entropy, then the RL objective: the shading tells them apart.
@@ -39,7 +52,7 @@ export const CHARTS: readonly ChartSpec[] = [
 ];
 
 /** Metrics whose value is not one number per step: the CSV writes them its own way. */
-const STRUCTURED = ['eval_by_difficulty', 'live_changes'];
+const STRUCTURED: readonly string[] = [...MAP_METRICS, 'live_changes'];
 
 /** The metric keys that are one number (or string) per step, in the schema's order: CSV columns. */
 export function scalarMetrics(metrics: readonly MetricInfo[]): string[] {
@@ -49,13 +62,13 @@ export function scalarMetrics(metrics: readonly MetricInfo[]): string[] {
 /** The charts whose every metric the schema has (a chart of a metric Rust dropped is not drawn). */
 export function chartsOf(metrics: readonly MetricInfo[]): ChartSpec[] {
   const known = new Set(metrics.map((m) => m.key));
-  return CHARTS.filter((spec) => (spec === 'eval_by_difficulty' ? known.has(spec) : spec.every((k) => known.has(k))));
+  return CHARTS.filter((spec) => (isMapChart(spec) ? known.has(spec) : spec.every((k) => known.has(k))));
 }
 
 /** A chart's title: the metrics' labels (`clipped below … / clipped above …`). */
 export function chartTitle(spec: ChartSpec, metrics: readonly MetricInfo[]): string {
   const label = (key: string): string => metrics.find((m) => m.key === key)?.label ?? key;
-  return spec === 'eval_by_difficulty' ? label(spec) : spec.map(label).join(' / ');
+  return isMapChart(spec) ? label(spec) : spec.map(label).join(' / ');
 }
 
 /** A metric's tooltip and glossary entry: label (key), meaning, formula and source, as the schema declares them. */
@@ -65,7 +78,7 @@ export function metricHelp(m: MetricInfo): string {
 
 /** A chart's tooltip: each metric's label, help, formula and source. */
 export function chartHelp(spec: ChartSpec, metrics: readonly MetricInfo[]): string {
-  const keys = spec === 'eval_by_difficulty' ? [spec] : spec;
+  const keys = isMapChart(spec) ? [spec] : spec;
   return keys.map((k) => {
     const m = metrics.find((x) => x.key === k);
     return m ? metricHelp(m) : k;
@@ -74,8 +87,13 @@ export function chartHelp(spec: ChartSpec, metrics: readonly MetricInfo[]): stri
 
 /** The held-out accuracy of `m` per difficulty label, or null. */
 export function byDifficulty(m: StepMetrics): Record<string, number> | null {
-  const d = m.eval_by_difficulty;
-  return d && typeof d === 'object' ? d : null;
+  return byLabel(m, 'eval_by_difficulty');
+}
+
+/** The map metric `key` of `m` (label → number), or null. */
+export function byLabel(m: StepMetrics, key: MapMetric): Record<string, number> | null {
+  const d = m[key];
+  return d && typeof d === 'object' ? (d as Record<string, number>) : null;
 }
 
 /** Difficulty labels in reading order: numerically when they are numbers. */

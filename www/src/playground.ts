@@ -15,7 +15,7 @@ import { LessonController } from './lesson-controller';
 import { liveDiff } from './live';
 import { LiveRegion } from './live-region';
 import type { Elements } from './markup';
-import { chartsOf, lastStep } from './metrics';
+import { chartsOf, isMapChart, lastStep } from './metrics';
 import type { Saved } from './persist';
 import { ask, errorMessage, type FromWorker } from './protocol';
 import { fetchReplay, toReplay, type Replay } from './replay';
@@ -130,7 +130,7 @@ export class Playground {
       step: (v) => lastStep((this.runs.grid[v] ?? []).slice(0, 1).map((r) => r.metrics)),
       paper: (v) => catalog.presets.find((p) => p.name === this.store.get().applied?.variants[v]?.preset)?.source ?? '',
     }, catalog.formulas, catalog.algo);
-    renderGlossary(ui.glossary, catalog.metrics, chartsOf(catalog.metrics).flatMap((spec) => (spec === 'eval_by_difficulty' ? [spec] : [...spec])));
+    renderGlossary(ui.glossary, catalog.metrics, chartsOf(catalog.metrics).flatMap((spec) => (isMapChart(spec) ? [spec] : [...spec])));
     this.store.subscribe((model, action) => this.render(model, action));
   }
 

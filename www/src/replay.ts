@@ -4,7 +4,7 @@
 // "Export JSON" writes it; a file dropped on the page or `#replay=URL` reads it. A file is
 // outside input: everything in it is checked here, and a bad one gets an Error naming the field.
 
-import type { StepMetrics } from './metrics';
+import { MAP_METRICS, type StepMetrics } from './metrics';
 import { toRunConfig } from './resolve';
 import type { Catalog, JsonValue } from './schema';
 import type { State } from './state';
@@ -72,7 +72,7 @@ function readStep(field: string, v: Json, known: ReadonlySet<string>, after: num
     if (key === 'step' || key === 'phase') continue;
     if (!known.has(key)) fail(at, 'not a metric of this build');
     if (value === null) continue;
-    if (key === 'eval_by_difficulty') {
+    if ((MAP_METRICS as readonly string[]).includes(key)) {
       for (const [label, x] of Object.entries(object(at, value))) if (!finite(x)) fail(`${at}.${label}`, 'not a finite number');
     } else if (key === 'live_changes') {
       object(at, value);

@@ -21,8 +21,10 @@ export type { JsonValue, MeasureInfo, MetricInfo, PresetInfo, SymbolInfo };
 export type TaskName = string;
 /** DAPO's overlong buffer in tokens, or a fraction of `max_completion_length`. */
 export type Tokens = number | { fraction_of_max: number };
+/** A weight ≥ 0 per named reward component (a task's `reward_weights`). */
+export type Weights = Record<string, number>;
 /** `null` only for a knob that may be left unset (what that means is its `unset`). */
-export type KnobValue = number | boolean | string | string[] | { fraction_of_max: number } | null;
+export type KnobValue = number | boolean | string | string[] | { fraction_of_max: number } | Weights | null;
 
 /** One knob, as a control, a URL field and a JSON override read it. */
 export type KnobSpec = {
@@ -46,6 +48,8 @@ export type KnobSpec = {
   | { kind: 'set'; def: readonly string[]; options: readonly string[] }
   /** Edited as JSON only (a number of tokens or `{"fraction_of_max": f}`). */
   | { kind: 'tokens'; def: Tokens }
+  /** Edited as JSON only: `{"<component>": weight, …}` for some of `options`. */
+  | { kind: 'weights'; def: Weights | null; options: readonly string[] }
 );
 
 /**
@@ -95,7 +99,7 @@ export interface Catalog {
   lessons: readonly Lesson[];
 }
 
-const KINDS = ['int', 'float', 'bool', 'choice', 'set', 'tokens'] as const;
+const KINDS = ['int', 'float', 'bool', 'choice', 'set', 'tokens', 'weights'] as const;
 
 function fail(where: string, problem: string): never {
   throw new Error(`schema: ${where}: ${problem}`);
@@ -167,6 +171,9 @@ export function toKnobSpec(raw: unknown, section: string): KnobSpec {
       break;
     case 'tokens':
       spec = { ...base, kind, def: def as Tokens };
+      break;
+    case 'weights':
+      spec = { ...base, kind, def: (def ?? null) as Weights | null, options: strings(raw, 'options', where) };
       break;
   }
   // The schema's own default must pass its own range.
@@ -373,6 +380,14 @@ export function knobProblem(spec: KnobSpec, value: KnobValue | undefined): strin
         return typeof f === 'number' && f > 0 && f <= 1 ? '' : `${key}.fraction_of_max: ${show(f)} is out of range; allowed: (0, 1]`;
       }
       return `${key}: ${show(value)} is not valid; allowed: ${allowed}`;
+    }
+    case 'weights': {
+      if (!isObject(value)) return `${key}: ${show(value)} is not valid; allowed: ${allowed}`;
+      for (const [name, w] of Object.entries(value)) {
+        if (!spec.options.includes(name)) return `${key}.${name}: is not a component of this task; allowed: ${spec.options.join(', ')}`;
+        if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) return `${key}.${name}: ${show(w)} is out of range; allowed: >= 0`;
+      }
+      return '';
     }
   }
 }

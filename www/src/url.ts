@@ -102,6 +102,7 @@ export function readKnob(spec: KnobSpec, raw: string | null, def: KnobValue): Kn
       value = raw === '' ? [] : raw.split(',');
       break;
     case 'tokens':
+    case 'weights':
       try {
         value = JSON.parse(raw) as KnobValue;
       } catch {

@@ -209,3 +209,14 @@ test('the walk through a step has its six stages in order, with the group\'s num
   assert.match(P.walkWords('loss', view, 0), /L = 0.125/);
   assert.equal(P.walkWords('sample', view, 9), '');
 });
+
+test("a completion's reward components are named, weighted where the weight is not 1", () => {
+  assert.equal(I.componentWords(['exact', 'partial', 'format'], [1, 0.5, 1], [1, 0, 0.5]), 'exact 1 · partial 0×0.5 · format 0.5×1');
+  assert.equal(I.componentWords(['goal'], [0], null), 'goal 0', 'no weights: 1 each');
+  assert.equal(I.componentWords([], [], [1]), '');
+  const view = inspection();
+  view.reward_components = ['exact', 'format'];
+  view.groups[0].completions[0].reward_components = [1, 1];
+  assert.match(P.walkWords('reward', view, 0), /weighted sum of its components \(exact, format\)/);
+  assert.doesNotMatch(P.walkWords('reward', view, 1), /components/);
+});

@@ -86,6 +86,8 @@ function probes(k) {
       return [...k.options.map((o) => [o]), k.options, [], [k.options[0], k.options[0]], ['nope'], null];
     case 'tokens':
       return [0, 5, -1, 2.5, { fraction_of_max: 0.5 }, { fraction_of_max: 1 }, { fraction_of_max: 0 }, { fraction_of_max: 1.5 }, null];
+    case 'weights':
+      return [{}, { [k.options[0]]: 0 }, { [k.options[0]]: 1.5 }, { [k.options[0]]: -1e-9 }, { nope: 1 }, Object.fromEntries(k.options.map((o) => [o, 2])), 3, null];
     default:
       throw new Error(k.kind);
   }
@@ -110,6 +112,8 @@ function inRange(k, v) {
       return v.length > 0 && new Set(v).size === v.length && v.every((x) => k.options.includes(x));
     case 'tokens':
       return typeof v === 'number' ? Number.isInteger(v) && v >= 0 : v.fraction_of_max > 0 && v.fraction_of_max <= 1;
+    case 'weights':
+      return typeof v === 'object' && !Array.isArray(v) && Object.entries(v).every(([n, w]) => k.options.includes(n) && w >= 0);
     default:
       throw new Error(k.kind);
   }

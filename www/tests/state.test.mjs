@@ -70,6 +70,12 @@ function randomValue(spec, rand) {
     }
     case 'tokens':
       return rand() < 0.5 ? Math.floor(rand() * 8) : { fraction_of_max: Number((0.05 + 0.95 * rand()).toFixed(2)) };
+    case 'weights': {
+      // Some components, one of them above 0 (all 0 is Rust's to refuse, with the task's defaults).
+      const chosen = spec.options.filter(() => rand() < 0.5);
+      const names = chosen.length > 0 ? chosen : [spec.options[0]];
+      return Object.fromEntries(names.map((n, i) => [n, i === 0 ? Number((0.1 + rand()).toFixed(2)) : Math.floor(rand() * 3) / 2]));
+    }
     default:
       throw new Error(spec.kind);
   }

@@ -6,7 +6,7 @@ use burn::module::Module;
 use rand::SeedableRng;
 
 use super::batch::{mask_rows, pad_rows};
-use super::side::SideSource;
+use super::side::{RewardParts, SideSource};
 use super::{TrainError, Trainer};
 use crate::algo::{self, PolicyInput, RolloutBatch, SideInput, SideTensor, SideTensors};
 use crate::policy::{completion_logprobs, generate};
@@ -170,6 +170,7 @@ impl Trainer {
                 .knobs
                 .reads(SideInput::SumPiSquared)
                 .then(|| mask.clone().mul_scalar(0.25)),
+            reward_parts: &RewardParts::single(&probe_rewards),
         }
         .tensors(
             &self.knobs.side_inputs(),

@@ -29,6 +29,9 @@ pub struct StepInspection {
     pub knobs: Knobs,
     /// The surrogate's objective against the ratio (`None` for a sequence-level loss).
     pub curve: Option<SurrogateCurve>,
+    /// The names of the task's reward components, in the order of each completion's
+    /// `reward_components` and of the input's `reward_weights`.
+    pub reward_components: Vec<String>,
 }
 
 impl Trainer {
@@ -63,8 +66,14 @@ impl Trainer {
             values_old: None,
             logp_rollout: None,
             sum_pi_squared: None,
+            reward_parts: &batch.reward_parts,
         };
         let mut columns = source.columns(&self.knobs.side_inputs());
+        // Every completion's reward components are shown, whether or not the objective reads
+        // them.
+        if !self.knobs.reads(SideInput::RewardComponents) && !batch.reward_parts.names.is_empty() {
+            columns.push((SideInput::RewardComponents, batch.reward_parts.column()));
+        }
         let unpadded = |values: Vec<Vec<f64>>| -> Vec<SideValue> {
             values
                 .iter()
@@ -129,11 +138,13 @@ impl Trainer {
         let input = ObjectiveInput {
             config,
             max_completion_length: l,
+            reward_weights: Some(batch.reward_parts.weights.clone()),
             groups,
         };
         let inspection = inspect(input).await?;
         let curve = surrogate_curve(&self.knobs).await?;
         Ok(Some(StepInspection {
+            reward_components: batch.reward_parts.names.clone(),
             knobs: self.knobs,
             curve,
             inspection,

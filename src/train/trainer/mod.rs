@@ -42,7 +42,7 @@ pub use evaluate::Evaluation;
 pub use inspect::StepInspection;
 use minibatch::{UpdateBatch, UpdateStats};
 use rollout::SampledGroups;
-use side::SideSource;
+use side::{RewardParts, SideSource};
 
 /// Why a training call failed.
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +122,8 @@ pub struct TrainedBatch {
     pub logp_ref: Option<Tensor<2>>,
     /// `[B, max_completion_length]` critic values at rollout, when the estimator has a critic.
     pub values_old: Option<Tensor<2>>,
+    /// Each completion's reward components, with their names and weights.
+    pub reward_parts: RewardParts,
 }
 
 impl Trainer {
@@ -373,6 +375,7 @@ impl Trainer {
             logp_rollout: batch.side.token(SideInput::LogpRollout).map(rows),
             sum_pi_squared: batch.side.token(SideInput::SumPiSquared).map(rows),
             values_old: batch.side.token(SideInput::ValuesOld).map(rows),
+            reward_parts: RewardParts::of(&groups.verdicts),
         });
 
         // Steps 1–4, then one readback: the keep flags (to drop what the loss will not see before
@@ -502,6 +505,7 @@ impl Trainer {
                     .map(|v| v.reshape([p, g, l])),
                 logp_rollout: old.logp_rollout,
                 sum_pi_squared: old.sum_pi_squared,
+                reward_parts: &RewardParts::of(&groups.verdicts),
             }
             .tensors(&self.knobs.side_inputs(), l, device)?,
             max_completion_length: l,

@@ -48,8 +48,21 @@ impl Trainer {
         let correct: Vec<bool> = groups.verdicts.iter().map(|v| v.correct).collect();
         let (completion_len_correct, completion_len_incorrect) =
             length_by_correctness(&lengths, &correct);
+        let parts = super::side::RewardParts::of(&groups.verdicts);
+        let reward_components = (!parts.names.is_empty()).then(|| {
+            parts
+                .names
+                .iter()
+                .enumerate()
+                .map(|(k, name)| {
+                    let sum: f64 = parts.values.iter().filter_map(|v| v.get(k)).sum();
+                    (name.clone(), sum / n)
+                })
+                .collect()
+        });
         StepMetrics {
             reward_mean: mean,
+            reward_components,
             reward_std: std,
             accuracy: groups.verdicts.iter().filter(|v| v.correct).count() as f64 / n,
             regret: groups.verdicts.iter().map(|v| v.regret).sum::<f64>() / n,

@@ -217,6 +217,7 @@ mod tests {
                     well_formed: true,
                     regret: 0.0,
                     details: String::new(),
+                    components: Vec::new(),
                 })
                 .collect(),
             greedy_rewards: Some((0..p).map(|i| f64::from(tag) + i as f64).collect()),

@@ -7,8 +7,51 @@ use burn::tensor::{DType, Device, Tensor};
 use crate::algo::side::{Layout, SideValue};
 use crate::algo::{Need, SideInput, SideTensor, SideTensors};
 use crate::error::ConfigError;
-use crate::tasks::TokenId;
 use crate::tasks::vocab::EOS;
+use crate::tasks::{TokenId, Verdict};
+
+/// A batch's reward components, from its verdicts: their names and weights (one task, so every
+/// verdict's are the same) and each completion's values, row-major.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RewardParts {
+    pub names: Vec<String>,
+    pub weights: Vec<f64>,
+    pub values: Vec<Vec<f64>>,
+}
+
+impl RewardParts {
+    pub fn of(verdicts: &[Verdict]) -> Self {
+        let first = verdicts
+            .first()
+            .map(|v| v.components.as_slice())
+            .unwrap_or_default();
+        Self {
+            names: first.iter().map(|c| c.name.clone()).collect(),
+            weights: first.iter().map(|c| c.weight).collect(),
+            values: verdicts
+                .iter()
+                .map(|v| v.components.iter().map(|c| c.value).collect())
+                .collect(),
+        }
+    }
+
+    /// Each completion's `reward` as its one component, of weight 1 (a probe's fixed rewards).
+    pub fn single(rewards: &[f64]) -> Self {
+        Self {
+            names: vec!["reward".to_string()],
+            weights: vec![1.0],
+            values: rewards.iter().map(|&r| vec![r]).collect(),
+        }
+    }
+
+    /// The components as the side input's column.
+    pub fn column(&self) -> Vec<SideValue> {
+        self.values
+            .iter()
+            .map(|v| SideValue::Numbers(v.clone()))
+            .collect()
+    }
+}
 
 /// What the trainer knows of a batch of P groups of G completions.
 pub(crate) struct SideSource<'a> {
@@ -28,6 +71,8 @@ pub(crate) struct SideSource<'a> {
     /// Σ_v π_old(v)² of each token, `[P, G, L]`, when the objective reads it (recorded with
     /// π_old: at sampling, or by the rescoring pass).
     pub sum_pi_squared: Option<Tensor<3>>,
+    /// Each completion's reward components and their weights.
+    pub reward_parts: &'a RewardParts,
 }
 
 /// A completion's final answer for SEED-GRPO's clusters: its tokens (a toy task's completion
@@ -59,6 +104,7 @@ impl SideSource<'_> {
                         .iter()
                         .map(|c| SideValue::Ids(c.clone()))
                         .collect(),
+                    SideInput::RewardComponents => self.reward_parts.column(),
                     SideInput::Entropy
                     | SideInput::Values
                     | SideInput::ValuesOld
@@ -83,6 +129,7 @@ impl SideSource<'_> {
             tokens: l,
             rewards: self.rewards,
             eos: EOS,
+            reward_weights: &self.reward_parts.weights,
         };
         let mut side = SideTensors::default();
         for (input, column) in self.columns(needs) {

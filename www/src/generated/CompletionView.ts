@@ -8,4 +8,9 @@ export type CompletionView = { reward: number, shaped_reward: number, kept: bool
 /**
  * The knobs whose filter dropped it (`dynamic_sampling`, `prune_ratio`, ...).
  */
-dropped_by: Array<string>, tokens: Array<TokenView>, };
+dropped_by: Array<string>, 
+/**
+ * Its reward components r_k (`reward_components`, in the task's order; empty where the
+ * input has none), each weighted by the input's `reward_weights`.
+ */
+reward_components: Array<number>, tokens: Array<TokenView>, };

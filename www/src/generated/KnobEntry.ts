@@ -22,4 +22,4 @@ source: string,
  * Whether a running session may change it between steps (`Trainer::set_live`); the other
  * knobs need a reset.
  */
-live: boolean, } & ({ "kind": "int", min: number, max: number | null, except: Array<number>, } | { "kind": "float", min: number | null, exclusive_min: boolean, max: number | null, exclusive_max: boolean, } | { "kind": "bool" } | { "kind": "choice", options: Array<string>, } | { "kind": "set", options: Array<string>, } | { "kind": "tokens" });
+live: boolean, } & ({ "kind": "int", min: number, max: number | null, except: Array<number>, } | { "kind": "float", min: number | null, exclusive_min: boolean, max: number | null, exclusive_max: boolean, } | { "kind": "bool" } | { "kind": "choice", options: Array<string>, } | { "kind": "set", options: Array<string>, } | { "kind": "tokens" } | { "kind": "weights", options: Array<string>, });

@@ -9,4 +9,9 @@ export type ObjectiveInput = {
 /**
  * The preset and the knobs it overrides (`AlgoConfig`).
  */
-config: { [key in string]: JsonValue }, max_completion_length: number, groups: Array<GroupInput>, };
+config: { [key in string]: JsonValue }, max_completion_length: number, 
+/**
+ * The weight w_k of each reward component (`reward_components`), in their order; absent:
+ * 1 each (TRL's default `reward_weights`).
+ */
+reward_weights?: Array<number>, groups: Array<GroupInput>, };

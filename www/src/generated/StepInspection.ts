@@ -24,7 +24,12 @@ knobs: { [key in string]: JsonValue },
 /**
  * The surrogate's objective against the ratio (`None` for a sequence-level loss).
  */
-curve: SurrogateCurve | null, input: ObjectiveInput, shown: ObjectiveOutput, groups: Array<GroupView>, 
+curve: SurrogateCurve | null, 
+/**
+ * The names of the task's reward components, in the order of each completion's
+ * `reward_components` and of the input's `reward_weights`.
+ */
+reward_components: Array<string>, input: ObjectiveInput, shown: ObjectiveOutput, groups: Array<GroupView>, 
 /**
  * The loss is one per sequence or group (GVPO): no per-token terms.
  */

@@ -48,6 +48,11 @@ eval_accuracy?: number,
  */
 eval_by_difficulty?: { [key in number]: number }, 
 /**
+ * Mean of each reward component over the sampled completions, by the component's name (its
+ * raw value, before its weight: TRL's per-reward-function means); absent in the warm-up.
+ */
+reward_components?: { [key in string]: number }, 
+/**
  * Mean expected regret of the sampled choices (bandits; 0 elsewhere).
  */
 regret: number, 
