@@ -289,7 +289,7 @@ test('every lesson\'s checks have words; Rust\'s report on step metrics reads as
   // −0.1, +0.1 and −0.2 on the three seeds; the third seed of variant 0 has not started.
   const schema = JSON.parse(json);
   const base = Object.fromEntries(schema.metrics.map((m) => [m.key, 0]));
-  Object.assign(base, { phase: 'rl', eval_accuracy: null, eval_by_difficulty: null, live_changes: null, completion_len_correct: null, completion_len_incorrect: null });
+  Object.assign(base, { phase: 'rl', eval_accuracy: null, eval_by_difficulty: null, live_changes: null, completion_len_correct: null, completion_len_incorrect: null, reward_components: null });
   const run = (kl) => [1, 2, 3].map((step) => ({ ...base, step, kl }));
   const lesson = c.lessons.find((l) => l.observe.some((o) => o.metric === 'kl'));
   const k = lesson.observe.findIndex((o) => o.metric === 'kl');
