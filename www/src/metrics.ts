@@ -33,9 +33,10 @@ export function isMapChart(spec: ChartSpec): spec is MapMetric {
 /** The charts, in page order: which metrics the page shows together is the page's choice. */
 export const CHARTS: readonly ChartSpec[] = [
   ['reward_mean'],
-  'reward_components',
   ['eval_accuracy'],
   'eval_by_difficulty',
+  // The reward's parts after what a newcomer reads first (reward, accuracy).
+  'reward_components',
   // The warm-up's cross-entropy, then the RL objective: the shading tells them apart.
   ['loss'],
   ['kl'],
